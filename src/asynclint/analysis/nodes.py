@@ -1,0 +1,248 @@
+"""Fast structural helpers over libcst trees.
+
+libcst's own visitors rebuild every node they pass; a read-only walk over dataclass fields
+that skips whitespace and punctuation is three times faster, so the engine and the
+analyses use these helpers instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import libcst as cst
+
+#: Node types that never carry meaning for a rule: whitespace, comments, punctuation and
+#: operators (a rule reads `node.operator` from the parent instead of visiting it).
+TRIVIA: tuple[type[cst.CSTNode], ...] = (
+    cst.BaseParenthesizableWhitespace,
+    cst.Comma,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.Newline,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Comment,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Asynchronous,
+    cst.ImportStar,
+    cst.Semicolon,
+)
+_SKIPPED_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "semicolon",
+        "equal",
+        "colon",
+        "trailing_whitespace",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "dot",
+        "operator",
+        "asynchronous",
+        "indent",
+    }
+)
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_ALL_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_TRIVIA_TYPES: set[type[cst.CSTNode]] = set()
+_KNOWN_TYPES: set[type[cst.CSTNode]] = set()
+
+
+def field_names(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    """The fields of `node_type` that can hold meaningful child nodes, in source order."""
+    names = _FIELDS.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)  # type: ignore[arg-type]
+            if not f.name.startswith("whitespace") and f.name not in _SKIPPED_FIELDS
+        )
+        _FIELDS[node_type] = names
+    return names
+
+
+def is_trivia(node: cst.CSTNode) -> bool:
+    node_type = type(node)
+    if node_type in _KNOWN_TYPES:
+        return node_type in _TRIVIA_TYPES
+    _KNOWN_TYPES.add(node_type)
+    if isinstance(node, TRIVIA):
+        _TRIVIA_TYPES.add(node_type)
+        return True
+    return False
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Meaningful direct children of `node`."""
+    for name in field_names(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            if not is_trivia(value):
+                yield value
+        elif type(value) is tuple or type(value) is list:
+            for item in value:
+                if isinstance(item, cst.CSTNode) and not is_trivia(item):
+                    yield item
+
+
+def all_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every direct child of `node`, trivia included."""
+    names = _ALL_FIELDS.get(type(node))
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(node))  # type: ignore[arg-type]
+        _ALL_FIELDS[type(node)] = names
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif type(value) is tuple or type(value) is list:
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
+    """`node` and its meaningful descendants, depth first in source order. With
+    `into_scopes=False`, the bodies of nested functions, lambdas and classes are skipped
+    (the nested definition itself is still yielded)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not into_scopes and current is not node and isinstance(current, SCOPE_NODES):
+            continue
+        kids = list(children(current))
+        kids.reverse()
+        stack.extend(kids)
+
+
+def find_path(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
+    """The chain of nodes from `root` down to `target` (both included), or None."""
+    path: list[cst.CSTNode] = []
+
+    def search(node: cst.CSTNode) -> bool:
+        path.append(node)
+        if node is target:
+            return True
+        for child in all_children(node):
+            if search(child):
+                return True
+        path.pop()
+        return False
+
+    return path if search(root) else None
+
+
+def dotted_name(expr: cst.BaseExpression) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def root_name(expr: cst.BaseExpression) -> cst.Name | None:
+    """The Name at the root of an Attribute/Subscript/Call chain (`a` in `a.b[0].c()`)."""
+    while True:
+        if isinstance(expr, cst.Name):
+            return expr
+        if isinstance(expr, cst.Attribute):
+            expr = expr.value
+        elif isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Call):
+            expr = expr.func
+        else:
+            return None
+
+
+def attribute_name(call: cst.Call) -> str | None:
+    """`meth` for a call `x.meth(...)`, else None."""
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+
+
+def names_read(node: cst.CSTNode) -> set[str]:
+    """Every Name in `node` (loads and stores alike; a cheap over-approximation)."""
+    return {n.value for n in walk(node) if isinstance(n, cst.Name)}
+
+
+def positional_args(call: cst.Call) -> list[cst.Arg]:
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def has_star_args(call: cst.Call) -> bool:
+    return any(a.star for a in call.args)
+
+
+def is_none(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def statement_of_expr(stmt: cst.CSTNode) -> cst.BaseExpression | None:
+    """The expression of a one-statement line `expr` (an Expr statement), else None."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Expr):
+            return small.value
+    return None
+
+
+def body_statements(node: cst.CSTNode) -> tuple[cst.BaseStatement, ...]:
+    """The statements of a compound statement's or function's body."""
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        return tuple(body.body)
+    if isinstance(body, cst.SimpleStatementSuite):
+        return ()
+    if isinstance(body, (tuple, list)):
+        return tuple(s for s in body if isinstance(s, cst.BaseStatement))
+    return ()
+
+
+def parenthesize(expr: cst.BaseExpression) -> cst.BaseExpression:
+    if expr.lpar:
+        return expr
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def needs_parentheses(new: cst.BaseExpression, parent: cst.CSTNode | None) -> bool:
+    """Whether `new` (an `await` or a call) must be parenthesised where it replaces a child
+    of `parent`: only a primary position (`x.attr`, `x[i]`, `x(...)`) binds tighter than
+    `await`; arguments, operands and statement values do not."""
+    return isinstance(new, cst.Await) and isinstance(parent, (cst.Attribute, cst.Subscript, cst.Call))

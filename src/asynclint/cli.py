@@ -1,0 +1,219 @@
+"""The command line: options -> Settings -> runner -> report -> exit code.
+
+Exit codes: 0 nothing found (or everything fixed); 1 problems remain, or `--diff` found
+changes; 2 a usage or configuration error, a missing path, or an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+import click
+
+from asynclint import __version__
+from asynclint.settings import OPTIONS, ConfigError, load_settings
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+_LIST_KINDS = ("codes", "globs", "strings", "glob-codes", "str-map")
+
+
+def _config_options(func: Any) -> Any:
+    """One command-line option per configuration key, generated from `OPTIONS`."""
+    for opt in reversed(OPTIONS):
+        flag = f"--{opt.key}"
+        if opt.kind in _LIST_KINDS:
+            decorator = click.option(flag, opt.attr, multiple=True, metavar=opt.metavar, help=opt.help)
+        elif opt.kind == "bool":
+            decorator = click.option(f"{flag}/--no-{opt.key}", opt.attr, default=None, help=opt.help)
+        elif opt.choices:
+            decorator = click.option(flag, opt.attr, type=click.Choice(opt.choices), default=None, help=opt.help)
+        else:
+            decorator = click.option(flag, opt.attr, default=None, metavar=opt.metavar, help=opt.help)
+        func = decorator(func)
+    return func
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--fix", is_flag=True, help="Apply safe fixes (and unsafe ones with --unsafe-fixes).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing (exit 1 if there is a diff).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each problem.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this configuration file (pyproject.toml or asynclint.toml).")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the number of CPUs).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--stdin-filename", help="The name of the file read from `-` (for messages and per-file settings).")
+@click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("--list-rules", is_flag=True, help="Print every rule: code, name, family, default, fix.")
+@click.option("-q", "--quiet", is_flag=True, help="Print problems only: no summary, no progress.")
+@click.option("-v", "--verbose", is_flag=True, help="Print timing and file counts on stderr.")
+@_config_options
+@click.version_option(__version__, "--version", prog_name="asynclint")
+def cli(paths: tuple[str, ...], **kwargs: Any) -> None:
+    """Find (and fix) asyncio antipatterns in PATHS (files or folders; default: `.`;
+    `-` reads standard input)."""
+    sys.exit(run(list(paths), kwargs))
+
+
+def main() -> None:
+    try:
+        cli(prog_name="asynclint")
+    except KeyboardInterrupt:
+        click.echo("asynclint: interrupted", err=True)
+        sys.exit(130)
+
+
+def _error(message: str) -> int:
+    click.echo(f"asynclint: error: {message}", err=True)
+    return EXIT_ERROR
+
+
+def run(paths: list[str], kw: dict[str, Any]) -> int:
+    started = time.perf_counter()
+    if kw["explain"]:
+        return explain(kw["explain"])
+    if kw["list_rules"]:
+        return list_rules()
+    cli_values: dict[str, Any] = {}
+    for opt in OPTIONS:
+        value = kw.get(opt.attr)
+        if value is None or value == ():
+            continue
+        cli_values[opt.key] = value
+    paths = paths or ["."]
+    try:
+        settings = load_settings(paths, cli_values, config=kw["config_file"], isolated=kw["isolated"])
+    except ConfigError as exc:
+        return _error(str(exc))
+    if kw["fix"] and kw["diff"]:
+        return _error("--fix and --diff cannot be used together")
+    if "-" in paths and len(paths) > 1:
+        return _error("`-` (standard input) cannot be combined with other paths")
+    mode = "diff" if kw["diff"] else "fix" if kw["fix"] else "check"
+    unsafe = bool(settings.unsafe_fixes)
+    quiet, verbose = kw["quiet"], kw["verbose"]
+
+    from asynclint.runner import Runner
+
+    progress = None
+    if not quiet and sys.stderr.isatty() and mode != "diff":
+        progress = _progress
+    try:
+        runner = Runner(settings, jobs=kw["jobs"], use_cache=not kw["no_cache"] and "-" not in paths, mode=mode, unsafe=unsafe, progress=progress)
+        if paths == ["-"]:
+            name = kw["stdin_filename"] or "-"
+            result = runner.check_stdin(sys.stdin.buffer.read(), name)
+        else:
+            result = runner.check(paths)
+    except ConfigError as exc:
+        return _error(str(exc))
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
+
+    status = EXIT_OK
+    for missing in result.missing:
+        _error(f"{missing}: no such file or folder")
+        status = EXIT_ERROR
+    for message in result.errors:
+        click.echo(f"asynclint: error: {message}", err=True)
+    for message in result.warnings:
+        click.echo(f"asynclint: warning: {message}", err=True)
+
+    report_to_stdout = kw["output_file"] is None
+    fixed = sum(result.applied.values())
+    if mode == "diff":
+        sys.stdout.write("".join(result.diffs))
+        if not quiet:
+            would = len(result.diffs)
+            click.echo(f"Would fix {would} {'file' if would == 1 else 'files'}." if would else "No fixes available.", err=True)
+    elif result.fixed_text is not None:
+        sys.stdout.write(result.fixed_text)  # `--fix -`: the fixed code goes to stdout
+        report_to_stdout = False
+
+    from asynclint.reporting import ReportOptions, render
+
+    fmt = settings.format
+    options = ReportOptions(
+        unsafe=unsafe,
+        show_source=settings.show_source,
+        color=report_to_stdout and fmt in ("text", "grouped") and _color_wanted(),
+        fixed=fixed,
+        mode=mode,
+        statistics=kw["statistics"],
+    )
+    diagnostics = result.diagnostics
+    if mode != "diff":
+        text = render(fmt, diagnostics, options)
+        if quiet and fmt in ("text", "grouped") and not kw["statistics"]:
+            text = "".join(line + "\n" for line in text.splitlines()[:-1])  # drop the summary
+        if kw["output_file"]:
+            try:
+                with open(kw["output_file"], "w", encoding="utf-8") as out:
+                    out.write(text)
+            except OSError as exc:
+                return _error(f"cannot write {kw['output_file']}: {exc.strerror or exc}")
+        elif result.fixed_text is not None:
+            click.echo(text, nl=False, err=True)
+        else:
+            click.echo(text, nl=False, color=options.color)
+
+    if verbose:
+        elapsed = time.perf_counter() - started
+        click.echo(
+            f"asynclint {__version__}: {result.files} files, {result.parsed} parsed, "
+            f"{result.from_cache} from cache, {fixed} fixes applied, {elapsed:.2f}s "
+            f"(config: {settings.config_path or 'none'}, target: {settings.target})",
+            err=True,
+        )
+    if status == EXIT_ERROR or any(d.code == "ASL002" for d in diagnostics):
+        return EXIT_ERROR
+    if mode == "diff":
+        return EXIT_PROBLEMS if result.diffs and not kw["exit_zero"] else EXIT_OK
+    if diagnostics and not kw["exit_zero"]:
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _color_wanted() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _progress(done: int, total: int) -> None:
+    if total >= 20 and (done % 10 == 0 or done == total):
+        click.echo(f"\r\033[Kasynclint: {done}/{total} files", nl=False, err=True)
+
+
+def explain(code: str) -> int:
+    from asynclint.registry import discover
+
+    rules = discover()
+    cls = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code), None)
+    if cls is None:
+        return _error(f"unknown rule {code!r}; `asynclint --list-rules` lists them")
+    click.echo(cls.documentation())
+    return EXIT_OK
+
+
+def list_rules() -> int:
+    from asynclint.registry import rule_infos
+
+    rows = [("code", "name", "family", "default", "fix")]
+    for code, info in sorted(rule_infos().items()):
+        rows.append((code, info.name, info.family, info.default, info.fix))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Paths -> the Python files to lint.
+
+Folders are walked for `*.py` and `*.pyi`, honouring `.gitignore` files (of the walked
+folders and their parents up to the repository root), the built-in excludes and the
+`exclude`/`extend-exclude` settings. A file named explicitly is always linted. Symlinked
+folders are not followed (no loops); unreadable folders are reported and skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asynclint.settings import DEFAULT_EXCLUDES, Settings, path_matches
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass
+class Discovery:
+    files: list[str] = field(default_factory=list)
+    #: Paths given that do not exist, and folders that could not be read.
+    missing: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+class _GitIgnores:
+    """The .gitignore rules that apply to a folder, loaded once per folder."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, object | None] = {}
+
+    def spec(self, folder: str) -> object | None:
+        if folder not in self._specs:
+            path = os.path.join(folder, ".gitignore")
+            spec = None
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    lines = handle.read().splitlines()
+            except OSError:
+                lines = []
+            if lines:
+                import pathspec
+
+                try:
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                except Exception:  # a malformed pattern must not stop the run
+                    spec = None
+            self._specs[folder] = spec
+        return self._specs[folder]
+
+    def ignored(self, path: str, is_dir: bool, folders: list[str]) -> bool:
+        for folder in folders:
+            spec = self.spec(folder)
+            if spec is None:
+                continue
+            rel = os.path.relpath(path, folder).replace(os.sep, "/")
+            if is_dir:
+                rel += "/"
+            if spec.match_file(rel):  # type: ignore[attr-defined]
+                return True
+        return False
+
+
+def _repo_root(start: str) -> str | None:
+    folder = start
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def discover(paths: list[str], settings: Settings) -> Discovery:
+    result = Discovery()
+    root = settings.project_root
+    excludes = tuple(settings.exclude) + tuple(settings.extend_exclude)
+    ignores = _GitIgnores()
+    seen: set[str] = set()
+    for given in paths:
+        if not os.path.lexists(given):
+            result.missing.append(given)
+            continue
+        if os.path.isdir(given):
+            start = os.path.abspath(given)
+            repo = _repo_root(start)
+            # .gitignore files of the folders above, up to the repository root, apply too.
+            parents: list[str] = []
+            folder = os.path.dirname(start)
+            while repo is not None and len(folder) >= len(repo) and folder != start:
+                parents.insert(0, folder)
+                if folder == repo:
+                    break
+                folder = os.path.dirname(folder)
+            for found in _walk(given, start, parents, settings, excludes, ignores, result, root):
+                key = os.path.normcase(os.path.abspath(found))
+                if key not in seen:
+                    seen.add(key)
+                    result.files.append(found)
+        else:
+            key = os.path.normcase(os.path.abspath(given))
+            if key not in seen:
+                seen.add(key)
+                result.files.append(given)
+    return result
+
+
+def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...]) -> bool:
+    if name in DEFAULT_EXCLUDES:
+        return True
+    if not excludes:
+        return False
+    rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    return any(path_matches(pattern, rel) or path_matches(pattern, name) for pattern in excludes)
+
+
+def _walk(
+    display: str,
+    absolute: str,
+    parents: list[str],
+    settings: Settings,
+    excludes: tuple[str, ...],
+    ignores: _GitIgnores,
+    result: Discovery,
+    root: str,
+) -> Iterator[str]:
+    stack: list[tuple[str, str, list[str]]] = [(display, absolute, parents)]
+    while stack:
+        shown, folder, ancestry = stack.pop()
+        chain = [*ancestry, folder]
+        try:
+            with os.scandir(folder) as entries:
+                listing = sorted(entries, key=lambda e: e.name)
+        except OSError as exc:
+            result.unreadable.append(f"{shown}: {exc.strerror or exc}")
+            continue
+        subfolders = []
+        for entry in listing:
+            shown_path = os.path.join(shown, entry.name) if shown not in (".", "") else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if _excluded(entry.path, entry.name, root, excludes):
+                continue
+            if ignores.ignored(entry.path, is_dir, chain):
+                continue
+            if is_dir:
+                subfolders.append((shown_path, entry.path, chain))
+            elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
+                yield shown_path
+        stack.extend(reversed(subfolders))
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """The dotted module name of a file (walking up through `__init__.py` packages) and
+    whether it is a package's `__init__`."""
+    p = Path(os.path.abspath(path))
+    is_package = p.stem == "__init__"
+    parts = [] if is_package else [p.stem]
+    folder = p.parent
+    while (folder / "__init__.py").exists() or (folder / "__init__.pyi").exists():
+        parts.insert(0, folder.name)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return ".".join(parts), is_package

@@ -1,0 +1,390 @@
+"""One file: decode, decide whether any selected rule can fire, parse once, one traversal
+shared by every selected rule, positions for what was reported, noqa -> diagnostics.
+
+Errors are values: a file that does not decode or parse is diagnostic ASL001; a rule that
+raises is diagnostic ASL002 naming the rule, and the other rules' findings stand.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from asynclint.diagnostics import Diagnostic, Fix, Location
+from asynclint.registry import RuleInfo, rule_infos
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from asynclint.analysis.context import Context
+    from asynclint.rule import Finding, Rule
+    from asynclint.settings import Settings
+
+SYNTAX_ERROR = "ASL001"
+INTERNAL_ERROR = "ASL002"
+ENGINE_CODES = frozenset({SYNTAX_ERROR, INTERNAL_ERROR})
+_FILE_NOQA_RE = re.compile(r"^\s*#\s*asynclint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
+_TRIGGERS: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
+RECURSION_LIMIT = 20_000
+
+
+@dataclass
+class FileResult:
+    """What linting one file produced; plain data, so it can be cached and pickled."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Per-rule facts for project-wide rules (see `Rule.project_diagnostics`).
+    facts: dict[str, object] = field(default_factory=dict)
+    parsed: bool = False
+    skipped: bool = False  # `# asynclint: noqa` for the whole file
+
+
+def file_is_skipped(text: str) -> bool:
+    """`# asynclint: noqa` on a line of its own near the top skips the whole file."""
+    head = text[:4000]
+    return _FILE_NOQA_RE.search(head) is not None
+
+
+def rules_that_can_fire(text: str, codes: Iterable[str], infos: dict[str, RuleInfo]) -> set[str]:
+    """The codes whose trigger patterns all occur in `text` (a text scan, no parse)."""
+    chosen = set()
+    cache: dict[tuple[str, ...], bool] = {}
+    for code in codes:
+        info = infos.get(code)
+        if info is None or code == INTERNAL_ERROR:
+            continue
+        triggers = info.triggers
+        if not triggers:
+            chosen.add(code)
+            continue
+        hit = cache.get(triggers)
+        if hit is None:
+            pattern = _TRIGGERS.get(triggers)
+            if pattern is None:
+                pattern = _TRIGGERS[triggers] = [re.compile(t) for t in triggers]
+            hit = cache[triggers] = all(p.search(text) is not None for p in pattern)
+        if hit:
+            chosen.add(code)
+    return chosen
+
+
+def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
+    loc = Location(max(line, 1), max(column, 1))
+    return Diagnostic(SYNTAX_ERROR, "syntax-error", message, path, loc, loc)
+
+
+def internal_error(path: str, code: str, name: str, exc: BaseException, what: str = "raised") -> Diagnostic:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    message = f"rule {code} ({name}) {what} {type(exc).__name__}: {exc}{where}; its findings for this file are dropped (please report this)"
+    loc = Location(1, 1)
+    return Diagnostic(INTERNAL_ERROR, "internal-error", message, path, loc, loc)
+
+
+def lint_text(
+    text: str,
+    path: str,
+    relpath: str,
+    settings: Settings,
+    codes: frozenset[str],
+    *,
+    module_name: str = "",
+    is_package: bool = False,
+    with_edits: bool = True,
+) -> FileResult:
+    """Lint one module's source text with the rules of `codes` (already narrowed by
+    per-file ignores)."""
+    result = FileResult(path)
+    if file_is_skipped(text):
+        result.skipped = True
+        return result
+    infos = rule_infos()
+    is_test = settings.is_test_file(relpath)
+    candidates = {c for c in codes if not (is_test and infos[c].skip_test_files)} if is_test else set(codes)
+    active = rules_that_can_fire(text, candidates, infos)
+    if not active:
+        return result
+    if len(text) > settings.max_file_size:
+        if SYNTAX_ERROR in codes:
+            size = len(text.encode("utf-8", "surrogatepass")) / 1e6
+            result.diagnostics.append(
+                syntax_error(path, f"file not linted: it is {size:.1f} MB, above max-file-size ({settings.max_file_size / 1e6:g} MB)")
+            )
+        return result
+
+    import libcst as cst
+
+    try:
+        module = _parse(text)
+    except cst.ParserSyntaxError as exc:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(_describe_syntax_error(text, path, exc))
+        return result
+    except RecursionError:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(syntax_error(path, "cannot parse: the code is nested too deeply"))
+        return result
+    except (MemoryError, ValueError) as exc:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(syntax_error(path, f"cannot parse: {type(exc).__name__}: {exc}"))
+        return result
+    result.parsed = True
+    return _lint_module(module, text, path, relpath, settings, codes, active, result, module_name, is_package, is_test, with_edits)
+
+
+_LIBCST_AT_RE = re.compile(r"error at (\d+):(\d+): ")
+
+
+def _describe_syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> Diagnostic:
+    """CPython's parser names the culprit more precisely than libcst's (which reports the
+    furthest point it reached), so ask it first; fall back to libcst's message."""
+    import ast
+
+    try:
+        ast.parse(text, path)
+    except SyntaxError as err:
+        return syntax_error(path, f"cannot parse: {err.msg}", err.lineno or 1, err.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = " ".join(str(exc.message).split())
+    at = _LIBCST_AT_RE.search(message)
+    if at:
+        line, column = int(at.group(1)), int(at.group(2)) + 1
+        message = message[: at.start()] + message[at.end() :]
+    else:
+        line, column = exc.raw_line, exc.raw_column + 1
+    return syntax_error(path, f"cannot parse: {message}", line, column)
+
+
+def _parse(text: str) -> cst.Module:
+    import libcst as cst
+
+    return cst.parse_module(text)
+
+
+def _lint_module(
+    module: cst.Module,
+    text: str,
+    path: str,
+    relpath: str,
+    settings: Settings,
+    codes: frozenset[str],
+    active: set[str],
+    result: FileResult,
+    module_name: str,
+    is_package: bool,
+    is_test: bool,
+    with_edits: bool,
+) -> FileResult:
+    from asynclint import registry
+    from asynclint.analysis.context import Context
+
+    ctx = Context(module, text, path, module_name, is_package, settings, is_test)
+    rules = [cls(ctx) for cls in registry.load(active)]
+    walker = Walker(ctx, rules)
+    try:
+        with _recursion_limit(RECURSION_LIMIT):
+            walker.walk(module)
+    except RecursionError:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(syntax_error(path, "not linted: the code is nested too deeply to analyse"))
+        return result
+    findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
+    from asynclint.positions import positions
+
+    ctx._positions = positions(module, [f.node for f in findings] + ctx._wanted)
+    for rule in rules:
+        if rule in walker.failures:
+            continue
+        try:
+            facts = rule.finish()
+        except Exception as exc:
+            walker.failures[rule] = exc
+            continue
+        if facts is not None:
+            result.facts[rule.code] = facts
+    late = [f for rule in rules if rule not in walker.failures for f in rule.findings if f.node not in ctx._positions]
+    if late:
+        ctx._positions.update(positions(module, [f.node for f in late]))
+    for rule, exc in walker.failures.items():
+        if INTERNAL_ERROR in codes:
+            result.diagnostics.append(internal_error(path, rule.code, rule.name, exc))
+    for rule in rules:
+        if rule in walker.failures:
+            continue
+        for finding in rule.findings:
+            diagnostic = _diagnostic(ctx, rule, finding, with_edits, result)
+            if diagnostic is not None:
+                result.diagnostics.append(diagnostic)
+    result.diagnostics.sort(key=lambda d: d.sort_key)
+    return result
+
+
+def _diagnostic(ctx: Context, rule: Rule, finding: Finding, with_edits: bool, result: FileResult) -> Diagnostic | None:
+    span = ctx._positions.get(finding.node)
+    if span is None:
+        return None
+    start = Location(span.start.line, span.start.column + 1)
+    end = Location(span.end.line, span.end.column + 1)
+    for line in {start.row, end.row}:
+        noqa = ctx.noqa(line)
+        if noqa is not None and noqa.suppresses(rule.code):
+            return None
+    fix = None
+    if finding.fix is not None:
+        applicability = finding.fix.applicability or rule.fix_safety.value
+        edits: tuple = ()
+        if with_edits:
+            try:
+                from asynclint.fixes import apply_node_fixes, text_edits
+
+                new_text = apply_node_fixes(ctx.module, [finding.fix]).code
+                edits = text_edits(ctx.source, new_text)
+            except Exception as exc:
+                result.diagnostics.append(internal_error(ctx.path, rule.code, rule.name, exc, "raised while building a fix:"))
+                edits = ()
+            if edits:
+                fix = Fix(applicability, finding.fix.message, edits)  # type: ignore[arg-type]
+        else:
+            fix = Fix(applicability, finding.fix.message, ())  # type: ignore[arg-type]
+    return Diagnostic(rule.code, rule.name, finding.message, ctx.path, start, end, fix)
+
+
+class _recursion_limit:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.old = 0
+
+    def __enter__(self) -> None:
+        self.old = sys.getrecursionlimit()
+        if self.old < self.limit:
+            sys.setrecursionlimit(self.limit)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setrecursionlimit(self.old)
+
+
+Handler = Callable[["cst.CSTNode"], None]
+
+
+class Walker:
+    """One depth-first traversal that calls every rule's `visit_<Node>` and
+    `leave_<Node>`, keeps the context's stack and scopes, and isolates rule failures."""
+
+    def __init__(self, ctx: Context, rules: list[Rule]) -> None:
+        import libcst as cst
+
+        from asynclint.analysis.nodes import COMPREHENSIONS, children
+
+        self.ctx = ctx
+        self.rules = rules
+        self.failures: dict[Rule, BaseException] = {}
+        self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
+        self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
+        self._children = children
+        self._cst = cst
+        self._comprehensions = COMPREHENSIONS
+        self._scope_types = (cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS)
+
+    def _handlers(self, table: dict[type, list[tuple[Rule, Handler]]], prefix: str, node_type: type) -> list[tuple[Rule, Handler]]:
+        handlers = []
+        for rule in self.rules:
+            method = getattr(rule, f"{prefix}{node_type.__name__}", None)
+            if method is not None:
+                handlers.append((rule, method))
+        table[node_type] = handlers
+        return handlers
+
+    def _call(self, handlers: list[tuple[Rule, Handler]], node: cst.CSTNode) -> None:
+        for rule, method in handlers:
+            try:
+                method(node)
+            except RecursionError:
+                raise
+            except Exception as exc:
+                self._fail(rule, exc)
+
+    def _fail(self, rule: Rule, exc: BaseException) -> None:
+        self.failures[rule] = exc
+        for table in (self._visit, self._leave):
+            for node_type, handlers in table.items():
+                table[node_type] = [(r, m) for r, m in handlers if r is not rule]
+
+    def walk(self, node: cst.CSTNode) -> None:
+        self._enter(node)
+        if isinstance(node, self._scope_types):
+            self._walk_scope(node)
+        else:
+            for child in self._children(node):
+                self.walk(child)
+        self._exit(node)
+
+    def _enter(self, node: cst.CSTNode) -> None:
+        node_type = type(node)
+        self.ctx.stack.append(node)
+        visit = self._visit.get(node_type)
+        if visit is None:
+            visit = self._handlers(self._visit, "visit_", node_type)
+        if visit:
+            self._call(visit, node)
+        if node_type is self._cst.Call:
+            self.ctx.note_call(node)  # type: ignore[arg-type]
+
+    def _exit(self, node: cst.CSTNode) -> None:
+        node_type = type(node)
+        leave = self._leave.get(node_type)
+        if leave is None:
+            leave = self._handlers(self._leave, "leave_", node_type)
+        if leave:
+            self._call(leave, node)
+        self.ctx.stack.pop()
+
+    def _walk_scope(self, node: cst.CSTNode) -> None:
+        """Parts of a definition evaluated outside it (decorators, defaults, bases, the
+        first iterable of a comprehension) are walked in the enclosing scope."""
+        cst = self._cst
+        ctx = self.ctx
+        walk = self.walk
+        if isinstance(node, cst.FunctionDef):
+            for decorator in node.decorators:
+                walk(decorator)
+            walk(node.params)
+            if node.returns is not None:
+                walk(node.returns)
+            ctx.enter_scope(node)
+            walk(node.body)
+            ctx.exit_scope()
+        elif isinstance(node, cst.Lambda):
+            walk(node.params)
+            ctx.enter_scope(node)
+            walk(node.body)
+            ctx.exit_scope()
+        elif isinstance(node, cst.ClassDef):
+            for decorator in node.decorators:
+                walk(decorator)
+            for arg in (*node.bases, *node.keywords):
+                walk(arg)
+            ctx.enter_scope(node)
+            walk(node.body)
+            ctx.exit_scope()
+        else:
+            comp = node.for_in  # type: ignore[attr-defined]
+            walk(comp.iter)
+            ctx.enter_scope(node)
+            for name in ("elt", "key", "value"):
+                part = getattr(node, name, None)
+                if part is not None:
+                    walk(part)
+            self._enter(comp)
+            walk(comp.target)
+            for cond in comp.ifs:
+                walk(cond)
+            if comp.inner_for_in is not None:
+                walk(comp.inner_for_in)
+            self._exit(comp)
+            ctx.exit_scope()

@@ -1,0 +1,47 @@
+"""Output formats, one module each, loaded only when used."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from asynclint.diagnostics import Diagnostic
+
+FORMATS = ("text", "grouped", "json", "sarif", "github")
+
+
+@dataclass
+class ReportOptions:
+    unsafe: bool = False  # --unsafe-fixes: unsafe fixes count as applicable
+    show_source: bool = False
+    color: bool = False
+    fixed: int = 0  # fixes applied by this run
+    mode: str = "check"
+    statistics: bool = False
+    sources: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Renderer(Protocol):
+    def __call__(self, diagnostics: list[Diagnostic], options: ReportOptions) -> str: ...
+
+
+def render(fmt: str, diagnostics: list[Diagnostic], options: ReportOptions) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    module = importlib.import_module(f"asynclint.reporting.{fmt}")
+    renderer: Renderer = module.render
+    return renderer(diagnostics, options)
+
+
+def source_lines(path: str, options: ReportOptions) -> list[str]:
+    """The file's lines, for `--show-source` (empty when unreadable)."""
+    if path not in options.sources:
+        try:
+            from asynclint.analysis_text import read_lines
+
+            options.sources[path] = read_lines(path)
+        except OSError:
+            options.sources[path] = []
+    return options.sources[path]

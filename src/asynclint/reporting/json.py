@@ -1,0 +1,24 @@
+"""A JSON list of diagnostics, one object each (the format is documented in the README):
+`code`, `name`, `message`, `filename`, `location {row, column}`, `end_location`, and `fix`
+(`applicability`, `message`, `edits` of `content`/`location`/`end_location`) or null."""
+
+from __future__ import annotations
+
+import json as _json
+from collections import Counter
+
+from asynclint.diagnostics import Diagnostic
+from asynclint.reporting import ReportOptions
+
+
+def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
+    if options.statistics:
+        counts = Counter(d.code for d in diagnostics)
+        names = {d.code: d.name for d in diagnostics}
+        rows = [
+            {"code": code, "name": names[code], "count": count,
+             "fixable": sum(1 for d in diagnostics if d.code == code and d.fixable(options.unsafe))}
+            for code, count in sorted(counts.items())
+        ]
+        return _json.dumps(rows, indent=2) + "\n"
+    return _json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from asynclint.analysis.nodes import needs_parentheses, parenthesize, positional_args
+from asynclint.fixes import NodeFix
+from asynclint.rule import FixSafety, Rule
+
+RUNNERS = {"asyncio.run", "asyncio.Runner.run", "asyncio.runners.run"}
+
+
+class AsyncioRunInCoroutine(Rule):
+    """
+    ## What it does
+    Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `asyncio.Runner().run(...)`
+    called on the event loop inside an `async def`.
+
+    ## Why is this bad?
+    A coroutine already runs on an event loop. These calls start (or drive) a loop, so they
+    always raise `RuntimeError` there: "asyncio.run() cannot be called from a running event
+    loop" or "This event loop is already running".
+
+    ## Example
+        import asyncio
+
+        async def main():
+            asyncio.run(load())
+
+    ## Use instead
+        async def main():
+            await load()
+
+    ## Fix safety
+    Safe: `asyncio.run(C)` and `loop.run_until_complete(C)` with a single coroutine call `C`
+    become `await C`; the original could only raise. When the module imports
+    `nest_asyncio` (which makes nested loops work), the fix is unsafe. Calls with other
+    arguments, or inside a generator expression (where `await` would turn it into an async
+    generator), are reported without a fix.
+    """
+
+    code = "ASL600"
+    name = "asyncio-run-in-coroutine"
+    message = "`{name}` inside `async def {function}` raises RuntimeError (the loop is already running); `await` the coroutine instead"
+    fix_safety = FixSafety.SAFE
+    triggers = (r"\basync\b", r"\brun(_until_complete)?\b")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        function = self.ctx.async_function
+        if function is None:
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete":
+            name = "loop.run_until_complete"
+        else:
+            qualified = self.ctx.call_name(node)
+            if qualified not in RUNNERS:
+                return
+            name = "asyncio.run" if qualified != "asyncio.Runner.run" else "Runner.run"
+        fix = None if name == "Runner.run" else self._fix(node)
+        self.report(node, name=name, function=function.name.value, fix=fix)
+
+    def _fix(self, node: cst.Call) -> NodeFix | None:
+        args = positional_args(node)
+        if len(args) != 1 or len(node.args) != 1 or not isinstance(args[0].value, cst.Call):
+            return None
+        frame = self.ctx.frame
+        while frame.kind == "comprehension":
+            if isinstance(frame.node, cst.GeneratorExp):
+                return None
+            frame = frame.parent  # type: ignore[assignment]
+        awaited: cst.BaseExpression = cst.Await(expression=args[0].value)
+        if needs_parentheses(awaited, self.ctx.parent):
+            awaited = parenthesize(awaited)
+        if node.lpar:
+            awaited = awaited.with_changes(lpar=node.lpar, rpar=node.rpar)
+        unsafe = "nest_asyncio" in {b.qualified for bs in self.ctx.module_frame.bindings.values() for b in bs}
+        return NodeFix(
+            {node: awaited},
+            "Replace with `await` of the coroutine",
+            applicability="unsafe" if unsafe else None,
+        )

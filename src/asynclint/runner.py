@@ -1,0 +1,293 @@
+"""Many files: discovery, the cache, worker processes, fixing, the project-wide phase and a
+deterministic order.
+
+Each file is processed independently (in a worker process when there is more than one to
+parse) into a FileResult: diagnostics plus per-rule facts. Rules that need every file
+(ASL116 follows calls across modules) then combine the facts; they are cheap to recompute,
+so cached files still take part. Output order never depends on `--jobs`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from asynclint.cache import Cache, Stamp, content_hash
+from asynclint.diagnostics import Diagnostic
+from asynclint.discovery import discover, module_name
+from asynclint.engine import SYNTAX_ERROR, FileResult, syntax_error
+from asynclint.settings import Settings
+from asynclint.sourcefile import DecodeError, FileChangedError, decode, encode, write_atomic
+
+MODES = ("check", "fix", "diff")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    path: str  # as shown to the user
+    key: str  # absolute path (cache key)
+    relpath: str  # relative to the project root, for per-file settings
+    codes: frozenset[str]
+
+
+@dataclass
+class Outcome:
+    task: Task
+    result: FileResult
+    stamp: Stamp | None = None  # of the content the result describes
+    applied: Counter[str] = field(default_factory=Counter)
+    diff: str = ""
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    fixed_text: str | None = None  # stdin only
+
+
+@dataclass
+class RunResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    parsed: int = 0
+    from_cache: int = 0
+    applied: Counter[str] = field(default_factory=Counter)
+    diffs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    fixed_text: str | None = None
+
+
+# Worker side ------------------------------------------------------------------------------
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(settings: Settings, mode: str, unsafe: bool) -> None:
+    _WORKER.update(settings=settings, mode=mode, unsafe=unsafe)
+
+
+def _run_task(task: Task) -> Outcome:
+    return process(task, _WORKER["settings"], _WORKER["mode"], _WORKER["unsafe"])  # type: ignore[arg-type]
+
+
+def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes | None = None) -> Outcome:
+    """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file."""
+    stdin = raw is not None
+    if raw is None:
+        try:
+            with open(task.key, "rb") as handle:
+                raw = handle.read()
+            st = os.stat(task.key)
+        except OSError as exc:
+            result = FileResult(task.path, [syntax_error(task.path, f"cannot read the file: {exc.strerror or exc}")])
+            return Outcome(task, _only_selected(result, task.codes))
+        stamp: Stamp | None = Stamp(st.st_size, st.st_mtime_ns, content_hash(raw))
+    else:
+        stamp = None
+    try:
+        source = decode(raw)
+    except DecodeError as exc:
+        result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
+        return Outcome(task, _only_selected(result, task.codes), stamp)
+    name, is_package = module_name(task.key) if not stdin or os.path.exists(task.key) else ("", False)
+    if mode == "check":
+        from asynclint.engine import lint_text
+
+        result = lint_text(source.text, task.path, task.relpath, settings, task.codes, module_name=name, is_package=is_package)
+        return Outcome(task, result, stamp)
+
+    from asynclint.fixer import fix_text, unified_diff
+
+    fixed = fix_text(
+        source.text, task.path, task.relpath, settings, task.codes, unsafe=unsafe, module_name=name, is_package=is_package
+    )
+    outcome = Outcome(task, fixed.result, stamp, fixed.applied, warnings=fixed.failures)
+    if fixed.text == source.text:
+        return outcome
+    if mode == "diff":
+        outcome.diff = unified_diff(source.text, fixed.text, task.path)
+        outcome.result = _with_fix_pending(fixed, source.text, task, settings, name, is_package)
+        outcome.applied = Counter()
+        return outcome
+    new_raw = encode(source, fixed.text)
+    if stdin:
+        outcome.fixed_text = fixed.text
+        return outcome
+    try:
+        write_atomic(task.key, new_raw, raw)
+        st = os.stat(task.key)
+        outcome.stamp = Stamp(st.st_size, st.st_mtime_ns, content_hash(new_raw))
+    except FileChangedError as exc:
+        outcome.errors.append(str(exc))
+        outcome.result = _with_fix_pending(fixed, source.text, task, settings, name, is_package)
+        outcome.applied = Counter()
+        outcome.stamp = None
+    except OSError as exc:
+        outcome.errors.append(f"{task.path}: cannot write the fixed file: {exc.strerror or exc}; it was left as it is")
+        outcome.result = _with_fix_pending(fixed, source.text, task, settings, name, is_package)
+        outcome.applied = Counter()
+        outcome.stamp = None
+    return outcome
+
+
+def _with_fix_pending(fixed: object, text: str, task: Task, settings: Settings, name: str, is_package: bool) -> FileResult:
+    """The lint result of the unchanged file (its fixes were not written)."""
+    from asynclint.engine import lint_text
+
+    return lint_text(text, task.path, task.relpath, settings, task.codes, module_name=name, is_package=is_package)
+
+
+def _only_selected(result: FileResult, codes: frozenset[str]) -> FileResult:
+    result.diagnostics = [d for d in result.diagnostics if d.code in codes]
+    return result
+
+
+# Driver -----------------------------------------------------------------------------------
+
+
+class Runner:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        jobs: int | None = None,
+        use_cache: bool = True,
+        mode: str = "check",
+        unsafe: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        assert mode in MODES
+        self.settings = settings
+        self.jobs = jobs or os.cpu_count() or 1
+        self.use_cache = use_cache
+        self.mode = mode
+        self.unsafe = unsafe
+        self.progress = progress
+        self.selected = settings.selected_codes()
+
+    def _task(self, path: str) -> Task:
+        key = os.path.abspath(path)
+        relpath = os.path.relpath(key, self.settings.project_root).replace(os.sep, "/")
+        return Task(path, key, relpath, self.settings.codes_for(relpath, self.selected))
+
+    def check(self, paths: Iterable[str]) -> RunResult:
+        found = discover(list(paths), self.settings)
+        run = RunResult(files=len(found.files), missing=found.missing)
+        run.errors.extend(f"cannot read folder {entry}" for entry in found.unreadable)
+        cache = None
+        if self.use_cache:
+            folder = self.settings.cache_dir or os.path.join(self.settings.project_root, ".asynclint_cache")
+            cache = Cache(folder, self.settings.fingerprint())
+        results: dict[str, FileResult] = {}
+        tasks: list[Task] = []
+        for path in found.files:
+            task = self._task(path)
+            hit = cache.lookup(task.key) if cache is not None else None
+            if hit is not None:
+                result, _ = hit
+                if self.mode == "check" or not any(d.fixable(self.unsafe) for d in result.diagnostics):
+                    result.path = path
+                    result.diagnostics = [replace(d, path=path) for d in result.diagnostics]
+                    results[path] = result
+                    run.from_cache += 1
+                    continue
+            tasks.append(task)
+        for outcome in self._execute(tasks):
+            self._collect(outcome, run, results, cache)
+        if cache is not None:
+            cache.save()
+        self._finish(run, results, {self._task(p).relpath: p for p in results})
+        return run
+
+    def check_stdin(self, text_bytes: bytes, filename: str) -> RunResult:
+        task = self._task(filename)
+        outcome = process(task, self.settings, self.mode, self.unsafe, raw=text_bytes)
+        run = RunResult(files=1)
+        results: dict[str, FileResult] = {}
+        self._collect(outcome, run, results, None)
+        run.fixed_text = outcome.fixed_text
+        self._finish(run, results, {task.relpath: task.path})
+        return run
+
+    def _collect(self, outcome: Outcome, run: RunResult, results: dict[str, FileResult], cache: Cache | None) -> None:
+        result = outcome.result
+        result.path = outcome.task.path
+        results[outcome.task.path] = result
+        run.parsed += result.parsed
+        run.applied.update(outcome.applied)
+        if outcome.diff:
+            run.diffs.append(outcome.diff)
+        run.errors.extend(outcome.errors)
+        run.warnings.extend(outcome.warnings)
+        if cache is not None and outcome.stamp is not None:
+            cache.store(outcome.task.key, outcome.stamp, result)
+
+    def _execute(self, tasks: list[Task]) -> Iterable[Outcome]:
+        total = len(tasks)
+        if total == 0:
+            return
+        jobs = min(self.jobs, total)
+        if jobs <= 1 or total < 4:
+            for done, task in enumerate(tasks, 1):
+                yield process(task, self.settings, self.mode, self.unsafe)
+                if self.progress:
+                    self.progress(done, total)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Big files first, so no worker is left with one at the end.
+        ordered = sorted(tasks, key=_size, reverse=True)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+        context = multiprocessing.get_context(method)
+        chunk = max(1, min(16, total // (jobs * 8)))
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.settings, self.mode, self.unsafe),
+        ) as pool:
+            for done, outcome in enumerate(pool.map(_run_task, ordered, chunksize=chunk), 1):
+                yield outcome
+                if self.progress:
+                    self.progress(done, total)
+
+    def _finish(self, run: RunResult, results: dict[str, FileResult], by_relpath: dict[str, str]) -> None:
+        diagnostics = [d for result in results.values() for d in result.diagnostics]
+        diagnostics.extend(self._project_diagnostics(results, by_relpath))
+        diagnostics.sort(key=lambda d: d.sort_key)
+        run.diagnostics = diagnostics
+
+    def _project_diagnostics(self, results: dict[str, FileResult], by_relpath: dict[str, str]) -> list[Diagnostic]:
+        codes = sorted({code for r in results.values() for code in r.facts if code in self.selected})
+        if not codes:
+            return []
+        from asynclint import registry
+
+        out = []
+        for cls in registry.load(set(codes)):
+            facts = {path: r.facts[cls.code] for path, r in results.items() if cls.code in r.facts}
+            for diagnostic in cls.project_diagnostics(facts, self.settings):
+                task = self._task(diagnostic.path)
+                if diagnostic.code in task.codes:
+                    out.append(diagnostic)
+        return out
+
+
+def _size(task: Task) -> int:
+    try:
+        return os.path.getsize(task.key)
+    except OSError:
+        return 0
+
+
+def lint_text(source: str, path: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
+    """Lint a string (the public `asynclint.lint_source`)."""
+    settings = settings or Settings()
+    runner = Runner(settings, jobs=1, use_cache=False)
+    return runner.check_stdin(source.encode("utf-8"), path).diagnostics
+
+
+__all__ = ["SYNTAX_ERROR", "RunResult", "Runner", "lint_text"]

@@ -1,0 +1,491 @@
+"""Configuration: `[tool.asynclint]` in pyproject.toml plus command-line options -> Settings.
+
+Every configuration key is described once, in `OPTIONS`; the command line gets an option of
+the same name for each, and the command line wins. Unknown keys and wrong types raise
+`ConfigError`, whose message names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from asynclint import __version__
+
+CODE_SELECTOR_RE = re.compile(r"(ALL|ASL\d{0,3})\Z")
+VERSION_RE = re.compile(r"py3(\d{1,2})\Z")
+SUPPORTED_TARGETS = tuple(f"py3{minor}" for minor in range(8, 16))
+DEFAULT_TARGET = "py310"
+
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".asynclint_cache",
+    "site-packages",
+)
+DEFAULT_TEST_FILES = (
+    "test_*.py",
+    "*_test.py",
+    "tests/*",
+    "test/*",
+    "testing/*",
+    "conftest.py",
+)
+DEFAULT_STATEFUL_NAMES = (
+    r"^(conn|connection|tx|txn|transaction|cursor|cur|ws|websocket|writer|reader|stream|session_tx)$"
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a message fit for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    key: str
+    kind: str
+    default: Any
+    help: str
+    metavar: str = ""
+    choices: tuple[str, ...] = ()
+    affects_results: bool = True
+
+    @property
+    def attr(self) -> str:
+        return self.key.replace("-", "_")
+
+
+#: Every configuration key. The kind decides how TOML values and command-line strings parse.
+OPTIONS: tuple[Option, ...] = (
+    Option("select", "codes", None, "Rule codes or prefixes to enable (default: every rule that is on by default).", "CODES"),
+    Option("extend-select", "codes", (), "Rule codes or prefixes to enable in addition.", "CODES"),
+    Option("ignore", "codes", (), "Rule codes or prefixes to disable.", "CODES"),
+    Option("extend-ignore", "codes", (), "Rule codes or prefixes to disable in addition.", "CODES"),
+    Option("per-file-ignores", "glob-codes", {}, "Codes to ignore in files matching a glob, as GLOB:CODES.", "GLOB:CODES"),
+    Option("exclude", "globs", (), "Files or folders to skip, replacing nothing of the built-in excludes.", "GLOBS"),
+    Option("extend-exclude", "globs", (), "More files or folders to skip.", "GLOBS"),
+    Option("target-version", "version", None, "Lowest Python version the fixes may use (default: from requires-python, else py310).", "py3X", SUPPORTED_TARGETS),
+    Option("default-timeout", "number", 30, "Seconds used by fixes that add a timeout.", "SECONDS"),
+    Option("extend-blocking-calls", "str-map", {}, "Blocking functions to report (ASL100), as NAME=REPLACEMENT.", "NAME=REPLACEMENT"),
+    Option("extend-resource-types", "strings", (), "Classes or factories whose instances must be closed (ASL3xx).", "NAMES"),
+    Option("test-files", "globs", DEFAULT_TEST_FILES, "Globs of test files, which rules about ordering and timeouts skip.", "GLOBS"),
+    Option("gather-style", "choice", "gather", "What ASL200's fix writes: asyncio.gather or a TaskGroup (py311+).", "STYLE", ("gather", "taskgroup")),
+    Option("stateful-names", "regex", DEFAULT_STATEFUL_NAMES, "Variable names whose objects must not be used concurrently (ASL2xx).", "REGEX"),
+    Option("pool-backed-types", "strings", (), "More types whose methods may run concurrently (ASL2xx).", "NAMES"),
+    Option("stateful-types", "strings", (), "More types whose methods must not run concurrently (ASL2xx).", "NAMES"),
+    Option("extend-unbounded-calls", "str-map", {}, "More calls that can wait forever, as NAME=TIMEOUT_KEYWORD (ASL401).", "NAME=KEYWORD"),
+    Option("timeout-decorators", "strings", (), "Decorators that bound a function's run time (ASL401 skips those functions).", "NAMES"),
+    Option("blocking-light-calls", "bool", False, "Also report cheap filesystem metadata calls such as os.path.exists (ASL107 light tier).", ""),
+    Option("cpu-heavy-size-dependent", "bool", False, "Also report calls that are CPU-heavy only on large input (ASL114: json, zlib, pickle...).", ""),
+    Option("blocking-imports", "bool", False, "Also report importlib.import_module and __import__ in async code (ASL114).", ""),
+    Option("timeout-reads", "bool", False, "Also report stream reads and queries without a timeout (ASL401 read set).", ""),
+    Option("max-file-size", "number", 10_000_000, "Files larger than this many bytes are reported (ASL001) instead of parsed.", "BYTES"),
+    Option("format", "choice", "text", "Output format.", "FORMAT", ("text", "json", "sarif", "github", "grouped"), False),
+    Option("show-source", "bool", False, "Show the offending line with a caret.", "", (), False),
+    Option("unsafe-fixes", "bool", False, "Also apply (or show) fixes that may change behaviour.", "", (), False),
+    Option("cache-dir", "path", None, "Where the result cache lives (default: .asynclint_cache in the project root).", "DIR", (), False),
+)
+OPTIONS_BY_KEY = {opt.key: opt for opt in OPTIONS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    target_version: str | None = None
+    default_timeout: float = 30
+    extend_blocking_calls: Mapping[str, str] = field(default_factory=dict)
+    extend_resource_types: tuple[str, ...] = ()
+    test_files: tuple[str, ...] = DEFAULT_TEST_FILES
+    gather_style: str = "gather"
+    stateful_names: str = DEFAULT_STATEFUL_NAMES
+    pool_backed_types: tuple[str, ...] = ()
+    stateful_types: tuple[str, ...] = ()
+    extend_unbounded_calls: Mapping[str, str] = field(default_factory=dict)
+    timeout_decorators: tuple[str, ...] = ()
+    blocking_light_calls: bool = False
+    cpu_heavy_size_dependent: bool = False
+    blocking_imports: bool = False
+    timeout_reads: bool = False
+    max_file_size: float = 10_000_000
+    format: str = "text"
+    show_source: bool = False
+    unsafe_fixes: bool = False
+    cache_dir: str | None = None
+    # Where the settings came from.
+    project_root: str = field(default_factory=os.getcwd)
+    config_path: str | None = None
+    requires_python_target: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.target_version or self.requires_python_target or DEFAULT_TARGET
+
+    @property
+    def target_minor(self) -> int:
+        return int(self.target[3:])
+
+    def fingerprint(self) -> str:
+        """A hash of everything that can change a file's lint result."""
+        parts = [__version__]
+        for opt in OPTIONS:
+            if opt.affects_results:
+                parts.append(f"{opt.key}={_canonical(getattr(self, opt.attr))}")
+        parts.append(f"target={self.target}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+    # Selection ---------------------------------------------------------------------------
+
+    def selected_codes(self) -> frozenset[str]:
+        from asynclint.registry import rule_infos
+
+        return resolve_selection(self, rule_infos())
+
+    def codes_for(self, relpath: str, selected: frozenset[str]) -> frozenset[str]:
+        """The selected codes minus the per-file ignores that match `relpath`."""
+        ignored: list[str] = []
+        for pattern, codes in self.per_file_ignores.items():
+            if path_matches(pattern, relpath):
+                ignored.extend(codes)
+        if not ignored:
+            return selected
+        return frozenset(c for c in selected if not any(_selects(sel, c) for sel in ignored))
+
+    def is_test_file(self, relpath: str) -> bool:
+        return any(path_matches(pattern, relpath) for pattern in self.test_files)
+
+
+def _canonical(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{k}:{_canonical(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, (tuple, list)):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    return repr(value)
+
+
+def _selects(selector: str, code: str) -> bool:
+    return selector == "ALL" or code.startswith(selector)
+
+
+def resolve_selection(settings: Settings, infos: Mapping[str, Any]) -> frozenset[str]:
+    """Ruff's rule: for each code the most specific matching selector wins; on a tie,
+    ignoring wins. Opt-in rules are only selected by their full code or by `ALL`."""
+    positive: list[str] = list(settings.select) if settings.select is not None else []
+    positive += settings.extend_select
+    negative = list(settings.ignore) + list(settings.extend_ignore)
+    chosen = set()
+    for code, info in infos.items():
+        best_len = -1
+        on = False
+        if settings.select is None and info.default == "on":
+            best_len, on = 0, True
+        for sel in positive:
+            if not _selects(sel, code):
+                continue
+            if info.default == "opt" and sel not in (code, "ALL"):
+                continue
+            length = 0 if sel == "ALL" else len(sel)
+            if length > best_len:
+                best_len, on = length, True
+        for sel in negative:
+            if _selects(sel, code):
+                length = 0 if sel == "ALL" else len(sel)
+                if length >= best_len:
+                    best_len, on = length, False
+        if on:
+            chosen.add(code)
+    return frozenset(chosen)
+
+
+def path_matches(pattern: str, relpath: str) -> bool:
+    """flake8-style globs: `*` crosses folders; a pattern without `/` also matches any
+    file or folder name on the path; a trailing `/**` or `/*` covers a whole folder."""
+    relpath = relpath.replace(os.sep, "/").removeprefix("./")
+    pattern = pattern.replace(os.sep, "/").removeprefix("./")
+    if fnmatch.fnmatchcase(relpath, pattern):
+        return True
+    if pattern.endswith("/**") and fnmatch.fnmatchcase(relpath, pattern[:-3] + "/*"):
+        return True
+    if "/" not in pattern.rstrip("/"):
+        name = pattern.rstrip("/")
+        return any(fnmatch.fnmatchcase(part, name) for part in relpath.split("/"))
+    # A pattern naming a folder ("tests/unit") covers what is inside it.
+    return relpath.startswith(pattern.rstrip("/") + "/")
+
+
+# Parsing ----------------------------------------------------------------------------------
+
+
+def _expect(where: str, key: str, what: str, value: object) -> ConfigError:
+    return ConfigError(f"{where}: `{key}` must be {what}, not {value!r}")
+
+
+def _str_list(where: str, key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise _expect(where, key, "a list of strings", value)
+    return tuple(value)
+
+
+def _codes(where: str, key: str, value: object) -> tuple[str, ...]:
+    items = _str_list(where, key, value)
+    out = []
+    for item in items:
+        for code in re.split(r"[,\s]+", item.strip()):
+            if not code:
+                continue
+            if not CODE_SELECTOR_RE.match(code):
+                raise ConfigError(
+                    f"{where}: `{key}` has {code!r}, which is not a rule code or prefix "
+                    "(expected ALL, ASL, ASL1, ASL10 or a full code such as ASL101)"
+                )
+            _check_known(where, key, code)
+            out.append(code)
+    return tuple(out)
+
+
+def _check_known(where: str, key: str, selector: str) -> None:
+    from asynclint.registry import rule_infos
+
+    if selector == "ALL" or any(code.startswith(selector) for code in rule_infos()):
+        return
+    raise ConfigError(f"{where}: `{key}` has {selector!r}, which selects no rule")
+
+
+def _parse_value(opt: Option, value: object, where: str) -> Any:
+    key, kind = opt.key, opt.kind
+    if kind == "codes":
+        return _codes(where, key, value)
+    if kind in ("globs", "strings"):
+        return _str_list(where, key, value)
+    if kind == "glob-codes":
+        if not isinstance(value, Mapping):
+            raise _expect(where, key, "a table of glob = [codes]", value)
+        return {str(k): _codes(where, f"{key}.{k}", v) for k, v in value.items()}
+    if kind == "str-map":
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise _expect(where, key, "a table of strings", value)
+        return dict(value)
+    if kind == "version":
+        if not isinstance(value, str) or value not in SUPPORTED_TARGETS:
+            raise _expect(where, key, "one of " + ", ".join(SUPPORTED_TARGETS), value)
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise _expect(where, key, "a positive number", value)
+        return value
+    if kind == "choice":
+        if value not in opt.choices:
+            raise _expect(where, key, "one of " + ", ".join(opt.choices), value)
+        return value
+    if kind == "regex":
+        if not isinstance(value, str):
+            raise _expect(where, key, "a regular expression", value)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ConfigError(f"{where}: `{key}` is not a valid regular expression: {exc}") from None
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise _expect(where, key, "true or false", value)
+        return value
+    if kind == "path":
+        if not isinstance(value, str):
+            raise _expect(where, key, "a path", value)
+        return value
+    raise AssertionError(kind)
+
+
+def parse_cli_value(opt: Option, raw: Any) -> Any:
+    """Turn a command-line value (string, tuple of strings, flag) into the TOML shape."""
+    where = "command line"
+    if opt.kind == "glob-codes":
+        table: dict[str, list[str]] = {}
+        for item in raw:
+            pattern, sep, codes = item.rpartition(":")
+            if not sep or not pattern:
+                raise ConfigError(f"{where}: --{opt.key} expects GLOB:CODES, not {item!r}")
+            table.setdefault(pattern, []).extend(c for c in re.split(r"[,\s]+", codes) if c)
+        return _parse_value(opt, table, where)
+    if opt.kind == "str-map":
+        mapping = {}
+        for item in raw:
+            name, sep, replacement = item.partition("=")
+            if not sep or not name:
+                raise ConfigError(f"{where}: --{opt.key} expects NAME=VALUE, not {item!r}")
+            mapping[name.strip()] = replacement.strip()
+        return _parse_value(opt, mapping, where)
+    if opt.kind in ("codes", "globs", "strings"):
+        items = [part for item in raw for part in item.split(",") if part.strip()]
+        return _parse_value(opt, [i.strip() for i in items], where)
+    if opt.kind == "number":
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ConfigError(f"{where}: --{opt.key} expects a number, not {raw!r}") from None
+        return _parse_value(opt, int(number) if number.is_integer() else number, where)
+    return _parse_value(opt, raw, where)
+
+
+def suggest(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def table_of(path: Path, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    tool = data.get("tool")
+    if isinstance(tool, Mapping) and "asynclint" in tool:
+        table = tool["asynclint"]
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{path}: [tool.asynclint] must be a table")
+        return table
+    if path.name != "pyproject.toml":
+        return data  # a standalone asynclint.toml holds the keys at top level
+    return None
+
+
+def options_from_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        opt = OPTIONS_BY_KEY.get(key)
+        if opt is None:
+            raise ConfigError(
+                f"{where}: unknown key `{key}` in [tool.asynclint]{suggest(key, OPTIONS_BY_KEY)}"
+            )
+        values[opt.attr] = _parse_value(opt, value, where)
+    return values
+
+
+_REQUIRES_RE = re.compile(r"(>=|~=|==|\^|>)\s*3\.(\d+)")
+
+
+def target_from_requires(requires: object) -> str | None:
+    """`requires-python = ">=3.11"` -> "py311" (the lowest version allowed)."""
+    if not isinstance(requires, str):
+        return None
+    minors = [int(m.group(2)) + (1 if m.group(1) == ">" else 0) for m in _REQUIRES_RE.finditer(requires)]
+    if not minors:
+        return None
+    target = f"py3{min(minors)}"
+    return target if target in SUPPORTED_TARGETS else None
+
+
+def find_config(start: Path) -> tuple[Path | None, Path | None]:
+    """The nearest pyproject.toml with [tool.asynclint] at or above `start`, and the
+    nearest pyproject.toml at all (for requires-python)."""
+    start = start if start.is_dir() else start.parent
+    nearest: Path | None = None
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            if nearest is None:
+                nearest = candidate
+            try:
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if re.search(r"^\s*\[tool\.asynclint[\].]", text, re.M):
+                return candidate, nearest
+    return None, nearest
+
+
+def load_settings(
+    paths: Iterable[str],
+    cli: Mapping[str, Any],
+    config: str | None = None,
+    isolated: bool = False,
+    cwd: str | None = None,
+    transform: Callable[[dict[str, Any]], None] | None = None,
+) -> Settings:
+    """Build the Settings for a run: configuration file, then command-line values."""
+    cwd = cwd or os.getcwd()
+    values: dict[str, Any] = {}
+    config_path: Path | None = None
+    requires_target: str | None = None
+    project_root = Path(cwd)
+    if config is not None:
+        config_path = Path(config)
+        if not config_path.is_file():
+            raise ConfigError(f"{config}: configuration file not found")
+        data = read_toml(config_path)
+        table = table_of(config_path, data)
+        if table is None:
+            raise ConfigError(f"{config}: no [tool.asynclint] table")
+        values.update(options_from_table(table, str(config_path)))
+        requires_target = target_from_requires(data.get("project", {}).get("requires-python"))
+        project_root = config_path.resolve().parent
+    elif not isolated:
+        first = next(iter(paths), ".")
+        start = Path(cwd) / (first if first != "-" else ".")
+        found, nearest = find_config(start.resolve() if start.exists() else Path(cwd))
+        if found is not None:
+            config_path = found
+            data = read_toml(found)
+            table = table_of(found, data)
+            if table is not None:
+                values.update(options_from_table(table, str(found)))
+            project_root = found.parent
+        if nearest is not None:
+            project = read_toml(nearest).get("project", {})
+            if isinstance(project, Mapping):
+                requires_target = target_from_requires(project.get("requires-python"))
+            if found is None:
+                project_root = nearest.parent
+    for key, raw in cli.items():
+        opt = OPTIONS_BY_KEY[key]
+        values[opt.attr] = parse_cli_value(opt, raw)
+    if transform is not None:
+        transform(values)
+    known = {f.name for f in fields(Settings)}
+    assert set(values) <= known, set(values) - known
+    return replace(
+        Settings(),
+        **values,
+        project_root=str(project_root),
+        config_path=str(config_path) if config_path else None,
+        requires_python_target=requires_target,
+    )

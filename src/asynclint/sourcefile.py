@@ -1,0 +1,95 @@
+"""Reading and writing Python source files without losing anything.
+
+A file is read as bytes and decoded as Python would (BOM, PEP 263 cookie, UTF-8 default).
+A fixed file is written back with the same encoding, BOM and line endings, atomically: the
+new text goes to a temporary file in the same folder, which then replaces the original, so
+a reader (or a crash) sees either the old file or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass
+
+TEMP_SUFFIX = ".asynclint-tmp"
+
+
+class DecodeError(Exception):
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class FileChangedError(Exception):
+    """The file changed on disk after it was read; it is left as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    text: str  # without a BOM
+    encoding: str  # codec for writing back (never "utf-8-sig")
+    bom: bool
+
+
+def decode(raw: bytes) -> SourceText:
+    """Decode a Python source file; raises DecodeError with a message fit for users."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        kind = "UTF-32" if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) else "UTF-16"
+        raise DecodeError(f"file is {kind} (it starts with a {kind} byte order mark); Python source must be UTF-8 or declare an ASCII-compatible encoding")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise DecodeError("file contains a null byte (is it a binary file?)", line)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as exc:
+        raise DecodeError(f"encoding problem: {exc.msg if hasattr(exc, 'msg') else exc}", getattr(exc, "lineno", None) or 1) from None
+    bom = encoding == "utf-8-sig"
+    body = raw[len(codecs.BOM_UTF8) :] if bom else raw
+    codec = "utf-8" if bom else encoding
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise DecodeError(f"cannot decode the file as {codec}: {exc.reason} at byte {exc.start}", line) from None
+    except LookupError:
+        raise DecodeError(f"unknown encoding {codec!r}") from None
+    return SourceText(text, codec, bom)
+
+
+def encode(source: SourceText, text: str) -> bytes:
+    data = text.encode(source.encoding)
+    return codecs.BOM_UTF8 + data if source.bom else data
+
+
+def write_atomic(path: str, data: bytes, expected: bytes) -> None:
+    """Replace `path`'s content with `data`, unless its content is no longer `expected`.
+
+    The temporary file lives in the target's folder (the rename must not cross file
+    systems), gets the original's permission bits, and is removed on any failure.
+    Symlinks are written through: the file they point to is replaced, not the link.
+    """
+    target = os.path.realpath(path)
+    with open(target, "rb") as handle:
+        if handle.read() != expected:
+            raise FileChangedError(f"{path} changed while it was being fixed; it was left as it is")
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    folder, name = os.path.split(target)
+    fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
