@@ -1,0 +1,133 @@
+"""The pinned corpus of real async projects (`../shared/corpus-projects.tsv`).
+
+    python benchmarks/corpus.py            # download (if needed) and print the folder
+    python benchmarks/corpus.py --list     # one line per project: name, files, lines
+
+Each archive is fetched from the package index with `pip download`, checked against its
+sha256, and only its `.py` files are kept, under `benchmarks/.cache/corpus/<name>-<version>/`.
+Other scripts import `ensure_corpus()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = Path(os.environ.get("ASYNCLINT_CORPUS_CACHE", HERE / ".cache"))
+TSV_CANDIDATES = [HERE.parent.parent / "shared" / "corpus-projects.tsv", HERE / "corpus-projects.tsv"]
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    version: str
+    kind: str
+    sha256: str
+    py_files: int
+    lines: int
+
+    @property
+    def folder(self) -> Path:
+        return CACHE / "corpus" / f"{self.name}-{self.version}"
+
+
+def projects(tsv: Path | None = None) -> list[Project]:
+    path = tsv or next((p for p in TSV_CANDIDATES if p.exists()), None)
+    if path is None:
+        raise SystemExit("corpus-projects.tsv not found (expected ../shared/ beside the project)")
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [
+        Project(r["name"], r["version"], r["kind"], r["sha256"], int(r["py_files"]), int(r["lines"]))
+        for r in rows
+    ]
+
+
+def _download(project: Project, into: Path) -> Path:
+    flag = ["--only-binary", ":all:"] if project.kind == "wheel" else ["--no-binary", project.name]
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q",
+               *flag, "-d", str(into), f"{project.name}=={project.version}"]
+    subprocess.run(command, check=True)
+    found = [p for p in into.iterdir() if p.is_file()]
+    if len(found) != 1:
+        raise SystemExit(f"{project.name}: expected one archive, got {[p.name for p in found]}")
+    return found[0]
+
+
+def _extract(archive: Path, target: Path) -> None:
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    if archive.name.endswith((".whl", ".zip")):
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.namelist():
+                if member.endswith(".py") and ".." not in member.split("/"):
+                    out = tmp / member
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out.write_bytes(zf.read(member))
+    else:
+        with tarfile.open(archive) as tf:
+            for member in tf.getmembers():
+                if member.isfile() and member.name.endswith(".py") and ".." not in member.name.split("/"):
+                    data = tf.extractfile(member)
+                    if data is None:
+                        continue
+                    out = tmp / member.name
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out.write_bytes(data.read())
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
+def ensure_project(project: Project) -> Path:
+    marker = project.folder / ".complete"
+    if marker.exists():
+        return project.folder
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = _download(project, Path(tmp))
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        if digest != project.sha256:
+            raise SystemExit(f"{project.name}: sha256 mismatch: {digest} != {project.sha256}")
+        _extract(archive, project.folder)
+    marker.write_text(project.sha256 + "\n")
+    return project.folder
+
+
+def ensure_corpus(names: list[str] | None = None) -> list[Path]:
+    """Download what is missing; return the project folders (all, or those in `names`)."""
+    chosen = [p for p in projects() if names is None or p.name in names]
+    return [ensure_project(p) for p in chosen]
+
+
+def python_files(folders: list[Path]) -> list[Path]:
+    return sorted(p for folder in folders for p in folder.rglob("*.py"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--list", action="store_true", help="print files and lines per project")
+    parser.add_argument("names", nargs="*", help="only these projects")
+    args = parser.parse_args()
+    folders = ensure_corpus(args.names or None)
+    if args.list:
+        for folder in folders:
+            files = list(folder.rglob("*.py"))
+            lines = sum(f.read_bytes().count(b"\n") for f in files)
+            print(f"{folder.name}\t{len(files)}\t{lines}")
+    else:
+        print(CACHE / "corpus")
+
+
+if __name__ == "__main__":
+    main()

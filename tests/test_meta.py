@@ -1,0 +1,88 @@
+"""The registry, the manifest, the fixtures, the documentation and the README agree."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import FIXTURES, ROOT
+
+from asynclint import registry
+from asynclint.rule import DOC_SECTIONS, doc_sections
+from asynclint.runner import lint_text
+from asynclint.settings import Settings
+
+RULES = registry.discover()
+
+
+def test_manifest_is_current() -> None:
+    assert registry.MANIFEST.read_text(encoding="utf-8") == registry.manifest_text(), (
+        "run `python -m asynclint.registry`"
+    )
+
+
+def test_every_code_has_fixtures_and_every_fixture_folder_a_code() -> None:
+    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name.startswith("ASL")}
+    assert folders == set(RULES)
+    for code in RULES:
+        assert any((FIXTURES / code).glob("*.py")) or any(p.is_dir() for p in (FIXTURES / code).iterdir())
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_documentation_has_the_five_sections(code: str) -> None:
+    sections = doc_sections(RULES[code].__doc__ or "")
+    assert list(sections)[:5] == list(DOC_SECTIONS)
+
+
+def test_readme_rule_table(update_fixtures: bool) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    begin, end = registry.README_BEGIN, registry.README_END
+    assert begin in text and end in text
+    current = text[text.index(begin) + len(begin) : text.index(end)].strip("\n")
+    wanted = registry.readme_table().strip("\n")
+    if update_fixtures and current != wanted:
+        text = text[: text.index(begin) + len(begin)] + "\n" + wanted + "\n" + text[text.index(end) :]
+        readme.write_text(text, encoding="utf-8")
+        current = wanted
+    assert current == wanted, "the README rule table is stale; run pytest --update-fixtures"
+
+
+def test_list_rules_matches_registry() -> None:
+    infos = registry.rule_infos()
+    assert set(infos) == set(RULES)
+    for code, cls in RULES.items():
+        assert (infos[code].name, infos[code].default, infos[code].fix) == (cls.name, cls.default.value, cls.fix_safety.value)
+
+
+def _code_block(section: str) -> str:
+    lines = [line[4:] if line.startswith("    ") else line for line in section.splitlines()]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+# ASL002 reports asynclint's own bugs: no code triggers it on purpose.
+DOC_EXAMPLE_CODES = sorted(set(RULES) - {"ASL002"})
+
+
+@pytest.mark.parametrize("code", DOC_EXAMPLE_CODES)
+def test_example_triggers_and_use_instead_does_not(code: str) -> None:
+    sections = doc_sections(RULES[code].__doc__ or "")
+    settings = Settings(select=(code,), project_root=str(ROOT / "build-doc-examples"))
+    example = lint_text(_code_block(sections["Example"]), "example.py", settings)
+    assert any(d.code == code for d in example), f"{code}: its Example does not trigger it"
+    fixed = lint_text(_code_block(sections["Use instead"]), "example.py", settings)
+    assert not [d for d in fixed if d.code == code], f"{code}: its 'Use instead' triggers it"
+
+
+def test_fixtures_compile() -> None:
+    for path in FIXTURES.rglob("*.py"):
+        if path.parent.name == "ASL001" or "ASL001" in path.parts:
+            continue
+        compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
+
+
+def test_codes_are_in_the_right_family_module() -> None:
+    for code, cls in RULES.items():
+        module = cls.__module__.rsplit(".", 1)[-1]
+        assert module == cls.name.replace("-", "_"), f"{code}: module {module} is not named after {cls.name}"
+        assert re.fullmatch(r"ASL\d{3}", code)
