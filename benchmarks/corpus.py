@@ -56,8 +56,18 @@ def projects(tsv: Path | None = None) -> list[Project]:
 
 def _download(project: Project, into: Path) -> Path:
     flag = ["--only-binary", ":all:"] if project.kind == "wheel" else ["--no-binary", project.name]
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-               *flag, "-d", str(into), f"{project.name}=={project.version}"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "-q",
+        *flag,
+        "-d",
+        str(into),
+        f"{project.name}=={project.version}",
+    ]
     subprocess.run(command, check=True)
     found = [p for p in into.iterdir() if p.is_file()]
     if len(found) != 1:
@@ -115,7 +125,9 @@ def python_files(folders: list[Path]) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--list", action="store_true", help="print files and lines per project")
     parser.add_argument("names", nargs="*", help="only these projects")
     args = parser.parse_args()

@@ -35,7 +35,12 @@ def asynclint_command() -> list[str]:
     return [found]
 
 
-def run_cli(*args: str, cwd: str | os.PathLike[str] | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    cwd: str | os.PathLike[str] | None = None,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     full_env.pop("FORCE_COLOR", None)
     proc = subprocess.run(
@@ -46,4 +51,9 @@ def run_cli(*args: str, cwd: str | os.PathLike[str] | None = None, stdin: bytes 
         env=full_env,
         timeout=300,
     )
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )

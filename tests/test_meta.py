@@ -52,7 +52,11 @@ def test_list_rules_matches_registry() -> None:
     infos = registry.rule_infos()
     assert set(infos) == set(RULES)
     for code, cls in RULES.items():
-        assert (infos[code].name, infos[code].default, infos[code].fix) == (cls.name, cls.default.value, cls.fix_safety.value)
+        assert (infos[code].name, infos[code].default, infos[code].fix) == (
+            cls.name,
+            cls.default.value,
+            cls.fix_safety.value,
+        )
 
 
 def _code_block(section: str) -> str:

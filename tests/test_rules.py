@@ -59,7 +59,16 @@ def test_fix_golden(case: Path, update_fixtures: bool) -> None:
     settings, unsafe = fixture_settings(case, code)
     source = case.read_text(encoding="utf-8")
     name, is_package = module_name(str(case))
-    outcome = fix_text(source, str(case), case.name, settings, settings.selected_codes(), unsafe=unsafe, module_name=name, is_package=is_package)
+    outcome = fix_text(
+        source,
+        str(case),
+        case.name,
+        settings,
+        settings.selected_codes(),
+        unsafe=unsafe,
+        module_name=name,
+        is_package=is_package,
+    )
     golden = case.with_name(case.stem + ".fixed.py")
     assert not outcome.failures, outcome.failures
     if outcome.text == source:
@@ -69,8 +78,19 @@ def test_fix_golden(case: Path, update_fixtures: bool) -> None:
         return
     if update_fixtures:
         golden.write_text(outcome.text, encoding="utf-8")
-    assert golden.exists(), f"{case.name} has fixes but no golden; run pytest --update-fixtures and review {golden.name}"
+    assert golden.exists(), (
+        f"{case.name} has fixes but no golden; run pytest --update-fixtures and review {golden.name}"
+    )
     assert outcome.text == golden.read_text(encoding="utf-8")
     assert verify(outcome.text, str(golden)) is None
-    again = fix_text(outcome.text, str(case), case.name, settings, settings.selected_codes(), unsafe=unsafe, module_name=name, is_package=is_package)
+    again = fix_text(
+        outcome.text,
+        str(case),
+        case.name,
+        settings,
+        settings.selected_codes(),
+        unsafe=unsafe,
+        module_name=name,
+        is_package=is_package,
+    )
     assert again.text == outcome.text, "fixing the fixed file changed it again"

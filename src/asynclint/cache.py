@@ -88,7 +88,12 @@ class Cache:
             return None
 
     def store(self, key: str, stamp: Stamp, result: FileResult) -> None:
-        self.entries[key] = {"s": stamp.size, "m": stamp.mtime_ns, "h": stamp.digest, "r": result_to_json(result)}
+        self.entries[key] = {
+            "s": stamp.size,
+            "m": stamp.mtime_ns,
+            "h": stamp.digest,
+            "r": result_to_json(result),
+        }
         self.dirty = True
 
     def save(self) -> None:
@@ -156,7 +161,11 @@ def result_from_json(data: dict[str, Any]) -> FileResult:
 def _diagnostic_to_json(d: Diagnostic) -> list[Any]:
     fix = None
     if d.fix is not None:
-        fix = [d.fix.applicability, d.fix.message, [[e.start.row, e.start.column, e.end.row, e.end.column, e.content] for e in d.fix.edits]]
+        fix = [
+            d.fix.applicability,
+            d.fix.message,
+            [[e.start.row, e.start.column, e.end.row, e.end.column, e.content] for e in d.fix.edits],
+        ]
     return [d.code, d.name, d.message, d.start.row, d.start.column, d.end.row, d.end.column, fix]
 
 

@@ -29,7 +29,9 @@ def _config_options(func: Any) -> Any:
         elif opt.kind == "bool":
             decorator = click.option(f"{flag}/--no-{opt.key}", opt.attr, default=None, help=opt.help)
         elif opt.choices:
-            decorator = click.option(flag, opt.attr, type=click.Choice(opt.choices), default=None, help=opt.help)
+            decorator = click.option(
+                flag, opt.attr, type=click.Choice(opt.choices), default=None, help=opt.help
+            )
         else:
             decorator = click.option(flag, opt.attr, default=None, metavar=opt.metavar, help=opt.help)
         func = decorator(func)
@@ -39,15 +41,37 @@ def _config_options(func: Any) -> Any:
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--fix", is_flag=True, help="Apply safe fixes (and unsafe ones with --unsafe-fixes).")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing (exit 1 if there is a diff).")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff and write nothing (exit 1 if there is a diff).",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file.",
+)
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each problem.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this configuration file (pyproject.toml or asynclint.toml).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Use this configuration file (pyproject.toml or asynclint.toml).",
+)
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the number of CPUs).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of CPUs).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
-@click.option("--stdin-filename", help="The name of the file read from `-` (for messages and per-file settings).")
+@click.option(
+    "--stdin-filename", help="The name of the file read from `-` (for messages and per-file settings)."
+)
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="Print every rule: code, name, family, default, fix.")
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only: no summary, no progress.")
@@ -104,7 +128,14 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
     if not quiet and sys.stderr.isatty() and mode != "diff":
         progress = _progress
     try:
-        runner = Runner(settings, jobs=kw["jobs"], use_cache=not kw["no_cache"] and "-" not in paths, mode=mode, unsafe=unsafe, progress=progress)
+        runner = Runner(
+            settings,
+            jobs=kw["jobs"],
+            use_cache=not kw["no_cache"] and "-" not in paths,
+            mode=mode,
+            unsafe=unsafe,
+            progress=progress,
+        )
         if paths == ["-"]:
             name = kw["stdin_filename"] or "-"
             result = runner.check_stdin(sys.stdin.buffer.read(), name)
@@ -130,7 +161,10 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
         sys.stdout.write("".join(result.diffs))
         if not quiet:
             would = len(result.diffs)
-            click.echo(f"Would fix {would} {'file' if would == 1 else 'files'}." if would else "No fixes available.", err=True)
+            click.echo(
+                f"Would fix {would} {'file' if would == 1 else 'files'}." if would else "No fixes available.",
+                err=True,
+            )
     elif result.fixed_text is not None:
         sys.stdout.write(result.fixed_text)  # `--fix -`: the fixed code goes to stdout
         report_to_stdout = False

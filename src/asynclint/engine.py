@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from asynclint.diagnostics import Diagnostic, Fix, Location
+from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
 from asynclint.registry import RuleInfo, rule_infos
 
 if TYPE_CHECKING:
@@ -113,7 +113,10 @@ def lint_text(
         if SYNTAX_ERROR in codes:
             size = len(text.encode("utf-8", "surrogatepass")) / 1e6
             result.diagnostics.append(
-                syntax_error(path, f"file not linted: it is {size:.1f} MB, above max-file-size ({settings.max_file_size / 1e6:g} MB)")
+                syntax_error(
+                    path,
+                    f"file not linted: it is {size:.1f} MB, above max-file-size ({settings.max_file_size / 1e6:g} MB)",
+                )
             )
         return result
 
@@ -134,7 +137,20 @@ def lint_text(
             result.diagnostics.append(syntax_error(path, f"cannot parse: {type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
-    return _lint_module(module, text, path, relpath, settings, codes, active, result, module_name, is_package, is_test, with_edits)
+    return _lint_module(
+        module,
+        text,
+        path,
+        relpath,
+        settings,
+        codes,
+        active,
+        result,
+        module_name,
+        is_package,
+        is_test,
+        with_edits,
+    )
 
 
 _LIBCST_AT_RE = re.compile(r"error at (\d+):(\d+): ")
@@ -192,7 +208,9 @@ def _lint_module(
             walker.walk(module)
     except RecursionError:
         if SYNTAX_ERROR in codes:
-            result.diagnostics.append(syntax_error(path, "not linted: the code is nested too deeply to analyse"))
+            result.diagnostics.append(
+                syntax_error(path, "not linted: the code is nested too deeply to analyse")
+            )
         return result
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
     from asynclint.positions import positions
@@ -203,17 +221,23 @@ def _lint_module(
             continue
         try:
             facts = rule.finish()
-        except Exception as exc:
-            walker.failures[rule] = exc
+        except Exception as error:
+            walker.failures[rule] = error
             continue
         if facts is not None:
             result.facts[rule.code] = facts
-    late = [f for rule in rules if rule not in walker.failures for f in rule.findings if f.node not in ctx._positions]
+    late = [
+        f
+        for rule in rules
+        if rule not in walker.failures
+        for f in rule.findings
+        if f.node not in ctx._positions
+    ]
     if late:
         ctx._positions.update(positions(module, [f.node for f in late]))
-    for rule, exc in walker.failures.items():
+    for rule, failure in walker.failures.items():
         if INTERNAL_ERROR in codes:
-            result.diagnostics.append(internal_error(path, rule.code, rule.name, exc))
+            result.diagnostics.append(internal_error(path, rule.code, rule.name, failure))
     for rule in rules:
         if rule in walker.failures:
             continue
@@ -225,7 +249,9 @@ def _lint_module(
     return result
 
 
-def _diagnostic(ctx: Context, rule: Rule, finding: Finding, with_edits: bool, result: FileResult) -> Diagnostic | None:
+def _diagnostic(
+    ctx: Context, rule: Rule, finding: Finding, with_edits: bool, result: FileResult
+) -> Diagnostic | None:
     span = ctx._positions.get(finding.node)
     if span is None:
         return None
@@ -238,7 +264,7 @@ def _diagnostic(ctx: Context, rule: Rule, finding: Finding, with_edits: bool, re
     fix = None
     if finding.fix is not None:
         applicability = finding.fix.applicability or rule.fix_safety.value
-        edits: tuple = ()
+        edits: tuple[Edit, ...] = ()
         if with_edits:
             try:
                 from asynclint.fixes import apply_node_fixes, text_edits
@@ -246,7 +272,9 @@ def _diagnostic(ctx: Context, rule: Rule, finding: Finding, with_edits: bool, re
                 new_text = apply_node_fixes(ctx.module, [finding.fix]).code
                 edits = text_edits(ctx.source, new_text)
             except Exception as exc:
-                result.diagnostics.append(internal_error(ctx.path, rule.code, rule.name, exc, "raised while building a fix:"))
+                result.diagnostics.append(
+                    internal_error(ctx.path, rule.code, rule.name, exc, "raised while building a fix:")
+                )
                 edits = ()
             if edits:
                 fix = Fix(applicability, finding.fix.message, edits)  # type: ignore[arg-type]
@@ -291,7 +319,9 @@ class Walker:
         self._comprehensions = COMPREHENSIONS
         self._scope_types = (cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS)
 
-    def _handlers(self, table: dict[type, list[tuple[Rule, Handler]]], prefix: str, node_type: type) -> list[tuple[Rule, Handler]]:
+    def _handlers(
+        self, table: dict[type, list[tuple[Rule, Handler]]], prefix: str, node_type: type
+    ) -> list[tuple[Rule, Handler]]:
         handlers = []
         for rule in self.rules:
             method = getattr(rule, f"{prefix}{node_type.__name__}", None)

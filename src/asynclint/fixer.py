@@ -59,7 +59,9 @@ def fix_text(
     is_package: bool = False,
 ) -> FixOutcome:
     def lint(current: str) -> FileResult:
-        return lint_text(current, path, relpath, settings, codes, module_name=module_name, is_package=is_package)
+        return lint_text(
+            current, path, relpath, settings, codes, module_name=module_name, is_package=is_package
+        )
 
     current = text
     result = lint(current)
@@ -68,7 +70,9 @@ def fix_text(
     checked_original = False
     for _ in range(MAX_ROUNDS):
         fixable = [
-            d for d in result.diagnostics if d.fixable(unsafe) and d.fix and d.fix.edits and _key(d) not in rejected
+            d
+            for d in result.diagnostics
+            if d.fixable(unsafe) and d.fix and d.fix.edits and _key(d) not in rejected
         ]
         if not fixable:
             break
@@ -83,7 +87,9 @@ def fix_text(
             checked_original = True
             reason = verify(current, path)
             if reason is not None:
-                outcome.failures.append(f"{path}: fixes not applied: before fixing, {reason}; the fixes cannot be verified")
+                outcome.failures.append(
+                    f"{path}: fixes not applied: before fixing, {reason}; the fixes cannot be verified"
+                )
                 break
         new, chosen = _apply_verified(current, chosen, path, outcome, rejected)
         if not chosen or new == current:

@@ -123,9 +123,7 @@ class Rule:
         return None
 
     @classmethod
-    def project_diagnostics(
-        cls, facts: Mapping[str, object], settings: Settings
-    ) -> Iterable[Diagnostic]:
+    def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
         """Diagnostics that need the facts of every linted file (path -> facts)."""
         return ()
 

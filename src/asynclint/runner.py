@@ -81,7 +81,9 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
                 raw = handle.read()
             st = os.stat(task.key)
         except OSError as exc:
-            result = FileResult(task.path, [syntax_error(task.path, f"cannot read the file: {exc.strerror or exc}")])
+            result = FileResult(
+                task.path, [syntax_error(task.path, f"cannot read the file: {exc.strerror or exc}")]
+            )
             return Outcome(task, _only_selected(result, task.codes))
         stamp: Stamp | None = Stamp(st.st_size, st.st_mtime_ns, content_hash(raw))
     else:
@@ -95,13 +97,28 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
     if mode == "check":
         from asynclint.engine import lint_text
 
-        result = lint_text(source.text, task.path, task.relpath, settings, task.codes, module_name=name, is_package=is_package)
+        result = lint_text(
+            source.text,
+            task.path,
+            task.relpath,
+            settings,
+            task.codes,
+            module_name=name,
+            is_package=is_package,
+        )
         return Outcome(task, result, stamp)
 
     from asynclint.fixer import fix_text, unified_diff
 
     fixed = fix_text(
-        source.text, task.path, task.relpath, settings, task.codes, unsafe=unsafe, module_name=name, is_package=is_package
+        source.text,
+        task.path,
+        task.relpath,
+        settings,
+        task.codes,
+        unsafe=unsafe,
+        module_name=name,
+        is_package=is_package,
     )
     outcome = Outcome(task, fixed.result, stamp, fixed.applied, warnings=fixed.failures)
     if fixed.text == source.text:
@@ -125,18 +142,24 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
         outcome.applied = Counter()
         outcome.stamp = None
     except OSError as exc:
-        outcome.errors.append(f"{task.path}: cannot write the fixed file: {exc.strerror or exc}; it was left as it is")
+        outcome.errors.append(
+            f"{task.path}: cannot write the fixed file: {exc.strerror or exc}; it was left as it is"
+        )
         outcome.result = _with_fix_pending(fixed, source.text, task, settings, name, is_package)
         outcome.applied = Counter()
         outcome.stamp = None
     return outcome
 
 
-def _with_fix_pending(fixed: object, text: str, task: Task, settings: Settings, name: str, is_package: bool) -> FileResult:
+def _with_fix_pending(
+    fixed: object, text: str, task: Task, settings: Settings, name: str, is_package: bool
+) -> FileResult:
     """The lint result of the unchanged file (its fixes were not written)."""
     from asynclint.engine import lint_text
 
-    return lint_text(text, task.path, task.relpath, settings, task.codes, module_name=name, is_package=is_package)
+    return lint_text(
+        text, task.path, task.relpath, settings, task.codes, module_name=name, is_package=is_package
+    )
 
 
 def _only_selected(result: FileResult, codes: frozenset[str]) -> FileResult:
@@ -211,7 +234,9 @@ class Runner:
         self._finish(run, results, {task.relpath: task.path})
         return run
 
-    def _collect(self, outcome: Outcome, run: RunResult, results: dict[str, FileResult], cache: Cache | None) -> None:
+    def _collect(
+        self, outcome: Outcome, run: RunResult, results: dict[str, FileResult], cache: Cache | None
+    ) -> None:
         result = outcome.result
         result.path = outcome.task.path
         results[outcome.task.path] = result
@@ -240,7 +265,11 @@ class Runner:
 
         # Big files first, so no worker is left with one at the end.
         ordered = sorted(tasks, key=_size, reverse=True)
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+        method = (
+            "fork"
+            if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+            else "spawn"
+        )
         context = multiprocessing.get_context(method)
         chunk = max(1, min(16, total // (jobs * 8)))
         with ProcessPoolExecutor(
@@ -260,7 +289,9 @@ class Runner:
         diagnostics.sort(key=lambda d: d.sort_key)
         run.diagnostics = diagnostics
 
-    def _project_diagnostics(self, results: dict[str, FileResult], by_relpath: dict[str, str]) -> list[Diagnostic]:
+    def _project_diagnostics(
+        self, results: dict[str, FileResult], by_relpath: dict[str, str]
+    ) -> list[Diagnostic]:
         codes = sorted({code for r in results.values() for code in r.facts if code in self.selected})
         if not codes:
             return []

@@ -21,7 +21,7 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 from asynclint import __version__
 
@@ -82,33 +82,157 @@ class Option:
 
 #: Every configuration key. The kind decides how TOML values and command-line strings parse.
 OPTIONS: tuple[Option, ...] = (
-    Option("select", "codes", None, "Rule codes or prefixes to enable (default: every rule that is on by default).", "CODES"),
+    Option(
+        "select",
+        "codes",
+        None,
+        "Rule codes or prefixes to enable (default: every rule that is on by default).",
+        "CODES",
+    ),
     Option("extend-select", "codes", (), "Rule codes or prefixes to enable in addition.", "CODES"),
     Option("ignore", "codes", (), "Rule codes or prefixes to disable.", "CODES"),
     Option("extend-ignore", "codes", (), "Rule codes or prefixes to disable in addition.", "CODES"),
-    Option("per-file-ignores", "glob-codes", {}, "Codes to ignore in files matching a glob, as GLOB:CODES.", "GLOB:CODES"),
-    Option("exclude", "globs", (), "Files or folders to skip, replacing nothing of the built-in excludes.", "GLOBS"),
+    Option(
+        "per-file-ignores",
+        "glob-codes",
+        {},
+        "Codes to ignore in files matching a glob, as GLOB:CODES.",
+        "GLOB:CODES",
+    ),
+    Option(
+        "exclude",
+        "globs",
+        (),
+        "Files or folders to skip, replacing nothing of the built-in excludes.",
+        "GLOBS",
+    ),
     Option("extend-exclude", "globs", (), "More files or folders to skip.", "GLOBS"),
-    Option("target-version", "version", None, "Lowest Python version the fixes may use (default: from requires-python, else py310).", "py3X", SUPPORTED_TARGETS),
+    Option(
+        "target-version",
+        "version",
+        None,
+        "Lowest Python version the fixes may use (default: from requires-python, else py310).",
+        "py3X",
+        SUPPORTED_TARGETS,
+    ),
     Option("default-timeout", "number", 30, "Seconds used by fixes that add a timeout.", "SECONDS"),
-    Option("extend-blocking-calls", "str-map", {}, "Blocking functions to report (ASL100), as NAME=REPLACEMENT.", "NAME=REPLACEMENT"),
-    Option("extend-resource-types", "strings", (), "Classes or factories whose instances must be closed (ASL3xx).", "NAMES"),
-    Option("test-files", "globs", DEFAULT_TEST_FILES, "Globs of test files, which rules about ordering and timeouts skip.", "GLOBS"),
-    Option("gather-style", "choice", "gather", "What ASL200's fix writes: asyncio.gather or a TaskGroup (py311+).", "STYLE", ("gather", "taskgroup")),
-    Option("stateful-names", "regex", DEFAULT_STATEFUL_NAMES, "Variable names whose objects must not be used concurrently (ASL2xx).", "REGEX"),
-    Option("pool-backed-types", "strings", (), "More types whose methods may run concurrently (ASL2xx).", "NAMES"),
-    Option("stateful-types", "strings", (), "More types whose methods must not run concurrently (ASL2xx).", "NAMES"),
-    Option("extend-unbounded-calls", "str-map", {}, "More calls that can wait forever, as NAME=TIMEOUT_KEYWORD (ASL401).", "NAME=KEYWORD"),
-    Option("timeout-decorators", "strings", (), "Decorators that bound a function's run time (ASL401 skips those functions).", "NAMES"),
-    Option("blocking-light-calls", "bool", False, "Also report cheap filesystem metadata calls such as os.path.exists (ASL107 light tier).", ""),
-    Option("cpu-heavy-size-dependent", "bool", False, "Also report calls that are CPU-heavy only on large input (ASL114: json, zlib, pickle...).", ""),
-    Option("blocking-imports", "bool", False, "Also report importlib.import_module and __import__ in async code (ASL114).", ""),
-    Option("timeout-reads", "bool", False, "Also report stream reads and queries without a timeout (ASL401 read set).", ""),
-    Option("max-file-size", "number", 10_000_000, "Files larger than this many bytes are reported (ASL001) instead of parsed.", "BYTES"),
-    Option("format", "choice", "text", "Output format.", "FORMAT", ("text", "json", "sarif", "github", "grouped"), False),
+    Option(
+        "extend-blocking-calls",
+        "str-map",
+        {},
+        "Blocking functions to report (ASL100), as NAME=REPLACEMENT.",
+        "NAME=REPLACEMENT",
+    ),
+    Option(
+        "extend-resource-types",
+        "strings",
+        (),
+        "Classes or factories whose instances must be closed (ASL3xx).",
+        "NAMES",
+    ),
+    Option(
+        "test-files",
+        "globs",
+        DEFAULT_TEST_FILES,
+        "Globs of test files, which rules about ordering and timeouts skip.",
+        "GLOBS",
+    ),
+    Option(
+        "gather-style",
+        "choice",
+        "gather",
+        "What ASL200's fix writes: asyncio.gather or a TaskGroup (py311+).",
+        "STYLE",
+        ("gather", "taskgroup"),
+    ),
+    Option(
+        "stateful-names",
+        "regex",
+        DEFAULT_STATEFUL_NAMES,
+        "Variable names whose objects must not be used concurrently (ASL2xx).",
+        "REGEX",
+    ),
+    Option(
+        "pool-backed-types", "strings", (), "More types whose methods may run concurrently (ASL2xx).", "NAMES"
+    ),
+    Option(
+        "stateful-types",
+        "strings",
+        (),
+        "More types whose methods must not run concurrently (ASL2xx).",
+        "NAMES",
+    ),
+    Option(
+        "extend-unbounded-calls",
+        "str-map",
+        {},
+        "More calls that can wait forever, as NAME=TIMEOUT_KEYWORD (ASL401).",
+        "NAME=KEYWORD",
+    ),
+    Option(
+        "timeout-decorators",
+        "strings",
+        (),
+        "Decorators that bound a function's run time (ASL401 skips those functions).",
+        "NAMES",
+    ),
+    Option(
+        "blocking-light-calls",
+        "bool",
+        False,
+        "Also report cheap filesystem metadata calls such as os.path.exists (ASL107 light tier).",
+        "",
+    ),
+    Option(
+        "cpu-heavy-size-dependent",
+        "bool",
+        False,
+        "Also report calls that are CPU-heavy only on large input (ASL114: json, zlib, pickle...).",
+        "",
+    ),
+    Option(
+        "blocking-imports",
+        "bool",
+        False,
+        "Also report importlib.import_module and __import__ in async code (ASL114).",
+        "",
+    ),
+    Option(
+        "timeout-reads",
+        "bool",
+        False,
+        "Also report stream reads and queries without a timeout (ASL401 read set).",
+        "",
+    ),
+    Option(
+        "max-file-size",
+        "number",
+        10_000_000,
+        "Files larger than this many bytes are reported (ASL001) instead of parsed.",
+        "BYTES",
+    ),
+    Option(
+        "format",
+        "choice",
+        "text",
+        "Output format.",
+        "FORMAT",
+        ("text", "json", "sarif", "github", "grouped"),
+        False,
+    ),
     Option("show-source", "bool", False, "Show the offending line with a caret.", "", (), False),
-    Option("unsafe-fixes", "bool", False, "Also apply (or show) fixes that may change behaviour.", "", (), False),
-    Option("cache-dir", "path", None, "Where the result cache lives (default: .asynclint_cache in the project root).", "DIR", (), False),
+    Option(
+        "unsafe-fixes", "bool", False, "Also apply (or show) fixes that may change behaviour.", "", (), False
+    ),
+    Option(
+        "cache-dir",
+        "path",
+        None,
+        "Where the result cache lives (default: .asynclint_cache in the project root).",
+        "DIR",
+        (),
+        False,
+    ),
 )
 OPTIONS_BY_KEY = {opt.key: opt for opt in OPTIONS}
 
@@ -369,7 +493,8 @@ def suggest(key: str, known: Iterable[str]) -> str:
 def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:

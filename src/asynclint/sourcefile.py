@@ -42,14 +42,18 @@ def decode(raw: bytes) -> SourceText:
     """Decode a Python source file; raises DecodeError with a message fit for users."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         kind = "UTF-32" if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) else "UTF-16"
-        raise DecodeError(f"file is {kind} (it starts with a {kind} byte order mark); Python source must be UTF-8 or declare an ASCII-compatible encoding")
+        raise DecodeError(
+            f"file is {kind} (it starts with a {kind} byte order mark); Python source must be UTF-8 or declare an ASCII-compatible encoding"
+        )
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise DecodeError("file contains a null byte (is it a binary file?)", line)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
-        raise DecodeError(f"encoding problem: {exc.msg if hasattr(exc, 'msg') else exc}", getattr(exc, "lineno", None) or 1) from None
+        raise DecodeError(
+            f"encoding problem: {exc.msg if hasattr(exc, 'msg') else exc}", getattr(exc, "lineno", None) or 1
+        ) from None
     bom = encoding == "utf-8-sig"
     body = raw[len(codecs.BOM_UTF8) :] if bom else raw
     codec = "utf-8" if bom else encoding
@@ -57,7 +61,9 @@ def decode(raw: bytes) -> SourceText:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
-        raise DecodeError(f"cannot decode the file as {codec}: {exc.reason} at byte {exc.start}", line) from None
+        raise DecodeError(
+            f"cannot decode the file as {codec}: {exc.reason} at byte {exc.start}", line
+        ) from None
     except LookupError:
         raise DecodeError(f"unknown encoding {codec!r}") from None
     return SourceText(text, codec, bom)

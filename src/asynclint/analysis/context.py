@@ -40,9 +40,7 @@ OFFLOAD_CALLS = frozenset(
 OFFLOAD_METHODS = frozenset({"run_in_executor", "submit", "run_sync", "to_thread"})
 
 LIBRARIES = ("asyncio", "anyio", "trio")
-_NOQA_RE = re.compile(
-    r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
-)
+_NOQA_RE = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +149,9 @@ class Context:
             frame = Frame(node, "class", self.frame, False, self.module_info)
         else:
             offloaded = isinstance(node, cst.GeneratorExp) and id(node) in self._offload_args
-            frame = Frame(node, "comprehension", self.frame, self.frame.on_loop and not offloaded, self.module_info)
+            frame = Frame(
+                node, "comprehension", self.frame, self.frame.on_loop and not offloaded, self.module_info
+            )
         self._frames[id(node)] = frame
         self.frame = frame
 
@@ -359,7 +359,9 @@ class Context:
             self_name = stmt.params.params[0].name.value
             method_frame = Frame(stmt, "function", cls_frame, stmt.asynchronous is not None, self.module_info)
             for node in _walk_no_scopes(stmt.body):
-                targets: list[tuple[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None]] = []
+                targets: list[
+                    tuple[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None]
+                ] = []
                 if isinstance(node, cst.Assign):
                     targets = [(t.target, node.value, None) for t in node.targets]
                 elif isinstance(node, cst.AnnAssign):

@@ -175,9 +175,7 @@ def root_name(expr: cst.BaseExpression) -> cst.Name | None:
     while True:
         if isinstance(expr, cst.Name):
             return expr
-        if isinstance(expr, cst.Attribute):
-            expr = expr.value
-        elif isinstance(expr, cst.Subscript):
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
             expr = expr.value
         elif isinstance(expr, cst.Call):
             expr = expr.func

@@ -231,7 +231,11 @@ class _Collector:
             self.expressions(stmt.subject)
             for case in stmt.cases:
                 for node in walk(case.pattern):
-                    name = getattr(node, "name", None) if isinstance(node, (cst.MatchAs, cst.MatchStar)) else None
+                    name = (
+                        getattr(node, "name", None)
+                        if isinstance(node, (cst.MatchAs, cst.MatchStar))
+                        else None
+                    )
                     if isinstance(node, cst.MatchMapping) and node.rest is not None:
                         name = node.rest
                     if isinstance(name, cst.Name):
@@ -253,7 +257,10 @@ class _Collector:
                     self.target(target.target, Binding("assign", small, value=small.value))
                 self.expressions(small.value)
             elif isinstance(small, cst.AnnAssign):
-                self.target(small.target, Binding("annassign", small, annotation=small.annotation.annotation, value=small.value))
+                self.target(
+                    small.target,
+                    Binding("annassign", small, annotation=small.annotation.annotation, value=small.value),
+                )
                 if small.value is not None:
                     self.expressions(small.value)
             elif isinstance(small, cst.AugAssign):

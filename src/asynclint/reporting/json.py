@@ -16,8 +16,12 @@ def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
         counts = Counter(d.code for d in diagnostics)
         names = {d.code: d.name for d in diagnostics}
         rows = [
-            {"code": code, "name": names[code], "count": count,
-             "fixable": sum(1 for d in diagnostics if d.code == code and d.fixable(options.unsafe))}
+            {
+                "code": code,
+                "name": names[code],
+                "count": count,
+                "fixable": sum(1 for d in diagnostics if d.code == code and d.fixable(options.unsafe)),
+            }
             for code, count in sorted(counts.items())
         ]
         return _json.dumps(rows, indent=2) + "\n"

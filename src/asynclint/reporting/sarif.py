@@ -35,7 +35,9 @@ def rule_descriptors() -> list[dict[str, Any]]:
                 "id": code,
                 "name": cls.name,
                 "shortDescription": {"text": " ".join(sections.get("What it does", cls.name).split())},
-                "fullDescription": {"text": " ".join(sections.get("Why is this bad?", "").split()) or cls.name},
+                "fullDescription": {
+                    "text": " ".join(sections.get("Why is this bad?", "").split()) or cls.name
+                },
                 "help": {"text": render_doc(cls), "markdown": render_doc(cls)},
                 "helpUri": f"{HOME}#{code.lower()}-{cls.name}",
                 "defaultConfiguration": {"level": "error", "enabled": cls.default is Default.ON},
@@ -73,7 +75,9 @@ def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
                             "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
                             "replacements": [
                                 {
-                                    "deletedRegion": _region(e.start.row, e.start.column, e.end.row, e.end.column),
+                                    "deletedRegion": _region(
+                                        e.start.row, e.start.column, e.end.row, e.end.column
+                                    ),
                                     "insertedContent": {"text": e.content},
                                 }
                                 for e in d.fix.edits

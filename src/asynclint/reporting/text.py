@@ -19,7 +19,13 @@ def line_of(d: Diagnostic, options: ReportOptions, location: bool = True) -> str
     head = ""
     if location:
         head = _style(d.path, options, bold=True) + f":{d.start.row}:{d.start.column}: "
-    return head + _style(d.code, options, fg="red", bold=True) + _style(marker, options, fg="cyan") + " " + d.message
+    return (
+        head
+        + _style(d.code, options, fg="red", bold=True)
+        + _style(marker, options, fg="cyan")
+        + " "
+        + d.message
+    )
 
 
 def source_snippet(d: Diagnostic, options: ReportOptions) -> str:

@@ -49,7 +49,9 @@ class BlockingSleep(Rule):
         if function is None or self.ctx.qualified_name(node.func) != "time.sleep":
             return
         replacement = SLEEPS[self.ctx.library]
-        self.report(node, function=function.name.value, replacement=replacement, fix=self._fix(node, replacement))
+        self.report(
+            node, function=function.name.value, replacement=replacement, fix=self._fix(node, replacement)
+        )
 
     def _fix(self, node: cst.Call, replacement: str) -> NodeFix | None:
         # Only a whole statement directly in the coroutine's body (not in a comprehension).

@@ -35,7 +35,9 @@ class GetEventLoopInCoroutine(Rule):
 
     code = "ASL601"
     name = "get-event-loop-in-coroutine"
-    message = "Use `asyncio.get_running_loop()` instead of `asyncio.get_event_loop()` inside `async def {function}`"
+    message = (
+        "Use `asyncio.get_running_loop()` instead of `asyncio.get_event_loop()` inside `async def {function}`"
+    )
     fix_safety = FixSafety.SAFE
     triggers = (r"\basync\b", r"\bget_event_loop\b")
 
