@@ -241,3 +241,12 @@ def test_missing_config_file(tmp_path: Path) -> None:
     proc = run_cli("--config", "nope.toml", ".", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "asynclint: error: nope.toml: configuration file not found"
+
+
+def test_an_ignored_folder_named_explicitly_is_linted(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("vendor/\n")
+    (tmp_path / "vendor" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor" / "lib" / "m.py").write_text(SLEEPY)
+    assert check(tmp_path, ".")[0] == []
+    assert [f[0] for f in check(tmp_path, "vendor/lib")[0]] == ["m.py"]

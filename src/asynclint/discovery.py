@@ -96,6 +96,10 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 if folder == repo:
                     break
                 folder = os.path.dirname(folder)
+            if parents and ignores.ignored(start, True, parents):
+                # Named explicitly, an ignored folder is linted; only its own .gitignore
+                # files (and the patterns below it) apply.
+                parents = []
             for found in _walk(given, start, parents, settings, excludes, ignores, result, root):
                 key = os.path.normcase(os.path.abspath(found))
                 if key not in seen:

@@ -302,7 +302,12 @@ Handler = Callable[["cst.CSTNode"], None]
 
 class Walker:
     """One depth-first traversal that calls every rule's `visit_<Node>` and
-    `leave_<Node>`, keeps the context's stack and scopes, and isolates rule failures."""
+    `leave_<Node>`, keeps the context's stack and scopes, and isolates rule failures.
+
+    The walk is iterative (an explicit stack, no Python recursion), so deeply nested code
+    cannot exhaust the interpreter's stack here, and a RecursionError can only come from a
+    rule, which then fails alone (ASL002).
+    """
 
     def __init__(self, ctx: Context, rules: list[Rule]) -> None:
         import libcst as cst
@@ -316,7 +321,6 @@ class Walker:
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
         self._children = children
         self._cst = cst
-        self._comprehensions = COMPREHENSIONS
         self._scope_types = (cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS)
 
     def _handlers(
@@ -334,9 +338,7 @@ class Walker:
         for rule, method in handlers:
             try:
                 method(node)
-            except RecursionError:
-                raise
-            except Exception as exc:
+            except Exception as exc:  # includes RecursionError from a rule's own analysis
                 self._fail(rule, exc)
 
     def _fail(self, rule: Rule, exc: BaseException) -> None:
@@ -345,76 +347,85 @@ class Walker:
             for node_type, handlers in table.items():
                 table[node_type] = [(r, m) for r, m in handlers if r is not rule]
 
-    def walk(self, node: cst.CSTNode) -> None:
-        self._enter(node)
-        if isinstance(node, self._scope_types):
-            self._walk_scope(node)
-        else:
-            for child in self._children(node):
-                self.walk(child)
-        self._exit(node)
+    # The work list holds (action, node) pairs: visit a node, leave it, or enter/exit the
+    # scope a definition's body runs in.
+    _VISIT, _LEAVE, _ENTER_SCOPE, _EXIT_SCOPE, _VISIT_COMP = range(5)
 
-    def _enter(self, node: cst.CSTNode) -> None:
-        node_type = type(node)
-        self.ctx.stack.append(node)
-        visit = self._visit.get(node_type)
-        if visit is None:
-            visit = self._handlers(self._visit, "visit_", node_type)
-        if visit:
-            self._call(visit, node)
-        if node_type is self._cst.Call:
-            self.ctx.note_call(node)  # type: ignore[arg-type]
-
-    def _exit(self, node: cst.CSTNode) -> None:
-        node_type = type(node)
-        leave = self._leave.get(node_type)
-        if leave is None:
-            leave = self._handlers(self._leave, "leave_", node_type)
-        if leave:
-            self._call(leave, node)
-        self.ctx.stack.pop()
-
-    def _walk_scope(self, node: cst.CSTNode) -> None:
-        """Parts of a definition evaluated outside it (decorators, defaults, bases, the
-        first iterable of a comprehension) are walked in the enclosing scope."""
-        cst = self._cst
+    def walk(self, root: cst.CSTNode) -> None:
         ctx = self.ctx
-        walk = self.walk
+        todo: list[tuple[int, cst.CSTNode]] = [(self._VISIT, root)]
+        pop, push = todo.pop, todo.append
+        visit_table, leave_table = self._visit, self._leave
+        scope_types = self._scope_types
+        call_type = self._cst.Call
+        children = self._children
+        while todo:
+            action, node = pop()
+            if action == 0 or action == 4:  # visit (4: a comprehension's first clause)
+                node_type = type(node)
+                ctx.stack.append(node)
+                handlers = visit_table.get(node_type)
+                if handlers is None:
+                    handlers = self._handlers(visit_table, "visit_", node_type)
+                if handlers:
+                    self._call(handlers, node)
+                if node_type is call_type:
+                    ctx.note_call(node)  # type: ignore[arg-type]
+                push((self._LEAVE, node))
+                if action == 4:
+                    kids = [node.target, *node.ifs]  # type: ignore[attr-defined]
+                    if node.inner_for_in is not None:  # type: ignore[attr-defined]
+                        kids.append(node.inner_for_in)  # type: ignore[attr-defined]
+                    for kid in reversed(kids):
+                        push((self._VISIT, kid))
+                elif isinstance(node, scope_types):
+                    for item in reversed(self._scope_plan(node)):
+                        push(item)
+                else:
+                    kids = list(children(node))
+                    for kid in reversed(kids):
+                        push((self._VISIT, kid))
+            elif action == 1:  # leave
+                handlers = leave_table.get(type(node))
+                if handlers is None:
+                    handlers = self._handlers(leave_table, "leave_", type(node))
+                if handlers:
+                    self._call(handlers, node)
+                ctx.stack.pop()
+            elif action == 2:
+                ctx.enter_scope(node)
+            else:
+                ctx.exit_scope()
+
+    def _scope_plan(self, node: cst.CSTNode) -> list[tuple[int, cst.CSTNode]]:
+        """The order in which a definition's parts are walked: parts evaluated outside it
+        (decorators, defaults, bases, the first iterable of a comprehension) in the
+        enclosing scope, the body inside its own."""
+        import libcst as cst
+
+        visit, enter, exit_ = self._VISIT, self._ENTER_SCOPE, self._EXIT_SCOPE
+        plan: list[tuple[int, cst.CSTNode]] = []
         if isinstance(node, cst.FunctionDef):
-            for decorator in node.decorators:
-                walk(decorator)
-            walk(node.params)
+            plan += [(visit, d) for d in node.decorators]
+            plan.append((visit, node.params))
             if node.returns is not None:
-                walk(node.returns)
-            ctx.enter_scope(node)
-            walk(node.body)
-            ctx.exit_scope()
+                plan.append((visit, node.returns))
+            plan += [(enter, node), (visit, node.body), (exit_, node)]
         elif isinstance(node, cst.Lambda):
-            walk(node.params)
-            ctx.enter_scope(node)
-            walk(node.body)
-            ctx.exit_scope()
+            plan += [(visit, node.params), (enter, node), (visit, node.body), (exit_, node)]
         elif isinstance(node, cst.ClassDef):
-            for decorator in node.decorators:
-                walk(decorator)
-            for arg in (*node.bases, *node.keywords):
-                walk(arg)
-            ctx.enter_scope(node)
-            walk(node.body)
-            ctx.exit_scope()
+            plan += [(visit, d) for d in node.decorators]
+            plan += [(visit, a) for a in (*node.bases, *node.keywords)]
+            plan += [(enter, node), (visit, node.body), (exit_, node)]
         else:
             comp = node.for_in  # type: ignore[attr-defined]
-            walk(comp.iter)
-            ctx.enter_scope(node)
+            plan += [(visit, comp.iter), (enter, node)]
             for name in ("elt", "key", "value"):
                 part = getattr(node, name, None)
                 if part is not None:
-                    walk(part)
-            self._enter(comp)
-            walk(comp.target)
-            for cond in comp.ifs:
-                walk(cond)
-            if comp.inner_for_in is not None:
-                walk(comp.inner_for_in)
-            self._exit(comp)
-            ctx.exit_scope()
+                    plan.append((visit, part))
+            # The outermost `for` clause itself: visited and left around its target,
+            # conditions and inner clauses (its iterable was walked outside).
+            plan.append((self._VISIT_COMP, comp))
+            plan.append((exit_, node))
+        return plan
