@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from asynclint.analysis.nodes import all_children
 from asynclint.analysis_text import split_lines
@@ -99,11 +97,82 @@ def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix]) -> cst.Module
         new = result
     imports = [imp for fix in fixes for imp in fix.imports]
     if imports:
-        context = CodemodContext()
-        for imp in imports:
-            AddImportsVisitor.add_needed_import(context, imp.module, imp.name)
-        new = AddImportsVisitor(context).transform_module(new)
+        new = add_imports(new, imports)
     return new
+
+
+def add_imports(module: cst.Module, imports: Sequence[Import]) -> cst.Module:
+    """`module` with the imports it lacks added after the imports at its top (after the
+    docstring and `__future__` imports when there are no others).
+
+    A small stand-in for libcst's AddImportsVisitor, whose import alone (libcst.matchers)
+    costs more than linting a file.
+    """
+    body = list(module.body)
+    present: set[tuple[str, str | None]] = set()
+    insert_at = 0
+    for index, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            break
+        smalls = stmt.body
+        if (
+            index == 0
+            and len(smalls) == 1
+            and isinstance(smalls[0], cst.Expr)
+            and isinstance(smalls[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        ):
+            insert_at = 1
+            continue
+        if not all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in smalls):
+            break
+        for small in smalls:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    if alias.asname is None:
+                        present.add((_dotted(alias.name), None))
+            elif (
+                isinstance(small, cst.ImportFrom)
+                and not small.relative
+                and small.module is not None
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                for alias in small.names:
+                    if alias.asname is None:
+                        present.add((_dotted(small.module), _dotted(alias.name)))
+        insert_at = index + 1
+    new_lines = []
+    for imp in imports:
+        key = (imp.module, imp.name)
+        if key in present:
+            continue
+        present.add(key)
+        statement: cst.Import | cst.ImportFrom
+        if imp.name is None:
+            statement = cst.Import(names=[cst.ImportAlias(name=_name_node(imp.module))])
+        else:
+            statement = cst.ImportFrom(
+                module=_name_node(imp.module), names=[cst.ImportAlias(name=cst.Name(imp.name))]
+            )
+        new_lines.append(cst.SimpleStatementLine(body=[statement]))
+    if not new_lines:
+        return module
+    return module.with_changes(body=[*body[:insert_at], *new_lines, *body[insert_at:]])
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr.value}"
+    return ""
+
+
+def _name_node(dotted: str) -> cst.Attribute | cst.Name:
+    parts = dotted.split(".")
+    node: cst.Attribute | cst.Name = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(value=node, attr=cst.Name(part))
+    return node
 
 
 def text_edits(old: str, new: str) -> tuple[Edit, ...]:
