@@ -219,7 +219,7 @@ def report(scenarios: list[Scenario], files: int, lines: int, subset_lines: int,
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
         f"{files} files, {lines} lines (flake8 subset {subset_lines} lines), {JOBS} jobs each"
     )
-    header = "| scenario | wall median (min–max) s | CPU s | peak MB | lines/s |"
+    header = "| scenario | wall median (min-max) s | CPU s | peak MB | lines/s |"
     print(header)
     print("|---|---|---|---|---|")
     for s in scenarios:
@@ -228,7 +228,7 @@ def report(scenarios: list[Scenario], files: int, lines: int, subset_lines: int,
         rss = max(x.rss_mb for x in s.samples)
         wall = statistics.median(walls)
         print(
-            f"| {s.name} | {wall:.2f} ({min(walls):.2f}–{max(walls):.2f}) | {cpu:.2f} | {rss:.0f} | {s.lines / wall:,.0f} |"
+            f"| {s.name} | {wall:.2f} ({min(walls):.2f}-{max(walls):.2f}) | {cpu:.2f} | {rss:.0f} | {s.lines / wall:,.0f} |"
         )
     print()
     ratios = []
