@@ -105,7 +105,7 @@ def test_json_format(project: Path) -> None:
     assert item["end_location"] == {"row": 5, "column": 18}
     assert item["fix"]["applicability"] == "safe"
     contents = [edit["content"] for edit in item["fix"]["edits"]]
-    assert contents == ["import asyncio\n", "    await asyncio.sleep(1)\n"]
+    assert contents == ["import asyncio\n", "await asyncio.sleep(1)"]
 
 
 def test_grouped_format(project: Path) -> None:
@@ -133,7 +133,7 @@ def test_sarif_format(project: Path) -> None:
     replacements = result["fixes"][0]["artifactChanges"][0]["replacements"]
     assert [r["insertedContent"]["text"] for r in replacements] == [
         "import asyncio\n",
-        "    await asyncio.sleep(1)\n",
+        "await asyncio.sleep(1)",
     ]
 
 

@@ -213,9 +213,19 @@ def _lint_module(
             )
         return result
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
-    from asynclint.positions import positions
+    from asynclint.positions import layout
 
-    ctx._positions = positions(module, [f.node for f in findings] + ctx._wanted)
+    span_nodes: list[cst.CSTNode] = []
+    if with_edits and any(f.fix is not None for f in findings):
+        from asynclint.fixes import import_anchor
+
+        for finding in findings:
+            if finding.fix is not None:
+                span_nodes.extend(finding.fix.replacements)
+        anchor = import_anchor(module)[0]
+        if anchor is not None:
+            span_nodes.append(anchor)
+    ctx._positions, ctx._spans = layout(module, [f.node for f in findings] + ctx._wanted, span_nodes)
     for rule in rules:
         if rule in walker.failures:
             continue
@@ -234,7 +244,7 @@ def _lint_module(
         if f.node not in ctx._positions
     ]
     if late:
-        ctx._positions.update(positions(module, [f.node for f in late]))
+        ctx._positions.update(layout(module, [f.node for f in late])[0])
     for rule, failure in walker.failures.items():
         if INTERNAL_ERROR in codes:
             result.diagnostics.append(internal_error(path, rule.code, rule.name, failure))
@@ -267,10 +277,13 @@ def _diagnostic(
         edits: tuple[Edit, ...] = ()
         if with_edits:
             try:
-                from asynclint.fixes import apply_node_fixes, text_edits
+                from asynclint.fixes import apply_node_fixes, local_edits, text_edits
 
-                new_text = apply_node_fixes(ctx.module, [finding.fix]).code
-                edits = text_edits(ctx.source, new_text)
+                local = local_edits(ctx.module, finding.fix, ctx._spans)
+                if local is not None:
+                    edits = local
+                else:
+                    edits = text_edits(ctx.source, apply_node_fixes(ctx.module, [finding.fix]).code)
             except Exception as exc:
                 result.diagnostics.append(
                     internal_error(ctx.path, rule.code, rule.name, exc, "raised while building a fix:")
