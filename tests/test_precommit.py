@@ -1,17 +1,18 @@
-"""The pre-commit hooks, run by the real pre-commit against this repository. pre-commit
-builds the hooks' environment with pip from the package index, once per `try-repo`."""
+"""The pre-commit hooks: their definition, their commands, and the real pre-commit running
+them from this repository (slow: pre-commit builds the hooks' environment with pip from the
+package index, once per `try-repo`)."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-
-pytestmark = pytest.mark.slow
+import yaml
+from conftest import ROOT, asynclint_command
 
 BAD = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 
@@ -51,6 +52,58 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _hooks() -> dict[str, dict[str, object]]:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    return {hook["id"]: hook for hook in hooks}
+
+
+def test_hook_definitions() -> None:
+    hooks = _hooks()
+    assert set(hooks) == {"asynclint", "asynclint-fix"}
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert hook["types_or"] == ["python", "pyi"]
+        assert str(hook["entry"]).split()[0] == "asynclint"
+    assert "--fix" in str(hooks["asynclint-fix"]["entry"]).split()
+    assert "--fix" not in str(hooks["asynclint"]["entry"]).split()
+
+
+def test_hook_commands_skip_excluded_files_that_pre_commit_passes(tmp_path: Path) -> None:
+    """pre-commit names every staged file; the hooks still honour the excludes."""
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-exclude = ["migrations"]\n')
+    for name in ("app.py", "migrations/0001_start.py", "build/generated.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(BAD, encoding="utf-8")
+    files = ["app.py", "migrations/0001_start.py", "build/generated.py"]
+    check = shlex.split(str(_hooks()["asynclint"]["entry"]))
+    command = [*asynclint_command(), *check[1:], "--no-cache", *files]
+    proc = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert [line.split(":")[0] for line in proc.stdout.splitlines()[:-1]] == ["app.py"]
+
+    plain = subprocess.run(
+        [*asynclint_command(), "--no-cache", *files],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert len(plain.stdout.splitlines()) == 4  # named explicitly, every file is linted
+
+    fix = shlex.split(str(_hooks()["asynclint-fix"]["entry"]))
+    proc = subprocess.run(
+        [*asynclint_command(), *fix[1:], "--no-cache", *files],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "await asyncio.sleep(1)" in (tmp_path / "app.py").read_text(encoding="utf-8")
+    assert (tmp_path / "migrations/0001_start.py").read_text(encoding="utf-8") == BAD
+
+
+@pytest.mark.slow
 def test_hooks_with_pre_commit_try_repo(repo: Path) -> None:
     # Every hook of the repository, in id order: `asynclint` fails, then `asynclint-fix`
     # fixes (pre-commit fails a hook that modifies files, but the hook itself exits 0).
