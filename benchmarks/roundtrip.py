@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import ensure_corpus, python_files  # noqa: E402
+from corpus import ensure_corpus, python_files
 
 from asynclint.discovery import module_name
 from asynclint.fixer import fix_text
@@ -60,7 +60,9 @@ def check_file(path: Path) -> Stats:
         return stats
     codes = SETTINGS.selected_codes()
     name, is_package = module_name(str(path))
-    outcome = fix_text(text, str(path), path.name, SETTINGS, codes, unsafe=True, module_name=name, is_package=is_package)
+    outcome = fix_text(
+        text, str(path), path.name, SETTINGS, codes, unsafe=True, module_name=name, is_package=is_package
+    )
     stats.parsed += outcome.result.parsed
     stats.fixes.update(outcome.applied)
     for d in outcome.result.diagnostics:
@@ -70,7 +72,16 @@ def check_file(path: Path) -> Stats:
     stats.findings.update(outcome.applied)  # fixed findings count too
     stats.broken_fixes += [f for f in outcome.failures if "before fixing" not in f]
     if outcome.text != text:
-        again = fix_text(outcome.text, str(path), path.name, SETTINGS, codes, unsafe=True, module_name=name, is_package=is_package)
+        again = fix_text(
+            outcome.text,
+            str(path),
+            path.name,
+            SETTINGS,
+            codes,
+            unsafe=True,
+            module_name=name,
+            is_package=is_package,
+        )
         if again.text != outcome.text:
             stats.unstable.append(str(path))
     return stats
@@ -85,7 +96,9 @@ def roundtrip(files: list[Path], jobs: int = 2) -> Stats:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help="projects (default: all; `ci` for the CI subset)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args()
@@ -93,8 +106,14 @@ def main() -> None:
     files = python_files(ensure_corpus(names))
     stats = roundtrip(files, args.jobs)
     print(f"files {stats.files}, parsed {stats.parsed}")
-    print(f"findings {sum(stats.findings.values())}: " + ", ".join(f"{c} {n}" for c, n in sorted(stats.findings.items())))
-    print(f"fixes applied {sum(stats.fixes.values())}: " + ", ".join(f"{c} {n}" for c, n in sorted(stats.fixes.items())))
+    print(
+        f"findings {sum(stats.findings.values())}: "
+        + ", ".join(f"{c} {n}" for c, n in sorted(stats.findings.items()))
+    )
+    print(
+        f"fixes applied {sum(stats.fixes.values())}: "
+        + ", ".join(f"{c} {n}" for c, n in sorted(stats.fixes.items()))
+    )
     print(f"internal errors (ASL002) {len(stats.internal_errors)}")
     print(f"broken fixes (rejected: output would not parse or compile) {len(stats.broken_fixes)}")
     print(f"unstable fixes (a second round changes the file) {len(stats.unstable)}")

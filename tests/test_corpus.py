@@ -12,8 +12,8 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from corpus import ensure_corpus, python_files  # noqa: E402
-from roundtrip import CI_SUBSET, roundtrip  # noqa: E402
+from corpus import ensure_corpus, python_files
+from roundtrip import CI_SUBSET, roundtrip
 
 pytestmark = pytest.mark.slow
 

@@ -143,29 +143,55 @@ def statement(draw: st.DrawFn, depth: int, in_loop: bool, in_async: bool) -> lis
         simple += ["break", "continue"]
     if depth <= 0:
         return [draw(st.sampled_from(simple))]
-    kind = draw(st.sampled_from(["simple", "simple", "if", "for", "while", "try", "with", "def", "async_def", "async_with"]))
+    kind = draw(
+        st.sampled_from(
+            ["simple", "simple", "if", "for", "while", "try", "with", "def", "async_def", "async_with"]
+        )
+    )
     inner = depth - 1
     if kind == "if":
         body = draw(blocks(inner, in_loop, in_async))
         orelse = draw(blocks(inner, in_loop, in_async))
         return ["if len([]) == 0:", *_indent(body), "else:", *_indent(orelse)]
     if kind == "for":
-        prefix = draw(st.sampled_from(["for i in range(3):", "async for i in agen():"])) if in_async else "for i in range(3):"
+        prefix = (
+            draw(st.sampled_from(["for i in range(3):", "async for i in agen():"]))
+            if in_async
+            else "for i in range(3):"
+        )
         return [prefix, *_indent(draw(blocks(inner, True, in_async)))]
     if kind == "while":
         return ["while True:", *_indent(draw(blocks(inner, True, in_async))), "    break"]
     if kind == "try":
-        handler = draw(st.sampled_from(["asyncio.CancelledError", "Exception", "BaseException", "(ValueError, asyncio.CancelledError)"]))
+        handler = draw(
+            st.sampled_from(
+                [
+                    "asyncio.CancelledError",
+                    "Exception",
+                    "BaseException",
+                    "(ValueError, asyncio.CancelledError)",
+                ]
+            )
+        )
         body = draw(blocks(inner, in_loop, in_async))
         handled = draw(blocks(inner, in_loop, in_async))
         tail = draw(st.sampled_from([[], ["finally:", "    pass"], ["else:", "    pass"]]))
         return ["try:", *_indent(body), f"except {handler}:", *_indent(handled), *tail]
     if kind == "with":
-        manager = draw(st.sampled_from(["open(PATH) as f", "threading.Lock()", "contextlib.suppress(Exception)"]))
+        manager = draw(
+            st.sampled_from(["open(PATH) as f", "threading.Lock()", "contextlib.suppress(Exception)"])
+        )
         return [f"with {manager}:", *_indent(draw(blocks(inner, in_loop, in_async)))]
     if kind == "async_with" and in_async:
         manager = draw(
-            st.sampled_from(["aiohttp.ClientSession() as session", "asyncio.timeout(5)", "asyncio.Lock()", "asyncio.TaskGroup() as tg"])
+            st.sampled_from(
+                [
+                    "aiohttp.ClientSession() as session",
+                    "asyncio.timeout(5)",
+                    "asyncio.Lock()",
+                    "asyncio.TaskGroup() as tg",
+                ]
+            )
         )
         return [f"async with {manager}:", *_indent(draw(blocks(inner, in_loop, in_async)))]
     if kind in ("def", "async_def"):
@@ -178,9 +204,23 @@ def statement(draw: st.DrawFn, depth: int, in_loop: bool, in_async: bool) -> lis
 @st.composite
 def async_programs(draw: st.DrawFn) -> str:
     imports = draw(st.lists(st.sampled_from(IMPORTS), min_size=1, max_size=6, unique=True))
-    needed = ["import asyncio", "import asyncio as aio", "import time", "import time as t", "from time import sleep",
-              "from time import sleep as nap", "import os", "import subprocess", "import requests", "import aiohttp",
-              "import httpx", "import contextlib", "import threading", "import socket", "from asyncio import get_event_loop, run"]
+    needed = [
+        "import asyncio",
+        "import asyncio as aio",
+        "import time",
+        "import time as t",
+        "from time import sleep",
+        "from time import sleep as nap",
+        "import os",
+        "import subprocess",
+        "import requests",
+        "import aiohttp",
+        "import httpx",
+        "import contextlib",
+        "import threading",
+        "import socket",
+        "from asyncio import get_event_loop, run",
+    ]
     # Every name CALLS uses must exist; the drawn imports only choose the order and the
     # extra spellings (so aliases and shadowing vary between programs).
     lines = list(dict.fromkeys(imports + needed))
@@ -204,7 +244,9 @@ def check_properties(source: str) -> None:
     if outcome.text != source:
         assert verify(outcome.text, "fuzz.py") is None, outcome.text
         again = fix_text(outcome.text, "fuzz.py", "fuzz.py", SETTINGS, CODES, unsafe=True)
-        assert again.text == outcome.text, f"second fix changed the code:\n{source}\n---\n{outcome.text}\n---\n{again.text}"
+        assert again.text == outcome.text, (
+            f"second fix changed the code:\n{source}\n---\n{outcome.text}\n---\n{again.text}"
+        )
     elif not any(d.fix for d in outcome.result.diagnostics):
         assert outcome.text == source
 
@@ -227,13 +269,25 @@ def test_generated_async_programs(source: str) -> None:
     check_properties(source)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, phases=NO_SHRINK, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    phases=NO_SHRINK,
+    suppress_health_check=list(HealthCheck),
+)
 @given(hypothesmith.from_node())
 def test_hypothesmith_programs(source: str) -> None:
     check_properties(source)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, phases=NO_SHRINK, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    phases=NO_SHRINK,
+    suppress_health_check=list(HealthCheck),
+)
 @given(hypothesmith.from_grammar(auto_target=False))
 def test_grammar_programs(source: str) -> None:
     try:

@@ -243,4 +243,6 @@ def needs_parentheses(new: cst.BaseExpression, parent: cst.CSTNode | None) -> bo
     """Whether `new` (an `await` expression) must be parenthesised where it replaces a child
     of `parent`: a primary position (`x.attr`, `x[i]`, `x(...)`) binds tighter than `await`,
     and `await await x` does not parse; arguments, operands and statement values are fine."""
-    return isinstance(new, cst.Await) and isinstance(parent, (cst.Attribute, cst.Subscript, cst.Call, cst.Await))
+    return isinstance(new, cst.Await) and isinstance(
+        parent, (cst.Attribute, cst.Subscript, cst.Call, cst.Await)
+    )
