@@ -96,9 +96,11 @@ def lint_text(
     module_name: str = "",
     is_package: bool = False,
     with_edits: bool = True,
+    honour_noqa: bool = True,
 ) -> FileResult:
     """Lint one module's source text with the rules of `codes` (already narrowed by
-    per-file ignores)."""
+    per-file ignores). `honour_noqa=False` leaves `# noqa` comments to the caller (flake8
+    applies its own, and its `--disable-noqa` must be able to show everything)."""
     result = FileResult(path)
     if file_is_skipped(text):
         result.skipped = True
@@ -150,6 +152,7 @@ def lint_text(
         is_package,
         is_test,
         with_edits,
+        honour_noqa,
     )
 
 
@@ -196,6 +199,7 @@ def _lint_module(
     is_package: bool,
     is_test: bool,
     with_edits: bool,
+    honour_noqa: bool = True,
 ) -> FileResult:
     from asynclint import registry
     from asynclint.analysis.context import Context
@@ -252,7 +256,7 @@ def _lint_module(
         if rule in walker.failures:
             continue
         for finding in rule.findings:
-            diagnostic = _diagnostic(ctx, rule, finding, with_edits, result)
+            diagnostic = _diagnostic(ctx, rule, finding, with_edits, result, honour_noqa)
             if diagnostic is not None:
                 result.diagnostics.append(diagnostic)
     result.diagnostics.sort(key=lambda d: d.sort_key)
@@ -260,14 +264,19 @@ def _lint_module(
 
 
 def _diagnostic(
-    ctx: Context, rule: Rule, finding: Finding, with_edits: bool, result: FileResult
+    ctx: Context,
+    rule: Rule,
+    finding: Finding,
+    with_edits: bool,
+    result: FileResult,
+    honour_noqa: bool = True,
 ) -> Diagnostic | None:
     span = ctx._positions.get(finding.node)
     if span is None:
         return None
     start = Location(span.start.line, span.start.column + 1)
     end = Location(span.end.line, span.end.column + 1)
-    for line in {start.row, end.row}:
+    for line in {start.row, end.row} if honour_noqa else ():
         noqa = ctx.noqa(line)
         if noqa is not None and noqa.suppresses(rule.code):
             return None
