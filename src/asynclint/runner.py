@@ -184,10 +184,18 @@ class Runner:
         self.unsafe = unsafe
         self.progress = progress
         self.selected = settings.selected_codes()
+        self._cwd = os.getcwd()
+        self._root_prefix = os.path.join(os.path.abspath(settings.project_root), "")
 
     def _task(self, path: str) -> Task:
-        key = os.path.abspath(path)
-        relpath = os.path.relpath(key, self.settings.project_root).replace(os.sep, "/")
+        # os.path.abspath and relpath ask the OS for the working directory on every call;
+        # a run of many files asks once.
+        key = os.path.normpath(os.path.join(self._cwd, path))
+        if key.startswith(self._root_prefix):
+            relpath = key[len(self._root_prefix) :]
+        else:
+            relpath = os.path.relpath(key, self.settings.project_root)
+        relpath = relpath.replace(os.sep, "/")
         return Task(path, key, relpath, self.settings.codes_for(relpath, self.selected))
 
     def check(self, paths: Iterable[str]) -> RunResult:
