@@ -12,7 +12,7 @@ from typing import Literal
 
 import libcst as cst
 
-from asynclint.analysis.nodes import all_children
+from asynclint.analysis.nodes import all_children, dotted_name
 from asynclint.analysis_text import split_lines
 from asynclint.diagnostics import Edit, Location
 from asynclint.positions import Span
@@ -152,11 +152,7 @@ def _import_line(imp: Import) -> cst.SimpleStatementLine:
 
 
 def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
-    return ""
+    return dotted_name(expr) or ""
 
 
 def _name_node(dotted: str) -> cst.Attribute | cst.Name:
