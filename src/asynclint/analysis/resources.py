@@ -102,16 +102,17 @@ class Occurrence:
     path: tuple[cst.CSTNode, ...] = ()
 
 
-def creation_site(ctx: Context, call: cst.Call) -> Creation | None:
+def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None = None) -> Creation | None:
     """A creation noted where the traversal is at `call`: a resource from the table bound to
     a local name or discarded, directly in an `async def`; None for anything else (a call
     argument, a `with` item, a return value, an attribute target are all handed off)."""
     func = ctx.async_function
     if func is None or ctx.frame.kind != "function":
         return None
-    resource = resource_for(ctx, ctx.call_name(call))
     if resource is None:
-        return None
+        resource = resource_for(ctx, ctx.call_name(call))
+        if resource is None:
+            return None
     stack = ctx.stack
     index = len(stack) - 2
     value: cst.BaseExpression = call
@@ -290,6 +291,51 @@ def judge(creation: Creation, found: list[Occurrence]) -> None:
 
 def in_comprehension(path: tuple[cst.CSTNode, ...]) -> bool:
     return any(isinstance(n, COMPREHENSIONS) for n in path)
+
+
+#: Nodes below which code may not run even when the statement holding them does.
+CONDITIONAL = (
+    cst.If,
+    cst.IfExp,
+    cst.For,
+    cst.While,
+    cst.ExceptHandler,
+    cst.BooleanOperation,
+    cst.Match,
+    cst.Else,
+    *COMPREHENSIONS,
+    *SCOPE_NODES,
+)
+
+
+def _common(a: tuple[cst.CSTNode, ...], b: tuple[cst.CSTNode, ...]) -> int:
+    size = 0
+    for x, y in zip(a, b):
+        if x is not y:
+            break
+        size += 1
+    return size
+
+
+def runs_before(first: tuple[cst.CSTNode, ...], first_node: cst.CSTNode, later: tuple[cst.CSTNode, ...]) -> bool:
+    """Whether the node at path `first` (itself `first_node`) always runs before the
+    statement at path `later`: they sit in statements of one block, the first one's
+    statement comes earlier, and nothing conditional lies between that statement and the
+    node."""
+    full = (*first, first_node)
+    size = _common(full, later)
+    if size == 0 or size >= len(full) or size >= len(later):
+        return False
+    block = full[size - 1]
+    if not isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return False
+    body = list(block.body)
+    try:
+        if body.index(full[size]) >= body.index(later[size]):  # type: ignore[arg-type]
+            return False
+    except ValueError:
+        return False
+    return not any(isinstance(n, CONDITIONAL) for n in full[size + 1 :])
 
 
 def has_comment(line: cst.SimpleStatementLine) -> bool:
