@@ -66,6 +66,20 @@ def callee_tail(call: cst.Call) -> str | None:
     return None
 
 
+def may_create(ctx: Context, call: cst.Call, tails: frozenset[str]) -> bool:
+    """Cheap filter before resolving a callee: its last name is a creator's, or it is a
+    name imported under another spelling (`from aiofiles import open as aopen`)."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in tails
+    if isinstance(func, cst.Name):
+        if func.value in tails:
+            return True
+        qualified = ctx.qualified_name(func)
+        return qualified is not None and qualified.rsplit(".", 1)[-1] in tails
+    return False
+
+
 @dataclass(eq=False)
 class Creation:
     """A resource created by a call, and what the function does with it."""
@@ -488,7 +502,7 @@ class CreationRule(Rule):
         self._tails = creator_tails(ctx)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.async_function is None or callee_tail(node) not in self._tails:
+        if self.ctx.async_function is None or not may_create(self.ctx, node, self._tails):
             return
         creation = creation_site(self.ctx, node)
         if creation is not None and creation.resource.code == self.code:

@@ -6,9 +6,9 @@ from asynclint.analysis.nodes import SCOPE_NODES, keyword_arg
 from asynclint.analysis.resources import (
     Creation,
     Occurrence,
-    callee_tail,
     creation_site,
     judge,
+    may_create,
     occurrences,
     owner_function,
     runs_before,
@@ -72,7 +72,7 @@ class ResponseNotReleased(Rule):
         self._pending: dict[int, list[Creation]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.async_function is None or callee_tail(node) not in _TAILS:
+        if self.ctx.async_function is None or not may_create(self.ctx, node, _TAILS):
             return
         name = self.ctx.call_name(node)
         library = table.RESPONSE_CALLS.get(name or "")
