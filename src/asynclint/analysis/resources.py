@@ -27,7 +27,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import COMPREHENSIONS, SCOPE_NODES, children, dotted_name
 from asynclint.catalogs import resources as table
-from asynclint.fixes import NodeFix
+from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
     if isinstance(holder, cst.Expr):
         pass
     elif isinstance(holder, cst.Assign) and holder.value is value and len(holder.targets) == 1:
-        target = holder.targets[0].target
+        target: cst.BaseExpression = holder.targets[0].target
         if resource.code == table.STREAM:
             if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != 2:
                 return None
@@ -195,7 +195,15 @@ def _is_local(frame: Frame, name: str, holder: cst.CSTNode) -> bool:
 _CACHE: weakref.WeakKeyDictionary[Context, dict[int, dict[str, list[Occurrence]]]] = (
     weakref.WeakKeyDictionary()
 )
-_STORE_PARENTS = (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.AsName, cst.NamedExpr, cst.For, cst.CompFor)
+_STORE_PARENTS = (
+    cst.AssignTarget,
+    cst.AnnAssign,
+    cst.AugAssign,
+    cst.AsName,
+    cst.NamedExpr,
+    cst.For,
+    cst.CompFor,
+)
 _TEST_PARENTS = (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.UnaryOperation)
 
 
@@ -246,10 +254,13 @@ def _classify(name: cst.Name, path: tuple[cst.CSTNode, ...]) -> Occurrence:
         return Occurrence(name, "store", path=path)
     if isinstance(parent, cst.Element) and _in_target(path):
         return Occurrence(name, "store", path=path)
-    if isinstance(parent, cst.Del) or (isinstance(parent, cst.Element) and any(isinstance(n, cst.Del) for n in path)):
+    if isinstance(parent, cst.Del) or (
+        isinstance(parent, cst.Element) and any(isinstance(n, cst.Del) for n in path)
+    ):
         return Occurrence(name, "del", path=path)
     if isinstance(parent, _TEST_PARENTS) or (
-        isinstance(parent, (cst.If, cst.While, cst.Assert, cst.IfExp)) and getattr(parent, "test", None) is name
+        isinstance(parent, (cst.If, cst.While, cst.Assert, cst.IfExp))
+        and getattr(parent, "test", None) is name
     ):
         return Occurrence(name, "test", path=path)
     if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call) and isinstance(grand.func, cst.Attribute):
@@ -282,7 +293,9 @@ def _catches_everything(handler: cst.ExceptHandler) -> bool:
     if kind is None:
         return True
     names = [kind] if not isinstance(kind, cst.Tuple) else [e.value for e in kind.elements]
-    return any(dotted_name(n) in ("BaseException", "builtins.BaseException", "asyncio.CancelledError") for n in names)
+    return any(
+        dotted_name(n) in ("BaseException", "builtins.BaseException", "asyncio.CancelledError") for n in names
+    )
 
 
 def judge(creation: Creation, found: list[Occurrence]) -> None:
@@ -324,14 +337,16 @@ CONDITIONAL = (
 
 def _common(a: tuple[cst.CSTNode, ...], b: tuple[cst.CSTNode, ...]) -> int:
     size = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x is not y:
             break
         size += 1
     return size
 
 
-def runs_before(first: tuple[cst.CSTNode, ...], first_node: cst.CSTNode, later: tuple[cst.CSTNode, ...]) -> bool:
+def runs_before(
+    first: tuple[cst.CSTNode, ...], first_node: cst.CSTNode, later: tuple[cst.CSTNode, ...]
+) -> bool:
     """Whether the node at path `first` (itself `first_node`) always runs before the
     statement at path `later`: they sit in statements of one block, the first one's
     statement comes earlier, and nothing conditional lies between that statement and the
@@ -401,7 +416,7 @@ def context_expression(creation: Creation) -> cst.BaseExpression:
     return creation.call
 
 
-def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, object], str] | None:
+def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, Replacement], str] | None:
     """The exact pattern `x = Create(...)`, statements using `x`, `await x.close()` as
     the last use, in one block: the creation becomes `async with Create(...) as x:` around
     the statements between, and the close goes. Anything else: None."""
@@ -422,7 +437,9 @@ def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, object], str] | Non
         close_func = close.call.func
         if not isinstance(receiver, cst.Attribute) or not isinstance(close_func, cst.Attribute):
             return None
-        if dotted_name(receiver.value) is None or dotted_name(receiver.value) != dotted_name(close_func.value):
+        if dotted_name(receiver.value) is None or dotted_name(receiver.value) != dotted_name(
+            close_func.value
+        ):
             return None
     elif close.call.args:
         return None
@@ -439,9 +456,9 @@ def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, object], str] | Non
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
             value = small.value if isinstance(small, cst.Expr) else None
-            if resource.sync_context and value is close.call:
-                end = index
-            elif isinstance(value, cst.Await) and value.expression is close.call:
+            if (resource.sync_context and value is close.call) or (
+                isinstance(value, cst.Await) and value.expression is close.call
+            ):
                 end = index
         if end >= 0:
             break
@@ -460,12 +477,14 @@ def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, object], str] | Non
             return None
     line = creation.line
     with_node = cst.With(
-        items=[cst.WithItem(item=context_expression(creation), asname=cst.AsName(name=cst.Name(creation.name)))],
+        items=[
+            cst.WithItem(item=context_expression(creation), asname=cst.AsName(name=cst.Name(creation.name)))
+        ],
         body=cst.IndentedBlock(body=statements[start + 1 : end], header=line.trailing_whitespace),
         asynchronous=None if resource.sync_context else cst.Asynchronous(),
         leading_lines=line.leading_lines,
     )
-    replacements: dict[cst.CSTNode, object] = {line: with_node}
+    replacements: dict[cst.CSTNode, Replacement] = {line: with_node}
     for stmt in statements[start + 1 : end + 1]:
         replacements[stmt] = cst.RemoveFromParent()
     head = "with" if resource.sync_context else "async with"
@@ -563,7 +582,7 @@ class CreationRule(Rule):
             built = close_fix(creation)
             if built is not None:
                 replacements, description = built
-                fix = NodeFix(replacements, description)  # type: ignore[arg-type]
+                fix = NodeFix(replacements, description)
         close = creation.closes[0]
         verb = "released" if creation.resource.release_on_receiver else "closed"
         closing = dotted_name(close.call.func) if close.call is not None else None

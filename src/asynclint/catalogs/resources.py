@@ -76,8 +76,12 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("anyio.open_file", FILE, "anyio file", True, ("aclose",), context="await"),
     Resource("asyncio.open_connection", STREAM, "StreamWriter", True, ("close",), context=""),
     Resource("asyncio.open_unix_connection", STREAM, "StreamWriter", True, ("close",), context=""),
-    Resource("asyncio.create_subprocess_exec", PROCESS, "subprocess", True, ("wait", "communicate"), context=""),
-    Resource("asyncio.create_subprocess_shell", PROCESS, "subprocess", True, ("wait", "communicate"), context=""),
+    Resource(
+        "asyncio.create_subprocess_exec", PROCESS, "subprocess", True, ("wait", "communicate"), context=""
+    ),
+    Resource(
+        "asyncio.create_subprocess_shell", PROCESS, "subprocess", True, ("wait", "communicate"), context=""
+    ),
 )
 
 #: How user types from `extend-resource-types` are closed (they are reported as ASL300

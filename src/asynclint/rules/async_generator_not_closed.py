@@ -126,12 +126,18 @@ class AsyncGeneratorNotClosed(Rule):
             index += 1
         inner = loop.with_changes(iter=cst.Name(name), leading_lines=())
         with_node = cst.With(
-            items=[cst.WithItem(item=cst.Call(func=func, args=[cst.Arg(call)]), asname=cst.AsName(name=cst.Name(name)))],
+            items=[
+                cst.WithItem(
+                    item=cst.Call(func=func, args=[cst.Arg(call)]), asname=cst.AsName(name=cst.Name(name))
+                )
+            ],
             body=cst.IndentedBlock(body=[inner]),
             asynchronous=cst.Asynchronous(),
             leading_lines=loop.leading_lines,
         )
-        return NodeFix({loop: with_node}, "Wrap the generator in `contextlib.aclosing()`", imports_for(module))
+        return NodeFix(
+            {loop: with_node}, "Wrap the generator in `contextlib.aclosing()`", imports_for(module)
+        )
 
 
 def _yield_in_cleanup(node: cst.CSTNode, guarded: bool) -> bool:
@@ -141,9 +147,11 @@ def _yield_in_cleanup(node: cst.CSTNode, guarded: bool) -> bool:
     if isinstance(node, _SCOPES):
         return False
     if isinstance(node, cst.Try) and node.finalbody is not None:
-        return _yield_in_cleanup(node.body, True) or any(
-            _yield_in_cleanup(part, guarded) for part in (*node.handlers, node.finalbody)
-        ) or (node.orelse is not None and _yield_in_cleanup(node.orelse, True))
+        return (
+            _yield_in_cleanup(node.body, True)
+            or any(_yield_in_cleanup(part, guarded) for part in (*node.handlers, node.finalbody))
+            or (node.orelse is not None and _yield_in_cleanup(node.orelse, True))
+        )
     if isinstance(node, cst.With):
         return _yield_in_cleanup(node.body, True) or any(_yield_in_cleanup(i, guarded) for i in node.items)
     from asynclint.analysis.nodes import children

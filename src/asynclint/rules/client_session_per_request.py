@@ -53,14 +53,22 @@ class ClientSessionPerRequest(Rule):
 
     code = "ASL310"
     name = "client-session-per-request"
-    message = "A new `{type}` is created {where}; create one session and reuse it, so its connections are pooled"
+    message = (
+        "A new `{type}` is created {where}; create one session and reuse it, so its connections are pooled"
+    )
     fix_safety = FixSafety.NONE
     default = Default.OPT
     triggers = (r"\b(ClientSession|AsyncClient|Client)\b",)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        tail = (
+            func.attr.value
+            if isinstance(func, cst.Attribute)
+            else func.value
+            if isinstance(func, cst.Name)
+            else None
+        )
         if tail not in _TAILS:
             return
         name = self.ctx.qualified_name(func)
@@ -89,7 +97,10 @@ class ClientSessionPerRequest(Rule):
 def _is_handler(function: cst.FunctionDef) -> bool:
     for decorator in function.decorators:
         expr = decorator.decorator
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-            if expr.func.attr.value in table.HANDLER_DECORATORS:
-                return True
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value in table.HANDLER_DECORATORS
+        ):
+            return True
     return False

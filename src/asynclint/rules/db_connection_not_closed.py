@@ -50,4 +50,3 @@ class DbConnectionNotClosed(CreationRule):
     message = "{subject} {problem}; {advice}"
     fix_safety = FixSafety.SAFE
     triggers = (r"\basync\b", r"\b(connect|create_pool|acquire)\b")
-

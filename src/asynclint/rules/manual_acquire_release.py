@@ -7,7 +7,7 @@ import libcst as cst
 from asynclint.analysis.nodes import dotted_name
 from asynclint.analysis.resources import is_protected, owner_function, walk_with_path
 from asynclint.catalogs import resources as table
-from asynclint.fixes import NodeFix
+from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
@@ -103,7 +103,9 @@ class ManualAcquireRelease(Rule):
                 continue
             self.report(call, lock=lock, fix=self._fix(lock, line, block, releases))
 
-    def _fix(self, lock: str, line: cst.CSTNode, block: cst.CSTNode, releases: list[cst.Call]) -> NodeFix | None:
+    def _fix(
+        self, lock: str, line: cst.CSTNode, block: cst.CSTNode, releases: list[cst.Call]
+    ) -> NodeFix | None:
         if len(releases) != 1 or not isinstance(block, cst.IndentedBlock):
             return None
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
@@ -137,7 +139,7 @@ class ManualAcquireRelease(Rule):
             asynchronous=cst.Asynchronous(),
             leading_lines=line.leading_lines,
         )
-        replacements: dict[cst.CSTNode, object] = {line: with_node}
+        replacements: dict[cst.CSTNode, Replacement] = {line: with_node}
         for stmt in statements[start + 1 : end + 1]:
             replacements[stmt] = cst.RemoveFromParent()
-        return NodeFix(replacements, f"Use `async with {lock}:`")  # type: ignore[arg-type]
+        return NodeFix(replacements, f"Use `async with {lock}:`")

@@ -50,7 +50,11 @@ class ManualTransaction(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value != "start" or not isinstance(func.value, cst.Name):
+        if (
+            not isinstance(func, cst.Attribute)
+            or func.attr.value != "start"
+            or not isinstance(func.value, cst.Name)
+        ):
             return
         function = self.ctx.async_function
         if function is None or not isinstance(self.ctx.parent, cst.Await):

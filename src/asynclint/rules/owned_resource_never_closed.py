@@ -8,7 +8,14 @@ from asynclint.catalogs import resources as table
 from asynclint.rule import Default, FixSafety, Rule
 
 _OWNED = frozenset({table.CLIENT, table.DATABASE, table.FILE})
-_NEUTRAL = (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.UnaryOperation, cst.If, cst.Assert)
+_NEUTRAL = (
+    cst.Comparison,
+    cst.ComparisonTarget,
+    cst.BooleanOperation,
+    cst.UnaryOperation,
+    cst.If,
+    cst.Assert,
+)
 
 
 class OwnedResourceNeverClosed(Rule):
@@ -55,7 +62,9 @@ class OwnedResourceNeverClosed(Rule):
 
     code = "ASL309"
     name = "owned-resource-never-closed"
-    message = "`self.{attr}` holds {type} but no method of `{cls}` closes it; close it in `close()`/`__aexit__`"
+    message = (
+        "`self.{attr}` holds {type} but no method of `{cls}` closes it; close it in `close()`/`__aexit__`"
+    )
     fix_safety = FixSafety.NONE
     default = Default.OPT
     triggers = (r"\bclass\b", r"\bself\b")
@@ -112,7 +121,7 @@ class OwnedResourceNeverClosed(Rule):
                 if isinstance(parent, cst.Attribute) and parent.value is found:
                     if parent.attr.value in created[attr][1].closers:
                         handled.add(attr)
-                elif isinstance(parent, cst.AssignTarget) or isinstance(parent, _NEUTRAL):
+                elif isinstance(parent, (cst.AssignTarget, _NEUTRAL)):
                     continue
                 else:
                     handled.add(attr)  # handed to a call, a `with`, another name...

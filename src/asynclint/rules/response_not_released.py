@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from asynclint.analysis.nodes import SCOPE_NODES, keyword_arg
@@ -15,8 +17,11 @@ from asynclint.analysis.resources import (
     walk_with_path,
 )
 from asynclint.catalogs import resources as table
-from asynclint.fixes import NodeFix
+from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
 
 _TAILS = frozenset(name.rsplit(".", 1)[-1] for name in table.RESPONSE_CALLS)
 Path = tuple[cst.CSTNode, ...]
@@ -67,8 +72,8 @@ class ResponseNotReleased(Rule):
     fix_safety = FixSafety.UNSAFE
     triggers = (r"\basync\b", r"\b(get|post|put|patch|delete|head|options|request|send)\b")
 
-    def __init__(self, ctx: object) -> None:
-        super().__init__(ctx)  # type: ignore[arg-type]
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
         self._pending: dict[int, list[Creation]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -123,6 +128,8 @@ class ResponseNotReleased(Rule):
                     fix=self._fix(creation),
                 )
                 continue
+            if any(c.protected for c in creation.closes):
+                continue
             if exits is None:
                 exits = _exits(node)
             leak = self._early_exit(creation, exits)
@@ -153,7 +160,9 @@ class ResponseNotReleased(Rule):
             later = (*exit_path, exit_node)
             if not runs_before(line_path, creation.line, later):
                 continue
-            if any(_within(occ, exit_node) or runs_before(occ.path, occ.node, later) for occ in creation.closes):
+            if any(
+                _within(occ, exit_node) or runs_before(occ.path, occ.node, later) for occ in creation.closes
+            ):
                 continue
             return exit_node
         return None
@@ -184,10 +193,10 @@ class ResponseNotReleased(Rule):
             asynchronous=cst.Asynchronous(),
             leading_lines=line.leading_lines,
         )
-        replacements: dict[cst.CSTNode, object] = {line: with_node}
+        replacements: dict[cst.CSTNode, Replacement] = {line: with_node}
         for stmt in statements[start + 1 : last + 1]:
             replacements[stmt] = cst.RemoveFromParent()
-        return NodeFix(replacements, f"Use `async with` for `{creation.name}`")  # type: ignore[arg-type]
+        return NodeFix(replacements, f"Use `async with` for `{creation.name}`")
 
 
 def _callee(creation: Creation) -> str:

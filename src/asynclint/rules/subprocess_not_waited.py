@@ -53,7 +53,12 @@ class SubprocessNotWaited(CreationRule):
         return f"`await {proc}.wait()` or `await {proc}.communicate()` so it is reaped"
 
     def report_discarded(self, creation: Creation) -> None:
-        self.report(creation.call, subject=self.subject(creation), problem="is never waited for", advice=self.advice(creation))
+        self.report(
+            creation.call,
+            subject=self.subject(creation),
+            problem="is never waited for",
+            advice=self.advice(creation),
+        )
 
     def report_unclosed(self, creation: Creation) -> None:
         self.report_discarded(creation)
