@@ -154,6 +154,8 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         return None
     if name is not None and not _is_local(ctx.frame, name, holder):
         return None
+    if _borrows(call) or _expected_to_fail(stack):
+        return None
     line = stack[index - 1] if index >= 1 else None
     block = stack[index - 2] if index >= 2 else None
     return Creation(
@@ -166,6 +168,41 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         func,
         ctx.frame,
     )
+
+
+def _borrows(call: cst.Call) -> bool:
+    """A client built around a pool or connector that someone else owns, which closing
+    the client would not close (`Redis(connection_pool=pool)`,
+    `ClientSession(connector=c, connector_owner=False)`)."""
+    for arg in call.args:
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword in table.BORROWING_KEYWORDS:
+            return True
+        if (
+            keyword in table.NOT_OWNER_KEYWORDS
+            and isinstance(arg.value, cst.Name)
+            and arg.value.value == "False"
+        ):
+            return True
+    return False
+
+
+def _expected_to_fail(stack: list[cst.CSTNode]) -> bool:
+    """Created inside `with pytest.raises(...)` / `self.assertRaises(...)`: the test
+    expects the creation or its first use to fail."""
+    for node in reversed(stack):
+        if isinstance(node, SCOPE_NODES):
+            return False
+        if isinstance(node, cst.With):
+            for item in node.items:
+                call = item.item
+                if not isinstance(call, cst.Call):
+                    continue
+                name = dotted_name(call.func) or ""
+                last = name.rsplit(".", 1)[-1]
+                if last == "raises" or last.startswith("assertRaises"):
+                    return True
+    return False
 
 
 def _is_local(frame: Frame, name: str, holder: cst.CSTNode) -> bool:
@@ -416,6 +453,20 @@ def context_expression(creation: Creation) -> cst.BaseExpression:
     return creation.call
 
 
+def closed_at_once(creation: Creation) -> bool:
+    """The statement right after the creation closes it: nothing can fail in between."""
+    if creation.line is None or creation.block is None:
+        return False
+    statements = list(creation.block.body)
+    index = statements.index(creation.line)
+    if index + 1 >= len(statements):
+        return False
+    following = statements[index + 1]
+    if not isinstance(following, cst.SimpleStatementLine):
+        return False
+    return any(any(n is following for n in close.path) for close in creation.closes)
+
+
 def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, Replacement], str] | None:
     """The exact pattern `x = Create(...)`, statements using `x`, `await x.close()` as
     the last use, in one block: the creation becomes `async with Create(...) as x:` around
@@ -542,7 +593,11 @@ class CreationRule(Rule):
                 continue
             if not creation.closes:
                 self.report_unclosed(creation)
-            elif not self.any_close_counts and not any(c.protected for c in creation.closes):
+            elif (
+                not self.any_close_counts
+                and not any(c.protected for c in creation.closes)
+                and not closed_at_once(creation)
+            ):
                 self.report_unprotected(creation)
 
     # What is said, per case; subclasses adjust the wording.

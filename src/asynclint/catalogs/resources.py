@@ -63,7 +63,7 @@ RESOURCES: tuple[Resource, ...] = (
         (),
         release_on_receiver="release",
     ),
-    Resource("aiosqlite.connect", DATABASE, "aiosqlite connection", True, ("close",)),
+    Resource("aiosqlite.connect", DATABASE, "aiosqlite connection", True, ("close", "stop")),
     Resource(
         "psycopg.AsyncConnection.connect",
         DATABASE,
@@ -83,6 +83,12 @@ RESOURCES: tuple[Resource, ...] = (
         "asyncio.create_subprocess_shell", PROCESS, "subprocess", True, ("wait", "communicate"), context=""
     ),
 )
+
+#: Keywords that give a client a pool or connector owned by the caller: closing the
+#: client would not close it, so an unclosed client leaks nothing.
+BORROWING_KEYWORDS = frozenset({"connection_pool"})
+#: Keywords that, set to `False`, say the client does not own what it was given.
+NOT_OWNER_KEYWORDS = frozenset({"connector_owner"})
 
 #: How user types from `extend-resource-types` are closed (they are reported as ASL300
 #: without a fix, since whether they are context managers is unknown).

@@ -85,9 +85,12 @@ class ManualAcquireRelease(Rule):
             return
         for call, lock, line, block in pending:
             releases: list[cst.Call] = []
-            handed_on = protected = False
+            handed_on = protected = after = False
             for found, path in walk_with_path(node.body):
-                if not isinstance(found, cst.Attribute) or found.attr.value != "release":
+                if found is call:
+                    after = True
+                # A release before the acquire pairs with an earlier acquire.
+                if not after or not isinstance(found, cst.Attribute) or found.attr.value != "release":
                     continue
                 if dotted_name(found.value) != lock:
                     continue
@@ -99,7 +102,7 @@ class ManualAcquireRelease(Rule):
                     protected = True
                 else:
                     releases.append(parent)
-            if handed_on or protected or not releases:
+            if handed_on or protected or not releases or _released_at_once(line, block, releases):
                 continue
             self.report(call, lock=lock, fix=self._fix(lock, line, block, releases))
 
@@ -143,3 +146,16 @@ class ManualAcquireRelease(Rule):
         for stmt in statements[start + 1 : end + 1]:
             replacements[stmt] = cst.RemoveFromParent()
         return NodeFix(replacements, f"Use `async with {lock}:`")
+
+
+def _released_at_once(line: cst.CSTNode, block: cst.CSTNode, releases: list[cst.Call]) -> bool:
+    """The statement right after the acquire releases: nothing can fail in between."""
+    if not isinstance(block, cst.IndentedBlock):
+        return False
+    statements = list(block.body)
+    index = next((i for i, s in enumerate(statements) if s is line), -1)
+    if index < 0 or index + 1 >= len(statements):
+        return False
+    following = statements[index + 1]
+    value = following.body[0] if isinstance(following, cst.SimpleStatementLine) and following.body else None
+    return isinstance(value, cst.Expr) and value.value is releases[0]

@@ -48,6 +48,11 @@ class StreamWriterNotClosed(CreationRule):
     triggers = (r"\basync\b", r"\bopen_(unix_)?connection\b")
     any_close_counts = True
 
+    def subject(self, creation: Creation) -> str:
+        if creation.name in (None, "_"):
+            return "The StreamWriter of this connection"
+        return super().subject(creation)
+
     def advice(self, creation: Creation) -> str:
-        writer = creation.name or "writer"
+        writer = creation.name if creation.name not in (None, "_") else "writer"
         return f"call `{writer}.close()` and `await {writer}.wait_closed()` in a `finally:` block"
