@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import ensure_corpus, python_files  # noqa: E402
+from corpus import ensure_corpus, python_files
 
 CODES = ",".join(f"ASL3{n:02d}" for n in range(11))
 
