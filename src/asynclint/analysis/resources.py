@@ -19,7 +19,7 @@ every occurrence of the names the resources are bound to:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -531,7 +531,7 @@ def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, Replacement], str] 
         items=[
             cst.WithItem(item=context_expression(creation), asname=cst.AsName(name=cst.Name(creation.name)))
         ],
-        body=cst.IndentedBlock(body=statements[start + 1 : end], header=line.trailing_whitespace),
+        body=indented(statements[start + 1 : end], line),
         asynchronous=None if resource.sync_context else cst.Asynchronous(),
         leading_lines=line.leading_lines,
     )
@@ -540,6 +540,17 @@ def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, Replacement], str] 
         replacements[stmt] = cst.RemoveFromParent()
     head = "with" if resource.sync_context else "async with"
     return replacements, f"Use `{head}` instead of closing `{creation.name}` by hand"
+
+
+def indented(statements: list[cst.BaseStatement], header: cst.SimpleStatementLine) -> cst.IndentedBlock:
+    """The body of a new `with` block: `statements`, with the blank lines before the first
+    one dropped (comments stay), and the trailing comment of the line it replaces."""
+    first = statements[0]
+    leading: Sequence[cst.EmptyLine] = getattr(first, "leading_lines", ())
+    kept = [line for line in leading if line.comment is not None]
+    if len(kept) != len(leading):
+        statements = [first.with_changes(leading_lines=kept), *statements[1:]]
+    return cst.IndentedBlock(body=statements, header=header.trailing_whitespace)
 
 
 def _target_name(creation: Creation) -> cst.CSTNode | None:

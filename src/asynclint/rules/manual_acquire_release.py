@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import dotted_name
-from asynclint.analysis.resources import is_protected, owner_function, walk_with_path
+from asynclint.analysis.resources import indented, is_protected, owner_function, walk_with_path
 from asynclint.catalogs import resources as table
 from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
@@ -138,7 +138,7 @@ class ManualAcquireRelease(Rule):
         assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
         with_node = cst.With(
             items=[cst.WithItem(item=call.func.value)],
-            body=cst.IndentedBlock(body=statements[start + 1 : end], header=line.trailing_whitespace),
+            body=indented(statements[start + 1 : end], line),
             asynchronous=cst.Asynchronous(),
             leading_lines=line.leading_lines,
         )

@@ -9,6 +9,7 @@ from asynclint.analysis.resources import (
     Creation,
     Occurrence,
     creation_site,
+    indented,
     judge,
     may_create,
     occurrences,
@@ -189,7 +190,7 @@ class ResponseNotReleased(Rule):
         line = creation.line
         with_node = cst.With(
             items=[cst.WithItem(item=creation.call, asname=cst.AsName(name=cst.Name(creation.name)))],
-            body=cst.IndentedBlock(body=statements[start + 1 : last + 1], header=line.trailing_whitespace),
+            body=indented(statements[start + 1 : last + 1], line),
             asynchronous=cst.Asynchronous(),
             leading_lines=line.leading_lines,
         )
