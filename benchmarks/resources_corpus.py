@@ -3,6 +3,7 @@
     python benchmarks/resources_corpus.py                  # counts per code
     python benchmarks/resources_corpus.py --sample 30      # plus a seeded random sample
     python benchmarks/resources_corpus.py --fix-check      # --fix on a copy: parses, compiles, stable
+    python benchmarks/resources_corpus.py --fix-check --unsafe-fixes aiohttp
 
 Set ASYNCLINT_CORPUS_CACHE to reuse an existing download.
 """
@@ -49,7 +50,7 @@ def lint(folders: list[Path], *extra: str) -> list[dict[str, object]]:
     return data if isinstance(data, list) else data.get("diagnostics", [])
 
 
-def fix_check(folders: list[Path]) -> int:
+def fix_check(folders: list[Path], unsafe: bool = False) -> int:
     """`--fix` twice on a copy: every file must compile after the first run and the
     second run must change nothing."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,7 +62,8 @@ def fix_check(folders: list[Path]) -> int:
         before = {p: p.read_bytes() for c in copies for p in c.rglob("*.py")}
         for round_ in (1, 2):
             command = [sys.executable, "-m", "asynclint", "--isolated", "--no-cache", "--select", CODES]
-            command += ["--fix", "--exit-zero", "-j", "2", *map(str, python_files(copies))]
+            command += ["--fix", "--exit-zero", "-j", "2", *(["--unsafe-fixes"] if unsafe else [])]
+            command += map(str, python_files(copies))
             subprocess.run(command, capture_output=True, text=True, check=True)
             after = {p: p.read_bytes() for c in copies for p in c.rglob("*.py")}
             changed = [p for p in after if after[p] != before[p]]
@@ -87,10 +89,12 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=0)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--fix-check", action="store_true")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix-check")
+    parser.add_argument("projects", nargs="*", help="only these projects (default: all)")
     args = parser.parse_args()
-    folders = ensure_corpus()
+    folders = ensure_corpus(args.projects or None)
     if args.fix_check:
-        return fix_check(folders)
+        return fix_check(folders, args.unsafe_fixes)
     diagnostics = lint(folders)
     counts = Counter(str(d["code"]) for d in diagnostics)
     for code in sorted(counts):

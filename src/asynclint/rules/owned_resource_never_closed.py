@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from asynclint.analysis.nodes import walk
-from asynclint.analysis.resources import resource_for, walk_with_path
+from asynclint.analysis.resources import creator_tails, may_create, resource_for, walk_with_path
 from asynclint.catalogs import resources as table
 from asynclint.rule import Default, FixSafety, Rule
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
 
 _OWNED = frozenset({table.CLIENT, table.DATABASE, table.FILE})
 _NEUTRAL = (
@@ -69,42 +73,53 @@ class OwnedResourceNeverClosed(Rule):
     default = Default.OPT
     triggers = (r"\bclass\b", r"\bself\b")
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._tails = creator_tails(ctx)
+        #: Per class node id: attribute -> (creating call, resource).
+        self._created: dict[int, dict[str, tuple[cst.Call, table.Resource]]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._note([t.target for t in node.targets], node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._note([node.target], node.value)
+
+    def _note(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
+        """`self.x = Create(...)` directly in a method body."""
+        awaited = isinstance(value, cst.Await)
+        call = value.expression if isinstance(value, cst.Await) else value
+        if not isinstance(call, cst.Call) or not may_create(self.ctx, call, self._tails):
+            return
+        frame = self.ctx.frame
+        cls_frame = frame.class_frame() if frame.kind == "function" else None
+        method = frame.node
+        if cls_frame is None or not isinstance(method, cst.FunctionDef) or not method.params.params:
+            return
+        me = method.params.params[0].name.value
+        for target in targets:
+            if not (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == me
+            ):
+                continue
+            resource = resource_for(self.ctx, self.ctx.call_name(call))
+            if (
+                resource is not None
+                and resource.code in _OWNED
+                and not resource.release_on_receiver
+                and resource.awaited == awaited
+            ):
+                created = self._created.setdefault(id(cls_frame.node), {})
+                created.setdefault(target.attr.value, (call, resource))
+
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        if not isinstance(node.body, cst.IndentedBlock):
+        created = self._created.pop(id(node), None)
+        if not created or not isinstance(node.body, cst.IndentedBlock):
             return
         methods = [s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.params.params]
-        created: dict[str, tuple[cst.Call, table.Resource]] = {}
-        for method in methods:
-            frame = self.ctx.frame_of(method)
-            if frame is None:
-                continue
-            me = method.params.params[0].name.value
-            for stmt in walk(method.body, into_scopes=False):
-                if not isinstance(stmt, (cst.Assign, cst.AnnAssign)) or stmt.value is None:
-                    continue
-                targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
-                value = stmt.value
-                awaited = isinstance(value, cst.Await)
-                call = value.expression if isinstance(value, cst.Await) else value
-                if not isinstance(call, cst.Call):
-                    continue
-                for target in targets:
-                    if not (
-                        isinstance(target, cst.Attribute)
-                        and isinstance(target.value, cst.Name)
-                        and target.value.value == me
-                    ):
-                        continue
-                    resource = resource_for(self.ctx, self.ctx.call_name(call, frame))
-                    if (
-                        resource is not None
-                        and resource.code in _OWNED
-                        and not resource.release_on_receiver
-                        and resource.awaited == awaited
-                    ):
-                        created.setdefault(target.attr.value, (call, resource))
-        if not created:
-            return
         selves = {m.params.params[0].name.value for m in methods}
         handled: set[str] = set()
         for method in methods:
@@ -121,7 +136,7 @@ class OwnedResourceNeverClosed(Rule):
                 if isinstance(parent, cst.Attribute) and parent.value is found:
                     if parent.attr.value in created[attr][1].closers:
                         handled.add(attr)
-                elif isinstance(parent, (cst.AssignTarget, _NEUTRAL)):
+                elif isinstance(parent, (cst.AssignTarget, *_NEUTRAL)):
                     continue
                 else:
                     handled.add(attr)  # handed to a call, a `with`, another name...
