@@ -154,7 +154,7 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         return None
     if name is not None and not _is_local(ctx.frame, name, holder):
         return None
-    if _borrows(call) or _expected_to_fail(stack):
+    if _borrows(call) or _expected_to_fail(stack) or (name is None and _errors_ignored(stack)):
         return None
     line = stack[index - 1] if index >= 1 else None
     block = stack[index - 2] if index >= 2 else None
@@ -202,6 +202,23 @@ def _expected_to_fail(stack: list[cst.CSTNode]) -> bool:
                 last = name.rsplit(".", 1)[-1]
                 if last == "raises" or last.startswith("assertRaises"):
                     return True
+    return False
+
+
+def _errors_ignored(stack: list[cst.CSTNode]) -> bool:
+    """A discarded creation in a `try:` whose handler only passes: the code provokes an
+    error on purpose (`try: await session.get(bad) except Exception: pass`)."""
+    for index in range(len(stack) - 1, 0, -1):
+        node = stack[index]
+        if isinstance(node, SCOPE_NODES):
+            return False
+        if isinstance(node, cst.Try) and stack[index + 1] is node.body:
+            for handler in node.handlers:
+                body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
+                smalls = [s for line in body if isinstance(line, cst.SimpleStatementLine) for s in line.body]
+                if len(smalls) == len(body) and all(isinstance(s, cst.Pass) for s in smalls):
+                    return True
+            return False
     return False
 
 
