@@ -1,9 +1,9 @@
 """Ownership of resources inside one function (ASL3xx).
 
 Rules note candidate creations while the shared traversal passes them (`creation_site`,
-cheap: only calls whose callee's last name is a known creator), and the function is
-analysed once, when the traversal leaves it (`analyse`), by a single walk that classifies
-every occurrence of the names the resources are bound to:
+after a cheap filter, `may_create`, on the callee's last name), and the function is
+analysed once, when the traversal leaves it (`occurrences`), by a single walk that
+classifies every occurrence of the names the resources are bound to:
 
 - a *close*: `name.close()` (or the kind's closer), `pool.release(name)`;
 - a *test*: `if name:`, `name is None`, `not name` (says nothing about ownership);
@@ -54,15 +54,6 @@ def resource_for(ctx: Context, qualified: str | None) -> table.Resource | None:
         return found
     if qualified in ctx.settings.extend_resource_types:
         return table.Resource(qualified, table.CLIENT, qualified, False, table.USER_CLOSERS, context="")
-    return None
-
-
-def callee_tail(call: cst.Call) -> str | None:
-    func = call.func
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
     return None
 
 
@@ -368,10 +359,6 @@ def judge(creation: Creation, found: list[Occurrence]) -> None:
                 creation.closes.append(occ)
             else:
                 creation.escapes = True
-
-
-def in_comprehension(path: tuple[cst.CSTNode, ...]) -> bool:
-    return any(isinstance(n, COMPREHENSIONS) for n in path)
 
 
 #: Nodes below which code may not run even when the statement holding them does.
