@@ -11,10 +11,12 @@ from asynclint.analysis.cancellation import (
     NEXT,
     RAISE,
     RETURN,
-    block_exits,
+    Flow,
+    awaits_task_cancelled_elsewhere,
     cancel_then_await,
     cancellation_kind,
     handles_uncancel,
+    hands_over,
     has_checkpoint,
 )
 from asynclint.analysis.nodes import positional_args
@@ -57,11 +59,15 @@ class CancelledErrorSwallowed(Rule):
     `get_cancelled_exc_class()`, `trio.Cancelled`) where some path through the handler
     does not raise: it falls through, returns, or leaves a loop with `break` or
     `continue`. The analysis follows `if`/`elif`/`else`, `match`, nested `try`, loops with
-    `break` and `while True`, and calls such as `sys.exit()`. It stays silent when the
-    `try` body cannot be cancelled (no `await`), for a broad handler after one that already
-    handles `CancelledError`, when the handler checks `cancelling()` or calls
-    `uncancel()`, in `__aexit__`, in the coroutine a module runs with `asyncio.run()`, and
-    for the cancel-then-await idiom (`t.cancel()` and then awaiting `t`).
+    `break` and `while True`, decides `isinstance(exc, ...)` tests for a cancellation, and
+    knows calls that do not return: `sys.exit()`, functions annotated `NoReturn`, and the
+    module's own functions and methods that raise on every path when given the exception.
+    It stays silent when the `try` body cannot be cancelled (no `await`), for a handler
+    after one that already catches cancellation, when the handler checks `cancelling()`,
+    calls `uncancel()` or hands the exception on (`errors.append(exc)`,
+    `future.set_exception(exc)`), in `__aexit__`, in the coroutine a module runs with
+    `asyncio.run()`, for the cancel-then-await idiom (`t.cancel()` and then awaiting `t`;
+    also awaiting a task the module cancels elsewhere), and in test files.
 
     ## Why is this bad?
     Cancellation is how asyncio stops a task: `task.cancel()`, `asyncio.timeout()`,
@@ -106,6 +112,8 @@ class CancelledErrorSwallowed(Rule):
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC103/104"
     triggers = (r"\basync\b", r"\bexcept\b")
+    # Tests catch cancellation on purpose, to check that it happened.
+    skip_test_files = True
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -147,8 +155,19 @@ class CancelledErrorSwallowed(Rule):
                 break
         else:
             return
-        leaks = block_exits(handler.body) - {RAISE}
-        if not leaks or handles_uncancel(handler.body) or cancel_then_await(self.ctx, node.body):
+        exc = (
+            handler.name.name.value
+            if handler.name is not None and isinstance(handler.name.name, cst.Name)
+            else None
+        )
+        leaks = Flow(self.ctx, exc).block(handler.body) - {RAISE}
+        if (
+            not leaks
+            or handles_uncancel(handler.body)
+            or hands_over(handler.body, exc)
+            or cancel_then_await(self.ctx, node.body)
+            or awaits_task_cancelled_elsewhere(self.ctx, node.body)
+        ):
             return
         how = " / ".join(_HOW[e] for e in (NEXT, RETURN, BREAK, CONTINUE) if e in leaks)
         label = "except:" if handler.type is None else f"except {self.ctx.code_for(handler.type)}"
