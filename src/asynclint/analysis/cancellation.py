@@ -328,6 +328,20 @@ def has_checkpoint(node: cst.CSTNode) -> bool:
     return False
 
 
+_CODE = cst.Module(body=[])
+
+
+def expression_key(expr: cst.BaseExpression) -> str | None:
+    """A name for what an expression refers to, to compare two spellings of it: `t`,
+    `self._task`, `app[listener]`; None for anything else (calls, operations)."""
+    dotted = dotted_name(expr)
+    if dotted is not None:
+        return dotted
+    if isinstance(expr, cst.Subscript) and expression_key(expr.value) is not None:
+        return "".join(_CODE.code_for_node(expr.with_changes(lpar=(), rpar=())).split())
+    return None
+
+
 def awaited_names(body: cst.CSTNode) -> set[str]:
     """Dotted names of what `body` awaits: `await t`, and the arguments of `await
     asyncio.gather(*tasks)` / `wait(...)` / `wait_for(t, ...)` / `shield(t)`."""
@@ -336,13 +350,17 @@ def awaited_names(body: cst.CSTNode) -> set[str]:
         if not isinstance(sub, cst.Await):
             continue
         expr = sub.expression
-        direct = dotted_name(expr)
+        direct = expression_key(expr)
         if direct is not None:
             names.add(direct)
         elif isinstance(expr, cst.Call):
             for arg in expr.args:
                 for part in walk(arg.value, into_scopes=False):
-                    inner = dotted_name(part) if isinstance(part, (cst.Name, cst.Attribute)) else None
+                    inner = (
+                        expression_key(part)
+                        if isinstance(part, (cst.Name, cst.Attribute, cst.Subscript))
+                        else None
+                    )
                     if inner is not None:
                         names.add(inner)
     return names
@@ -359,7 +377,7 @@ def cancelled_names(statements: Iterable[cst.CSTNode]) -> set[str]:
                 and isinstance(sub.func, cst.Attribute)
                 and sub.func.attr.value == "cancel"
             ):
-                receiver = dotted_name(sub.func.value)
+                receiver = expression_key(sub.func.value)
                 if receiver is not None:
                     names.add(receiver)
             elif isinstance(sub, (cst.For, cst.CompFor)) and isinstance(sub.target, cst.Name):

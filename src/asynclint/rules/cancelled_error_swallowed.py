@@ -129,7 +129,7 @@ class CancelledErrorSwallowed(Rule):
             if isinstance(func, cst.Name)
             else ""
         )
-        if last not in ("run", "run_until_complete") or not node.args:
+        if last not in ("run", "run_until_complete") or not node.args or self.ctx.async_function is not None:
             return
         if last == "run" and self.ctx.call_name(node) not in _RUNNERS:
             return

@@ -18,8 +18,8 @@ class WaitPendingNotCancelled(Rule):
     `return_when=FIRST_COMPLETED` / `FIRST_EXCEPTION`) inside `async def` where the pending
     tasks are dropped: `pending` is `_` or never read again, or the whole result is
     discarded, and nothing in the function cancels a task. Tasks passed in by the caller
-    (a parameter) or kept on an object (`self._tasks`) are the owner's business and are
-    not reported.
+    (a parameter) or kept on an object (`self._tasks`) are the owner's business, and a
+    bare future (`loop.create_future()`) left pending runs nothing: neither is reported.
 
     ## Why is this bad?
     `asyncio.wait` returns when the timeout expires or the first task finishes, but it
@@ -115,14 +115,38 @@ class WaitPendingNotCancelled(Rule):
         if not args:
             return False
         tasks = args[0].value
-        if isinstance(tasks, (cst.List, cst.Set, cst.Tuple, cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            return True
-        if isinstance(tasks, cst.Name):
-            found = self.ctx.lookup(tasks.value)
-            if found is None or found[0] is not self.ctx.frame.function_frame():
-                return False
-            return all(b.kind != "param" for b in found[1])
+        if isinstance(tasks, (cst.List, cst.Set, cst.Tuple)):
+            return all(self._local_task(e.value) for e in tasks.elements)
+        if isinstance(tasks, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self._local_task(tasks.elt)
+        return self._local_name(tasks)
+
+    def _local_task(self, element: cst.BaseExpression) -> bool:
+        """A task started here: a call (not a bare future from `create_future()`), or a
+        local name bound to one. Futures and tasks kept on objects belong to them."""
+        if isinstance(element, cst.Call):
+            func = element.func
+            last = (
+                func.attr.value
+                if isinstance(func, cst.Attribute)
+                else func.value
+                if isinstance(func, cst.Name)
+                else ""
+            )
+            return last not in ("create_future", "Future")
+        if isinstance(element, cst.Name) and self._local_name(element):
+            found = self.ctx.lookup(element.value)
+            assert found is not None
+            return all(isinstance(b.value, cst.Call) and self._local_task(b.value) for b in found[1])
         return False
+
+    def _local_name(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        found = self.ctx.lookup(expr.value)
+        if found is None or found[0] is not self.ctx.frame.function_frame():
+            return False
+        return all(b.kind != "param" for b in found[1])
 
 
 def _is_read(function: cst.FunctionDef, name: str) -> bool:
