@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import dotted_name, walk
+from asynclint.analysis.scopes import Frame as ScopeFrame
+from asynclint.analysis.timeouts import scope_name
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -253,15 +255,37 @@ class Flow:
             and isinstance(func.value, cst.Name)
             and func.value.value in ("self", "cls")
         ):
-            cls = self.ctx.frame.class_frame()
-            if cls is None:
+            cls = _enclosing_class(self.ctx.frame)
+            method = self._method(cls, func.attr.value, 0) if cls is not None else None
+            if method is None:
                 return None
-            bindings = cls.bindings.get(func.attr.value)
-            if bindings is None or len(bindings) != 1 or not isinstance(bindings[0].node, cst.FunctionDef):
-                return None
-            method = bindings[0].node
             static = any(dotted_name(d.decorator) == "staticmethod" for d in method.decorators)
             return method, 0 if static else 1
+        return None
+
+    def _method(self, cls: Frame, name: str, depth: int) -> cst.FunctionDef | None:
+        """The method `name` of a class, or of its base classes defined in the module."""
+        assert self.ctx is not None
+        bindings = cls.bindings.get(name)
+        if bindings is not None:
+            node = bindings[0].node if len(bindings) == 1 else None
+            return node if isinstance(node, cst.FunctionDef) else None
+        if depth >= 3 or not isinstance(cls.node, cst.ClassDef):
+            return None
+        for base in cls.node.bases:
+            value = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+            if not isinstance(value, cst.Name):
+                continue
+            found = self.ctx.lookup(value.value, self.ctx.module_frame)
+            if found is None or len(found[1]) != 1 or not isinstance(found[1][0].node, cst.ClassDef):
+                continue
+            base_node = found[1][0].node
+            frame = self.ctx.frame_of(base_node) or ScopeFrame(
+                base_node, "class", self.ctx.module_frame, False, self.ctx.module_info
+            )
+            method = self._method(frame, name, depth + 1)
+            if method is not None:
+                return method
         return None
 
     def _parameter_receiving_exc(self, call: cst.Call, function: cst.FunctionDef, offset: int) -> str | None:
@@ -275,6 +299,17 @@ class Flow:
                 return arg.keyword.value
             return params[index].name.value if index < len(params) else None
         return None
+
+
+def _enclosing_class(frame: Frame | None) -> Frame | None:
+    """The class of the method around `frame`, also from a function nested in the method
+    (where `self` is the method's, by closure)."""
+    while frame is not None:
+        cls = frame.class_frame()
+        if cls is not None:
+            return cls
+        frame = frame.parent
+    return None
 
 
 def block_exits(body: cst.BaseSuite | Sequence[cst.BaseStatement]) -> frozenset[str]:
@@ -435,7 +470,11 @@ def awaits_task_cancelled_elsewhere(ctx: Context, body: cst.CSTNode) -> bool:
     method): the `CancelledError` caught is most likely that task's."""
     names: list[str] = []
     for sub in walk(body, into_scopes=False):
-        if isinstance(sub, (cst.For, cst.With, cst.CompFor)) and sub.asynchronous is not None:
+        if isinstance(sub, cst.With) and sub.asynchronous is not None:
+            # Entering a timeout scope does not suspend; other context managers may.
+            if not all(scope_name(ctx, item.item) is not None for item in sub.items):
+                return False
+        elif isinstance(sub, (cst.For, cst.CompFor)) and sub.asynchronous is not None:
             return False
         if isinstance(sub, cst.Await):
             name = dotted_name(sub.expression)
