@@ -180,7 +180,7 @@ class Context:
         """The dotted name `expr` refers to (`t.sleep` -> `time.sleep`), or None."""
         return qualified_name(frame or self.frame, expr)
 
-    def call_name(self, call: cst.Call, frame: Frame | None = None) -> str | None:
+    def call_name(self, call: cst.Call, frame: Frame | None = None, depth: int = 0) -> str | None:
         """The qualified name of a call's callee: a function (`time.sleep`) or, for a
         method on a receiver of known type, `Type.method` (`requests.Session.get`)."""
         frame = frame or self.frame
@@ -188,7 +188,8 @@ class Context:
         if name is not None:
             return name
         if isinstance(call.func, cst.Attribute):
-            receiver = self.type_of(call.func.value, frame)
+            # `depth` bounds self-referential bindings such as `x = x.copy()`.
+            receiver = self.type_of(call.func.value, frame, depth)
             if receiver is not None:
                 return f"{receiver}.{call.func.attr.value}"
         return None
@@ -263,7 +264,7 @@ class Context:
         return None
 
     def _call_type(self, call: cst.Call, frame: Frame, depth: int, awaited: bool) -> str | None:
-        name = self.call_name(call, frame) if depth < 6 else qualified_name(frame, call.func)
+        name = self.call_name(call, frame, depth + 1) if depth < 6 else qualified_name(frame, call.func)
         if name is None:
             return None
         name = type_table.ALIASES.get(name, name)

@@ -272,5 +272,10 @@ def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst
         between = before.whitespace_after if isinstance(before, cst.Comma) else call.whitespace_before_args
         args[-1] = args[-1].with_changes(comma=last_comma.with_changes(whitespace_after=between))
         new_arg = new_arg.with_changes(comma=last_comma)
+    elif args:
+        # The space before `)` (a line break in a multi-line call) moves to the new last
+        # argument.
+        new_arg = new_arg.with_changes(whitespace_after_arg=args[-1].whitespace_after_arg)
+        args[-1] = args[-1].with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
     args.append(new_arg)
     return call.with_changes(args=args)
