@@ -26,6 +26,17 @@ UNBOUNDED_CONNECTS: dict[str, str] = {
     "asyncpg.Pool.acquire": "timeout",
 }
 
+#: Keywords that hand an unbounded call an already connected socket, so it does not
+#: connect at all (`loop.create_connection(factory, sock=sock)` only wraps it).
+CONNECTED_SOCKET_KEYWORDS: dict[str, str] = {
+    "asyncio.open_connection": "sock",
+    "asyncio.streams.open_connection": "sock",
+    "asyncio.open_unix_connection": "sock",
+    "asyncio.streams.open_unix_connection": "sock",
+    "asyncio.AbstractEventLoop.create_connection": "sock",
+    "asyncio.AbstractEventLoop.create_unix_connection": "sock",
+}
+
 #: Awaited reads and queries that can wait forever (ASL401 with `timeout-reads = true`).
 #: Stream reads count only on the client side: a reader unpacked from `open_connection` in
 #: the same function (a server's reader waits for its peer by design).

@@ -145,6 +145,9 @@ class NetworkAwaitWithoutTimeout(Rule):
                 return dotted_name(func) or "read", ""
             return None
         keyword = self._connects.get(name)
+        connected = table.CONNECTED_SOCKET_KEYWORDS.get(name)
+        if connected is not None and keyword_arg(call, connected) is not None:
+            return None
         if keyword is None and self.ctx.settings.timeout_reads:
             keyword = self._read_keyword(call, name)
         if keyword is None:
@@ -155,7 +158,7 @@ class NetworkAwaitWithoutTimeout(Rule):
             given = keyword_arg(call, keyword)
             if (given is not None and not is_none(given.value)) or any(a.star == "**" for a in call.args):
                 return None
-        return dotted_name(func) or name, keyword
+        return dotted_name(func) or _short(self.ctx.code_for(func)), keyword
 
     def _read_keyword(self, call: cst.Call, name: str) -> str | None:
         if name in table.UNBOUNDED_READS:
@@ -320,3 +323,8 @@ class NetworkAwaitWithoutTimeout(Rule):
 _EQUAL = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
 )
+
+
+def _short(code: str) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= 50 else "..." + code[-47:]
