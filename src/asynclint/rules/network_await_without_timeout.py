@@ -47,12 +47,14 @@ class NetworkAwaitWithoutTimeout(Rule):
     """
     ## What it does
     Finds awaits inside `async def` that can wait forever because nothing bounds them:
-    connecting with `asyncio.open_connection` / `open_unix_connection`,
-    `loop.create_connection` / `sock_connect`, acquiring from an asyncpg pool, and
-    commands of a `redis.asyncio` client built without `socket_timeout` (with
-    `timeout-reads = true` also client-side stream reads and asyncpg queries on a
-    connection or pool built without `command_timeout`; `extend-unbounded-calls` adds your
-    own). It stays silent when the call has a timeout keyword, when a timeout scope
+    connecting with `asyncio.open_connection` / `open_unix_connection`, acquiring from
+    an asyncpg pool, and commands of a `redis.asyncio` client built without
+    `socket_timeout` (with `timeout-reads = true` also client-side stream reads and asyncpg
+    queries on a connection or pool built without `command_timeout`).
+    `extend-unbounded-calls` adds your own, and the event loop's low-level
+    `create_connection` / `sock_connect`, which are left out by default because libraries
+    that use them bound the time in their public API (asyncpg's `connect(timeout=60)`). It stays silent when the call has a timeout keyword or is handed an already
+    connected socket (`sock=`), when a timeout scope
     (`asyncio.timeout`, `timeout_at`, `async_timeout`, anyio/trio `fail_after` /
     `move_on_after`, a context manager named like a timeout) encloses it in the same
     function, when the function takes a `timeout`, `*_timeout` or `deadline` parameter or
