@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ _OPENERS = frozenset(
         "asyncio.streams.open_unix_connection",
     }
 )
+_REDIS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+redis\b", re.M)
 _READ_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in table.UNBOUNDED_READS if "StreamReader" in name)
 #: Statements whose value an `await` can be, for the wrapping fix.
 _STATEMENT_VALUES = (cst.Expr, cst.Assign, cst.AnnAssign, cst.Return)
@@ -103,6 +105,12 @@ class NetworkAwaitWithoutTimeout(Rule):
         super().__init__(ctx)
         self._candidates: list[_Candidate] = []
         self._connects = {**table.UNBOUNDED_CONNECTS, **self.ctx.settings.extend_unbounded_calls}
+        # Method names worth resolving a receiver's type for (the cheap test first).
+        names = set(self._connects)
+        if self.ctx.settings.timeout_reads:
+            names |= set(table.UNBOUNDED_READS)
+        self._methods = {name.rsplit(".", 1)[-1] for name in names}
+        self._uses_redis: bool | None = None
 
     # Detection -------------------------------------------------------------------------
 
@@ -137,7 +145,7 @@ class NetworkAwaitWithoutTimeout(Rule):
         func = call.func
         if isinstance(func, cst.Attribute):
             last = func.attr.value
-            if last.startswith("_"):
+            if last.startswith("_") or (last not in self._methods and not self._imports_redis()):
                 return None
         elif not isinstance(func, cst.Name):
             return None
@@ -161,6 +169,11 @@ class NetworkAwaitWithoutTimeout(Rule):
             if (given is not None and not is_none(given.value)) or any(a.star == "**" for a in call.args):
                 return None
         return dotted_name(func) or _short(self.ctx.code_for(func)), keyword
+
+    def _imports_redis(self) -> bool:
+        if self._uses_redis is None:
+            self._uses_redis = _REDIS_IMPORT_RE.search(self.ctx.source) is not None
+        return self._uses_redis
 
     def _read_keyword(self, call: cst.Call, name: str) -> str | None:
         if name in table.UNBOUNDED_READS:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from asynclint.analysis.context import Context
 
 _LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in table.SYNC_UNBOUNDED)
+_MODULES = sorted({name.split(".", 1)[0] for name in table.SYNC_UNBOUNDED})
+_IMPORT_RE = re.compile(rf"^\s*(?:from|import)\s+(?:{'|'.join(_MODULES)})\b|\bimport\s+\*", re.M)
 
 
 class SyncRequestWithoutTimeout(Rule):
@@ -64,6 +67,7 @@ class SyncRequestWithoutTimeout(Rule):
         super().__init__(ctx)
         self._default_set: bool | None = None
         self._imported: frozenset[str] | None = None
+        self._clients: bool | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -74,6 +78,8 @@ class SyncRequestWithoutTimeout(Rule):
         else:
             return
         if last not in _LAST_NAMES and last not in self._aliases():
+            return
+        if not self._imports_a_client():
             return
         name = self.ctx.call_name(node)
         entry = table.SYNC_UNBOUNDED.get(name or "")
@@ -88,6 +94,13 @@ class SyncRequestWithoutTimeout(Rule):
         if self._module_sets_default():
             return
         self.report(node, name=name, fix=self._fix(node, arg, keyword))
+
+    def _imports_a_client(self) -> bool:
+        """Whether the module imports (anywhere, also inside a function) a library of the
+        table, so that a `get` call can be one of them; computed once."""
+        if self._clients is None:
+            self._clients = _IMPORT_RE.search(self.ctx.source) is not None
+        return self._clients
 
     def _aliases(self) -> frozenset[str]:
         """Module-level names imported under another name (`from requests import get as
