@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from asynclint.analysis.context import Context
 
 _LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in table.SYNC_UNBOUNDED)
-_MODULES = sorted({name.split(".", 1)[0] for name in table.SYNC_UNBOUNDED})
-_IMPORT_RE = re.compile(rf"^\s*(?:from|import)\s+(?:{'|'.join(_MODULES)})\b|\bimport\s+\*", re.M)
+#: Method names of `requests.Session` in the table.
+_SESSION_METHODS = frozenset(
+    name.rsplit(".", 1)[-1] for name in table.SYNC_UNBOUNDED if name.startswith("requests.Session.")
+)
+_REQUESTS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+requests\b|\bimport\s+\*", re.M)
 
 
 class SyncRequestWithoutTimeout(Rule):
@@ -79,8 +82,8 @@ class SyncRequestWithoutTimeout(Rule):
             return
         if last not in _LAST_NAMES and last not in self._aliases():
             return
-        if not self._imports_a_client():
-            return
+        if isinstance(func, cst.Attribute) and last in _SESSION_METHODS and not self._imports_requests():
+            return  # `mapping.get()`: only a requests session makes it a request
         name = self.ctx.call_name(node)
         entry = table.SYNC_UNBOUNDED.get(name or "")
         if entry is None or any(a.star for a in node.args):
@@ -95,11 +98,11 @@ class SyncRequestWithoutTimeout(Rule):
             return
         self.report(node, name=name, fix=self._fix(node, arg, keyword))
 
-    def _imports_a_client(self) -> bool:
-        """Whether the module imports (anywhere, also inside a function) a library of the
-        table, so that a `get` call can be one of them; computed once."""
+    def _imports_requests(self) -> bool:
+        """Whether the module imports requests (anywhere, also inside a function), so that
+        a method call can be on a session; computed once."""
         if self._clients is None:
-            self._clients = _IMPORT_RE.search(self.ctx.source) is not None
+            self._clients = _REQUESTS_IMPORT_RE.search(self.ctx.source) is not None
         return self._clients
 
     def _aliases(self) -> frozenset[str]:

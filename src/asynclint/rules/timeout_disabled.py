@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from asynclint.analysis.nodes import is_none, keyword_arg, positional_args, walk
@@ -7,6 +9,9 @@ from asynclint.analysis.timeouts import delay_argument, describe_seconds, wait_f
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
 
 _DISABLING_KEYWORDS = frozenset(kw for kw, _ in table.BOUNDED_BY_DEFAULT.values() if kw)
 _CONFIG_LAST_NAMES = frozenset({"ClientTimeout", "Timeout"})
@@ -60,6 +65,10 @@ class TimeoutDisabled(Rule):
     triggers = (r"(?i)timeout|wait_for",)
     skip_test_files = True
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._imported: frozenset[str] | None = None
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute):
@@ -79,12 +88,23 @@ class TimeoutDisabled(Rule):
             for a in node.args
         ):
             self._keyword(node)
-        elif isinstance(func, cst.Name) and node.args:
+        elif isinstance(func, cst.Name) and node.args and func.value in self._aliases():
             name = self.ctx.qualified_name(func)
             if name is not None and name.rsplit(".", 1)[-1] == "wait_for":
                 self._wait_for(node)
             elif name in table.NONE_DISABLES_SCOPE:
                 self._scope(node)
+
+    def _aliases(self) -> frozenset[str]:
+        """Names imported under another name (`from asyncio import wait_for as wf`)."""
+        if self._imported is None:
+            wanted = table.WAIT_FOR | table.NONE_DISABLES_SCOPE
+            self._imported = frozenset(
+                name
+                for name, bindings in self.ctx.module_frame.bindings.items()
+                if any(b.kind == "import" and b.qualified in wanted for b in bindings)
+            )
+        return self._imported
 
     def _keyword(self, node: cst.Call) -> None:
         name = self.ctx.call_name(node)
