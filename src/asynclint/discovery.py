@@ -2,7 +2,8 @@
 
 Folders are walked for `*.py` and `*.pyi`, honouring `.gitignore` files (of the walked
 folders and their parents up to the repository root), the built-in excludes and the
-`exclude`/`extend-exclude` settings. A file named explicitly is always linted. Symlinked
+`exclude`/`extend-exclude` settings. A file named explicitly is always linted, unless
+`force-exclude` is set (pre-commit names every staged file, excluded or not). Symlinked
 folders are not followed (no loops); unreadable folders are reported and skipped.
 """
 
@@ -96,12 +97,18 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 if folder == repo:
                     break
                 folder = os.path.dirname(folder)
+            if parents and ignores.ignored(start, True, parents):
+                # Named explicitly, an ignored folder is linted; only its own .gitignore
+                # files (and the patterns below it) apply.
+                parents = []
             for found in _walk(given, start, parents, settings, excludes, ignores, result, root):
                 key = os.path.normcase(os.path.abspath(found))
                 if key not in seen:
                     seen.add(key)
                     result.files.append(found)
         else:
+            if settings.force_exclude and _excluded_file(given, root, excludes):
+                continue
             key = os.path.normcase(os.path.abspath(given))
             if key not in seen:
                 seen.add(key)
@@ -116,6 +123,19 @@ def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...]) -> boo
         return False
     rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
     return any(path_matches(pattern, rel) or path_matches(pattern, name) for pattern in excludes)
+
+
+def _excluded_file(path: str, root: str, excludes: tuple[str, ...]) -> bool:
+    """Whether walking from the project root would have skipped this file or a folder above it."""
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute, root)
+    parts = rel.split(os.sep) if not rel.startswith("..") else [os.path.basename(absolute)]
+    current = absolute
+    for name in reversed(parts):
+        if _excluded(current, name, root, excludes):
+            return True
+        current = os.path.dirname(current)
+    return False
 
 
 def _walk(

@@ -234,6 +234,30 @@ class Runner:
         self._finish(run, results, {task.relpath: task.path})
         return run
 
+    def check_text(
+        self, text: str, filename: str, *, honour_noqa: bool = True, with_edits: bool = True
+    ) -> RunResult:
+        """Lint one file's already decoded text (what the flake8 plugin is given): the
+        engine, then the project-wide phase on this file's facts alone. Never fixes."""
+        from asynclint.engine import lint_text
+
+        task = self._task(filename)
+        name, is_package = module_name(task.key) if os.path.isfile(task.key) else ("", False)
+        result = lint_text(
+            text,
+            task.path,
+            task.relpath,
+            self.settings,
+            task.codes,
+            module_name=name,
+            is_package=is_package,
+            with_edits=with_edits,
+            honour_noqa=honour_noqa,
+        )
+        run = RunResult(files=1, parsed=int(result.parsed))
+        self._finish(run, {task.path: result}, {task.relpath: task.path})
+        return run
+
     def _collect(
         self, outcome: Outcome, run: RunResult, results: dict[str, FileResult], cache: Cache | None
     ) -> None:

@@ -108,6 +108,15 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("extend-exclude", "globs", (), "More files or folders to skip.", "GLOBS"),
     Option(
+        "force-exclude",
+        "bool",
+        False,
+        "Apply the excludes to files named explicitly too (for pre-commit and editors).",
+        "",
+        (),
+        False,
+    ),
+    Option(
         "target-version",
         "version",
         None,
@@ -246,6 +255,7 @@ class Settings:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
     target_version: str | None = None
     default_timeout: float = 30
     extend_blocking_calls: Mapping[str, str] = field(default_factory=dict)
