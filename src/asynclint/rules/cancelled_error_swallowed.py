@@ -19,7 +19,7 @@ from asynclint.analysis.cancellation import (
     hands_over,
     has_checkpoint,
 )
-from asynclint.analysis.nodes import positional_args
+from asynclint.analysis.nodes import last_name, positional_args
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
@@ -122,13 +122,7 @@ class CancelledErrorSwallowed(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        last = (
-            func.attr.value
-            if isinstance(func, cst.Attribute)
-            else func.value
-            if isinstance(func, cst.Name)
-            else ""
-        )
+        last = last_name(func)
         if last not in ("run", "run_until_complete") or not node.args or self.ctx.async_function is not None:
             return
         if last == "run" and self.ctx.call_name(node) not in _RUNNERS:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.loop_api import coroutine_call
-from asynclint.analysis.nodes import positional_args
+from asynclint.analysis.nodes import last_name, positional_args
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
@@ -57,13 +57,7 @@ class EnsureFutureCoroutine(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        last = (
-            func.attr.value
-            if isinstance(func, cst.Attribute)
-            else func.value
-            if isinstance(func, cst.Name)
-            else ""
-        )
+        last = last_name(func)
         if last != "ensure_future" and not isinstance(func, cst.Name):
             return
         if self.ctx.qualified_name(func) not in _ENSURE_FUTURE:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.loop_api import coroutine_call, inside_coroutine
-from asynclint.analysis.nodes import positional_args
+from asynclint.analysis.nodes import last_name, positional_args
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
@@ -57,13 +57,7 @@ class GetEventLoopDeprecated(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        last = (
-            func.attr.value
-            if isinstance(func, cst.Attribute)
-            else func.value
-            if isinstance(func, cst.Name)
-            else ""
-        )
+        last = last_name(func)
         if last != "get_event_loop" and not isinstance(func, cst.Name):
             return
         if node.args or self.ctx.qualified_name(func) not in _GET_EVENT_LOOP:

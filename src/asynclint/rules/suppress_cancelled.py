@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.cancellation import cancel_then_await, cancellation_kind, has_checkpoint
+from asynclint.analysis.nodes import last_name
 from asynclint.rule import FixSafety, Rule
 
 _SUPPRESS = frozenset({"contextlib.suppress"})
@@ -60,13 +61,7 @@ class SuppressCancelled(Rule):
             if not isinstance(call, cst.Call) or not call.args:
                 continue
             func = call.func
-            last = (
-                func.attr.value
-                if isinstance(func, cst.Attribute)
-                else func.value
-                if isinstance(func, cst.Name)
-                else ""
-            )
+            last = last_name(func)
             if last != "suppress" and self.ctx.qualified_name(func) not in _SUPPRESS:
                 continue
             if self.ctx.qualified_name(func) not in _SUPPRESS:

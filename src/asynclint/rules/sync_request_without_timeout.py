@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, positional_args
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args
 from asynclint.analysis.timeouts import default_timeout_literal, with_keyword
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
@@ -74,11 +74,8 @@ class SyncRequestWithoutTimeout(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute):
-            last = func.attr.value
-        elif isinstance(func, cst.Name):
-            last = func.value
-        else:
+        last = last_name(func)
+        if not last:
             return
         if last not in _LAST_NAMES and last not in self._aliases():
             return

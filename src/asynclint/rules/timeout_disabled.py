@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, positional_args, walk
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
 from asynclint.analysis.timeouts import delay_argument, describe_seconds, wait_for_timeout
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
@@ -71,11 +71,8 @@ class TimeoutDisabled(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute):
-            last = func.attr.value
-        elif isinstance(func, cst.Name):
-            last = func.value
-        else:
+        last = last_name(func)
+        if not last:
             return
         if last in _CONFIG_LAST_NAMES:
             self._config_object(node)

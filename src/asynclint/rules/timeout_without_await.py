@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import walk
+from asynclint.analysis.nodes import last_name, walk
 from asynclint.analysis.timeouts import scope_name
 from asynclint.rule import FixSafety, Rule
 
@@ -56,13 +56,7 @@ class TimeoutWithoutAwait(Rule):
             if not isinstance(call, cst.Call):
                 continue
             func = call.func
-            last = (
-                func.attr.value
-                if isinstance(func, cst.Attribute)
-                else func.value
-                if isinstance(func, cst.Name)
-                else ""
-            )
+            last = last_name(func)
             if "timeout" not in last and not last.startswith(("fail_", "move_on_")):
                 continue
             name = scope_name(self.ctx, call)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, positional_args, walk
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
 from asynclint.rule import FixSafety, Rule
 
 _WAITS = frozenset({"asyncio.wait", "asyncio.tasks.wait"})
@@ -59,13 +59,7 @@ class WaitPendingNotCancelled(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        last = (
-            func.attr.value
-            if isinstance(func, cst.Attribute)
-            else func.value
-            if isinstance(func, cst.Name)
-            else ""
-        )
+        last = last_name(func)
         if last != "wait":
             return
         function = self.ctx.async_function
@@ -126,13 +120,7 @@ class WaitPendingNotCancelled(Rule):
         local name bound to one. Futures and tasks kept on objects belong to them."""
         if isinstance(element, cst.Call):
             func = element.func
-            last = (
-                func.attr.value
-                if isinstance(func, cst.Attribute)
-                else func.value
-                if isinstance(func, cst.Name)
-                else ""
-            )
+            last = last_name(func)
             return last not in ("create_future", "Future")
         if isinstance(element, cst.Name) and self._local_name(element):
             found = self.ctx.lookup(element.value)
