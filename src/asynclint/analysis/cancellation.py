@@ -312,11 +312,6 @@ def _enclosing_class(frame: Frame | None) -> Frame | None:
     return None
 
 
-def block_exits(body: cst.BaseSuite | Sequence[cst.BaseStatement]) -> frozenset[str]:
-    """How control can leave a block, without knowing what any name holds."""
-    return Flow().block(body)
-
-
 def hands_over(body: cst.CSTNode, exc: str | None) -> bool:
     """The handler passes the caught exception on to be raised elsewhere:
     `errors.append(exc)`, `future.set_exception(exc)`, `self._error = exc`."""
@@ -351,16 +346,6 @@ def _suppresses(item: cst.BaseExpression) -> bool:
 
 
 # Checkpoints and the cancel-then-await idiom -----------------------------------------------
-
-
-def has_checkpoint(node: cst.CSTNode) -> bool:
-    """Whether code in `node` (not in nested functions) can suspend, so be cancelled."""
-    for sub in walk(node, into_scopes=False):
-        if isinstance(sub, cst.Await):
-            return True
-        if isinstance(sub, (cst.For, cst.With, cst.CompFor)) and sub.asynchronous is not None:
-            return True
-    return False
 
 
 _CODE = cst.Module(body=[])

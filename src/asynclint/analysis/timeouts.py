@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, positional_args
+from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, positional_args, walk
 from asynclint.catalogs import timeouts as table
 
 if TYPE_CHECKING:
@@ -175,8 +175,6 @@ def walk_class_assignments(
     cls: cst.CSTNode,
 ) -> list[tuple[cst.BaseExpression, cst.BaseExpression | None]]:
     """(target, value) of every assignment in the methods of a class (not nested classes)."""
-    from asynclint.analysis.nodes import walk
-
     out: list[tuple[cst.BaseExpression, cst.BaseExpression | None]] = []
     if not isinstance(cls, cst.ClassDef):
         return out
@@ -279,3 +277,15 @@ def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst
         args[-1] = args[-1].with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
     args.append(new_arg)
     return call.with_changes(args=args)
+
+
+def has_checkpoint(node: cst.CSTNode, *, yields: bool = False) -> bool:
+    """Whether code in `node` (not in nested functions) can suspend: an `await`, an
+    `async for` / `async with`, and with `yields` a `yield` (an async generator hands
+    control to its consumer there)."""
+    for sub in walk(node, into_scopes=False):
+        if isinstance(sub, cst.Await) or (yields and isinstance(sub, cst.Yield)):
+            return True
+        if isinstance(sub, (cst.For, cst.With, cst.CompFor)) and sub.asynchronous is not None:
+            return True
+    return False

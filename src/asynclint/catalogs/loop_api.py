@@ -120,5 +120,7 @@ COROUTINE_FUNCTIONS = frozenset(
     }
 )
 
-#: Entry points that take a coroutine and run it to completion.
-RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})
+#: Calls that run a coroutine (function) as a program's entry point.
+RUNNERS = frozenset(
+    {"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run", "uvloop.run"}
+)

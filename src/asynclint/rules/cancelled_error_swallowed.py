@@ -17,9 +17,10 @@ from asynclint.analysis.cancellation import (
     cancellation_kind,
     handles_uncancel,
     hands_over,
-    has_checkpoint,
 )
 from asynclint.analysis.nodes import last_name, positional_args
+from asynclint.analysis.timeouts import has_checkpoint
+from asynclint.catalogs.loop_api import RUNNERS
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
@@ -33,8 +34,6 @@ _HOW = {
     BREAK: "breaks out of the loop",
     CONTINUE: "continues the loop",
 }
-#: Calls that run a coroutine function as a program's entry point.
-_RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "asyncio.Runner.run", "uvloop.run"})
 #: The handler to insert before a broad one, per library.
 _CANCELLED_BY_LIBRARY = {
     "asyncio": "asyncio.CancelledError",
@@ -125,7 +124,7 @@ class CancelledErrorSwallowed(Rule):
         last = last_name(func)
         if last not in ("run", "run_until_complete") or not node.args or self.ctx.async_function is not None:
             return
-        if last == "run" and self.ctx.call_name(node) not in _RUNNERS:
+        if last == "run" and self.ctx.call_name(node) not in RUNNERS:
             return
         args = positional_args(node)
         if not args:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.nodes import walk
+from asynclint.analysis.timeouts import has_checkpoint
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
@@ -100,7 +101,7 @@ class TimeoutCreatedBeforeEntry(Rule):
             for start, stmt in enumerate(body[:end]):
                 if isinstance(stmt, cst.SimpleStatementLine) and assign in stmt.body:
                     between = body[start + 1 : end]
-                    awaited = any(_checkpoint(s) for s in between) or self._awaits_on_path(depth)
+                    awaited = any(has_checkpoint(s) for s in between) or self._awaits_on_path(depth)
                     return stmt, awaited
         return None
 
@@ -112,11 +113,11 @@ class TimeoutCreatedBeforeEntry(Rule):
             node, child = stack[index], stack[index + 1]
             if isinstance(node, cst.IndentedBlock):
                 body: list[cst.CSTNode] = list(node.body)
-                if child in body and any(_checkpoint(s) for s in body[: body.index(child)]):
+                if child in body and any(has_checkpoint(s) for s in body[: body.index(child)]):
                     return True
                 continue
             header = node.iter if isinstance(node, cst.For) else getattr(node, "test", None)
-            if header is not None and child is not header and _checkpoint(header):
+            if header is not None and child is not header and has_checkpoint(header):
                 return True
         return False
 
@@ -145,12 +146,3 @@ class TimeoutCreatedBeforeEntry(Rule):
             {name: created, line: cst.RemoveFromParent()},
             "Create the timeout in the `async with`",
         )
-
-
-def _checkpoint(node: cst.CSTNode) -> bool:
-    for sub in walk(node, into_scopes=False):
-        if isinstance(sub, cst.Await):
-            return True
-        if isinstance(sub, (cst.For, cst.With, cst.CompFor)) and sub.asynchronous is not None:
-            return True
-    return False

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import last_name, walk
-from asynclint.analysis.timeouts import scope_name
+from asynclint.analysis.nodes import last_name
+from asynclint.analysis.timeouts import has_checkpoint, scope_name
 from asynclint.rule import FixSafety, Rule
 
 
@@ -64,17 +64,6 @@ class TimeoutWithoutAwait(Rule):
                 continue
             if node.asynchronous is not None and index < len(node.items) - 1:
                 return  # entering the next context manager awaits
-            if not _has_checkpoint(node.body):
+            if not has_checkpoint(node.body, yields=True):
                 self.report(call, scope=f"{name}()")
             return
-
-
-def _has_checkpoint(body: cst.BaseSuite) -> bool:
-    for sub in walk(body, into_scopes=False):
-        if isinstance(sub, (cst.Await, cst.Yield)):
-            return True
-        if isinstance(sub, (cst.For, cst.With)) and sub.asynchronous is not None:
-            return True
-        if isinstance(sub, cst.CompFor) and sub.asynchronous is not None:
-            return True
-    return False
