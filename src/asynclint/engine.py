@@ -93,24 +93,36 @@ def lint_text(
     settings: Settings,
     codes: frozenset[str],
     *,
-    module_name: str = "",
+    module_name: str | None = None,
     is_package: bool = False,
+    module_file: str | None = None,
     with_edits: bool = True,
     honour_noqa: bool = True,
 ) -> FileResult:
     """Lint one module's source text with the rules of `codes` (already narrowed by
-    per-file ignores). `honour_noqa=False` leaves `# noqa` comments to the caller (flake8
-    applies its own, and its `--disable-noqa` must be able to show everything)."""
+    per-file ignores). The dotted module name (for relative imports and cross-module
+    facts) is `module_name`, or is worked out from `module_file` when the file is parsed.
+    `honour_noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own, and
+    its `--disable-noqa` must be able to show everything)."""
     result = FileResult(path)
     if file_is_skipped(text):
         result.skipped = True
         return result
     infos = rule_infos()
-    is_test = settings.is_test_file(relpath)
-    candidates = {c for c in codes if not (is_test and infos[c].skip_test_files)} if is_test else set(codes)
-    active = rules_that_can_fire(text, candidates, infos)
+    active = rules_that_can_fire(text, codes, infos)
     if not active:
         return result
+    is_test = settings.is_test_file(relpath)
+    if is_test:
+        active = {c for c in active if not infos[c].skip_test_files}
+        if not active:
+            return result
+    if module_name is None:
+        module_name, is_package = ("", False)
+        if module_file is not None:
+            from asynclint.discovery import module_name as name_of
+
+            module_name, is_package = name_of(module_file)
     if len(text) > settings.max_file_size:
         if SYNTAX_ERROR in codes:
             size = len(text.encode("utf-8", "surrogatepass")) / 1e6

@@ -50,7 +50,6 @@ RETURNS: dict[str, str] = {
     "redis.asyncio.client.Redis": "redis.asyncio.Redis",
     "redis.asyncio.StrictRedis": "redis.asyncio.Redis",
     "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
-    "asyncpg.Pool.acquire": "asyncpg.Connection",
     "pymongo.MongoClient": "pymongo.MongoClient",
     "boto3.client": "boto3.Client",
     "boto3.resource": "boto3.Resource",
@@ -96,6 +95,10 @@ RETURNS: dict[str, str] = {
     "aiohttp.ClientSession.ws_connect": "aiohttp.ClientWebSocketResponse",
     "aiofiles.open": "aiofiles.threadpool.AsyncFile",
     "anyio.open_file": "anyio.AsyncFile",
+    # Entered with `async with ... as x`, which binds what these give.
+    "asyncpg.Pool.acquire": "asyncpg.Connection",
+    "asyncpg.create_pool": "asyncpg.Pool",
+    "aiosqlite.connect": "aiosqlite.Connection",
 }
 
 #: Awaited calls: `x = await f(...)`.
