@@ -278,7 +278,7 @@ def walk_with_path(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, tuple[cst.C
         node, path = stack.pop()
         yield node, path
         below = (*path, node)
-        kids = list(children(node))
+        kids = children(node)
         for kid in reversed(kids):
             stack.append((kid, below))
 
