@@ -69,9 +69,10 @@ def test_same_findings_as_the_command_line_on_every_fixture() -> None:
     reports syntax errors itself), with every opt-in rule turned on in both."""
     opt_in = sorted(code for code, info in rule_infos().items() if info.default == "opt")
     extend = [f"--extend-select={','.join(opt_in)}"] if opt_in else []
-    # The plugin reads the repository's pyproject.toml, so the fixtures would be test files
-    # (tests/*) there but not for the isolated command line: no file is a test file in both.
-    no_tests = "no-such-test-file.py"
+    # The plugin reads the project's configuration (flake8 keeps `--isolated` to itself), so
+    # paths are relative to the repository and every fixture is under tests/; no file
+    # counts as a test file on either side, or rules that skip tests would differ.
+    no_tests = "__no_test_files__"
     flake8 = run_flake8(
         "--isolated", "--select=ASL", *extend, f"--asynclint-test-files={no_tests}", FORMAT, ".", cwd=FIXTURES
     )

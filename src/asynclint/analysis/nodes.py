@@ -205,6 +205,14 @@ def attribute_name(call: cst.Call) -> str | None:
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
 
 
+def last_name(expr: cst.BaseExpression) -> str:
+    """`c` for `a.b.c` or `c`, "" for anything else: the cheap test on a callee before its
+    name is resolved."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return expr.value if isinstance(expr, cst.Name) else ""
+
+
 def names_read(node: cst.CSTNode) -> set[str]:
     """Every Name in `node` (loads and stores alike; a cheap over-approximation)."""
     return {n.value for n in walk(node) if isinstance(n, cst.Name)}
