@@ -99,7 +99,9 @@ def fix_check(root: Path, codes: tuple[str, ...]) -> tuple[int, int, list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sample", type=int, default=0, help="print this many random ASL200-202 findings")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--fix-check", action="store_true", help="check the unsafe fixes of ASL2xx")
@@ -126,7 +128,9 @@ def main() -> None:
         rng = random.Random(args.seed)
         sample = rng.sample(judged, min(args.sample, len(judged)))
         for index, diagnostic in enumerate(sample, 1):
-            print(f"\n#{index} {diagnostic.path}:{diagnostic.start.row} {diagnostic.code} {diagnostic.message}")
+            print(
+                f"\n#{index} {diagnostic.path}:{diagnostic.start.row} {diagnostic.code} {diagnostic.message}"
+            )
             print(context(diagnostic))
     if args.fix_check:
         total_changed = total_applied = 0
@@ -136,7 +140,9 @@ def main() -> None:
             total_changed += changed
             total_applied += applied
             all_problems.extend(problems)
-        print(f"\n--unsafe-fixes: {total_applied} fixes in {total_changed} files; {len(all_problems)} problems")
+        print(
+            f"\n--unsafe-fixes: {total_applied} fixes in {total_changed} files; {len(all_problems)} problems"
+        )
         for problem in all_problems:
             print("  " + problem)
 

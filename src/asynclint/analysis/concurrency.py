@@ -19,6 +19,7 @@ from asynclint.analysis.context import Context
 from asynclint.analysis.nodes import SCOPE_NODES, children, dotted_name
 from asynclint.catalogs import concurrency as catalog
 
+_CALLBACK_RE = re.compile(catalog.CALLBACK_ITEM_RE)
 _STATEFUL_NAME_RE: dict[str, re.Pattern[str]] = {}
 _LOCKISH_RE = re.compile(r"(^|_)(lock|locks|mutex|sem|semaphore|limiter|throttle|rate_limit)(_|$|\d)", re.I)
 
@@ -78,11 +79,10 @@ def receiver(ctx: Context, call: cst.Call) -> tuple[str, cst.BaseExpression] | N
     if not isinstance(root, cst.Name):
         return ("<expr>", func.value)
     found = ctx.lookup(root.value)
-    if found is not None and all(b.kind == "import" for b in found[1]):
-        # `module.function(...)` is a function call, but `module.obj.method(...)` runs on
-        # a module-level object.
-        if isinstance(func.value, cst.Name):
-            return None
+    # `module.function(...)` is a function call, but `module.obj.method(...)` runs on a
+    # module-level object.
+    if found is not None and all(b.kind == "import" for b in found[1]) and isinstance(func.value, cst.Name):
+        return None
     return (root.value, func.value)
 
 
@@ -175,9 +175,13 @@ def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] =
                 info.receivers.add(found[0])
                 if is_stateful_type(ctx, ctx.type_of(found[1])):
                     info.stateful.add(found[0])
-        elif isinstance(node, cst.Name) and node.value not in info.stateful and node.value in info.reads:
-            if is_stateful_type(ctx, ctx.type_of(node)):
-                info.stateful.add(node.value)
+        elif (
+            isinstance(node, cst.Name)
+            and node.value not in info.stateful
+            and node.value in info.reads
+            and is_stateful_type(ctx, ctx.type_of(node))
+        ):
+            info.stateful.add(node.value)
     return info
 
 
@@ -202,9 +206,7 @@ def independent(earlier: Access, later: Access) -> bool:
     for first, second in ((earlier, later), (later, earlier)):
         if "<expr>" in first.receivers or first.receivers & second.reads:
             return False
-    if earlier.stateful & later.reads or later.stateful & earlier.reads:
-        return False
-    return True
+    return not (earlier.stateful & later.reads or later.stateful & earlier.reads)
 
 
 def serialised_context(ctx: Context, stop: cst.CSTNode | None = None) -> str | None:
@@ -288,6 +290,9 @@ def iterations_independent(ctx: Context, call: cst.Call, targets: set[str]) -> A
         return None
     if isinstance(call.func, cst.Name) and call.func.value in targets:
         return None
+    found = receiver(ctx, call)
+    if found is not None and found[0] in targets and _CALLBACK_RE.search(found[0]):
+        return None
     for node in _walk_expr(call):
         if isinstance(node, (cst.Await, cst.Yield)):
             return None
@@ -303,3 +308,73 @@ def loop_targets(target: cst.BaseExpression) -> set[str] | None:
     """The names a `for` target binds; None when it assigns attributes or items."""
     bound, into = target_names(target)
     return None if into else bound
+
+
+_TASK_METHODS = frozenset({"create_task", "ensure_future"})
+
+
+def task_creator(ctx: Context, call: cst.Call) -> str | None:
+    """`asyncio.create_task`, `asyncio.ensure_future` or `loop.create_task` (on a loop
+    of known type) -> its short name; None for anything else (a TaskGroup's
+    `create_task` keeps its tasks)."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        if func.attr.value not in _TASK_METHODS:
+            return None
+    elif not isinstance(func, cst.Name):
+        return None
+    name = ctx.call_name(call)
+    if name is None or name not in catalog.TASK_CREATORS:
+        return None
+    last = name.rsplit(".", 1)[-1]
+    return "loop.create_task" if name.startswith("asyncio.AbstractEventLoop") else f"asyncio.{last}"
+
+
+def is_load_of(name: str, node: cst.Name, parent: cst.CSTNode | None) -> bool:
+    """Whether `node` (a Name spelled `name`) reads the variable rather than binding it."""
+    if node.value != name:
+        return False
+    if isinstance(parent, (cst.AssignTarget, cst.AsName, cst.CompFor, cst.For)):
+        return getattr(parent, "target", getattr(parent, "name", None)) is not node
+    if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)):
+        return parent.target is not node
+    if isinstance(parent, (cst.Attribute,)):
+        return parent.value is node
+    if isinstance(parent, cst.Arg):
+        return parent.keyword is not node
+    return not isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param))
+
+
+def variable_is_read(scope: cst.CSTNode, name: str) -> bool:
+    """Whether `name` is read anywhere in `scope` (nested functions included), or
+    declared `global`/`nonlocal` there."""
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(scope, None)]
+    while stack:
+        node, parent = stack.pop()
+        if isinstance(node, cst.Name):
+            if is_load_of(name, node, parent):
+                return True
+            continue
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(
+            item.name.value == name for item in node.names
+        ):
+            return True
+        for child in children(node):
+            stack.append((child, node))
+    return False
+
+
+def unread_local(ctx: Context, target: cst.BaseExpression) -> str | None:
+    """For an assignment target in a function: the name, when it is a plain local that
+    the function never reads afterwards (or anywhere); else None."""
+    if not isinstance(target, cst.Name):
+        return None
+    found = ctx.lookup(target.value)
+    frame = ctx.frame.function_frame()
+    if found is None or frame is None or found[0] is not frame:
+        return None
+    if len(found[1]) != 1:
+        return None  # rebound elsewhere: too subtle to follow
+    if variable_is_read(frame.node, target.value):
+        return None
+    return target.value

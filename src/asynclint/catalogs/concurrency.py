@@ -67,7 +67,18 @@ ORDERED_NAMES: frozenset[str] = frozenset(
         "drop_all",
         "begin",
         "transaction",
+        "call",
+        "invoke",
+        "trigger",
+        "fire",
     }
+)
+
+#: Loop items whose methods are callbacks run in registration order (handlers, hooks,
+#: middlewares, listeners): awaiting them one by one is the contract, not a slowdown.
+CALLBACK_ITEM_RE = (
+    r"(?i)(^|_)(handler|callback|hook|listener|middleware|observer|subscriber|cb|func|fn|"
+    r"coro|plugin|step|job|signal|waiter|receiver|filter|validator|processor|interceptor)s?$"
 )
 
 #: Name prefixes with the same meaning: `send_json`, `recv_bytes`, `read_until`,
@@ -327,7 +338,8 @@ TRANSPARENT_DECORATORS: frozenset[str] = frozenset(
         "override",
         "typing.override",
         "typing_extensions.override",
-        "functools.wraps",
+        "overload",
+        "typing.overload",
     }
 )
 

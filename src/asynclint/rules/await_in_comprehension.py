@@ -84,7 +84,7 @@ class AwaitInComprehension(Rule):
             if names is None:
                 return
             targets |= names
-            for part in (comp.iter if comp is not node.for_in else None, *(c.search for c in comp.ifs)):
+            for part in (comp.iter if comp is not node.for_in else None, *(c.test for c in comp.ifs)):
                 if part is not None and any(isinstance(n, cst.Await) for n in walk(part, into_scopes=False)):
                     return
             comp = comp.inner_for_in

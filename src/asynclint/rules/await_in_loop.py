@@ -32,7 +32,9 @@ def _smalls(body: cst.BaseSuite) -> list[cst.BaseSmallStatement] | None:
     for small in smalls:
         if isinstance(small, cst.Pass):
             continue
-        if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+        if isinstance(small, cst.Expr) and isinstance(
+            small.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
             continue
         out.append(small)
     return out
@@ -70,6 +72,34 @@ def _item_assign(small: cst.BaseSmallStatement) -> tuple[cst.Name, cst.Subscript
     if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
         return target.value, target, small.value
     return None
+
+
+def _single_line_comment(body: cst.BaseSuite) -> cst.Comment | bool | None:
+    """The one end-of-line comment of a loop body (kept by the fix), None when there is
+    none, False when there are comments the one-line fix would lose."""
+    found: list[cst.Comment] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        if any(has_comments(small) for small in body.body):
+            return False
+        if body.trailing_whitespace.comment is not None:
+            found.append(body.trailing_whitespace.comment)
+    else:
+        assert isinstance(body, cst.IndentedBlock)
+        if body.header.comment is not None:
+            found.append(body.header.comment)
+        if any(line.comment is not None for line in body.footer):
+            return False
+        for stmt in body.body:
+            assert isinstance(stmt, cst.SimpleStatementLine)
+            if any(line.comment is not None for line in stmt.leading_lines):
+                return False
+            if any(has_comments(small) for small in stmt.body):
+                return False
+            if stmt.trailing_whitespace.comment is not None:
+                found.append(stmt.trailing_whitespace.comment)
+    if len(found) > 1:
+        return False
+    return found[0] if found else None
 
 
 class AwaitInLoop(Rule):
@@ -191,7 +221,10 @@ class AwaitInLoop(Rule):
         return found[0], found[1], acc, False
 
     def _fix(self, node: cst.For, call: cst.Call, acc: cst.Name | None) -> NodeFix | None:
-        if node.orelse is not None or has_comments(node.body) or has_comments(node.target):
+        if node.orelse is not None or has_comments(node.target) or has_comments(node.iter):
+            return None
+        comment = _single_line_comment(node.body)
+        if comment is False:
             return None
         reference = self.ctx.reference("asyncio.gather")
         if reference is None:
@@ -209,4 +242,10 @@ class AwaitInLoop(Rule):
         if not isinstance(new, cst.SimpleStatementLine):
             return None
         new = new.with_changes(leading_lines=node.leading_lines)
+        if isinstance(comment, cst.Comment):
+            new = new.with_changes(
+                trailing_whitespace=cst.TrailingWhitespace(
+                    whitespace=cst.SimpleWhitespace("  "), comment=comment
+                )
+            )
         return NodeFix({node: new}, "Run the calls concurrently with `asyncio.gather`", imports_for(module))

@@ -213,7 +213,7 @@ class SequentialIndependentAwaits(Rule):
         step = self.ctx.module.default_indent
         lines = [f"async with {self.ctx.code_for(group)}() as tg:"]
         results = []
-        for name, item in zip(names, run):
+        for name, item in zip(names, run, strict=True):
             code = self.ctx.code_for(item.call)
             if name is None:
                 lines.append(f"{step}tg.create_task({code})")
@@ -229,7 +229,12 @@ class SequentialIndependentAwaits(Rule):
         except cst.ParserSyntaxError:
             return None
         statements = list(module_node.body)
-        first = statements[0].with_changes(leading_lines=run[0].stmt.leading_lines)
+        first = statements[0]
+        assert isinstance(first, cst.With) and isinstance(first.body, cst.IndentedBlock)
+        first = first.with_changes(
+            leading_lines=run[0].stmt.leading_lines,
+            body=first.body.with_changes(header=run[0].stmt.trailing_whitespace),
+        )
         replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]]
         replacements = {run[0].stmt: cst.FlattenSentinel([first, *statements[1:]])}
         for item in run[1:]:
@@ -242,7 +247,9 @@ class SequentialIndependentAwaits(Rule):
 
     def _parse_statement(self, text: str) -> cst.SimpleStatementLine | None:
         try:
-            stmt = cst.parse_statement(text + self.ctx.module.default_newline, self.ctx.module.config_for_parsing)
+            stmt = cst.parse_statement(
+                text + self.ctx.module.default_newline, self.ctx.module.config_for_parsing
+            )
         except cst.ParserSyntaxError:
             return None
         return stmt if isinstance(stmt, cst.SimpleStatementLine) else None
