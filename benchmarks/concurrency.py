@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=0, help="print this many random ASL200-202 findings")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--fix-check", action="store_true", help="check the unsafe fixes of ASL2xx")
+    parser.add_argument("--show", default="", help="print every finding of these codes, in context")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--codes", default=",".join(FAMILY))
     parser.add_argument("names", nargs="*", help="only these projects")
@@ -132,6 +133,10 @@ def main() -> None:
                 f"\n#{index} {diagnostic.path}:{diagnostic.start.row} {diagnostic.code} {diagnostic.message}"
             )
             print(context(diagnostic))
+    shown = {c.strip() for c in args.show.split(",") if c.strip()}
+    for diagnostic in sorted((d for d in found if d.code in shown), key=lambda d: (d.code, d.sort_key)):
+        print(f"\n{diagnostic.path}:{diagnostic.start.row} {diagnostic.code} {diagnostic.message}")
+        print(context(diagnostic))
     if args.fix_check:
         total_changed = total_applied = 0
         all_problems: list[str] = []

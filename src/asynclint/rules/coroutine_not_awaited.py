@@ -11,6 +11,9 @@ from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
 
 
+_LIBRARY_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LIBRARY_COROUTINES)
+
+
 class CoroutineNotAwaited(Rule):
     """
     ## What it does
@@ -97,6 +100,9 @@ class CoroutineNotAwaited(Rule):
             method = self._own_method(func)
             if method is not None:
                 return method
+        last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if last not in _LIBRARY_NAMES:
+            return None
         qualified = self.ctx.call_name(call)
         if qualified is not None and qualified in LIBRARY_COROUTINES:
             return qualified

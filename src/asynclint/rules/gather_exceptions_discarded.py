@@ -6,6 +6,39 @@ from asynclint.analysis.nodes import keyword_arg, walk
 from asynclint.rule import FixSafety, Rule
 
 GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
+#: Calls whose failure a best-effort cleanup ignores on purpose.
+_CLEANUP = (
+    "close",
+    "aclose",
+    "disconnect",
+    "shutdown",
+    "cancel",
+    "stop",
+    "terminate",
+    "wait_closed",
+    "release",
+)
+
+
+def _waits_for_existing_work(call: cst.Call) -> bool:
+    """Whether the gather only waits for tasks that already exist (`*tasks`, `task`) or
+    runs best-effort cleanup (`close()`, `disconnect()`...): there, ignoring failures is
+    what the author asked for."""
+    for arg in call.args:
+        if arg.keyword is not None:
+            continue
+        value = arg.value
+        if isinstance(value, (cst.GeneratorExp, cst.ListComp)):
+            value = value.elt
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+            continue
+        if isinstance(value, cst.Call):
+            func = value.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+            if isinstance(last, str) and last.lstrip("_").startswith(_CLEANUP):
+                continue
+        return False
+    return True
 
 
 class GatherExceptionsDiscarded(Rule):
@@ -37,9 +70,10 @@ class GatherExceptionsDiscarded(Rule):
 
     ## Fix safety
     No fix: what to do with the failures (log, re-raise, retry) is the author's choice.
-    Waiting for tasks that the function cancelled (`t.cancel()` ... then
-    `gather(*tasks, return_exceptions=True)`) and cleanup in `finally` or `except` blocks
-    are not reported: there, ignoring the outcome is the intent.
+    Waiting for tasks that already exist (`gather(*tasks, return_exceptions=True)`, for
+    instance after cancelling them), best-effort cleanup (`close()`, `disconnect()`...)
+    and gathers in `finally` or `except` blocks are not reported: there, ignoring the
+    outcome is the intent.
     """
 
     code = "ASL206"
@@ -73,6 +107,8 @@ class GatherExceptionsDiscarded(Rule):
             return
         function = self.ctx.frame.function_frame()
         if function is not None and self._cancels_tasks(function.node):
+            return
+        if _waits_for_existing_work(node):
             return
         self.report(node)
 
