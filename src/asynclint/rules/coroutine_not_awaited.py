@@ -10,7 +10,6 @@ from asynclint.catalogs.concurrency import LIBRARY_COROUTINES, TRANSPARENT_DECOR
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
 
-
 _LIBRARY_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LIBRARY_COROUTINES)
 
 
@@ -100,8 +99,7 @@ class CoroutineNotAwaited(Rule):
             method = self._own_method(func)
             if method is not None:
                 return method
-        last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-        if last not in _LIBRARY_NAMES:
+        if isinstance(func, cst.Attribute) and func.attr.value not in _LIBRARY_NAMES:
             return None
         qualified = self.ctx.call_name(call)
         if qualified is not None and qualified in LIBRARY_COROUTINES:
