@@ -158,9 +158,17 @@ def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] =
         if into:
             info.targets_into.add(ctx.code_for(target))
     pattern = stateful_name_re(ctx)
-    for name in info.reads:
-        if pattern.search(name):
-            info.stateful.add(name)
+    for node in _walk_expr(call):
+        # A stateful-looking name is fine when its type is known to serve concurrent
+        # calls (`session: aiohttp.ClientSession`).
+        if (
+            isinstance(node, cst.Name)
+            and node.value in info.reads
+            and node.value not in info.stateful
+            and pattern.search(node.value)
+            and not is_pool_backed(ctx, node)
+        ):
+            info.stateful.add(node.value)
     for node in _walk_expr(call):
         if isinstance(node, cst.NamedExpr):
             info.writes |= target_names(node.target)[0]
