@@ -353,12 +353,14 @@ def is_load_of(name: str, node: cst.Name, parent: cst.CSTNode | None) -> bool:
     return not isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param))
 
 
-def variable_is_read(scope: cst.CSTNode, name: str) -> bool:
-    """Whether `name` is read anywhere in `scope` (nested functions included), or
-    declared `global`/`nonlocal` there."""
+def variable_is_read(scope: cst.CSTNode, name: str, outside: cst.CSTNode | None = None) -> bool:
+    """Whether `name` is read anywhere in `scope` (nested functions included, the subtree
+    `outside` excluded), or declared `global`/`nonlocal` there."""
     stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(scope, None)]
     while stack:
         node, parent = stack.pop()
+        if node is outside:
+            continue
         if isinstance(node, cst.Name):
             if is_load_of(name, node, parent):
                 return True

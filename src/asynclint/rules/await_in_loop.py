@@ -3,11 +3,14 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.concurrency import (
+    block_indent,
     has_comments,
     iterations_independent,
     loop_targets,
     names_loaded,
     serialised_context,
+    target_names,
+    variable_is_read,
 )
 from asynclint.analysis.context import describe_call
 from asynclint.analysis.nodes import root_name
@@ -74,6 +77,15 @@ def _item_assign(small: cst.BaseSmallStatement) -> tuple[cst.Name, cst.Subscript
     return None
 
 
+def _assigned_names(body: cst.BaseSuite) -> set[str]:
+    names: set[str] = set()
+    for small in _smalls(body) or ():
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                names |= target_names(target.target)[0]
+    return names
+
+
 def _single_line_comment(body: cst.BaseSuite) -> cst.Comment | bool | None:
     """The one end-of-line comment of a loop body (kept by the fix), None when there is
     none, False when there are comments the one-line fix would lose."""
@@ -100,6 +112,9 @@ def _single_line_comment(body: cst.BaseSuite) -> cst.Comment | bool | None:
     if len(found) > 1:
         return False
     return found[0] if found else None
+
+
+MAX_LINE = 88
 
 
 class AwaitInLoop(Rule):
@@ -226,13 +241,27 @@ class AwaitInLoop(Rule):
         comment = _single_line_comment(node.body)
         if comment is False:
             return None
+        # The generator expression keeps the loop variables to itself; code after the
+        # loop that reads them would break.
+        function = self.ctx.async_function
+        bound = target_names(node.target)[0] | _assigned_names(node.body)
+        if function is None or any(variable_is_read(function, name, outside=node) for name in bound):
+            return None
         reference = self.ctx.reference("asyncio.gather")
         if reference is None:
             return None
         gather, module = reference
         code = self.ctx.code_for
-        gathered = f"await {code(gather)}(*({code(call)} for {code(node.target)} in {code(node.iter)}))"
+        starred = f"*({code(call)} for {code(node.target)} in {code(node.iter)})"
+        gathered = f"await {code(gather)}({starred})"
         text = gathered if acc is None else f"{acc.value}.extend({gathered})"
+        if len(block_indent(self.ctx)) + len(text) > MAX_LINE:
+            # One argument per line; continuation lines are relative to the block.
+            step, newline = self.ctx.module.default_indent, self.ctx.module.default_newline
+            if acc is None:
+                text = f"await {code(gather)}({newline}{step}{starred},{newline})"
+            else:
+                text = f"{acc.value}.extend({newline}{step}{gathered},{newline})"
         try:
             new = cst.parse_statement(
                 text + self.ctx.module.default_newline, self.ctx.module.config_for_parsing

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import has_comments, name_is_free, task_creator, unread_local
+from asynclint.analysis.concurrency import (
+    has_comments,
+    name_is_free,
+    task_creator,
+    unread_local,
+    variable_is_read,
+)
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
@@ -69,7 +75,9 @@ class DanglingTask(Rule):
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
             if isinstance(target, cst.Name) and target.value == "_":
-                self.report(node, name=name, fix=self._fix(node, stack[-3], None))
+                function = self.ctx.frame.function_frame()
+                if function is None or not variable_is_read(function.node, "_"):
+                    self.report(node, name=name, fix=self._fix(node, stack[-3], None))
             elif self.ctx.frame.function_frame() is not None and unread_local(self.ctx, target):
                 assert isinstance(target, cst.Name)
                 self.report(node, name=name, fix=self._fix(node, stack[-3], target.value))
