@@ -42,8 +42,10 @@ def project_root(folder: Path) -> Path:
     return folder
 
 
-def lint(root: Path, codes: tuple[str, ...], jobs: int) -> list[Diagnostic]:
+def lint(root: Path, codes: tuple[str, ...], jobs: int, include_tests: bool = False) -> list[Diagnostic]:
     settings = Settings(select=codes, project_root=str(root))
+    if include_tests:
+        settings = replace(settings, test_files=())
     files = sorted(str(p) for p in root.rglob("*.py"))
     result = Runner(settings, jobs=jobs, use_cache=False).check(files)
     return [d for d in result.diagnostics if d.code in codes]
@@ -107,6 +109,7 @@ def main() -> None:
     parser.add_argument("--fix-check", action="store_true", help="check the unsafe fixes of ASL2xx")
     parser.add_argument("--show", default="", help="print every finding of these codes, in context")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--include-tests", action="store_true", help="lint test files too (not the default)")
     parser.add_argument("--codes", default=",".join(FAMILY))
     parser.add_argument("names", nargs="*", help="only these projects")
     args = parser.parse_args()
@@ -115,7 +118,7 @@ def main() -> None:
     found: list[Diagnostic] = []
     per_project: dict[str, Counter[str]] = {}
     for folder in folders:
-        diagnostics = lint(project_root(folder), codes, args.jobs)
+        diagnostics = lint(project_root(folder), codes, args.jobs, args.include_tests)
         per_project[folder.name] = Counter(d.code for d in diagnostics)
         found.extend(diagnostics)
     totals = Counter(d.code for d in found)

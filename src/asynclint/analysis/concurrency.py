@@ -35,8 +35,12 @@ def callee_name(call: cst.Call) -> str | None:
 
 
 def has_ordered_name(name: str) -> bool:
+    """`write`, `send_json`, `hotkeys_stop`: the name, or one of its words, says the
+    call is an operation whose order matters."""
     bare = name.lstrip("_").lower()
-    return bare in catalog.ORDERED_NAMES or bare.startswith(catalog.ORDERED_PREFIXES)
+    if bare in catalog.ORDERED_NAMES or bare.startswith(catalog.ORDERED_PREFIXES):
+        return True
+    return any(word in catalog.ORDERED_NAMES for word in bare.split("_"))
 
 
 def is_ordered_call(ctx: Context, call: cst.Call) -> bool:
@@ -101,6 +105,15 @@ class Access:
     stateful: set[str] = field(default_factory=set)
     #: The awaited call runs on a client that serves concurrent calls.
     pooled: bool = False
+    #: For a pooled call: the receiver's source text, the first argument's source text
+    #: (the key or URL it works on) and the string literals among its arguments.
+    pooled_receiver: str | None = None
+    first_literal: str | None = None
+    literals: set[str] = field(default_factory=set)
+    #: The awaited call's source text.
+    code: str = ""
+    #: The method name says it only reads.
+    reads_only: bool = False
 
 
 def names_loaded(node: cst.CSTNode) -> set[str]:
@@ -150,7 +163,20 @@ def target_names(target: cst.BaseExpression) -> tuple[set[str], set[str]]:
 
 
 def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] = ()) -> Access:
-    info = Access(reads=names_loaded(call))
+    name = callee_name(call) or ""
+    info = Access(
+        reads=names_loaded(call),
+        code=ctx.code_for(call),
+        reads_only=name.lstrip("_").lower().startswith(catalog.READ_PREFIXES),
+    )
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if positional and isinstance(positional[0].value, cst.SimpleString):
+        value = positional[0].value.evaluated_value
+        info.first_literal = value if isinstance(value, str) else repr(value)
+    for node in _walk_expr(call):
+        if isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            info.literals.add(value if isinstance(value, str) else repr(value))
     for target in targets:
         bound, into = target_names(target)
         info.writes |= bound
@@ -179,6 +205,8 @@ def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] =
             pooled = is_pool_backed(ctx, found[1])
             if node is call:
                 info.pooled = pooled
+                if pooled:
+                    info.pooled_receiver = ctx.code_for(found[1])
             if not pooled:
                 info.receivers.add(found[0])
                 if is_stateful_type(ctx, ctx.type_of(found[1])):
@@ -205,6 +233,22 @@ def _walk_expr(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def independent(earlier: Access, later: Access) -> bool:
     """Whether `later` (a statement after `earlier`) may start before `earlier` ends."""
+    if earlier.code == later.code:
+        return False  # the same call twice is a retry, a poll or a test of state
+    if (
+        earlier.pooled_receiver is not None
+        and earlier.pooled_receiver == later.pooled_receiver
+        and not (earlier.reads_only and later.reads_only)
+    ):
+        # One client, one server: a write is independent of another call only when both
+        # name their key or URL with different literals and share no other literal.
+        if (
+            earlier.first_literal is None
+            or later.first_literal is None
+            or earlier.first_literal == later.first_literal
+            or earlier.literals & later.literals
+        ):
+            return False
     if later.reads & (earlier.writes | earlier.writes_into):
         return False
     if later.writes & (earlier.reads | earlier.writes):
@@ -307,6 +351,11 @@ def iterations_independent(ctx: Context, call: cst.Call, targets: set[str]) -> A
     info = access(ctx, call)
     if not info.reads & targets or info.writes:
         return None
+    if info.pooled:
+        # On one pooled client each iteration must work on its own key or URL.
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if not positional or not names_loaded(positional[0].value) & targets:
+            return None
     if not info.receivers <= targets or not info.stateful <= targets:
         return None
     return info

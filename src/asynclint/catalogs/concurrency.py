@@ -71,6 +71,9 @@ ORDERED_NAMES: frozenset[str] = frozenset(
         "invoke",
         "trigger",
         "fire",
+        "assert",
+        "expect",
+        "verify",
     }
 )
 
@@ -149,6 +152,45 @@ ORDERED_PREFIXES: tuple[str, ...] = (
     "seek",
     "move",
     "rename",
+)
+
+#: Method-name prefixes of calls that only read (HTTP GET, cache and database lookups):
+#: two reads of one key through a pooled client do not depend on each other.
+READ_PREFIXES: tuple[str, ...] = (
+    "get",
+    "hget",
+    "mget",
+    "hmget",
+    "fetch",
+    "find",
+    "count",
+    "list",
+    "load",
+    "lookup",
+    "search",
+    "query",
+    "exists",
+    "head",
+    "options",
+    "describe",
+    "retrieve",
+    "download",
+    "smembers",
+    "sismember",
+    "scard",
+    "lrange",
+    "llen",
+    "zrange",
+    "zscore",
+    "zcard",
+    "zrank",
+    "ttl",
+    "pttl",
+    "hkeys",
+    "hvals",
+    "hlen",
+    "strlen",
+    "bitcount",
 )
 
 #: Qualified callees that are ordered whatever their name says.
