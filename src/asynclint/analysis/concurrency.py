@@ -235,20 +235,20 @@ def independent(earlier: Access, later: Access) -> bool:
     """Whether `later` (a statement after `earlier`) may start before `earlier` ends."""
     if earlier.code == later.code:
         return False  # the same call twice is a retry, a poll or a test of state
-    if (
+    # One client, one server: a write is independent of another call only when both name
+    # their key or URL with different literals and share no other literal.
+    same_server = (
         earlier.pooled_receiver is not None
         and earlier.pooled_receiver == later.pooled_receiver
         and not (earlier.reads_only and later.reads_only)
+    )
+    if same_server and (
+        earlier.first_literal is None
+        or later.first_literal is None
+        or earlier.first_literal == later.first_literal
+        or earlier.literals & later.literals
     ):
-        # One client, one server: a write is independent of another call only when both
-        # name their key or URL with different literals and share no other literal.
-        if (
-            earlier.first_literal is None
-            or later.first_literal is None
-            or earlier.first_literal == later.first_literal
-            or earlier.literals & later.literals
-        ):
-            return False
+        return False
     if later.reads & (earlier.writes | earlier.writes_into):
         return False
     if later.writes & (earlier.reads | earlier.writes):

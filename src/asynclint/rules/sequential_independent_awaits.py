@@ -40,10 +40,14 @@ class SequentialIndependentAwaits(Rule):
     calls do not depend on each other: no call reads or rebinds what an earlier statement
     of the run binds, no two calls work on the same object (unless it is a pooled client
     such as `httpx.AsyncClient`, `aiohttp.ClientSession`, an asyncpg pool or
-    `redis.asyncio.Redis`), no call shares a connection, stream or transaction with
-    another, and no call is an operation whose order matters (writes, sends, reads of a
-    stream, queries, commits, sleeps, locks, start/stop/close...). Runs under a lock or a
-    transaction are left alone, and so are test files (act, then assert).
+    `redis.asyncio.Redis`, and then only reads, or writes to different literal keys or
+    URLs), no call shares a connection, stream, session or context object with another,
+    the same call is not repeated, and no call is an operation whose order matters
+    (writes, sends, reads of a stream, queries, commits, sleeps, locks, start/stop/close,
+    callbacks...). A run needs two awaits that fetch something (their result is kept, or
+    they go to a pooled client): a row of bare awaits is usually a sequence of commands.
+    Runs under a lock, a transaction or a `try` with handlers are left alone, and so are
+    test files (act, then assert).
 
     ## Why is this bad?
     Each `await` waits for its call to finish before the next one starts, so the total
@@ -75,9 +79,9 @@ class SequentialIndependentAwaits(Rule):
     "taskgroup"` and `target-version` py311 or later, the fix writes an
     `async with asyncio.TaskGroup()` block instead: a failure then cancels the siblings
     and raises an `ExceptionGroup`, so surrounding `except X` clauses need `except* X`.
-    Runs with annotated or non-name targets, comments between the statements, or inside a
-    `try` with handlers are reported without a fix; under anyio or trio the message
-    suggests a task group and there is no fix.
+    Runs with annotated or non-name targets, or comments between the statements, are
+    reported without a fix; under anyio or trio the message suggests a task group and
+    there is no fix.
     """
 
     code = "ASL200"
