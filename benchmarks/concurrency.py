@@ -62,9 +62,11 @@ def context(diagnostic: Diagnostic, before: int = 3, after: int = 6) -> str:
     return "\n".join(out)
 
 
-def fix_check(root: Path, codes: tuple[str, ...]) -> tuple[int, int, list[str]]:
+def fix_check(root: Path, codes: tuple[str, ...], include_tests: bool = False) -> tuple[int, int, list[str]]:
     """(files changed, fixes applied, problems) for --unsafe-fixes over one project."""
     settings = replace(Settings(select=codes, project_root=str(root)), unsafe_fixes=True)
+    if include_tests:
+        settings = replace(settings, test_files=())
     changed = applied = 0
     problems: list[str] = []
     selected = settings.selected_codes()
@@ -144,7 +146,7 @@ def main() -> None:
         total_changed = total_applied = 0
         all_problems: list[str] = []
         for folder in folders:
-            changed, applied, problems = fix_check(project_root(folder), codes)
+            changed, applied, problems = fix_check(project_root(folder), codes, args.include_tests)
             total_changed += changed
             total_applied += applied
             all_problems.extend(problems)
