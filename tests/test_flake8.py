@@ -69,10 +69,17 @@ def test_same_findings_as_the_command_line_on_every_fixture() -> None:
     reports syntax errors itself), with every opt-in rule turned on in both."""
     opt_in = sorted(code for code, info in rule_infos().items() if info.default == "opt")
     extend = [f"--extend-select={','.join(opt_in)}"] if opt_in else []
-    flake8 = run_flake8("--isolated", "--select=ASL", *extend, FORMAT, ".", cwd=FIXTURES)
+    # The plugin reads the repository's pyproject.toml, so the fixtures would be test files
+    # (tests/*) there but not for the isolated command line: no file is a test file in both.
+    no_tests = "no-such-test-file.py"
+    flake8 = run_flake8(
+        "--isolated", "--select=ASL", *extend, f"--asynclint-test-files={no_tests}", FORMAT, ".", cwd=FIXTURES
+    )
     assert flake8.returncode in (0, 1), flake8.stderr
     assert not flake8.stderr, flake8.stderr
-    cli = run_cli("--isolated", "--no-cache", "--format=json", *extend, ".", cwd=FIXTURES)
+    cli = run_cli(
+        "--isolated", "--no-cache", "--format=json", *extend, f"--test-files={no_tests}", ".", cwd=FIXTURES
+    )
     assert cli.returncode in (0, 1), cli.stderr
     expected = {
         (os.path.normpath(d["filename"]), d["location"]["row"], d["location"]["column"], d["code"])
