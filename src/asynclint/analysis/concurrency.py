@@ -43,6 +43,15 @@ def has_ordered_name(name: str) -> bool:
     return any(word in catalog.ORDERED_NAMES for word in bare.split("_"))
 
 
+def is_local_work(call: cst.Call) -> bool:
+    """Whether the callee's name says it works in this process (`get_translated_payload`,
+    `render_template`, `convert_flag`): nothing to overlap."""
+    name = callee_name(call)
+    if name is None:
+        return False
+    return any(word in catalog.LOCAL_WORK_WORDS for word in name.lower().split("_"))
+
+
 def is_ordered_call(ctx: Context, call: cst.Call) -> bool:
     """Whether the call is an operation whose order relative to others matters."""
     name = callee_name(call)
@@ -338,7 +347,7 @@ def iterations_independent(ctx: Context, call: cst.Call, targets: set[str]) -> A
     must use the iteration's item, act on the item or on a pooled client (never on one
     shared object), share no connection or stream, not be an ordered operation, and not
     call the item itself (callbacks and hooks run in order by design)."""
-    if not targets or is_ordered_call(ctx, call):
+    if not targets or is_local_work(call) or is_ordered_call(ctx, call):
         return None
     if isinstance(call.func, cst.Name) and call.func.value in targets:
         return None

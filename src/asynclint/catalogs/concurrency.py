@@ -193,6 +193,34 @@ READ_PREFIXES: tuple[str, ...] = (
     "bitcount",
 )
 
+#: Words in a callee's name that describe work done in this process (translating,
+#: converting, rendering a payload): such coroutines rarely wait on I/O, so running them
+#: concurrently gains nothing.
+LOCAL_WORK_WORDS: frozenset[str] = frozenset(
+    {
+        "translate",
+        "translated",
+        "translation",
+        "localize",
+        "localized",
+        "convert",
+        "converter",
+        "parse",
+        "serialize",
+        "deserialize",
+        "render",
+        "format",
+        "payload",
+        "encode",
+        "decode",
+        "validate",
+        "transform",
+        "compute",
+        "calculate",
+        "dict",
+    }
+)
+
 #: Qualified callees that are ordered whatever their name says.
 ORDERED_CALLS: frozenset[str] = frozenset(
     {

@@ -22,8 +22,9 @@ class AwaitInComprehension(Rule):
     ## What it does
     Finds a list, set, dict or generator comprehension in an `async def` whose element is
     `await f(x)`: one awaited call per item, with the same conditions as ASL201 (the call
-    uses the item, works on the item or a pooled client, shares no connection, and is not
-    an operation whose order matters). `async for` comprehensions are left alone, and so
+    uses the item, works on the item or a pooled client, shares no connection, and is
+    neither an operation whose order matters nor local work such as translating or
+    converting). `async for` comprehensions are left alone, and so
     are test files.
 
     ## Why is this bad?

@@ -126,7 +126,8 @@ class AwaitInLoop(Rule):
     or on a pooled client, never on one shared object or connection. Loops with `break`,
     `continue`, `return`, `raise`, `yield`, a sleep, a lock, other statements, or a call
     whose order matters (writes, sends, reads of a stream, queries, commits, callbacks)
-    are left alone, and so are `async for`, `while` and test files.
+    or that does local work (translate, convert, parse, render...) are left alone, and
+    so are `async for`, `while` and test files.
 
     ## Why is this bad?
     Each iteration waits for its call to finish before the next one starts, so the loop

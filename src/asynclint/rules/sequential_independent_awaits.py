@@ -10,6 +10,7 @@ from asynclint.analysis.concurrency import (
     block_indent,
     has_comments,
     independent,
+    is_local_work,
     is_ordered_call,
     name_is_free,
     serialised_context,
@@ -44,7 +45,8 @@ class SequentialIndependentAwaits(Rule):
     URLs), no call shares a connection, stream, session or context object with another,
     the same call is not repeated, and no call is an operation whose order matters
     (writes, sends, reads of a stream, queries, commits, sleeps, locks, start/stop/close,
-    callbacks...). A run needs two awaits that fetch something (their result is kept, or
+    callbacks...) or local work with nothing to overlap (translate, convert, parse,
+    render...). A run needs two awaits that fetch something (their result is kept, or
     they go to a pooled client): a row of bare awaits is usually a sequence of commands.
     Runs under a lock, a transaction or a `try` with handlers are left alone, and so are
     test files (act, then assert).
@@ -133,7 +135,7 @@ class SequentialIndependentAwaits(Rule):
         for inner in walk(call, into_scopes=False):
             if isinstance(inner, (cst.Await, cst.Yield)):
                 return None
-        if is_ordered_call(self.ctx, call):
+        if is_local_work(call) or is_ordered_call(self.ctx, call):
             return None
         return _Await(stmt, small, value, call, targets, access(self.ctx, call, targets))
 
