@@ -204,23 +204,7 @@ def statement(draw: st.DrawFn, depth: int, in_loop: bool, in_async: bool) -> lis
 @st.composite
 def async_programs(draw: st.DrawFn) -> str:
     imports = draw(st.lists(st.sampled_from(IMPORTS), min_size=1, max_size=6, unique=True))
-    needed = [
-        "import asyncio",
-        "import asyncio as aio",
-        "import time",
-        "import time as t",
-        "from time import sleep",
-        "from time import sleep as nap",
-        "import os",
-        "import subprocess",
-        "import requests",
-        "import aiohttp",
-        "import httpx",
-        "import contextlib",
-        "import threading",
-        "import socket",
-        "from asyncio import get_event_loop, run",
-    ]
+    needed = [line for line in IMPORTS if line != "import anyio"]
     # Every name CALLS uses must exist; the drawn imports only choose the order and the
     # extra spellings (so aliases and shadowing vary between programs).
     lines = list(dict.fromkeys(imports + needed))

@@ -59,7 +59,9 @@ class _GitIgnores:
             spec = self.spec(folder)
             if spec is None:
                 continue
-            rel = os.path.relpath(path, folder).replace(os.sep, "/")
+            prefix = os.path.join(folder, "")
+            rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, folder)
+            rel = rel.replace(os.sep, "/")
             if is_dir:
                 rel += "/"
             if spec.match_file(rel):  # type: ignore[attr-defined]
@@ -85,6 +87,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     ignores = _GitIgnores()
     seen: set[str] = set()
     named_folders: set[str] = set()
+    cwd = os.getcwd()
     for given in paths:
         if not os.path.lexists(given):
             result.missing.append(given)
@@ -105,7 +108,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 # files (and the patterns below it) apply.
                 parents = []
             for found in _walk(given, start, parents, settings, excludes, ignores, result, root):
-                key = os.path.normcase(os.path.abspath(found))
+                key = os.path.normcase(os.path.normpath(os.path.join(cwd, found)))
                 if key not in seen:
                     seen.add(key)
                     result.files.append(found)
