@@ -166,7 +166,9 @@ def test_killed_fix_run_leaves_every_file_whole(tmp_path: Path) -> None:
         for path, original in sources.items():
             now = path.read_text()
             if now != original:
-                assert "time.sleep(" not in now and now.count("await asyncio.sleep(") == 40, f"{path} is half-written"
+                assert "time.sleep(" not in now and now.count("await asyncio.sleep(") == 40, (
+                    f"{path} is half-written"
+                )
                 written += 1
         assert written >= 1
     assert killed_mid_run >= 1, "every run finished before it could be killed; the test proves nothing"
