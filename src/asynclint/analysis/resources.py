@@ -308,9 +308,11 @@ def _classify(name: cst.Name, path: tuple[cst.CSTNode, ...]) -> Occurrence:
         and getattr(parent, "test", None) is name
     ):
         return Occurrence(name, "test", path=path)
-    if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call) and isinstance(grand.func, cst.Attribute):
-        # `pool.release(conn)`: the pool closes the connection.
-        return Occurrence(name, "argument", grand, grand.func.attr.value, protected, path)
+    if isinstance(parent, cst.Arg) and parent.value is name and isinstance(grand, cst.Call):
+        # `pool.release(conn)`: the pool closes the connection; `fetch(session, url)`: lent,
+        # or handed over (judge() decides which).
+        callee = grand.func.attr.value if isinstance(grand.func, cst.Attribute) else ""
+        return Occurrence(name, "argument", grand, callee, protected, path)
     return Occurrence(name, "escape", path=path)
 
 
@@ -347,6 +349,7 @@ def judge(creation: Creation, found: list[Occurrence]) -> None:
     """Fills `creation.escapes` and `creation.closes` from the occurrences of its name."""
     resource = creation.resource
     creation.occurrences = found
+    passed_on = False
     for occ in found:
         if occ.kind == "escape":
             creation.escapes = True
@@ -358,7 +361,11 @@ def judge(creation: Creation, found: list[Occurrence]) -> None:
             if resource.release_on_receiver and occ.attr == resource.release_on_receiver:
                 creation.closes.append(occ)
             else:
-                creation.escapes = True
+                passed_on = True
+    # Passed to a call, a resource may have a new owner; but a function that closes it
+    # itself still owns it, and only lends it to the calls (`fetch(session, url)`).
+    if passed_on and not creation.closes:
+        creation.escapes = True
 
 
 #: Nodes below which code may not run even when the statement holding them does.
