@@ -177,6 +177,9 @@ def blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
 
 def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
     entry = hit.entry
+    if hit.method and isinstance(ctx.parent, cst.Await):
+        # `await r.get(key)`: the receiver is an async client whatever its annotation says.
+        return True
     if entry.lazy and _offloaded_iterator(ctx):
         return True
     if hit.key == "subprocess.Popen":

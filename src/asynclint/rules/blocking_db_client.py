@@ -10,8 +10,7 @@ class BlockingDbClient(BlockingCallRule):
     Finds synchronous database and service clients used on the event loop inside an
     `async def`: `sqlite3`, `psycopg2`, `psycopg` (sync), `pymysql`, `MySQLdb`,
     `mysql.connector`, sync `redis.Redis`, `pymongo`, sync SQLAlchemy engines and
-    sessions, `boto3`, `elasticsearch.Elasticsearch`, `pika.BlockingConnection`, `kafka-
-    python` and `paramiko`. Methods count only when the receiver's type is known.
+    sessions, `boto3`, `elasticsearch.Elasticsearch`, `pika.BlockingConnection`, `kafka-python` and `paramiko`. Methods count only when the receiver's type is known.
 
     ## Why is this bad?
     Every query or command waits for a server round trip; the loop serves nothing else

@@ -13,8 +13,7 @@ class BlockingFsCall(BlockingCallRule):
     (`fcntl.flock/lockf`) and directory traversal (`os.listdir/walk/scandir`,
     `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`). Metadata calls (`os.stat`,
     `os.path.exists/isfile/getsize/...`, `Path.exists/is_file/stat/resolve/...`,
-    `os.read/write` on descriptors) form the light tier, reported only with `blocking-
-    light-calls = true`. Pure path arithmetic
+    `os.read/write` on descriptors) form the light tier, reported only with `blocking-light-calls = true`. Pure path arithmetic
     (`os.path.abspath/normpath/relpath/expanduser`, `os.getcwd`,
     `Path.absolute/cwd/home`) is never reported. A lazy iterator (`root.glob(...)`)
     handed to a worker thread is not reported.

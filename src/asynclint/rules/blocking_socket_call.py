@@ -7,11 +7,9 @@ from asynclint.rules._blocking import BlockingCallRule
 class BlockingSocketCall(BlockingCallRule):
     """
     ## What it does
-    Finds blocking network primitives on the event loop inside an `async def`: DNS look-
-    ups (`socket.getaddrinfo`, `getnameinfo`, `gethostbyname[_ex]`, `gethostbyaddr`,
+    Finds blocking network primitives on the event loop inside an `async def`: DNS look-ups (`socket.getaddrinfo`, `getnameinfo`, `gethostbyname[_ex]`, `gethostbyaddr`,
     `getfqdn`), `socket.create_connection`, and `connect/accept/send*/recv*` on a
-    `socket.socket` or `ssl.SSLSocket` of known type. A module that puts sockets in non-
-    blocking mode (`setblocking(False)`) is assumed to use them from selector callbacks,
+    `socket.socket` or `ssl.SSLSocket` of known type. A module that puts sockets in non-blocking mode (`setblocking(False)`) is assumed to use them from selector callbacks,
     and its socket methods are not reported.
 
     ## Why is this bad?

@@ -9,8 +9,7 @@ class CpuHeavyCall(BlockingCallRule):
     ## What it does
     Finds CPU-heavy calls on the event loop inside an `async def`: key-derivation and
     password hashing (`hashlib.pbkdf2_hmac`, `hashlib.scrypt`, `bcrypt`,
-    `argon2.PasswordHasher`, `passlib`) and RSA/DSA key generation. With `cpu-heavy-
-    size-dependent = true` also calls that are heavy on large inputs
+    `argon2.PasswordHasher`, `passlib`) and RSA/DSA key generation. With `cpu-heavy-size-dependent = true` also calls that are heavy on large inputs
     (`zlib`/`gzip`/`bz2`/`lzma`, `json`, `pickle`, `pandas.read_*`, `PIL.Image.open`);
     with `blocking-imports = true` also `importlib.import_module` and `__import__`.
 
