@@ -41,8 +41,8 @@ def run_cli(
     stdin: bytes | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    full_env.pop("FORCE_COLOR", None)
+    full_env = {key: value for key, value in os.environ.items() if key != "FORCE_COLOR"}
+    full_env.update({"NO_COLOR": "1", **(env or {})})
     proc = subprocess.run(
         [*asynclint_command(), *args],
         cwd=cwd,

@@ -11,7 +11,7 @@ from conftest import FIXTURES
 from fixture_support import expected_markers, fixture_settings
 
 from asynclint.discovery import module_name
-from asynclint.fixer import fix_text, verify
+from asynclint.fixer import FixOutcome, fix_text, verify
 from asynclint.runner import Runner
 
 
@@ -59,16 +59,20 @@ def test_fix_golden(case: Path, update_fixtures: bool) -> None:
     settings, unsafe = fixture_settings(case, code)
     source = case.read_text(encoding="utf-8")
     name, is_package = module_name(str(case))
-    outcome = fix_text(
-        source,
-        str(case),
-        case.name,
-        settings,
-        settings.selected_codes(),
-        unsafe=unsafe,
-        module_name=name,
-        is_package=is_package,
-    )
+
+    def fix(text: str) -> FixOutcome:
+        return fix_text(
+            text,
+            str(case),
+            case.name,
+            settings,
+            settings.selected_codes(),
+            unsafe=unsafe,
+            module_name=name,
+            is_package=is_package,
+        )
+
+    outcome = fix(source)
     golden = case.with_name(case.stem + ".fixed.py")
     assert not outcome.failures, outcome.failures
     if outcome.text == source:
@@ -83,14 +87,5 @@ def test_fix_golden(case: Path, update_fixtures: bool) -> None:
     )
     assert outcome.text == golden.read_text(encoding="utf-8")
     assert verify(outcome.text, str(golden)) is None
-    again = fix_text(
-        outcome.text,
-        str(case),
-        case.name,
-        settings,
-        settings.selected_codes(),
-        unsafe=unsafe,
-        module_name=name,
-        is_package=is_package,
-    )
+    again = fix(outcome.text)
     assert again.text == outcome.text, "fixing the fixed file changed it again"

@@ -106,7 +106,8 @@ class Cache:
             fd, temp = tempfile.mkstemp(prefix=".results-", suffix=".tmp", dir=self.folder)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(data, out, separators=(",", ":"))
+                    # dumps, not dump: only the one-shot encoder is the fast C one.
+                    out.write(json.dumps(data, separators=(",", ":")))
                 os.replace(temp, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -139,7 +140,9 @@ def _mark_folder(folder: str) -> None:
             handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# asynclint result cache\n")
 
 
-def result_to_json(result: FileResult) -> dict[str, Any]:
+def result_to_json(result: FileResult) -> dict[str, Any] | None:
+    if not (result.diagnostics or result.facts or result.parsed or result.skipped):
+        return None  # most files: nothing to say, and nothing to store
     return {
         "d": [_diagnostic_to_json(d) for d in result.diagnostics],
         "f": result.facts,
@@ -148,7 +151,9 @@ def result_to_json(result: FileResult) -> dict[str, Any]:
     }
 
 
-def result_from_json(data: dict[str, Any]) -> FileResult:
+def result_from_json(data: dict[str, Any] | None) -> FileResult:
+    if data is None:
+        return FileResult(path="")
     return FileResult(
         path="",
         diagnostics=[_diagnostic_from_json(d) for d in data["d"]],

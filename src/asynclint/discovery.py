@@ -2,18 +2,21 @@
 
 Folders are walked for `*.py` and `*.pyi`, honouring `.gitignore` files (of the walked
 folders and their parents up to the repository root), the built-in excludes and the
-`exclude`/`extend-exclude` settings. A file named explicitly is always linted. Symlinked
+`exclude`/`extend-exclude` settings. A file named explicitly is always linted, unless
+`force-exclude` is set (pre-commit names every staged file, excluded or not). Symlinked
 folders are not followed (no loops); unreadable folders are reported and skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from asynclint.settings import DEFAULT_EXCLUDES, Settings, path_matches
+from asynclint.sourcefile import TEMP_SUFFIX, orphaned_temp_file
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -56,7 +59,9 @@ class _GitIgnores:
             spec = self.spec(folder)
             if spec is None:
                 continue
-            rel = os.path.relpath(path, folder).replace(os.sep, "/")
+            prefix = os.path.join(folder, "")
+            rel = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, folder)
+            rel = rel.replace(os.sep, "/")
             if is_dir:
                 rel += "/"
             if spec.match_file(rel):  # type: ignore[attr-defined]
@@ -81,6 +86,8 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
     excludes = tuple(settings.exclude) + tuple(settings.extend_exclude)
     ignores = _GitIgnores()
     seen: set[str] = set()
+    named_folders: set[str] = set()
+    cwd = os.getcwd()
     for given in paths:
         if not os.path.lexists(given):
             result.missing.append(given)
@@ -96,17 +103,39 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 if folder == repo:
                     break
                 folder = os.path.dirname(folder)
+            if parents and ignores.ignored(start, True, parents):
+                # Named explicitly, an ignored folder is linted; only its own .gitignore
+                # files (and the patterns below it) apply.
+                parents = []
             for found in _walk(given, start, parents, settings, excludes, ignores, result, root):
-                key = os.path.normcase(os.path.abspath(found))
+                key = os.path.normcase(os.path.normpath(os.path.join(cwd, found)))
                 if key not in seen:
                     seen.add(key)
                     result.files.append(found)
         else:
+            if settings.force_exclude and _excluded_file(given, root, excludes):
+                continue
             key = os.path.normcase(os.path.abspath(given))
             if key not in seen:
                 seen.add(key)
                 result.files.append(given)
+                named_folders.add(os.path.dirname(os.path.abspath(given)))
+    for folder in named_folders:
+        _remove_orphans(folder)
     return result
+
+
+def _remove_orphans(folder: str) -> None:
+    """Temporary files of killed runs beside files named explicitly (folder walks remove
+    the ones they meet)."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(TEMP_SUFFIX) and orphaned_temp_file(entry.path):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...]) -> bool:
@@ -116,6 +145,19 @@ def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...]) -> boo
         return False
     rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
     return any(path_matches(pattern, rel) or path_matches(pattern, name) for pattern in excludes)
+
+
+def _excluded_file(path: str, root: str, excludes: tuple[str, ...]) -> bool:
+    """Whether walking from the project root would have skipped this file or a folder above it."""
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute, root)
+    parts = rel.split(os.sep) if not rel.startswith("..") else [os.path.basename(absolute)]
+    current = absolute
+    for name in reversed(parts):
+        if _excluded(current, name, root, excludes):
+            return True
+        current = os.path.dirname(current)
+    return False
 
 
 def _walk(
@@ -154,19 +196,38 @@ def _walk(
                 subfolders.append((shown_path, entry.path, chain))
             elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
                 yield shown_path
+            elif is_file and entry.name.endswith(TEMP_SUFFIX) and orphaned_temp_file(entry.path):
+                # Left by a run killed while writing a fix: the original is intact (the
+                # rename never happened), so the copy can go.
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
         stack.extend(reversed(subfolders))
 
 
 def module_name(path: str) -> tuple[str, bool]:
     """The dotted module name of a file (walking up through `__init__.py` packages) and
     whether it is a package's `__init__`."""
-    p = Path(os.path.abspath(path))
-    is_package = p.stem == "__init__"
-    parts = [] if is_package else [p.stem]
-    folder = p.parent
-    while (folder / "__init__.py").exists() or (folder / "__init__.pyi").exists():
-        parts.insert(0, folder.name)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
+    folder, name = os.path.split(os.path.abspath(path))
+    stem = name.rsplit(".", 1)[0]
+    is_package = stem == "__init__"
+    package = _package(folder)
+    parts = [package] if package else []
+    if not is_package:
+        parts.append(stem)
     return ".".join(parts), is_package
+
+
+@functools.lru_cache(maxsize=4096)
+def _package(folder: str) -> str:
+    """The dotted package that `folder` is ("" when it has no `__init__`)."""
+    if not (
+        os.path.exists(os.path.join(folder, "__init__.py"))
+        or os.path.exists(os.path.join(folder, "__init__.pyi"))
+    ):
+        return ""
+    parent = os.path.dirname(folder)
+    if parent == folder:
+        return os.path.basename(folder)
+    above = _package(parent)
+    here = os.path.basename(folder)
+    return f"{above}.{here}" if above else here

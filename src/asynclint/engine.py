@@ -93,22 +93,36 @@ def lint_text(
     settings: Settings,
     codes: frozenset[str],
     *,
-    module_name: str = "",
+    module_name: str | None = None,
     is_package: bool = False,
+    module_file: str | None = None,
     with_edits: bool = True,
+    honour_noqa: bool = True,
 ) -> FileResult:
     """Lint one module's source text with the rules of `codes` (already narrowed by
-    per-file ignores)."""
+    per-file ignores). The dotted module name (for relative imports and cross-module
+    facts) is `module_name`, or is worked out from `module_file` when the file is parsed.
+    `honour_noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own, and
+    its `--disable-noqa` must be able to show everything)."""
     result = FileResult(path)
     if file_is_skipped(text):
         result.skipped = True
         return result
     infos = rule_infos()
-    is_test = settings.is_test_file(relpath)
-    candidates = {c for c in codes if not (is_test and infos[c].skip_test_files)} if is_test else set(codes)
-    active = rules_that_can_fire(text, candidates, infos)
+    active = rules_that_can_fire(text, codes, infos)
     if not active:
         return result
+    is_test = settings.is_test_file(relpath)
+    if is_test:
+        active = {c for c in active if not infos[c].skip_test_files}
+        if not active:
+            return result
+    if module_name is None:
+        module_name, is_package = ("", False)
+        if module_file is not None:
+            from asynclint.discovery import module_name as name_of
+
+            module_name, is_package = name_of(module_file)
     if len(text) > settings.max_file_size:
         if SYNTAX_ERROR in codes:
             size = len(text.encode("utf-8", "surrogatepass")) / 1e6
@@ -150,6 +164,7 @@ def lint_text(
         is_package,
         is_test,
         with_edits,
+        honour_noqa,
     )
 
 
@@ -196,6 +211,7 @@ def _lint_module(
     is_package: bool,
     is_test: bool,
     with_edits: bool,
+    honour_noqa: bool = True,
 ) -> FileResult:
     from asynclint import registry
     from asynclint.analysis.context import Context
@@ -213,9 +229,19 @@ def _lint_module(
             )
         return result
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
-    from asynclint.positions import positions
+    from asynclint.positions import layout
 
-    ctx._positions = positions(module, [f.node for f in findings] + ctx._wanted)
+    span_nodes: list[cst.CSTNode] = []
+    if with_edits and any(f.fix is not None for f in findings):
+        from asynclint.fixes import import_anchor
+
+        for finding in findings:
+            if finding.fix is not None:
+                span_nodes.extend(finding.fix.replacements)
+        anchor = import_anchor(module)[0]
+        if anchor is not None:
+            span_nodes.append(anchor)
+    ctx._positions, ctx._spans = layout(module, [f.node for f in findings] + ctx._wanted, span_nodes)
     for rule in rules:
         if rule in walker.failures:
             continue
@@ -234,7 +260,7 @@ def _lint_module(
         if f.node not in ctx._positions
     ]
     if late:
-        ctx._positions.update(positions(module, [f.node for f in late]))
+        ctx._positions.update(layout(module, [f.node for f in late])[0])
     for rule, failure in walker.failures.items():
         if INTERNAL_ERROR in codes:
             result.diagnostics.append(internal_error(path, rule.code, rule.name, failure))
@@ -242,7 +268,7 @@ def _lint_module(
         if rule in walker.failures:
             continue
         for finding in rule.findings:
-            diagnostic = _diagnostic(ctx, rule, finding, with_edits, result)
+            diagnostic = _diagnostic(ctx, rule, finding, with_edits, result, honour_noqa)
             if diagnostic is not None:
                 result.diagnostics.append(diagnostic)
     result.diagnostics.sort(key=lambda d: d.sort_key)
@@ -250,14 +276,19 @@ def _lint_module(
 
 
 def _diagnostic(
-    ctx: Context, rule: Rule, finding: Finding, with_edits: bool, result: FileResult
+    ctx: Context,
+    rule: Rule,
+    finding: Finding,
+    with_edits: bool,
+    result: FileResult,
+    honour_noqa: bool = True,
 ) -> Diagnostic | None:
     span = ctx._positions.get(finding.node)
     if span is None:
         return None
     start = Location(span.start.line, span.start.column + 1)
     end = Location(span.end.line, span.end.column + 1)
-    for line in {start.row, end.row}:
+    for line in {start.row, end.row} if honour_noqa else ():
         noqa = ctx.noqa(line)
         if noqa is not None and noqa.suppresses(rule.code):
             return None
@@ -267,10 +298,13 @@ def _diagnostic(
         edits: tuple[Edit, ...] = ()
         if with_edits:
             try:
-                from asynclint.fixes import apply_node_fixes, text_edits
+                from asynclint.fixes import apply_node_fixes, local_edits, text_edits
 
-                new_text = apply_node_fixes(ctx.module, [finding.fix]).code
-                edits = text_edits(ctx.source, new_text)
+                local = local_edits(ctx.module, finding.fix, ctx._spans)
+                if local is not None:
+                    edits = local
+                else:
+                    edits = text_edits(ctx.source, apply_node_fixes(ctx.module, [finding.fix]).code)
             except Exception as exc:
                 result.diagnostics.append(
                     internal_error(ctx.path, rule.code, rule.name, exc, "raised while building a fix:")
@@ -302,7 +336,12 @@ Handler = Callable[["cst.CSTNode"], None]
 
 class Walker:
     """One depth-first traversal that calls every rule's `visit_<Node>` and
-    `leave_<Node>`, keeps the context's stack and scopes, and isolates rule failures."""
+    `leave_<Node>`, keeps the context's stack and scopes, and isolates rule failures.
+
+    The walk is iterative (an explicit stack, no Python recursion), so deeply nested code
+    cannot exhaust the interpreter's stack here, and a RecursionError can only come from a
+    rule, which then fails alone (ASL002).
+    """
 
     def __init__(self, ctx: Context, rules: list[Rule]) -> None:
         import libcst as cst
@@ -316,7 +355,6 @@ class Walker:
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
         self._children = children
         self._cst = cst
-        self._comprehensions = COMPREHENSIONS
         self._scope_types = (cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS)
 
     def _handlers(
@@ -334,9 +372,7 @@ class Walker:
         for rule, method in handlers:
             try:
                 method(node)
-            except RecursionError:
-                raise
-            except Exception as exc:
+            except Exception as exc:  # includes RecursionError from a rule's own analysis
                 self._fail(rule, exc)
 
     def _fail(self, rule: Rule, exc: BaseException) -> None:
@@ -345,76 +381,85 @@ class Walker:
             for node_type, handlers in table.items():
                 table[node_type] = [(r, m) for r, m in handlers if r is not rule]
 
-    def walk(self, node: cst.CSTNode) -> None:
-        self._enter(node)
-        if isinstance(node, self._scope_types):
-            self._walk_scope(node)
-        else:
-            for child in self._children(node):
-                self.walk(child)
-        self._exit(node)
+    # The work list holds (action, node) pairs: visit a node, leave it, or enter/exit the
+    # scope a definition's body runs in.
+    _VISIT, _LEAVE, _ENTER_SCOPE, _EXIT_SCOPE, _VISIT_COMP = range(5)
 
-    def _enter(self, node: cst.CSTNode) -> None:
-        node_type = type(node)
-        self.ctx.stack.append(node)
-        visit = self._visit.get(node_type)
-        if visit is None:
-            visit = self._handlers(self._visit, "visit_", node_type)
-        if visit:
-            self._call(visit, node)
-        if node_type is self._cst.Call:
-            self.ctx.note_call(node)  # type: ignore[arg-type]
-
-    def _exit(self, node: cst.CSTNode) -> None:
-        node_type = type(node)
-        leave = self._leave.get(node_type)
-        if leave is None:
-            leave = self._handlers(self._leave, "leave_", node_type)
-        if leave:
-            self._call(leave, node)
-        self.ctx.stack.pop()
-
-    def _walk_scope(self, node: cst.CSTNode) -> None:
-        """Parts of a definition evaluated outside it (decorators, defaults, bases, the
-        first iterable of a comprehension) are walked in the enclosing scope."""
-        cst = self._cst
+    def walk(self, root: cst.CSTNode) -> None:
         ctx = self.ctx
-        walk = self.walk
+        todo: list[tuple[int, cst.CSTNode]] = [(self._VISIT, root)]
+        pop, push = todo.pop, todo.append
+        visit_table, leave_table = self._visit, self._leave
+        scope_types = self._scope_types
+        call_type = self._cst.Call
+        children = self._children
+        while todo:
+            action, node = pop()
+            if action == 0 or action == 4:  # visit (4: a comprehension's first clause)
+                node_type = type(node)
+                ctx.stack.append(node)
+                handlers = visit_table.get(node_type)
+                if handlers is None:
+                    handlers = self._handlers(visit_table, "visit_", node_type)
+                if handlers:
+                    self._call(handlers, node)
+                if node_type is call_type:
+                    ctx.note_call(node)  # type: ignore[arg-type]
+                push((self._LEAVE, node))
+                if action == 4:
+                    kids = [node.target, *node.ifs]  # type: ignore[attr-defined]
+                    if node.inner_for_in is not None:  # type: ignore[attr-defined]
+                        kids.append(node.inner_for_in)  # type: ignore[attr-defined]
+                    for kid in reversed(kids):
+                        push((self._VISIT, kid))
+                elif isinstance(node, scope_types):
+                    for item in reversed(self._scope_plan(node)):
+                        push(item)
+                else:
+                    kids = list(children(node))
+                    for kid in reversed(kids):
+                        push((self._VISIT, kid))
+            elif action == 1:  # leave
+                handlers = leave_table.get(type(node))
+                if handlers is None:
+                    handlers = self._handlers(leave_table, "leave_", type(node))
+                if handlers:
+                    self._call(handlers, node)
+                ctx.stack.pop()
+            elif action == 2:
+                ctx.enter_scope(node)
+            else:
+                ctx.exit_scope()
+
+    def _scope_plan(self, node: cst.CSTNode) -> list[tuple[int, cst.CSTNode]]:
+        """The order in which a definition's parts are walked: parts evaluated outside it
+        (decorators, defaults, bases, the first iterable of a comprehension) in the
+        enclosing scope, the body inside its own."""
+        import libcst as cst
+
+        visit, enter, exit_ = self._VISIT, self._ENTER_SCOPE, self._EXIT_SCOPE
+        plan: list[tuple[int, cst.CSTNode]] = []
         if isinstance(node, cst.FunctionDef):
-            for decorator in node.decorators:
-                walk(decorator)
-            walk(node.params)
+            plan += [(visit, d) for d in node.decorators]
+            plan.append((visit, node.params))
             if node.returns is not None:
-                walk(node.returns)
-            ctx.enter_scope(node)
-            walk(node.body)
-            ctx.exit_scope()
+                plan.append((visit, node.returns))
+            plan += [(enter, node), (visit, node.body), (exit_, node)]
         elif isinstance(node, cst.Lambda):
-            walk(node.params)
-            ctx.enter_scope(node)
-            walk(node.body)
-            ctx.exit_scope()
+            plan += [(visit, node.params), (enter, node), (visit, node.body), (exit_, node)]
         elif isinstance(node, cst.ClassDef):
-            for decorator in node.decorators:
-                walk(decorator)
-            for arg in (*node.bases, *node.keywords):
-                walk(arg)
-            ctx.enter_scope(node)
-            walk(node.body)
-            ctx.exit_scope()
+            plan += [(visit, d) for d in node.decorators]
+            plan += [(visit, a) for a in (*node.bases, *node.keywords)]
+            plan += [(enter, node), (visit, node.body), (exit_, node)]
         else:
             comp = node.for_in  # type: ignore[attr-defined]
-            walk(comp.iter)
-            ctx.enter_scope(node)
+            plan += [(visit, comp.iter), (enter, node)]
             for name in ("elt", "key", "value"):
                 part = getattr(node, name, None)
                 if part is not None:
-                    walk(part)
-            self._enter(comp)
-            walk(comp.target)
-            for cond in comp.ifs:
-                walk(cond)
-            if comp.inner_for_in is not None:
-                walk(comp.inner_for_in)
-            self._exit(comp)
-            ctx.exit_scope()
+                    plan.append((visit, part))
+            # The outermost `for` clause itself: visited and left around its target,
+            # conditions and inner clauses (its iterable was walked outside).
+            plan.append((self._VISIT_COMP, comp))
+            plan.append((exit_, node))
+        return plan

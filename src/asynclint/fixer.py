@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from asynclint.diagnostics import Diagnostic, Edit
 from asynclint.engine import FileResult, lint_text
-from asynclint.fixes import apply_edits, overlaps
+from asynclint.fixes import EditSet, apply_edits
 from asynclint.settings import Settings
 
 MAX_ROUNDS = 10
@@ -77,12 +77,12 @@ def fix_text(
         if not fixable:
             break
         chosen: list[Diagnostic] = []
-        taken: list[Edit] = []
+        taken = EditSet()
         for diagnostic in fixable:
             assert diagnostic.fix is not None
-            if not overlaps(diagnostic.fix.edits, taken):
+            if taken.fits(diagnostic.fix.edits):
                 chosen.append(diagnostic)
-                taken.extend(diagnostic.fix.edits)
+                taken.add(diagnostic.fix.edits)
         if not checked_original:
             checked_original = True
             reason = verify(current, path)
@@ -107,13 +107,11 @@ def _key(d: Diagnostic) -> tuple[str, int, int, str]:
 
 
 def _combine(text: str, diagnostics: list[Diagnostic]) -> str:
-    edits: list[Edit] = []
+    edits: dict[Edit, None] = {}
     for d in diagnostics:
         assert d.fix is not None
-        for edit in d.fix.edits:
-            if edit not in edits:
-                edits.append(edit)
-    return apply_edits(text, edits)
+        edits.update(dict.fromkeys(d.fix.edits))
+    return apply_edits(text, list(edits))
 
 
 def _apply_verified(
@@ -123,26 +121,43 @@ def _apply_verified(
     outcome: FixOutcome,
     rejected: set[tuple[str, int, int, str]],
 ) -> tuple[str, list[Diagnostic]]:
+    """Apply `chosen` if the result verifies; otherwise find the fixes that break the code
+    by halving (a few parses, not one per fix), report and drop them, apply the rest."""
     new = _combine(current, chosen)
     if verify(new, path) is None:
         return new, chosen
-    good: list[Diagnostic] = []
-    for diagnostic in chosen:
-        reason = verify(_combine(current, [diagnostic]), path)
-        if reason is None:
-            good.append(diagnostic)
-        else:
-            rejected.add(_key(diagnostic))
-            outcome.failures.append(
-                f"{path}:{diagnostic.start.row}:{diagnostic.start.column}: {diagnostic.code} fix not applied: {reason}"
-            )
+    good = _verified_subsets(current, chosen, path, outcome, rejected)
     while good:
         new = _combine(current, good)
         if verify(new, path) is None:
             return new, good
-        rejected.add(_key(good[-1]))
-        good.pop()
+        # Each half verifies alone but not together: keep the first and retry the rest
+        # in the next round.
+        good = good[: len(good) // 2]
     return current, []
+
+
+def _verified_subsets(
+    current: str,
+    chosen: list[Diagnostic],
+    path: str,
+    outcome: FixOutcome,
+    rejected: set[tuple[str, int, int, str]],
+) -> list[Diagnostic]:
+    reason = verify(_combine(current, chosen), path)
+    if reason is None:
+        return chosen
+    if len(chosen) == 1:
+        diagnostic = chosen[0]
+        rejected.add(_key(diagnostic))
+        outcome.failures.append(
+            f"{path}:{diagnostic.start.row}:{diagnostic.start.column}: {diagnostic.code} fix not applied: {reason}"
+        )
+        return []
+    middle = len(chosen) // 2
+    return _verified_subsets(current, chosen[:middle], path, outcome, rejected) + _verified_subsets(
+        current, chosen[middle:], path, outcome, rejected
+    )
 
 
 def unified_diff(old: str, new: str, path: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -20,13 +21,35 @@ _NEWLINE_RE = re.compile(r"\r\n?|\n")
 _NULL = contextlib.nullcontext()
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The text a node generates, whitespace included (what a replacement replaces), and
+    the indentation in force there (what the replacement's statements must use)."""
+
+    start: CodePosition
+    end: CodePosition
+    indent: tuple[str, ...]
+
+
 class _TargetedState(CodegenState):
-    def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
+    def __init__(self, module: cst.Module, targets: set[cst.CSTNode], span_targets: set[cst.CSTNode]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.line = 1
         self.column = 0
         self.targets = targets
         self.found: dict[cst.CSTNode, CodeRange] = {}
+        self.span_targets = span_targets
+        self.spans: dict[cst.CSTNode, Span] = {}
+        self._open: list[tuple[CodePosition, tuple[str, ...]]] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node in self.span_targets:
+            self._open.append((CodePosition(self.line, self.column), tuple(self.indent_tokens)))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if node in self.span_targets:
+            start, indent = self._open.pop()
+            self.spans[node] = Span(start, CodePosition(self.line, self.column), indent)
 
     def add_indent_tokens(self) -> None:
         for token in self.indent_tokens:
@@ -72,12 +95,16 @@ class _TargetedState(CodegenState):
             self.found[node] = CodeRange(start, end)
 
 
-def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
-    """Syntactic ranges (1-based lines, 0-based columns) of `nodes` within `module`."""
+def layout(
+    module: cst.Module, nodes: Iterable[cst.CSTNode], span_nodes: Iterable[cst.CSTNode] = ()
+) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span]]:
+    """Syntactic ranges (1-based lines, 0-based columns, as PositionProvider gives them) of
+    `nodes`, and whitespace-inclusive spans of `span_nodes`, from one code generation."""
     targets = set(nodes)
-    if not targets:
-        return {}
-    state = _TargetedState(module, targets)
+    span_targets = set(span_nodes)
+    if not targets and not span_targets:
+        return {}, {}
+    state = _TargetedState(module, targets, span_targets)
     module._codegen(state)
     missing = [n for n in targets if n not in state.found]
     if missing:
@@ -88,4 +115,9 @@ def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTN
         for node in missing:
             if node in everything:
                 state.found[node] = everything[node]
-    return state.found
+    return state.found, state.spans
+
+
+def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
+    """Syntactic ranges of `nodes` within `module`."""
+    return layout(module, nodes)[0]

@@ -93,23 +93,18 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
     except DecodeError as exc:
         result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
         return Outcome(task, _only_selected(result, task.codes), stamp)
-    name, is_package = module_name(task.key) if not stdin or os.path.exists(task.key) else ("", False)
+    module_file = task.key if not stdin or os.path.exists(task.key) else None
     if mode == "check":
         from asynclint.engine import lint_text
 
         result = lint_text(
-            source.text,
-            task.path,
-            task.relpath,
-            settings,
-            task.codes,
-            module_name=name,
-            is_package=is_package,
+            source.text, task.path, task.relpath, settings, task.codes, module_file=module_file
         )
         return Outcome(task, result, stamp)
 
     from asynclint.fixer import fix_text, unified_diff
 
+    name, is_package = module_name(module_file) if module_file else ("", False)
     fixed = fix_text(
         source.text,
         task.path,
@@ -189,10 +184,18 @@ class Runner:
         self.unsafe = unsafe
         self.progress = progress
         self.selected = settings.selected_codes()
+        self._cwd = os.getcwd()
+        self._root_prefix = os.path.join(os.path.abspath(settings.project_root), "")
 
     def _task(self, path: str) -> Task:
-        key = os.path.abspath(path)
-        relpath = os.path.relpath(key, self.settings.project_root).replace(os.sep, "/")
+        # os.path.abspath and relpath ask the OS for the working directory on every call;
+        # a run of many files asks once.
+        key = os.path.normpath(os.path.join(self._cwd, path))
+        if key.startswith(self._root_prefix):
+            relpath = key[len(self._root_prefix) :]
+        else:
+            relpath = os.path.relpath(key, self.settings.project_root)
+        relpath = relpath.replace(os.sep, "/")
         return Task(path, key, relpath, self.settings.codes_for(relpath, self.selected))
 
     def check(self, paths: Iterable[str]) -> RunResult:
@@ -221,7 +224,7 @@ class Runner:
             self._collect(outcome, run, results, cache)
         if cache is not None:
             cache.save()
-        self._finish(run, results, {self._task(p).relpath: p for p in results})
+        self._finish(run, results)
         return run
 
     def check_stdin(self, text_bytes: bytes, filename: str) -> RunResult:
@@ -231,7 +234,29 @@ class Runner:
         results: dict[str, FileResult] = {}
         self._collect(outcome, run, results, None)
         run.fixed_text = outcome.fixed_text
-        self._finish(run, results, {task.relpath: task.path})
+        self._finish(run, results)
+        return run
+
+    def check_text(
+        self, text: str, filename: str, *, honour_noqa: bool = True, with_edits: bool = True
+    ) -> RunResult:
+        """Lint one file's already decoded text (what the flake8 plugin is given): the
+        engine, then the project-wide phase on this file's facts alone. Never fixes."""
+        from asynclint.engine import lint_text
+
+        task = self._task(filename)
+        result = lint_text(
+            text,
+            task.path,
+            task.relpath,
+            self.settings,
+            task.codes,
+            module_file=task.key if os.path.isfile(task.key) else None,
+            with_edits=with_edits,
+            honour_noqa=honour_noqa,
+        )
+        run = RunResult(files=1, parsed=int(result.parsed))
+        self._finish(run, {task.path: result})
         return run
 
     def _collect(
@@ -283,15 +308,13 @@ class Runner:
                 if self.progress:
                     self.progress(done, total)
 
-    def _finish(self, run: RunResult, results: dict[str, FileResult], by_relpath: dict[str, str]) -> None:
+    def _finish(self, run: RunResult, results: dict[str, FileResult]) -> None:
         diagnostics = [d for result in results.values() for d in result.diagnostics]
-        diagnostics.extend(self._project_diagnostics(results, by_relpath))
+        diagnostics.extend(self._project_diagnostics(results))
         diagnostics.sort(key=lambda d: d.sort_key)
         run.diagnostics = diagnostics
 
-    def _project_diagnostics(
-        self, results: dict[str, FileResult], by_relpath: dict[str, str]
-    ) -> list[Diagnostic]:
+    def _project_diagnostics(self, results: dict[str, FileResult]) -> list[Diagnostic]:
         codes = sorted({code for r in results.values() for code in r.facts if code in self.selected})
         if not codes:
             return []

@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
@@ -87,7 +88,9 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             raise FileChangedError(f"{path} changed while it was being fixed; it was left as it is")
     mode = stat.S_IMODE(os.stat(target).st_mode)
     folder, name = os.path.split(target)
-    fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+    # The process id in the name lets a later run tell an orphan (its writer was killed)
+    # from another run's write in progress; see `remove_orphaned_temp_files`.
+    fd, temp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -99,3 +102,24 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def orphaned_temp_file(path: str) -> bool:
+    """Whether `path` is a temporary file of an asynclint write whose process is gone (it
+    was killed between writing the temporary file and renaming it)."""
+    match = _TEMP_RE.match(os.path.basename(path))
+    if match is None:
+        return False
+    pid = int(match.group("pid"))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False

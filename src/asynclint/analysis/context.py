@@ -21,6 +21,7 @@ from asynclint.catalogs import types as type_table
 if TYPE_CHECKING:
     from libcst._position import CodeRange
 
+    from asynclint.positions import Span
     from asynclint.settings import Settings
 
 #: Calls whose function arguments run in a worker thread or process, not on the loop.
@@ -91,9 +92,11 @@ class Context:
         self._offload_args: set[int] = set()
         self._frames: dict[int, Frame] = {}
         self._positions: dict[cst.CSTNode, CodeRange] = {}
+        self._spans: dict[cst.CSTNode, Span] = {}
         self._wanted: list[cst.CSTNode] = []
         self._lines: list[str] | None = None
         self._library: str | None = None
+        self._import_index: dict[str, list[str]] | None = None
         self._class_types: dict[int, dict[str, str | None]] = {}
 
     # Where we are ---------------------------------------------------------------------------
@@ -180,7 +183,7 @@ class Context:
         """The dotted name `expr` refers to (`t.sleep` -> `time.sleep`), or None."""
         return qualified_name(frame or self.frame, expr)
 
-    def call_name(self, call: cst.Call, frame: Frame | None = None) -> str | None:
+    def call_name(self, call: cst.Call, frame: Frame | None = None, depth: int = 0) -> str | None:
         """The qualified name of a call's callee: a function (`time.sleep`) or, for a
         method on a receiver of known type, `Type.method` (`requests.Session.get`)."""
         frame = frame or self.frame
@@ -188,7 +191,7 @@ class Context:
         if name is not None:
             return name
         if isinstance(call.func, cst.Attribute):
-            receiver = self.type_of(call.func.value, frame)
+            receiver = self.type_of(call.func.value, frame, depth + 1)
             if receiver is not None:
                 return f"{receiver}.{call.func.attr.value}"
         return None
@@ -226,16 +229,29 @@ class Context:
         # An existing import of the module or of a package above it (`import asyncio`,
         # `import asyncio as aio`, `import anyio` for `anyio.to_thread.run_sync`).
         parts = module.split(".")
+        imported = self._module_imports()
         for size in range(len(parts), 0, -1):
             prefix = ".".join(parts[:size])
-            for name, bindings in self.module_frame.bindings.items():
-                if all(b.kind == "import" and b.qualified == prefix for b in bindings):
-                    found = self.frame.lookup(name)
-                    if found is not None and found[0] is self.module_frame:
-                        return _attribute_chain(name, dotted[len(prefix) + 1 :]), None
+            for name in imported.get(prefix, ()):
+                found = self.frame.lookup(name)
+                if found is not None and found[0] is self.module_frame:
+                    return _attribute_chain(name, dotted[len(prefix) + 1 :]), None
         if self.frame.lookup(head) is not None or self.module_info.star_imports:
             return None
         return _attribute_chain(head, dotted[len(head) + 1 :]), module
+
+    def _module_imports(self) -> dict[str, list[str]]:
+        """Module-level names bound only by imports of one target: target -> names."""
+        if self._import_index is None:
+            index: dict[str, list[str]] = {}
+            for name, bindings in self.module_frame.bindings.items():
+                targets = {b.qualified for b in bindings if b.kind == "import"}
+                if len(targets) == 1 and all(b.kind == "import" for b in bindings):
+                    target = targets.pop()
+                    if target:
+                        index.setdefault(target, []).append(name)
+            self._import_index = index
+        return self._import_index
 
     # Types ----------------------------------------------------------------------------------
 
@@ -263,7 +279,7 @@ class Context:
         return None
 
     def _call_type(self, call: cst.Call, frame: Frame, depth: int, awaited: bool) -> str | None:
-        name = self.call_name(call, frame) if depth < 6 else qualified_name(frame, call.func)
+        name = self.call_name(call, frame, depth + 1)
         if name is None:
             return None
         name = type_table.ALIASES.get(name, name)

@@ -73,6 +73,39 @@ class FileSummary:
         return summary
 
 
+def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
+    """Give files that share a module name (scripts in different folders, two `conftest`
+    modules) names of their own, so that one file's `helper` is never taken for the
+    other's. References from other files to such a module stay unresolved."""
+    count: dict[str, int] = {}
+    for summary in summaries.values():
+        count[summary.module] = count.get(summary.module, 0) + 1
+    for path, summary in summaries.items():
+        module = summary.module
+        if count[module] > 1:
+            _rename_module(summary, module, f"{module}@{path}")
+
+
+def _rename_module(summary: FileSummary, old: str, new: str) -> None:
+    prefix = old + "."
+
+    def own(name: str) -> str:
+        if name == old:
+            return new
+        return new + name[len(old) :] if name.startswith(prefix) else name
+
+    summary.module = new
+    for function in summary.functions.values():
+        function.calls = [own(c) for c in function.calls]
+    summary.functions = {own(q): f for q, f in summary.functions.items()}
+    summary.classes = {
+        own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
+    }
+    summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
+    for site in summary.sites:
+        site.callee = own(site.callee)
+
+
 @dataclass(frozen=True)
 class Chain:
     """How a helper reaches a blocking call: helper names in call order, then the call."""

@@ -240,7 +240,9 @@ def parenthesize(expr: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def needs_parentheses(new: cst.BaseExpression, parent: cst.CSTNode | None) -> bool:
-    """Whether `new` (an `await` or a call) must be parenthesised where it replaces a child
-    of `parent`: only a primary position (`x.attr`, `x[i]`, `x(...)`) binds tighter than
-    `await`; arguments, operands and statement values do not."""
-    return isinstance(new, cst.Await) and isinstance(parent, (cst.Attribute, cst.Subscript, cst.Call))
+    """Whether `new` (an `await` expression) must be parenthesised where it replaces a child
+    of `parent`: a primary position (`x.attr`, `x[i]`, `x(...)`) binds tighter than `await`,
+    and `await await x` does not parse; arguments, operands and statement values are fine."""
+    return isinstance(new, cst.Await) and isinstance(
+        parent, (cst.Attribute, cst.Subscript, cst.Call, cst.Await)
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from asynclint.analysis.nodes import COMPREHENSIONS, children, walk
+from asynclint.analysis.nodes import COMPREHENSIONS, children, dotted_name, walk
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -146,11 +146,7 @@ def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> li
 
 
 def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
-    return ""
+    return dotted_name(expr) or ""
 
 
 class _Collector:

@@ -127,6 +127,10 @@ RETURNS: dict[str, str] = {
     "aiohttp.ClientSession.ws_connect": "aiohttp.ClientWebSocketResponse",
     "aiofiles.open": "aiofiles.threadpool.AsyncFile",
     "anyio.open_file": "anyio.AsyncFile",
+    # Entered with `async with ... as x`, which binds what these give.
+    "asyncpg.Pool.acquire": "asyncpg.Connection",
+    "asyncpg.create_pool": "asyncpg.Pool",
+    "aiosqlite.connect": "aiosqlite.Connection",
 }
 
 #: Awaited calls: `x = await f(...)`.

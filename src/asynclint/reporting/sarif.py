@@ -1,26 +1,55 @@
 """SARIF 2.1.0, for code scanning: every rule with its documentation, every result with its
-region and, where there is one, its fix as artifact changes."""
+region and, where there is one, its fix as artifact changes.
+
+Paths become URI references: relative to `%SRCROOT%` (the working directory, which is where
+code scanning expects the repository root) when the file is inside it, absolute `file:` URIs
+otherwise. Columns count Unicode code points, as asynclint's do.
+"""
 
 from __future__ import annotations
 
 import json
-import os
+import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from asynclint import __version__
-from asynclint.diagnostics import Diagnostic
+from asynclint.diagnostics import Diagnostic, family_of
 from asynclint.reporting import ReportOptions
 
-SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 HOME = "https://github.com/asynclint/asynclint"
+SRCROOT = "%SRCROOT%"
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(])")
 
 
-def _uri(path: str) -> str:
-    return path.replace(os.sep, "/").removeprefix("./")
+def artifact_location(path: str, root: Path) -> dict[str, str]:
+    """The SARIF artifactLocation of a reported path."""
+    target = Path(path)
+    if target.is_absolute():
+        try:
+            target = target.relative_to(root)
+        except ValueError:
+            return {"uri": target.as_uri()}
+    posix = target.as_posix()
+    posix = posix.removeprefix("./")
+    if posix.startswith("../"):
+        return {"uri": (root / target).resolve().as_uri()}
+    return {"uri": quote(posix), "uriBaseId": SRCROOT}
 
 
 def _region(start_row: int, start_col: int, end_row: int, end_col: int) -> dict[str, int]:
     return {"startLine": start_row, "startColumn": start_col, "endLine": end_row, "endColumn": end_col}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def first_sentence(text: str) -> str:
+    flat = _one_line(text)
+    return _SENTENCE_END_RE.split(flat, maxsplit=1)[0]
 
 
 def rule_descriptors() -> list[dict[str, Any]]:
@@ -30,49 +59,55 @@ def rule_descriptors() -> list[dict[str, Any]]:
     rules = []
     for code, cls in sorted(discover().items()):
         sections = doc_sections(cls.__doc__ or "")
+        what = sections.get("What it does", "") or cls.name
+        why = sections.get("Why is this bad?", "")
+        module = cls.__module__.rsplit(".", 1)[-1]
+        documentation = render_doc(cls)
         rules.append(
             {
                 "id": code,
                 "name": cls.name,
-                "shortDescription": {"text": " ".join(sections.get("What it does", cls.name).split())},
-                "fullDescription": {
-                    "text": " ".join(sections.get("Why is this bad?", "").split()) or cls.name
-                },
-                "help": {"text": render_doc(cls), "markdown": render_doc(cls)},
-                "helpUri": f"{HOME}#{code.lower()}-{cls.name}",
+                "shortDescription": {"text": first_sentence(what)},
+                "fullDescription": {"text": _one_line(f"{what} {why}")},
+                "help": {"text": documentation, "markdown": documentation},
+                # The rule's documentation lives in its module's docstring (`--explain`).
+                "helpUri": f"{HOME}/blob/main/src/asynclint/rules/{module}.py",
                 "defaultConfiguration": {"level": "error", "enabled": cls.default is Default.ON},
-                "properties": {"fix": cls.fix_safety.value, "tags": [code[:4] + "xx"]},
+                "properties": {"fix": cls.fix_safety.value, "tags": [family_of(code), code[:4] + "xx"]},
             }
         )
     return rules
 
 
 def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
+    root = Path.cwd()
     rules = rule_descriptors()
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
     for d in diagnostics:
-        result: dict[str, Any] = {
-            "ruleId": d.code,
-            "ruleIndex": index.get(d.code, -1),
-            "level": "error",
-            "message": {"text": d.message},
-            "locations": [
+        where = artifact_location(d.path, root)
+        result: dict[str, Any] = {"ruleId": d.code}
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        result.update(
+            level="error",
+            message={"text": d.message},
+            locations=[
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": where,
                         "region": _region(d.start.row, d.start.column, d.end.row, d.end.column),
                     }
                 }
             ],
-        }
+        )
         if d.fix is not None and d.fix.edits:
             result["fixes"] = [
                 {
-                    "description": {"text": f"{d.fix.message} ({d.fix.applicability})"},
+                    "description": {"text": f"{d.fix.message} ({d.fix.applicability} fix)"},
                     "artifactChanges": [
                         {
-                            "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": where,
                             "replacements": [
                                 {
                                     "deletedRegion": _region(
@@ -84,10 +119,9 @@ def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
                             ],
                         }
                     ],
+                    "properties": {"applicability": d.fix.applicability},
                 }
             ]
-        if result["ruleIndex"] < 0:
-            del result["ruleIndex"]
         results.append(result)
     log = {
         "$schema": SCHEMA,
@@ -104,7 +138,7 @@ def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
                     }
                 },
                 "columnKind": "unicodeCodePoints",
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": _srcroot()}},
+                "originalUriBaseIds": {SRCROOT: {"uri": _folder_uri(root)}},
                 "results": results,
             }
         ],
@@ -112,7 +146,6 @@ def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _srcroot() -> str:
-    from pathlib import Path
-
-    return Path.cwd().as_uri() + "/"
+def _folder_uri(folder: Path) -> str:
+    uri = folder.as_uri()
+    return uri if uri.endswith("/") else uri + "/"

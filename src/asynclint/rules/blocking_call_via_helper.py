@@ -6,7 +6,7 @@ from typing import Any
 import libcst as cst
 
 from asynclint.analysis.blocking import _offloaded_iterator, callee_name, classify, lookup
-from asynclint.analysis.helpers import FileSummary, Function, Index, Site
+from asynclint.analysis.helpers import FileSummary, Function, Index, Site, separate_homonyms
 from asynclint.diagnostics import Diagnostic, Location
 from asynclint.rule import FixSafety, Rule
 from asynclint.settings import Settings
@@ -228,6 +228,7 @@ class BlockingCallViaHelper(Rule):
         summaries = {path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)}
         if not any(s.sites for s in summaries.values()):
             return []
+        separate_homonyms(summaries)
         index = Index(summaries.values())
         out = []
         for path, summary in summaries.items():

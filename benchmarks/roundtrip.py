@@ -1,0 +1,126 @@
+"""Fix round-trip over real code: every rule selected, unsafe fixes on.
+
+    python benchmarks/roundtrip.py            # the whole pinned corpus
+    python benchmarks/roundtrip.py httpx trio # some projects
+
+For each file: lint and fix to a fixed point (what `--unsafe-fixes --diff` computes), then
+count findings, fixes applied, internal errors (ASL002), fixes whose output would not parse
+or compile (the fixer rejects them and says so), and files that a second fix changes again.
+The last three must be 0. tests/test_corpus.py runs this on a fixed subset in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import ensure_corpus, python_files
+
+from asynclint.discovery import module_name
+from asynclint.fixer import fix_text
+from asynclint.settings import Settings
+from asynclint.sourcefile import DecodeError, decode
+
+SETTINGS = Settings(select=("ALL",), unsafe_fixes=True)
+
+#: The subset CI runs (about 80 k lines).
+CI_SUBSET = ["httpx", "httpcore", "starlette", "websockets", "aiosqlite", "channels", "aiofiles"]
+
+
+@dataclass
+class Stats:
+    files: int = 0
+    parsed: int = 0
+    findings: Counter[str] = field(default_factory=Counter)
+    fixes: Counter[str] = field(default_factory=Counter)
+    internal_errors: list[str] = field(default_factory=list)
+    broken_fixes: list[str] = field(default_factory=list)
+    unstable: list[str] = field(default_factory=list)
+
+    def add(self, other: Stats) -> None:
+        self.files += other.files
+        self.parsed += other.parsed
+        self.findings.update(other.findings)
+        self.fixes.update(other.fixes)
+        self.internal_errors += other.internal_errors
+        self.broken_fixes += other.broken_fixes
+        self.unstable += other.unstable
+
+
+def check_file(path: Path) -> Stats:
+    stats = Stats(files=1)
+    try:
+        text = decode(path.read_bytes()).text
+    except DecodeError:
+        return stats
+    codes = SETTINGS.selected_codes()
+    name, is_package = module_name(str(path))
+    outcome = fix_text(
+        text, str(path), path.name, SETTINGS, codes, unsafe=True, module_name=name, is_package=is_package
+    )
+    stats.parsed += outcome.result.parsed
+    stats.fixes.update(outcome.applied)
+    for d in outcome.result.diagnostics:
+        stats.findings[d.code] += 1
+        if d.code == "ASL002":
+            stats.internal_errors.append(f"{path}: {d.message}")
+    stats.findings.update(outcome.applied)  # fixed findings count too
+    stats.broken_fixes += [f for f in outcome.failures if "before fixing" not in f]
+    if outcome.text != text:
+        again = fix_text(
+            outcome.text,
+            str(path),
+            path.name,
+            SETTINGS,
+            codes,
+            unsafe=True,
+            module_name=name,
+            is_package=is_package,
+        )
+        if again.text != outcome.text:
+            stats.unstable.append(str(path))
+    return stats
+
+
+def roundtrip(files: list[Path], jobs: int = 2) -> Stats:
+    total = Stats()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for stats in pool.map(check_file, files, chunksize=8):
+            total.add(stats)
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("names", nargs="*", help="projects (default: all; `ci` for the CI subset)")
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    args = parser.parse_args()
+    names = CI_SUBSET if args.names == ["ci"] else (args.names or None)
+    files = python_files(ensure_corpus(names))
+    stats = roundtrip(files, args.jobs)
+    print(f"files {stats.files}, parsed {stats.parsed}")
+    print(
+        f"findings {sum(stats.findings.values())}: "
+        + ", ".join(f"{c} {n}" for c, n in sorted(stats.findings.items()))
+    )
+    print(
+        f"fixes applied {sum(stats.fixes.values())}: "
+        + ", ".join(f"{c} {n}" for c, n in sorted(stats.fixes.items()))
+    )
+    print(f"internal errors (ASL002) {len(stats.internal_errors)}")
+    print(f"broken fixes (rejected: output would not parse or compile) {len(stats.broken_fixes)}")
+    print(f"unstable fixes (a second round changes the file) {len(stats.unstable)}")
+    for line in stats.internal_errors + stats.broken_fixes + stats.unstable:
+        print("  " + line)
+    sys.exit(1 if stats.internal_errors or stats.broken_fixes or stats.unstable else 0)
+
+
+if __name__ == "__main__":
+    main()

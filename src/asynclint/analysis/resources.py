@@ -1,0 +1,666 @@
+"""Ownership of resources inside one function (ASL3xx).
+
+Rules note candidate creations while the shared traversal passes them (`creation_site`,
+after a cheap filter, `may_create`, on the callee's last name), and the function is
+analysed once, when the traversal leaves it (`occurrences`), by a single walk that
+classifies every occurrence of the names the resources are bound to:
+
+- a *close*: `name.close()` (or the kind's closer), `pool.release(name)`;
+- a *test*: `if name:`, `name is None`, `not name` (says nothing about ownership);
+- a *receiver* use: `name.get(...)`, `name.status`;
+- an *escape*: anything else — returned, yielded, passed to a call or constructor, stored
+  in an attribute, a container or another name, entered with `async with name:`, its close
+  method handed over uncalled (`stack.push_async_callback(name.close)`), or any use inside a
+  nested function or lambda (a cleanup hook, a callback). An escape hands the resource to
+  someone else, so nothing is reported: this is where other linters collected their false
+  positives.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+from asynclint.analysis.nodes import COMPREHENSIONS, SCOPE_NODES, children, dotted_name
+from asynclint.catalogs import resources as table
+from asynclint.fixes import NodeFix, Replacement
+from asynclint.rule import FixSafety, Rule
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+    from asynclint.analysis.scopes import Frame
+
+_BY_CREATOR = {r.creator: r for r in table.RESOURCES}
+#: Last names of every creator: a call whose callee does not end in one is never resolved.
+CREATOR_TAILS = frozenset(r.creator.rsplit(".", 1)[-1] for r in table.RESOURCES)
+
+
+def creator_tails(ctx: Context) -> frozenset[str]:
+    extra = ctx.settings.extend_resource_types
+    if not extra:
+        return CREATOR_TAILS
+    return CREATOR_TAILS | {name.rsplit(".", 1)[-1] for name in extra}
+
+
+def resource_for(ctx: Context, qualified: str | None) -> table.Resource | None:
+    if qualified is None:
+        return None
+    found = _BY_CREATOR.get(qualified)
+    if found is not None:
+        return found
+    if qualified in ctx.settings.extend_resource_types:
+        return table.Resource(qualified, table.CLIENT, qualified, False, table.USER_CLOSERS, context="")
+    return None
+
+
+def may_create(ctx: Context, call: cst.Call, tails: frozenset[str]) -> bool:
+    """Cheap filter before resolving a callee: its last name is a creator's, or it is a
+    name imported under another spelling (`from aiofiles import open as aopen`)."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in tails
+    if isinstance(func, cst.Name):
+        if func.value in tails:
+            return True
+        qualified = ctx.qualified_name(func)
+        return qualified is not None and qualified.rsplit(".", 1)[-1] in tails
+    return False
+
+
+@dataclass(eq=False)
+class Creation:
+    """A resource created by a call, and what the function does with it."""
+
+    call: cst.Call
+    resource: table.Resource
+    #: The creating expression: the call, or the `await` around it.
+    value: cst.BaseExpression
+    #: The name it is bound to, or None when the result is discarded.
+    name: str | None
+    #: The statement line and the block holding it (None when not directly in a block).
+    line: cst.SimpleStatementLine | None
+    block: cst.IndentedBlock | None
+    function: cst.FunctionDef
+    frame: Frame
+    # Filled by `analyse`:
+    escapes: bool = False
+    closes: list[Occurrence] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Occurrence:
+    """One occurrence of a tracked name in the function."""
+
+    node: cst.Name
+    kind: str  # close | test | receiver | escape | store | del
+    #: For a close or receiver call, the call node; for a receiver, the attribute name.
+    call: cst.Call | None = None
+    attr: str = ""
+    #: In a `finally`, a bare `except:` or `except BaseException`.
+    protected: bool = False
+    #: The ancestors from the function's body down to the node's parent.
+    path: tuple[cst.CSTNode, ...] = ()
+
+
+def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None = None) -> Creation | None:
+    """A creation noted where the traversal is at `call`: a resource from the table bound to
+    a local name or discarded, directly in an `async def`; None for anything else (a call
+    argument, a `with` item, a return value, an attribute target are all handed off)."""
+    func = ctx.async_function
+    if func is None or ctx.frame.kind != "function":
+        return None
+    if resource is None:
+        resource = resource_for(ctx, ctx.call_name(call))
+        if resource is None:
+            return None
+    stack = ctx.stack
+    index = len(stack) - 2
+    value: cst.BaseExpression = call
+    if isinstance(stack[index], cst.Await):
+        value = stack[index]  # type: ignore[assignment]
+        index -= 1
+    elif resource.awaited:
+        return None  # not awaited: handed to gather, wait_for, create_task...
+    holder = stack[index]
+    name: str | None = None
+    if isinstance(holder, cst.Expr):
+        pass
+    elif isinstance(holder, cst.Assign) and holder.value is value and len(holder.targets) == 1:
+        target: cst.BaseExpression = holder.targets[0].target
+        if resource.code == table.STREAM:
+            if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != 2:
+                return None
+            target = target.elements[1].value
+        if not isinstance(target, cst.Name):
+            return None
+        name = target.value
+    elif isinstance(holder, cst.AnnAssign) and holder.value is value and isinstance(holder.target, cst.Name):
+        name = holder.target.value
+    else:
+        return None
+    if name is not None and not _is_local(ctx.frame, name, holder):
+        return None
+    if _borrows(call) or _expected_to_fail(stack) or (name is None and _errors_ignored(stack)):
+        return None
+    line = stack[index - 1] if index >= 1 else None
+    block = stack[index - 2] if index >= 2 else None
+    return Creation(
+        call,
+        resource,
+        value,
+        name,
+        line if isinstance(line, cst.SimpleStatementLine) else None,
+        block if isinstance(block, cst.IndentedBlock) else None,
+        func,
+        ctx.frame,
+    )
+
+
+def _borrows(call: cst.Call) -> bool:
+    """A client built around a pool or connector that someone else owns, which closing
+    the client would not close (`Redis(connection_pool=pool)`,
+    `ClientSession(connector=c, connector_owner=False)`)."""
+    for arg in call.args:
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword in table.BORROWING_KEYWORDS:
+            return True
+        if (
+            keyword in table.NOT_OWNER_KEYWORDS
+            and isinstance(arg.value, cst.Name)
+            and arg.value.value == "False"
+        ):
+            return True
+    return False
+
+
+def _expected_to_fail(stack: list[cst.CSTNode]) -> bool:
+    """Created inside `with pytest.raises(...)` / `self.assertRaises(...)`: the test
+    expects the creation or its first use to fail."""
+    for node in reversed(stack):
+        if isinstance(node, SCOPE_NODES):
+            return False
+        if isinstance(node, cst.With):
+            for item in node.items:
+                call = item.item
+                if not isinstance(call, cst.Call):
+                    continue
+                name = dotted_name(call.func) or ""
+                last = name.rsplit(".", 1)[-1]
+                if last == "raises" or last.startswith("assertRaises"):
+                    return True
+    return False
+
+
+def _errors_ignored(stack: list[cst.CSTNode]) -> bool:
+    """A discarded creation in a `try:` whose handler only passes: the code provokes an
+    error on purpose (`try: await session.get(bad) except Exception: pass`)."""
+    for index in range(len(stack) - 1, 0, -1):
+        node = stack[index]
+        if isinstance(node, SCOPE_NODES):
+            return False
+        if isinstance(node, cst.Try) and stack[index + 1] is node.body:
+            for handler in node.handlers:
+                body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
+                smalls = [s for line in body if isinstance(line, cst.SimpleStatementLine) for s in line.body]
+                if len(smalls) == len(body) and all(isinstance(s, cst.Pass) for s in smalls):
+                    return True
+            return False
+    return False
+
+
+def _is_local(frame: Frame, name: str, holder: cst.CSTNode) -> bool:
+    """`name` is a plain local of the function, bound only by this creation, by `= None`
+    or by other creations (a parameter, a loop variable or any other value makes the
+    ownership impossible to follow)."""
+    found = frame.lookup(name)
+    if found is None or found[0] is not frame:
+        return False
+    for binding in found[1]:
+        if binding.node is holder:
+            continue
+        if binding.kind not in ("assign", "annassign") or binding.value is None:
+            return False
+        value = binding.value
+        if isinstance(value, cst.Name) and value.value == "None":
+            continue
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return False
+    return True
+
+
+# Analysis -------------------------------------------------------------------------------------
+
+_CACHE: weakref.WeakKeyDictionary[Context, dict[int, dict[str, list[Occurrence]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_STORE_PARENTS = (
+    cst.AssignTarget,
+    cst.AnnAssign,
+    cst.AugAssign,
+    cst.AsName,
+    cst.NamedExpr,
+    cst.For,
+    cst.CompFor,
+)
+_TEST_PARENTS = (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst.UnaryOperation)
+
+
+def occurrences(ctx: Context, function: cst.FunctionDef, names: set[str]) -> dict[str, list[Occurrence]]:
+    """Every occurrence of `names` in `function` (nested scopes included), classified.
+    Computed once per function for all the rules that ask."""
+    per_ctx = _CACHE.setdefault(ctx, {})
+    cached = per_ctx.get(id(function))
+    if cached is not None and names <= cached.keys():
+        return cached
+    found: dict[str, list[Occurrence]] = {name: [] for name in names}
+    for node, path in walk_with_path(function.body):
+        if isinstance(node, cst.Name) and node.value in found:
+            found[node.value].append(_classify(node, path))
+    if cached is not None:
+        cached.update(found)
+        return cached
+    per_ctx[id(function)] = found
+    return found
+
+
+def walk_with_path(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]:
+    """Depth-first, in source order: each node with its ancestors below `root` (`root`
+    included, the node excluded)."""
+    stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        yield node, path
+        below = (*path, node)
+        kids = list(children(node))
+        for kid in reversed(kids):
+            stack.append((kid, below))
+
+
+def _classify(name: cst.Name, path: tuple[cst.CSTNode, ...]) -> Occurrence:
+    nested = any(isinstance(n, SCOPE_NODES) for n in path)
+    protected = is_protected(path)
+    parent = path[-1] if path else None
+    grand = path[-2] if len(path) > 1 else None
+    if nested:
+        return Occurrence(name, "escape", path=path)
+    if isinstance(parent, cst.Attribute) and parent.value is name:
+        attr = parent.attr.value
+        if isinstance(grand, cst.Call) and grand.func is parent:
+            return Occurrence(name, "receiver", grand, attr, protected, path)
+        return Occurrence(name, "attribute", None, attr, protected, path)
+    if isinstance(parent, _STORE_PARENTS) and getattr(parent, "target", None) is name:
+        return Occurrence(name, "store", path=path)
+    if isinstance(parent, cst.Element) and _in_target(path):
+        return Occurrence(name, "store", path=path)
+    if isinstance(parent, cst.Del) or (
+        isinstance(parent, cst.Element) and any(isinstance(n, cst.Del) for n in path)
+    ):
+        return Occurrence(name, "del", path=path)
+    if isinstance(parent, _TEST_PARENTS) or (
+        isinstance(parent, (cst.If, cst.While, cst.Assert, cst.IfExp))
+        and getattr(parent, "test", None) is name
+    ):
+        return Occurrence(name, "test", path=path)
+    if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call) and isinstance(grand.func, cst.Attribute):
+        # `pool.release(conn)`: the pool closes the connection.
+        return Occurrence(name, "argument", grand, grand.func.attr.value, protected, path)
+    return Occurrence(name, "escape", path=path)
+
+
+def _in_target(path: tuple[cst.CSTNode, ...]) -> bool:
+    for node in reversed(path):
+        if isinstance(node, (cst.Element, cst.Tuple, cst.List, cst.StarredElement)):
+            continue
+        return isinstance(node, (cst.AssignTarget, cst.For, cst.CompFor))
+    return False
+
+
+def is_protected(path: tuple[cst.CSTNode, ...] | list[cst.CSTNode]) -> bool:
+    """Code that runs however the block before it ends: a `finally`, a bare `except:` or
+    an `except BaseException` handler."""
+    for node in path:
+        if isinstance(node, cst.Finally):
+            return True
+        if isinstance(node, cst.ExceptHandler) and _catches_everything(node):
+            return True
+    return False
+
+
+def _catches_everything(handler: cst.ExceptHandler) -> bool:
+    kind = handler.type
+    if kind is None:
+        return True
+    names = [kind] if not isinstance(kind, cst.Tuple) else [e.value for e in kind.elements]
+    return any(
+        dotted_name(n) in ("BaseException", "builtins.BaseException", "asyncio.CancelledError") for n in names
+    )
+
+
+def judge(creation: Creation, found: list[Occurrence]) -> None:
+    """Fills `creation.escapes` and `creation.closes` from the occurrences of its name."""
+    resource = creation.resource
+    creation.occurrences = found
+    for occ in found:
+        if occ.kind == "escape":
+            creation.escapes = True
+        elif occ.kind == "attribute" and occ.attr in resource.closers:
+            creation.escapes = True  # the close is handed to a callback or an exit stack
+        elif occ.kind == "receiver" and occ.attr in resource.closers:
+            creation.closes.append(occ)
+        elif occ.kind == "argument":
+            if resource.release_on_receiver and occ.attr == resource.release_on_receiver:
+                creation.closes.append(occ)
+            else:
+                creation.escapes = True
+
+
+#: Nodes below which code may not run even when the statement holding them does.
+CONDITIONAL = (
+    cst.If,
+    cst.IfExp,
+    cst.For,
+    cst.While,
+    cst.ExceptHandler,
+    cst.BooleanOperation,
+    cst.Match,
+    cst.Else,
+    *COMPREHENSIONS,
+    *SCOPE_NODES,
+)
+
+
+def _common(a: tuple[cst.CSTNode, ...], b: tuple[cst.CSTNode, ...]) -> int:
+    size = 0
+    for x, y in zip(a, b, strict=False):
+        if x is not y:
+            break
+        size += 1
+    return size
+
+
+def runs_before(
+    first: tuple[cst.CSTNode, ...], first_node: cst.CSTNode, later: tuple[cst.CSTNode, ...]
+) -> bool:
+    """Whether the node at path `first` (itself `first_node`) always runs before the
+    statement at path `later`: they sit in statements of one block, the first one's
+    statement comes earlier, and nothing conditional lies between that statement and the
+    node."""
+    full = (*first, first_node)
+    size = _common(full, later)
+    if size == 0 or size >= len(full) or size >= len(later):
+        return False
+    block = full[size - 1]
+    if not isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return False
+    body = list(block.body)
+    try:
+        if body.index(full[size]) >= body.index(later[size]):  # type: ignore[arg-type]
+            return False
+    except ValueError:
+        return False
+    return not any(isinstance(n, CONDITIONAL) for n in full[size + 1 :])
+
+
+def has_comment(line: cst.SimpleStatementLine) -> bool:
+    if line.trailing_whitespace.comment is not None:
+        return True
+    return any(empty.comment is not None for empty in line.leading_lines)
+
+
+# The rules of the creation family ------------------------------------------------------------
+
+
+def owner_function(ctx: Context, function: cst.FunctionDef) -> bool:
+    """A function whose job is to create the resource for someone else: `__aenter__`,
+    an `@asynccontextmanager`, a pytest fixture (closed after its `yield`)."""
+    if function.name.value in table.OWNER_METHODS:
+        return True
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        name = ctx.qualified_name(expr)
+        if name in table.OWNER_DECORATORS:
+            return True
+        if name is None and dotted_name(expr) in ("fixture", "pytest.fixture", "pytest_asyncio.fixture"):
+            return True
+    return False
+
+
+def constructor_text(creation: Creation) -> str:
+    return dotted_name(creation.call.func) or creation.resource.label
+
+
+def context_text(creation: Creation) -> str | None:
+    """How the resource is written as a context manager, for messages."""
+    resource = creation.resource
+    if not resource.context:
+        return None
+    head = "with" if resource.sync_context else "async with"
+    call = f"{constructor_text(creation)}(...)"
+    if resource.context == "await":
+        call = f"await {call}"
+    target = f" as {creation.name}" if creation.name else ""
+    return f"{head} {call}{target}:"
+
+
+def context_expression(creation: Creation) -> cst.BaseExpression:
+    if creation.resource.context == "await":
+        return creation.value
+    return creation.call
+
+
+def closed_at_once(creation: Creation) -> bool:
+    """The statement right after the creation closes it: nothing can fail in between."""
+    if creation.line is None or creation.block is None:
+        return False
+    statements = list(creation.block.body)
+    index = statements.index(creation.line)
+    if index + 1 >= len(statements):
+        return False
+    following = statements[index + 1]
+    if not isinstance(following, cst.SimpleStatementLine):
+        return False
+    return any(any(n is following for n in close.path) for close in creation.closes)
+
+
+def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, Replacement], str] | None:
+    """The exact pattern `x = Create(...)`, statements using `x`, `await x.close()` as
+    the last use, in one block: the creation becomes `async with Create(...) as x:` around
+    the statements between, and the close goes. Anything else: None."""
+    resource = creation.resource
+    if not resource.context or creation.name is None or creation.line is None or creation.block is None:
+        return None
+    if len(creation.line.body) != 1 or len(creation.closes) != 1:
+        return None
+    bindings = creation.frame.bindings.get(creation.name, [])
+    if len(bindings) != 1:
+        return None
+    close = creation.closes[0]
+    assert close.call is not None
+    if resource.release_on_receiver:
+        if len(close.call.args) != 1 or close.call.args[0].keyword is not None:
+            return None
+        receiver = creation.call.func
+        close_func = close.call.func
+        if not isinstance(receiver, cst.Attribute) or not isinstance(close_func, cst.Attribute):
+            return None
+        if dotted_name(receiver.value) is None or dotted_name(receiver.value) != dotted_name(
+            close_func.value
+        ):
+            return None
+    elif close.call.args:
+        return None
+    block = creation.block
+    statements = list(block.body)
+    try:
+        start = statements.index(creation.line)
+    except ValueError:
+        return None
+    # The close must be a statement of its own in the same block: `await x.close()`.
+    end = -1
+    for index in range(start + 1, len(statements)):
+        stmt = statements[index]
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+            small = stmt.body[0]
+            value = small.value if isinstance(small, cst.Expr) else None
+            if (resource.sync_context and value is close.call) or (
+                isinstance(value, cst.Await) and value.expression is close.call
+            ):
+                end = index
+        if end >= 0:
+            break
+    if end <= start + 1:
+        return None
+    closing = statements[end]
+    assert isinstance(closing, cst.SimpleStatementLine)
+    if has_comment(closing):
+        return None
+    # Every use of the name lies between the creation and the close.
+    inside = {id(s) for s in statements[start : end + 1]}
+    for occ in creation.occurrences:
+        if not any(id(node) in inside for node in occ.path):
+            return None
+        if occ.kind in ("store", "del") and occ.node is not _target_name(creation):
+            return None
+    line = creation.line
+    with_node = cst.With(
+        items=[
+            cst.WithItem(item=context_expression(creation), asname=cst.AsName(name=cst.Name(creation.name)))
+        ],
+        body=indented(statements[start + 1 : end], line),
+        asynchronous=None if resource.sync_context else cst.Asynchronous(),
+        leading_lines=line.leading_lines,
+    )
+    replacements: dict[cst.CSTNode, Replacement] = {line: with_node}
+    for stmt in statements[start + 1 : end + 1]:
+        replacements[stmt] = cst.RemoveFromParent()
+    head = "with" if resource.sync_context else "async with"
+    return replacements, f"Use `{head}` instead of closing `{creation.name}` by hand"
+
+
+def indented(statements: list[cst.BaseStatement], header: cst.SimpleStatementLine) -> cst.IndentedBlock:
+    """The body of a new `with` block: `statements`, with the blank lines before the first
+    one dropped (comments stay), and the trailing comment of the line it replaces."""
+    first = statements[0]
+    leading: Sequence[cst.EmptyLine] = getattr(first, "leading_lines", ())
+    kept = [line for line in leading if line.comment is not None]
+    if len(kept) != len(leading):
+        statements = [first.with_changes(leading_lines=kept), *statements[1:]]
+    return cst.IndentedBlock(body=statements, header=header.trailing_whitespace)
+
+
+def _target_name(creation: Creation) -> cst.CSTNode | None:
+    line = creation.line
+    if line is None:
+        return None
+    small = line.body[0]
+    if isinstance(small, cst.Assign):
+        target = small.targets[0].target
+        return target if isinstance(target, cst.Name) else None
+    if isinstance(small, cst.AnnAssign):
+        return small.target
+    return None
+
+
+class CreationRule(Rule):
+    """The shared detection of ASL300, ASL302, ASL304, ASL305 and ASL308: a resource of
+    the rule's code created in an `async def` and neither handed off nor closed safely."""
+
+    abstract = True
+    message = "{subject} {problem}; {advice}"
+    fix_safety = FixSafety.NONE
+    #: For rules whose resources count as handled once closed anywhere (a stream writer,
+    #: a process waited for): only "never closed" is reported.
+    any_close_counts: ClassVar[bool] = False
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._pending: dict[int, list[Creation]] = {}
+        self._tails = creator_tails(ctx)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.async_function is None or not may_create(self.ctx, node, self._tails):
+            return
+        creation = creation_site(self.ctx, node)
+        if creation is not None and creation.resource.code == self.code:
+            self._pending.setdefault(id(creation.function), []).append(creation)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        pending = self._pending.pop(id(node), None)
+        if not pending or owner_function(self.ctx, node):
+            return
+        names = {c.name for c in pending if c.name is not None}
+        found = occurrences(self.ctx, node, names) if names else {}
+        for creation in pending:
+            if creation.name is None:
+                self.report_discarded(creation)
+                continue
+            judge(creation, found[creation.name])
+            if creation.escapes:
+                continue
+            if not creation.closes:
+                self.report_unclosed(creation)
+            elif (
+                not self.any_close_counts
+                and not any(c.protected for c in creation.closes)
+                and not closed_at_once(creation)
+            ):
+                self.report_unprotected(creation)
+
+    # What is said, per case; subclasses adjust the wording.
+
+    def subject(self, creation: Creation) -> str:
+        if creation.name is None:
+            return f"`{constructor_text(creation)}(...)`"
+        return f"{creation.resource.label} `{creation.name}`"
+
+    def advice(self, creation: Creation) -> str:
+        form = context_text(creation)
+        if form is not None:
+            return f"use `{form}`"
+        closer = creation.resource.closers[0] if creation.resource.closers else "close"
+        return f"call `await {creation.name or 'it'}.{closer}()` in a `finally:` block"
+
+    def report_discarded(self, creation: Creation) -> None:
+        self.report(
+            creation.call,
+            subject=self.subject(creation),
+            problem="is created and discarded without being closed",
+            advice=self.advice(creation),
+        )
+
+    def report_unclosed(self, creation: Creation) -> None:
+        verb = "released" if creation.resource.release_on_receiver else "closed"
+        self.report(
+            creation.call,
+            subject=self.subject(creation),
+            problem=f"is never {verb}",
+            advice=self.advice(creation),
+        )
+
+    def report_unprotected(self, creation: Creation) -> None:
+        fix = None
+        if self.fix_safety is not FixSafety.NONE:
+            built = close_fix(creation)
+            if built is not None:
+                replacements, description = built
+                fix = NodeFix(replacements, description)
+        close = creation.closes[0]
+        verb = "released" if creation.resource.release_on_receiver else "closed"
+        closing = dotted_name(close.call.func) if close.call is not None else None
+        where = f" before `{closing}(...)`" if closing else ""
+        self.report(
+            creation.call,
+            subject=self.subject(creation),
+            problem=f"is not {verb} if an exception or a cancellation comes{where}",
+            advice=self.advice(creation),
+            fix=fix,
+        )

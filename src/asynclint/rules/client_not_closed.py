@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from asynclint.analysis.resources import CreationRule
+from asynclint.rule import FixSafety
+
+
+class ClientNotClosed(CreationRule):
+    """
+    ## What it does
+    Finds an HTTP or Redis client (`aiohttp.ClientSession`, `aiohttp.TCPConnector`,
+    `httpx.AsyncClient`, `httpx.Client`, `redis.asyncio.Redis`, and the types listed in
+    `extend-resource-types`) created in an `async def` and not used as `async with`, not
+    closed in a `finally:` and not handed to anyone else. A client that is returned,
+    yielded, stored on `self`, a global or a container, passed to a call, entered into an
+    `AsyncExitStack` or whose close is registered as a callback belongs to someone else
+    and is not reported; neither is one created in `__aenter__`, an
+    `@asynccontextmanager` or a pytest fixture.
+
+    ## Why is this bad?
+    An unclosed client keeps its connection pool, sockets and (for aiohttp) its connector
+    open until garbage collection, which logs `Unclosed client session`. An explicit
+    `await client.close()` at the end of the function is skipped when anything before it
+    raises or the task is cancelled, so the client leaks exactly when things go wrong.
+
+    ## Example
+        import aiohttp
+
+        async def fetch(url):
+            session = aiohttp.ClientSession()
+            response = await session.get(url)
+            body = await response.text()
+            await session.close()
+            return body
+
+    ## Use instead
+        import aiohttp
+
+        async def fetch(url):
+            async with aiohttp.ClientSession() as session:
+                response = await session.get(url)
+                body = await response.text()
+            return body
+
+    ## Fix safety
+    Safe for the exact pattern "create; statements; `await client.close()` (`aclose()` for
+    httpx and redis) as the last use, in one block": the creation becomes
+    `async with Create(...) as client:` around the statements between, and the close goes.
+    The normal path is unchanged and the close now also runs on exceptions, early returns
+    and cancellation. Anything else is reported without a fix.
+    """
+
+    code = "ASL300"
+    name = "client-not-closed"
+    message = "{subject} {problem}; {advice}"
+    fix_safety = FixSafety.SAFE
+    # `extend-resource-types` may name any class, so no narrower trigger is sound.
+    triggers = (r"\basync\b",)

@@ -1,0 +1,29 @@
+"""Fix round-trip over a fixed subset of the pinned real-world corpus (downloaded from the
+package index on first use): no internal error, no fix whose output would not parse or
+compile, no fix that a second round changes. `python benchmarks/roundtrip.py` runs the
+same check on the whole corpus."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from corpus import ensure_corpus, python_files
+from roundtrip import CI_SUBSET, roundtrip
+
+pytestmark = pytest.mark.slow
+
+
+def test_corpus_subset_round_trip() -> None:
+    files = python_files(ensure_corpus(CI_SUBSET))
+    assert len(files) > 250
+    stats = roundtrip(files, jobs=2)
+    assert stats.files == len(files)
+    assert stats.internal_errors == []
+    assert stats.broken_fixes == []
+    assert stats.unstable == []
+    assert sum(stats.findings.values()) > 0

@@ -1,0 +1,195 @@
+"""The engine: one traversal, isolation of failing rules, suppression comments, scopes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import libcst as cst
+
+from asynclint.analysis.context import Context, parse_noqa
+from asynclint.engine import Walker, file_is_skipped, rules_that_can_fire
+from asynclint.registry import rule_infos
+from asynclint.runner import lint_text
+from asynclint.settings import Settings
+
+SLEEPY = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
+
+
+def codes(source: str, **settings: object) -> list[tuple[int, str]]:
+    return [(d.start.row, d.code) for d in lint_text(textwrap.dedent(source), "m.py", Settings(**settings))]  # type: ignore[arg-type]
+
+
+def test_noqa_comments() -> None:
+    assert codes(SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa")) == []
+    assert codes(SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa: ASL101")) == []
+    assert codes(SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa: ASL1")) == []
+    assert codes(SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # NOQA:ASL101,E501")) == []
+    assert codes(SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa: E501")) == [(5, "ASL101")]
+    assert codes(SLEEPY.replace("time.sleep(1)", "time.sleep(1)  # noqa: ASL6")) == [(5, "ASL101")]
+
+
+def test_noqa_on_the_last_line_of_a_multiline_call() -> None:
+    source = "import time\n\n\nasync def poll():\n    time.sleep(\n        1\n    )  # noqa: ASL101\n"
+    assert codes(source) == []
+
+
+def test_file_level_noqa() -> None:
+    assert file_is_skipped("#!/usr/bin/env python\n# asynclint: noqa\nimport time\n")
+    assert not file_is_skipped("x = 1  # asynclint: noqa\n")
+    assert codes("# asynclint: noqa\n" + SLEEPY) == []
+
+
+def test_parse_noqa() -> None:
+    assert parse_noqa("x  # noqa") is not None and parse_noqa("x  # noqa").codes is None  # type: ignore[union-attr]
+    parsed = parse_noqa("x  # noqa: ASL101, ASL2")
+    assert parsed is not None and parsed.codes == {"ASL101", "ASL2"}
+    assert parse_noqa("x = 'no qa here'") is None
+
+
+def test_text_scan_skips_files_without_triggers() -> None:
+    infos = rule_infos()
+    assert rules_that_can_fire("def f():\n    return 1\n", {"ASL101", "ASL600", "ASL001"}, infos) == set()
+    assert rules_that_can_fire("async def f():\n    pass\n", {"ASL101", "ASL001"}, infos) == {"ASL001"}
+    assert rules_that_can_fire(SLEEPY, {"ASL101", "ASL001"}, infos) == {"ASL101", "ASL001"}
+
+
+def test_a_failing_rule_is_asl002_and_the_others_stand() -> None:
+    script = textwrap.dedent(
+        '''
+        import libcst as cst
+        from asynclint import registry
+        from asynclint.rule import FixSafety, Rule
+        from asynclint.runner import lint_text
+        from asynclint.settings import Settings
+
+        class Exploding(Rule):
+            """
+            ## What it does
+            x
+            ## Why is this bad?
+            x
+            ## Example
+                x
+            ## Use instead
+                x
+            ## Fix safety
+            x
+            """
+            code = "ASL099"
+            name = "exploding"
+            message = "never"
+            fix_safety = FixSafety.NONE
+
+            def visit_Call(self, node: cst.Call) -> None:
+                raise ZeroDivisionError("boom")
+
+        original = registry.load
+        registry.load = lambda codes: original(codes - {"ASL099"}) + [Exploding]
+        original_infos = registry.rule_infos
+        def infos():
+            found = original_infos()
+            found["ASL099"] = registry.RuleInfo("ASL099", "exploding", "x", "on", "none", "", (), False)
+            return found
+        registry.rule_infos = infos
+        import asynclint.engine as engine
+        engine.rule_infos = infos
+        source = "import time\\n\\n\\nasync def poll():\\n    time.sleep(1)\\n"
+        for d in lint_text(source, "m.py", Settings(select=("ASL101", "ASL002", "ASL099"))):
+            print(d.start.row, d.code, d.message)
+        '''
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("1 ASL002 rule ASL099 (exploding) raised ZeroDivisionError: boom")
+    assert lines[1].startswith("5 ASL101 ")
+    assert len(lines) == 2
+
+
+def _resolve(source: str) -> list[tuple[str, str | None, bool]]:
+    module = cst.parse_module(textwrap.dedent(source))
+    ctx = Context(module, module.code, "m.py", "pkg.mod", False, Settings(), False)
+    seen: list[tuple[str, str | None, bool]] = []
+
+    class Probe:
+        code = "ASL000"
+        findings: list[object] = []
+
+        def visit_Call(self, node: cst.Call) -> None:
+            seen.append((ctx.code_for(node.func), ctx.call_name(node), ctx.async_function is not None))
+
+    Walker(ctx, [Probe()]).walk(module)  # type: ignore[list-item]
+    return seen
+
+
+def test_name_resolution_and_async_scope() -> None:
+    seen = _resolve(
+        """
+        import time as t
+        from os import path as p
+        from . import sibling
+        from ..up import helper
+
+        async def f(q, time=None):
+            t.sleep(1)
+            p.join("a")
+            sibling.go()
+            helper()
+            time.sleep(1)
+            q.get()
+            open("x")
+            def inner():
+                t.sleep(2)
+            [t.sleep(i) for i in range(2)]
+            lambda: t.sleep(3)
+
+        class C:
+            async def m(self):
+                local()
+
+        def local():
+            pass
+        """
+    )
+    assert seen == [
+        ("t.sleep", "time.sleep", True),
+        ("p.join", "os.path.join", True),
+        ("sibling.go", "pkg.sibling.go", True),
+        ("helper", "up.helper", True),
+        ("time.sleep", None, True),
+        ("q.get", None, True),
+        ("open", "builtins.open", True),
+        ("t.sleep", "time.sleep", False),
+        ("range", "builtins.range", True),
+        ("t.sleep", "time.sleep", True),
+        ("t.sleep", "time.sleep", False),
+        ("local", "pkg.mod.local", True),
+    ]
+
+
+def test_global_declaration_means_the_module_binding() -> None:
+    source = "import time\n\n\nasync def f():\n    global time\n    time.sleep(1)\n"
+    assert codes(source) == [(6, "ASL101")]
+    shadowed = "import time\n\n\nasync def f():\n    time = object()\n    time.sleep(1)\n"
+    assert codes(shadowed) == []
+
+
+def test_walrus_binding_shadows() -> None:
+    source = "import time\n\n\nasync def f(clock):\n    if (time := clock):\n        time.sleep(1)\n"
+    assert codes(source) == []
+
+
+def test_comprehension_first_iterable_runs_outside_the_offloaded_generator() -> None:
+    source = textwrap.dedent(
+        """
+        import asyncio
+        import time
+
+        async def f():
+            await asyncio.to_thread(sum, (time.sleep(i) for i in range(3)))
+            await asyncio.to_thread(sum, (i for i in [time.sleep(1)]))
+        """
+    )
+    assert codes(source) == [(7, "ASL101")]
