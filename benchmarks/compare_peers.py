@@ -172,6 +172,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=CACHE / "compare")
     parser.add_argument("--sample", type=int, default=30, help="random only-ours findings to list")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--peers-from",
+        type=Path,
+        help="reuse the ruff and flake8 findings of an earlier run (its peers.json) instead of running them",
+    )
+    parser.add_argument("--peers-only", action="store_true", help="only run the peers and write peers.json")
     args = parser.parse_args()
 
     folders = ensure_corpus(args.names or None)
@@ -179,15 +185,39 @@ def main() -> int:
     ruff: list[Finding] = []
     flake8: list[Finding] = []
     ours: list[Finding] = []
-    flake8_projects = []
+    flake8_projects: list[str] = []
+    if args.peers_from is not None:
+        saved = json.loads(args.peers_from.read_text(encoding="utf-8"))
+        wanted = {f.name for f in folders}
+        ruff = [Finding(**f) for f in saved["ruff"] if f["project"] in wanted]
+        flake8 = [Finding(**f) for f in saved["flake8"] if f["project"] in wanted]
+        flake8_projects = [p for p in saved["flake8_projects"] if p in wanted]
     for folder in folders:
         files = [os.path.relpath(p, folder) for p in python_files([folder])]
         print(f"{folder.name}: {len(files)} files", file=sys.stderr)
-        ruff += run_ruff(folder, files)
-        if args.flake8_all or folder.name.rsplit("-", 1)[0] in FLAKE8_SUBSET:
-            flake8 += run_flake8(folder, files, args.jobs)
-            flake8_projects.append(folder.name)
-        ours += run_asynclint(folder, files, args.jobs)
+        if args.peers_from is None:
+            ruff += run_ruff(folder, files)
+            if args.flake8_all or folder.name.rsplit("-", 1)[0] in FLAKE8_SUBSET:
+                flake8 += run_flake8(folder, files, args.jobs)
+                flake8_projects.append(folder.name)
+        if not args.peers_only:
+            ours += run_asynclint(folder, files, args.jobs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.peers_from is None:
+        peers_file = args.out / "peers.json"
+        peers_file.write_text(
+            json.dumps(
+                {
+                    "ruff": [asdict(f) for f in ruff],
+                    "flake8": [asdict(f) for f in flake8],
+                    "flake8_projects": flake8_projects,
+                }
+            ),
+            encoding="utf-8",
+        )
+    if args.peers_only:
+        print(f"peer findings written to {args.out / 'peers.json'}", file=sys.stderr)
+        return 0
 
     crashes = [f for f in ours if f.code == "ASL002"]
     ours = [f for f in ours if f.code != "ASL002"]
@@ -198,7 +228,10 @@ def main() -> int:
     peers = ruff + flake8
     peers_at = {f.where for f in peers}
 
-    peer_only = sorted({f for f in peers if f.where not in direct_at}, key=lambda f: (f.where, f.tool))
+    default_direct_at = {f.where for f in default_ours if f.code != "ASL116"}
+    peer_only = sorted(
+        {f for f in peers if f.where not in default_direct_at}, key=lambda f: (f.where, f.tool)
+    )
     ours_only = sorted((f for f in default_ours if f.where not in peers_at), key=lambda f: f.where)
     shared = {f.where for f in default_ours} & peers_at
 
@@ -220,7 +253,6 @@ def main() -> int:
         "ours_by_code": dict(sorted(Counter(f.code for f in default_ours).items())),
         "theirs_by_code": dict(sorted(Counter(f"{f.tool}:{f.code}" for f in peers).items())),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "peer-only.txt").open("w", encoding="utf-8") as handle:
         for f in peer_only:
             light = " (asynclint: light tier)" if f.where in ours_at else ""
