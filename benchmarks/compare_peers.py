@@ -53,6 +53,7 @@ sys.exit(main())
 """
 _FLAKE8_FORMAT = "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s"
 _NAME_RE = re.compile(r"^`([\w.]+)\(\)`")
+_CHAIN_END_RE = re.compile(r"→ ([\w.]+)\(\) \(\d+ calls? deep\)")
 
 
 @dataclass(frozen=True)
@@ -141,15 +142,49 @@ def run_asynclint(folder: Path, files: list[str], jobs: int) -> list[Finding]:
 
 
 def light_tier(finding: Finding) -> bool:
-    """Whether an ASL107 finding is of the light tier (off by default)."""
+    """Whether a finding is of the light tier (off by default): an ASL107 metadata call, or
+    an ASL116 chain that ends in one."""
     from asynclint.catalogs import blocking
 
-    match = _NAME_RE.match(finding.message)
-    if finding.code != "ASL107" or match is None:
+    if finding.code == "ASL116":
+        match = _CHAIN_END_RE.search(finding.message)
+    elif finding.code == "ASL107":
+        match = _NAME_RE.match(finding.message)
+    else:
+        return False
+    if match is None:
         return False
     name = match.group(1)
     entry = blocking.CALLS.get(name) or blocking.CALLS.get("builtins." + name)
     return entry is not None and entry.tier == blocking.LIGHT
+
+
+_PURE_PATH_RE = re.compile(r"\b(normpath|abspath|relpath|expanduser|absolute|cwd|home)\(")
+_OSPATH_NAME_RE = re.compile(r"(?<![.\w])(join|dirname|basename|split|splitext)\(")
+
+
+def why_not_ours(
+    finding: Finding, line: str, ours: list[Finding], light_at: set[tuple[str, str, int]]
+) -> str:
+    """The README's reason for a peer finding asynclint does not report by default, as far
+    as it can be told from the finding itself; "unexplained" otherwise."""
+    if finding.where in light_at:
+        return "light tier (off by default)"
+    if finding.code == "ASYNC232":
+        opened_before = any(
+            o.code == "ASL105"
+            and (o.project, o.path) == (finding.project, finding.path)
+            and 0 <= finding.line - o.line <= 40
+            for o in ours
+        )
+        if opened_before:
+            return "handle opened in the same function (reported at the open)"
+    if finding.code == "ASYNC240":
+        if _PURE_PATH_RE.search(line):
+            return "pure path computation"
+        if finding.tool == "flake8-async" and _OSPATH_NAME_RE.search(line):
+            return "name imported from os.path that does no I/O"
+    return "unexplained"
 
 
 def source_line(root: Path, finding: Finding) -> str:
@@ -253,10 +288,15 @@ def main() -> int:
         "ours_by_code": dict(sorted(Counter(f.code for f in default_ours).items())),
         "theirs_by_code": dict(sorted(Counter(f"{f.tool}:{f.code}" for f in peers).items())),
     }
+    light_at = ours_at - default_at
+    reasons: Counter[str] = Counter()
     with (args.out / "peer-only.txt").open("w", encoding="utf-8") as handle:
         for f in peer_only:
-            light = " (asynclint: light tier)" if f.where in ours_at else ""
-            handle.write(f"{f.project}/{f.path}:{f.line}: {f.tool} {f.code}{light}: {source_line(root, f)}\n")
+            line = source_line(root, f)
+            reason = why_not_ours(f, line, ours, light_at)
+            reasons[reason] += 1
+            handle.write(f"{f.project}/{f.path}:{f.line}: {f.tool} {f.code} [{reason}]: {line}\n")
+    counts["peer_only_reasons"] = dict(reasons.most_common())
     with (args.out / "ours-only.txt").open("w", encoding="utf-8") as handle:
         for f in ours_only:
             handle.write(f"{f.project}/{f.path}:{f.line}: {f.code} {f.message}\n    {source_line(root, f)}\n")
