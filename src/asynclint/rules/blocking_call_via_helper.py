@@ -26,7 +26,10 @@ class BlockingCallViaHelper(Rule):
     same module or in another linted module: a module function, a method called on
     `self` or on a receiver of known type, a class whose `__init__` blocks, a function
     imported from another file. The message shows the chain, for example
-    `load_config() → read_settings() → open()`. Calls that are awaited, and functions
+    `load_config() → read_settings() → open()`. Helpers are followed only along the
+    straight-line path of each function (loops included): a call under an `if`/`else`, an
+    `except`, a `case` or a conditional expression is left out, since such branches mostly
+    depend on configuration the caller does not set. Calls that are awaited, and functions
     handed to `asyncio.to_thread` (not called), are not reported. `# noqa: ASL116` on a
     helper's `def` line declares it fine for every caller; a `# noqa` on the blocking
     call inside the helper does the same for that call.
@@ -141,6 +144,8 @@ class BlockingCallViaHelper(Rule):
         if owner is None:
             return
         qual = owner[0]
+        if _conditional(ctx.stack, frame.node):
+            return
         hit = classify(ctx, node)
         if hit is not None:
             if not (hit.entry.lazy and _offloaded_iterator(ctx)):
@@ -258,6 +263,28 @@ class BlockingCallViaHelper(Rule):
                     )
                 )
         return out
+
+
+#: Where code runs only on some paths through a function.
+_BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
+
+
+def _conditional(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+    """Whether the node on top of `stack` runs only on some paths of `function`: under an
+    `if`/`else`, an `except`, a `case`, a conditional expression or the right side of
+    `and`/`or`. Helpers are followed only along the paths every call takes, since a
+    branch that depends on configuration (`if self.reload:`) is mostly not taken."""
+    child = stack[-1]
+    for node in reversed(stack[:-1]):
+        if node is function:
+            return False
+        is_test = isinstance(node, (cst.If, cst.IfExp)) and node.test is child
+        if isinstance(node, _BRANCHES) and not is_test:
+            return True
+        if isinstance(node, cst.BooleanOperation) and node.right is child:
+            return True
+        child = node
+    return False
 
 
 def _written(call: cst.Call) -> str:
