@@ -10,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Fixture files are linted, never run: one named test_*.py must not be collected.
+collect_ignore_glob = ["fixtures/*"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

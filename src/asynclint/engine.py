@@ -355,7 +355,9 @@ class Walker:
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
         self._children = children
         self._cst = cst
-        self._scope_types = (cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS)
+        # A set of exact types: isinstance against libcst's ABC classes is slow, and these
+        # classes have no subclasses.
+        self._scope_types = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS})
 
     def _handlers(
         self, table: dict[type, list[tuple[Rule, Handler]]], prefix: str, node_type: type
@@ -412,11 +414,11 @@ class Walker:
                         kids.append(node.inner_for_in)  # type: ignore[attr-defined]
                     for kid in reversed(kids):
                         push((self._VISIT, kid))
-                elif isinstance(node, scope_types):
+                elif node_type in scope_types:
                     for item in reversed(self._scope_plan(node)):
                         push(item)
                 else:
-                    kids = list(children(node))
+                    kids = children(node)
                     for kid in reversed(kids):
                         push((self._VISIT, kid))
             elif action == 1:  # leave

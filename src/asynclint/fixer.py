@@ -25,6 +25,8 @@ MAX_ROUNDS = 10
 class FixOutcome:
     text: str
     result: FileResult  # the lint result of the final text
+    #: The lint result of the text before any fix (what stands if the fixes are not written).
+    initial: FileResult | None = None
     applied: Counter[str] = field(default_factory=Counter)
     #: Fixes that were not applied because the result would not parse or compile.
     failures: list[str] = field(default_factory=list)
@@ -65,7 +67,7 @@ def fix_text(
 
     current = text
     result = lint(current)
-    outcome = FixOutcome(current, result)
+    outcome = FixOutcome(current, result, result)
     rejected: set[tuple[str, int, int, str]] = set()
     checked_original = False
     for _ in range(MAX_ROUNDS):

@@ -115,7 +115,12 @@ def add_imports(module: cst.Module, imports: Sequence[Import]) -> cst.Module:
     if not new_lines:
         return module
     insert_at = _import_position(body)
-    return module.with_changes(body=[*body[:insert_at], *new_lines, *body[insert_at:]])
+    rest = body[insert_at:]
+    if insert_at == 0 and rest and isinstance(rest[0], cst.BaseCompoundStatement):
+        first = rest[0]
+        blank = [cst.EmptyLine(), cst.EmptyLine()]
+        rest = [first.with_changes(leading_lines=[*blank, *first.leading_lines]), *rest[1:]]
+    return module.with_changes(body=[*body[:insert_at], *new_lines, *rest])
 
 
 def _present_imports(body: Sequence[cst.BaseStatement]) -> set[tuple[str, str | None]]:
@@ -224,6 +229,8 @@ def local_edits(
             point = span.end if after else span.start
             loc = Location(point.line, point.column + 1)
             text = "".join(_generate(module, line, ()) for line in missing)
+            if not after and isinstance(anchor, cst.BaseCompoundStatement):
+                text += module.default_newline * 2  # imports, then two blank lines before a def
             edits.append(Edit(loc, loc, text))
     return tuple(sorted(edits, key=lambda e: (e.start, e.end)))
 

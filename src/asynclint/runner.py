@@ -14,12 +14,16 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from asynclint.cache import Cache, Stamp, content_hash
 from asynclint.diagnostics import Diagnostic
 from asynclint.discovery import discover, module_name
 from asynclint.engine import SYNTAX_ERROR, FileResult, syntax_error
 from asynclint.settings import Settings
+
+if TYPE_CHECKING:
+    from asynclint.fixer import FixOutcome
 from asynclint.sourcefile import DecodeError, FileChangedError, decode, encode, write_atomic
 
 MODES = ("check", "fix", "diff")
@@ -120,9 +124,7 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
         return outcome
     if mode == "diff":
         outcome.diff = unified_diff(source.text, fixed.text, task.path)
-        outcome.result = _with_fix_pending(fixed, source.text, task, settings, name, is_package)
-        outcome.applied = Counter()
-        return outcome
+        return _not_written(outcome, fixed)
     new_raw = encode(source, fixed.text)
     if stdin:
         outcome.fixed_text = fixed.text
@@ -133,28 +135,24 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
         outcome.stamp = Stamp(st.st_size, st.st_mtime_ns, content_hash(new_raw))
     except FileChangedError as exc:
         outcome.errors.append(str(exc))
-        outcome.result = _with_fix_pending(fixed, source.text, task, settings, name, is_package)
-        outcome.applied = Counter()
-        outcome.stamp = None
+        return _not_written(outcome, fixed, stale=True)
     except OSError as exc:
         outcome.errors.append(
             f"{task.path}: cannot write the fixed file: {exc.strerror or exc}; it was left as it is"
         )
-        outcome.result = _with_fix_pending(fixed, source.text, task, settings, name, is_package)
-        outcome.applied = Counter()
-        outcome.stamp = None
+        return _not_written(outcome, fixed, stale=True)
     return outcome
 
 
-def _with_fix_pending(
-    fixed: object, text: str, task: Task, settings: Settings, name: str, is_package: bool
-) -> FileResult:
-    """The lint result of the unchanged file (its fixes were not written)."""
-    from asynclint.engine import lint_text
-
-    return lint_text(
-        text, task.path, task.relpath, settings, task.codes, module_name=name, is_package=is_package
-    )
+def _not_written(outcome: Outcome, fixed: FixOutcome, stale: bool = False) -> Outcome:
+    """The file keeps its text: what stands is the lint result from before the fixes.
+    `stale`: the file on disk is not the text read (so the cache must not keep it)."""
+    assert fixed.initial is not None
+    outcome.result = fixed.initial
+    outcome.applied = Counter()
+    if stale:
+        outcome.stamp = None
+    return outcome
 
 
 def _only_selected(result: FileResult, codes: frozenset[str]) -> FileResult:

@@ -57,7 +57,8 @@ DEFAULT_TEST_FILES = (
     "conftest.py",
 )
 DEFAULT_STATEFUL_NAMES = (
-    r"^(conn|connection|tx|txn|transaction|cursor|cur|ws|websocket|writer|reader|stream|session_tx)$"
+    r"^(conn|connection|tx|txn|transaction|cursor|cur|ws|websocket|writer|reader|stream|session_tx"
+    r"|session|db|ctx|context)$"
 )
 
 

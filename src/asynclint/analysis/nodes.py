@@ -65,8 +65,6 @@ _SKIPPED_FIELDS = frozenset(
 )
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 _ALL_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
-_TRIVIA_TYPES: set[type[cst.CSTNode]] = set()
-_KNOWN_TYPES: set[type[cst.CSTNode]] = set()
 
 
 def field_names(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
@@ -82,28 +80,46 @@ def field_names(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return names
 
 
+# What a field value is, by its type: 0 not a node, 1 a meaningful node, 2 trivia, 3 a
+# sequence. libcst's node classes are ABCs, so `isinstance(x, CSTNode)` is slow; asking once
+# per type keeps the hot loop to dictionary lookups.
+_KIND: dict[type, int] = {tuple: 3, list: 3}
+
+
+def _kind(value_type: type) -> int:
+    kind = _KIND.get(value_type)
+    if kind is None:
+        if issubclass(value_type, cst.CSTNode):
+            kind = 2 if issubclass(value_type, TRIVIA) else 1
+        else:
+            kind = 0
+        _KIND[value_type] = kind
+    return kind
+
+
 def is_trivia(node: cst.CSTNode) -> bool:
-    node_type = type(node)
-    if node_type in _KNOWN_TYPES:
-        return node_type in _TRIVIA_TYPES
-    _KNOWN_TYPES.add(node_type)
-    if isinstance(node, TRIVIA):
-        _TRIVIA_TYPES.add(node_type)
-        return True
-    return False
+    return _kind(type(node)) == 2
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Meaningful direct children of `node`."""
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Meaningful direct children of `node`, in source order."""
+    found: list[cst.CSTNode] = []
+    kinds = _KIND
     for name in field_names(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not is_trivia(value):
-                yield value
-        elif type(value) is tuple or type(value) is list:
+        kind = kinds.get(type(value))
+        if kind is None:
+            kind = _kind(type(value))
+        if kind == 1:
+            found.append(value)
+        elif kind == 3:
             for item in value:
-                if isinstance(item, cst.CSTNode) and not is_trivia(item):
-                    yield item
+                item_kind = kinds.get(type(item))
+                if item_kind is None:
+                    item_kind = _kind(type(item))
+                if item_kind == 1:
+                    found.append(item)
+    return found
 
 
 def all_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -123,6 +139,7 @@ def all_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_SCOPE_TYPES = frozenset(SCOPE_NODES)
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
@@ -134,9 +151,9 @@ def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode
     while stack:
         current = stack.pop()
         yield current
-        if not into_scopes and current is not node and isinstance(current, SCOPE_NODES):
+        if not into_scopes and current is not node and type(current) in _SCOPE_TYPES:
             continue
-        kids = list(children(current))
+        kids = children(current)
         kids.reverse()
         stack.extend(kids)
 
@@ -186,6 +203,14 @@ def root_name(expr: cst.BaseExpression) -> cst.Name | None:
 def attribute_name(call: cst.Call) -> str | None:
     """`meth` for a call `x.meth(...)`, else None."""
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+
+
+def last_name(expr: cst.BaseExpression) -> str:
+    """`c` for `a.b.c` or `c`, "" for anything else: the cheap test on a callee before its
+    name is resolved."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return expr.value if isinstance(expr, cst.Name) else ""
 
 
 def names_read(node: cst.CSTNode) -> set[str]:

@@ -1,0 +1,475 @@
+"""Cancellation facts shared by the ASL5xx rules: which handlers catch cancellation, how
+control can leave a block (a small control-flow analysis), and the cancel-then-await idiom.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.analysis.nodes import dotted_name, walk
+from asynclint.analysis.scopes import Frame as ScopeFrame
+from asynclint.analysis.timeouts import scope_name
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+    from asynclint.analysis.scopes import Frame
+
+#: Exception classes that are cancellation itself.
+CANCELLED = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError", "trio.Cancelled"})
+#: Classes that catch cancellation together with everything else.
+BROAD = frozenset({"builtins.BaseException"})
+#: Calls that never return (they raise SystemExit or a test failure).
+NO_RETURN_CALLS = frozenset(
+    {"sys.exit", "exit", "quit", "os._exit", "os.abort", "pytest.fail", "pytest.skip"}
+)
+
+NEXT, RETURN, BREAK, CONTINUE, RAISE = "next", "return", "break", "continue", "raise"
+_LOOP_EXITS = frozenset({NEXT, BREAK, CONTINUE})
+
+
+def cancellation_kind(ctx: Context, expr: cst.BaseExpression | None) -> str | None:
+    """How an `except` clause's type catches cancellation: "cancelled" when it names the
+    cancellation class alone, "tuple" when among others, "broad" for a bare `except:` or
+    `BaseException`; None when it does not."""
+    if expr is None:
+        return "broad"
+    if isinstance(expr, cst.Tuple):
+        kinds = [cancellation_kind(ctx, element.value) for element in expr.elements]
+        if "broad" in kinds:
+            return "broad"
+        return "tuple" if "cancelled" in kinds else None
+    if isinstance(expr, cst.Call):
+        # anyio's own modules import it from a private module: match the name.
+        name = dotted_name(expr.func)
+        return "cancelled" if name is not None and name.endswith("get_cancelled_exc_class") else None
+    name = ctx.qualified_name(expr)
+    if name in CANCELLED:
+        return "cancelled"
+    if name in BROAD:
+        return "broad"
+    return None
+
+
+# Control flow ----------------------------------------------------------------------------
+
+#: Return annotations that say a function never returns.
+_NO_RETURN_TYPES = frozenset(
+    {"typing.NoReturn", "typing_extensions.NoReturn", "typing.Never", "typing_extensions.Never"}
+)
+#: Methods that hand a caught exception on to be raised elsewhere (an error list, a
+#: future, an outcome queue).
+HAND_OVER_METHODS = frozenset({"append", "add", "set_exception", "put", "put_nowait", "send", "send_nowait"})
+
+
+class Flow:
+    """How control can leave a block: "next" (falls off its end), "return", "break",
+    "continue" or "raise"; an empty set means it never leaves (an endless loop).
+
+    With a context and the name `exc` bound to a caught cancellation, the analysis also
+    decides `isinstance(exc, ...)` tests (a `CancelledError` is a `BaseException` and
+    nothing else: not an `Exception`, not any other class) and follows calls of the
+    module's own functions and methods: one annotated `NoReturn`, or one that raises on
+    every path when it receives `exc`, does not return."""
+
+    def __init__(
+        self, ctx: Context | None = None, exc: str | None = None, depth: int = 0, frame: Frame | None = None
+    ) -> None:
+        self.ctx = ctx
+        self.exc = exc
+        self.depth = depth
+        self.frame = frame
+
+    def block(self, body: cst.BaseSuite | Sequence[cst.BaseStatement]) -> frozenset[str]:
+        if isinstance(body, cst.SimpleStatementSuite):
+            return self.smalls(body.body)
+        statements: Iterable[cst.BaseStatement] = body.body if isinstance(body, cst.IndentedBlock) else body  # type: ignore[assignment]
+        current = {NEXT}
+        for stmt in statements:
+            if NEXT not in current:
+                break
+            current.discard(NEXT)
+            current |= self.statement(stmt)
+        return frozenset(current)
+
+    def statement(self, stmt: cst.BaseStatement) -> frozenset[str]:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            return self.smalls(stmt.body)
+        if isinstance(stmt, cst.If):
+            orelse: frozenset[str] = frozenset({NEXT})
+            if isinstance(stmt.orelse, cst.If):
+                orelse = self.statement(stmt.orelse)
+            elif isinstance(stmt.orelse, cst.Else):
+                orelse = self.block(stmt.orelse.body)
+            truth = self.truth(stmt.test)
+            if truth is True:
+                return self.block(stmt.body)
+            if truth is False:
+                return orelse
+            return self.block(stmt.body) | orelse
+        if isinstance(stmt, (cst.While, cst.For)):
+            body = self.block(stmt.body)
+            out = set(body - _LOOP_EXITS)
+            endless = isinstance(stmt, cst.While) and self.truth(stmt.test) is True
+            if BREAK in body:
+                out.add(NEXT)
+            if not endless:
+                out |= self.block(stmt.orelse.body) if stmt.orelse is not None else {NEXT}
+            return frozenset(out)
+        if isinstance(stmt, (cst.Try, cst.TryStar)):
+            result = set(self.block(stmt.body))
+            if stmt.orelse is not None and NEXT in result:
+                result.discard(NEXT)
+                result |= self.block(stmt.orelse.body)
+            for handler in stmt.handlers:
+                result |= self.block(handler.body)
+            if stmt.finalbody is not None:
+                final = self.block(stmt.finalbody.body)
+                if NEXT not in final:
+                    return final
+                result |= final - {NEXT}
+            return frozenset(result)
+        if isinstance(stmt, cst.With):
+            body = self.block(stmt.body)
+            if any(_suppresses(item.item) for item in stmt.items):
+                body |= {NEXT}
+            return body
+        if isinstance(stmt, cst.Match):
+            result = set()
+            exhaustive = False
+            for case in stmt.cases:
+                result |= self.block(case.body)
+                if (
+                    case.guard is None
+                    and isinstance(case.pattern, cst.MatchAs)
+                    and case.pattern.pattern is None
+                ):
+                    exhaustive = True
+            if not exhaustive:
+                result.add(NEXT)
+            return frozenset(result)
+        return frozenset({NEXT})
+
+    def smalls(self, smalls: Sequence[cst.BaseSmallStatement]) -> frozenset[str]:
+        for small in smalls:
+            if isinstance(small, cst.Raise):
+                return frozenset({RAISE})
+            if isinstance(small, cst.Return):
+                return frozenset({RETURN})
+            if isinstance(small, cst.Break):
+                return frozenset({BREAK})
+            if isinstance(small, cst.Continue):
+                return frozenset({CONTINUE})
+            if isinstance(small, cst.Assert) and self.truth(small.test) is False:
+                return frozenset({RAISE})
+            if isinstance(small, cst.Expr):
+                value = small.value.expression if isinstance(small.value, cst.Await) else small.value
+                if isinstance(value, cst.Call) and self.never_returns(value):
+                    return frozenset({RAISE})
+        return frozenset({NEXT})
+
+    # What the cancellation makes of tests and calls -------------------------------------
+
+    def truth(self, test: cst.BaseExpression) -> bool | None:
+        constant = _constant_truth(test)
+        if constant is not None or self.ctx is None or self.exc is None:
+            return constant
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.truth(test.expression)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            left, right = self.truth(test.left), self.truth(test.right)
+            if isinstance(test.operator, cst.And):
+                if left is False or right is False:
+                    return False
+                return True if left and right else None
+            if left is True or right is True:
+                return True
+            return False if left is False and right is False else None
+        if (
+            isinstance(test, cst.Call)
+            and isinstance(test.func, cst.Name)
+            and test.func.value == "isinstance"
+            and len(test.args) == 2
+            and isinstance(test.args[0].value, cst.Name)
+            and test.args[0].value.value == self.exc
+        ):
+            return self._is_instance(test.args[1].value)
+        return None
+
+    def _is_instance(self, classes: cst.BaseExpression) -> bool | None:
+        assert self.ctx is not None
+        if isinstance(classes, cst.Tuple):
+            answers = [self._is_instance(e.value) for e in classes.elements]
+            if True in answers:
+                return True
+            return False if all(a is False for a in answers) else None
+        if isinstance(classes, cst.Call):
+            name = dotted_name(classes.func)
+            return True if name is not None and name.endswith("get_cancelled_exc_class") else None
+        if not isinstance(classes, (cst.Name, cst.Attribute)):
+            return None
+        qualified = self.ctx.qualified_name(classes, self.frame)
+        if qualified is None:
+            return None
+        return qualified in CANCELLED or qualified in BROAD
+
+    def never_returns(self, call: cst.Call) -> bool:
+        if dotted_name(call.func) in NO_RETURN_CALLS:
+            return True
+        if self.ctx is None or self.depth >= 2:
+            return False
+        found = self._definition(call)
+        if found is None:
+            return False
+        function, offset = found
+        if function.returns is not None:
+            annotation = function.returns.annotation
+            if isinstance(annotation, cst.SimpleString):
+                if annotation.value.strip("\"'") in ("NoReturn", "Never"):
+                    return True
+            elif self.ctx.qualified_name(annotation, self.ctx.module_frame) in _NO_RETURN_TYPES:
+                return True
+        param = self._parameter_receiving_exc(call, function, offset)
+        if param is None:
+            return False
+        exits = Flow(self.ctx, param, self.depth + 1, self.ctx.module_frame).block(function.body)
+        return not exits - {RAISE}
+
+    def _definition(self, call: cst.Call) -> tuple[cst.FunctionDef, int] | None:
+        """The module's own function or method a call runs, and how many parameters the
+        call does not pass (`self`)."""
+        assert self.ctx is not None
+        func = call.func
+        if isinstance(func, cst.Name):
+            found = self.ctx.lookup(func.value, self.frame)
+            if found is None or len(found[1]) != 1 or found[1][0].kind != "def":
+                return None
+            node = found[1][0].node
+            return (node, 0) if isinstance(node, cst.FunctionDef) else None
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ("self", "cls")
+        ):
+            cls = _enclosing_class(self.ctx.frame)
+            method = self._method(cls, func.attr.value, 0) if cls is not None else None
+            if method is None:
+                return None
+            static = any(dotted_name(d.decorator) == "staticmethod" for d in method.decorators)
+            return method, 0 if static else 1
+        return None
+
+    def _method(self, cls: Frame, name: str, depth: int) -> cst.FunctionDef | None:
+        """The method `name` of a class, or of its base classes defined in the module."""
+        assert self.ctx is not None
+        bindings = cls.bindings.get(name)
+        if bindings is not None:
+            node = bindings[0].node if len(bindings) == 1 else None
+            return node if isinstance(node, cst.FunctionDef) else None
+        if depth >= 3 or not isinstance(cls.node, cst.ClassDef):
+            return None
+        for base in cls.node.bases:
+            value = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+            if not isinstance(value, cst.Name):
+                continue
+            found = self.ctx.lookup(value.value, self.ctx.module_frame)
+            if found is None or len(found[1]) != 1 or not isinstance(found[1][0].node, cst.ClassDef):
+                continue
+            base_node = found[1][0].node
+            frame = self.ctx.frame_of(base_node) or ScopeFrame(
+                base_node, "class", self.ctx.module_frame, False, self.ctx.module_info
+            )
+            method = self._method(frame, name, depth + 1)
+            if method is not None:
+                return method
+        return None
+
+    def _parameter_receiving_exc(self, call: cst.Call, function: cst.FunctionDef, offset: int) -> str | None:
+        if self.exc is None:
+            return None
+        params = [*function.params.posonly_params, *function.params.params][offset:]
+        for index, arg in enumerate(call.args):
+            if not isinstance(arg.value, cst.Name) or arg.value.value != self.exc or arg.star:
+                continue
+            if arg.keyword is not None:
+                return arg.keyword.value
+            return params[index].name.value if index < len(params) else None
+        return None
+
+
+def _enclosing_class(frame: Frame | None) -> Frame | None:
+    """The class of the method around `frame`, also from a function nested in the method
+    (where `self` is the method's, by closure)."""
+    while frame is not None:
+        cls = frame.class_frame()
+        if cls is not None:
+            return cls
+        frame = frame.parent
+    return None
+
+
+def hands_over(body: cst.CSTNode, exc: str | None) -> bool:
+    """The handler passes the caught exception on to be raised elsewhere:
+    `errors.append(exc)`, `future.set_exception(exc)`, `self._error = exc`."""
+    if exc is None:
+        return False
+    for sub in walk(body, into_scopes=False):
+        if (
+            isinstance(sub, cst.Call)
+            and isinstance(sub.func, cst.Attribute)
+            and sub.func.attr.value in HAND_OVER_METHODS
+            and any(isinstance(n, cst.Name) and n.value == exc for a in sub.args for n in walk(a.value))
+        ):
+            return True
+        if isinstance(sub, cst.Assign) and isinstance(sub.value, cst.Name) and sub.value.value == exc:
+            return True
+    return False
+
+
+def _constant_truth(expr: cst.BaseExpression) -> bool | None:
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return expr.value == "True"
+    if isinstance(expr, cst.Integer):
+        return expr.value != "0"
+    return None
+
+
+def _suppresses(item: cst.BaseExpression) -> bool:
+    if isinstance(item, cst.Call):
+        name = dotted_name(item.func)
+        return name is not None and name.rsplit(".", 1)[-1] == "suppress"
+    return False
+
+
+# Checkpoints and the cancel-then-await idiom -----------------------------------------------
+
+
+_CODE = cst.Module(body=[])
+
+
+def expression_key(expr: cst.BaseExpression) -> str | None:
+    """A name for what an expression refers to, to compare two spellings of it: `t`,
+    `self._task`, `app[listener]`; None for anything else (calls, operations)."""
+    dotted = dotted_name(expr)
+    if dotted is not None:
+        return dotted
+    if isinstance(expr, cst.Subscript) and expression_key(expr.value) is not None:
+        return "".join(_CODE.code_for_node(expr.with_changes(lpar=(), rpar=())).split())
+    return None
+
+
+def awaited_names(body: cst.CSTNode) -> set[str]:
+    """Dotted names of what `body` awaits: `await t`, and the arguments of `await
+    asyncio.gather(*tasks)` / `wait(...)` / `wait_for(t, ...)` / `shield(t)`."""
+    names: set[str] = set()
+    for sub in walk(body, into_scopes=False):
+        if not isinstance(sub, cst.Await):
+            continue
+        expr = sub.expression
+        direct = expression_key(expr)
+        if direct is not None:
+            names.add(direct)
+        elif isinstance(expr, cst.Call):
+            for arg in expr.args:
+                for part in walk(arg.value, into_scopes=False):
+                    inner = (
+                        expression_key(part)
+                        if isinstance(part, (cst.Name, cst.Attribute, cst.Subscript))
+                        else None
+                    )
+                    if inner is not None:
+                        names.add(inner)
+    return names
+
+
+def cancelled_names(statements: Iterable[cst.CSTNode]) -> set[str]:
+    """Dotted names of what `statements` cancel: `t.cancel()`, and the iterable of a loop
+    or comprehension that cancels each element (`for t in tasks: t.cancel()`)."""
+    names: set[str] = set()
+    for stmt in statements:
+        for sub in walk(stmt, into_scopes=False):
+            if (
+                isinstance(sub, cst.Call)
+                and isinstance(sub.func, cst.Attribute)
+                and sub.func.attr.value == "cancel"
+            ):
+                receiver = expression_key(sub.func.value)
+                if receiver is not None:
+                    names.add(receiver)
+            elif isinstance(sub, (cst.For, cst.CompFor)) and isinstance(sub.target, cst.Name):
+                iterable = dotted_name(sub.iter)
+                if iterable is not None:
+                    names.add(f"for:{sub.target.value}:{iterable}")
+    # A loop variable that is cancelled stands for its iterable.
+    for entry in [n for n in names if n.startswith("for:")]:
+        _, target, iterable = entry.split(":", 2)
+        names.discard(entry)
+        if target in names:
+            names.add(iterable)
+    return names
+
+
+def earlier_statements(ctx: Context) -> list[cst.CSTNode]:
+    """The statements that run before the visited node in its function: the earlier
+    siblings of each enclosing statement, block by block up to the function."""
+    found: list[cst.CSTNode] = []
+    stack = ctx.stack
+    function = ctx.function
+    for depth in range(len(stack) - 2, -1, -1):
+        block = stack[depth]
+        if block is function:
+            break
+        if isinstance(block, cst.IndentedBlock):
+            child = stack[depth + 1]
+            body: list[cst.CSTNode] = list(block.body)
+            if child in body:
+                found.extend(body[: body.index(child)])
+    return found
+
+
+def cancel_then_await(ctx: Context, body: cst.CSTNode) -> bool:
+    """The idiom `t.cancel()` then awaiting `t` to let it finish: what `body` awaits was
+    cancelled before it (earlier in the function's enclosing blocks, or in `body`)."""
+    awaited = awaited_names(body)
+    if not awaited:
+        return False
+    cancelled = cancelled_names([*earlier_statements(ctx), body])
+    return bool(awaited & cancelled)
+
+
+def handles_uncancel(body: cst.CSTNode) -> bool:
+    """The handler inspects or undoes the cancellation request itself."""
+    for sub in walk(body, into_scopes=False):
+        if isinstance(sub, cst.Attribute) and sub.attr.value in ("uncancel", "cancelling"):
+            return True
+    return False
+
+
+def awaits_task_cancelled_elsewhere(ctx: Context, body: cst.CSTNode) -> bool:
+    """Every await of `body` waits for an existing task (`await self._task`, not a call),
+    and the module cancels such a task somewhere (`self._task.cancel()` in another
+    method): the `CancelledError` caught is most likely that task's."""
+    names: list[str] = []
+    for sub in walk(body, into_scopes=False):
+        if isinstance(sub, cst.With) and sub.asynchronous is not None:
+            # Entering a timeout scope does not suspend; other context managers may.
+            if not all(scope_name(ctx, item.item) is not None for item in sub.items):
+                return False
+        elif isinstance(sub, (cst.For, cst.CompFor)) and sub.asynchronous is not None:
+            return False
+        if isinstance(sub, cst.Await):
+            name = dotted_name(sub.expression)
+            if name is None:
+                return False
+            names.append(name)
+    if not names:
+        return False
+    for name in names:
+        last = name.rsplit(".", 1)[-1]
+        if re.search(rf"\b{re.escape(last)}\.cancel\(", ctx.source):
+            return True
+    return False

@@ -1,0 +1,455 @@
+"""Data for the concurrency family (ASL2xx): which awaits must keep their order, which
+objects may serve concurrent calls, what creates a task, which library calls return a
+coroutine. Logic lives in `asynclint.analysis.concurrency` and the rules.
+"""
+
+from __future__ import annotations
+
+#: Method or function names (the last part of the callee) whose order matters: I/O on one
+#: stream or connection, transaction control, lifecycle and synchronisation.
+ORDERED_NAMES: frozenset[str] = frozenset(
+    {
+        "write",
+        "writelines",
+        "drain",
+        "flush",
+        "commit",
+        "rollback",
+        "savepoint",
+        "close",
+        "aclose",
+        "wait_closed",
+        "acquire",
+        "release",
+        "wait",
+        "wait_for",
+        "put",
+        "put_nowait",
+        "join",
+        "connect",
+        "disconnect",
+        "reconnect",
+        "login",
+        "logout",
+        "authenticate",
+        "start",
+        "stop",
+        "shutdown",
+        "cancel",
+        "sleep",
+        "gather",
+        "shield",
+        "open",
+        "setup",
+        "teardown",
+        "initialize",
+        "init",
+        "prepare",
+        "finalize",
+        "cleanup",
+        "reset",
+        "clear",
+        "lock",
+        "unlock",
+        "subscribe",
+        "unsubscribe",
+        "publish",
+        "emit",
+        "dispatch",
+        "notify",
+        "ack",
+        "nack",
+        "handshake",
+        "serve",
+        "run",
+        "migrate",
+        "create_all",
+        "drop_all",
+        "begin",
+        "transaction",
+        "call",
+        "invoke",
+        "trigger",
+        "fire",
+        "assert",
+        "expect",
+        "verify",
+    }
+)
+
+#: Loop items whose methods are callbacks run in registration order (handlers, hooks,
+#: middlewares, listeners): awaiting them one by one is the contract, not a slowdown.
+CALLBACK_ITEM_RE = (
+    r"(?i)(^|_)(handler|callback|hook|listener|middleware|observer|subscriber|cb|func|fn|"
+    r"coro|plugin|step|job|signal|waiter|receiver|filter|validator|processor|interceptor)s?$"
+)
+
+#: Name prefixes with the same meaning: `send_json`, `recv_bytes`, `read_until`,
+#: `execute_many`, `write_eof`...
+ORDERED_PREFIXES: tuple[str, ...] = (
+    "send",
+    "recv",
+    "receive",
+    "read",
+    "write",
+    "execute",
+    "exec",
+    "flush",
+    "close",
+    "drain",
+    "commit",
+    "rollback",
+    "start",
+    "stop",
+    "restart",
+    "shutdown",
+    "connect",
+    "disconnect",
+    "wait",
+    "sleep",
+    "acquire",
+    "release",
+    "subscribe",
+    "unsubscribe",
+    "publish",
+    "emit",
+    "dispatch",
+    "reply",
+    "respond",
+    "answer",
+    "push",
+    "pop",
+    "enqueue",
+    "dequeue",
+    "init",
+    "setup",
+    "set_up",
+    "tear",
+    "migrate",
+    "apply",
+    "run",
+    "spawn",
+    "launch",
+    "kill",
+    "terminate",
+    "register",
+    "unregister",
+    "attach",
+    "detach",
+    "bind",
+    "unbind",
+    "listen",
+    "accept",
+    "handle",
+    "process",
+    "consume",
+    "produce",
+    "lock",
+    "unlock",
+    "step",
+    "tick",
+    "advance",
+    "seek",
+    "move",
+    "rename",
+)
+
+#: Method-name prefixes of calls that only read (HTTP GET, cache and database lookups):
+#: two reads of one key through a pooled client do not depend on each other.
+READ_PREFIXES: tuple[str, ...] = (
+    "get",
+    "hget",
+    "mget",
+    "hmget",
+    "fetch",
+    "find",
+    "count",
+    "list",
+    "load",
+    "lookup",
+    "search",
+    "query",
+    "exists",
+    "head",
+    "options",
+    "describe",
+    "retrieve",
+    "download",
+    "smembers",
+    "sismember",
+    "scard",
+    "lrange",
+    "llen",
+    "zrange",
+    "zscore",
+    "zcard",
+    "zrank",
+    "ttl",
+    "pttl",
+    "hkeys",
+    "hvals",
+    "hlen",
+    "strlen",
+    "bitcount",
+)
+
+#: Words in a callee's name that describe work done in this process (translating,
+#: converting, rendering a payload): such coroutines rarely wait on I/O, so running them
+#: concurrently gains nothing.
+LOCAL_WORK_WORDS: frozenset[str] = frozenset(
+    {
+        "translate",
+        "translated",
+        "translation",
+        "localize",
+        "localized",
+        "convert",
+        "converter",
+        "parse",
+        "serialize",
+        "deserialize",
+        "render",
+        "format",
+        "payload",
+        "encode",
+        "decode",
+        "validate",
+        "transform",
+        "compute",
+        "calculate",
+        "dict",
+    }
+)
+
+#: Qualified callees that are ordered whatever their name says.
+ORDERED_CALLS: frozenset[str] = frozenset(
+    {
+        "asyncio.sleep",
+        "anyio.sleep",
+        "trio.sleep",
+        "asyncio.wait",
+        "asyncio.gather",
+        "asyncio.wait_for",
+        "asyncio.shield",
+        "asyncio.timeout",
+        "asyncio.to_thread",
+        "anyio.to_thread.run_sync",
+        "trio.to_thread.run_sync",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "asyncio.open_connection",
+        "asyncio.start_server",
+        "asyncio.sleep_forever",
+        "anyio.sleep_forever",
+        "trio.sleep_forever",
+    }
+)
+
+#: Types whose methods may run concurrently: each call takes its own connection from a
+#: pool, or the client multiplexes requests.
+POOL_BACKED_TYPES: frozenset[str] = frozenset(
+    {
+        "aiohttp.ClientSession",
+        "httpx.AsyncClient",
+        "asyncpg.Pool",
+        "redis.asyncio.Redis",
+        "redis.asyncio.RedisCluster",
+        "motor.motor_asyncio.AsyncIOMotorClient",
+        "motor.motor_asyncio.AsyncIOMotorDatabase",
+        "motor.motor_asyncio.AsyncIOMotorCollection",
+        "pymongo.AsyncMongoClient",
+        "aiobotocore.client.AioBaseClient",
+    }
+)
+
+#: Types whose objects serve one operation at a time (a connection, a session, a stream):
+#: two awaits that touch one of them are dependent even as a plain argument.
+STATEFUL_TYPES: frozenset[str] = frozenset(
+    {
+        "asyncpg.Connection",
+        "sqlalchemy.ext.asyncio.AsyncSession",
+        "sqlalchemy.ext.asyncio.AsyncConnection",
+        "psycopg.AsyncConnection",
+        "psycopg.AsyncCursor",
+        "aiosqlite.Connection",
+        "aiosqlite.Cursor",
+        "websockets.WebSocketClientProtocol",
+        "websockets.WebSocketServerProtocol",
+        "websockets.ClientConnection",
+        "websockets.ServerConnection",
+        "websockets.asyncio.client.ClientConnection",
+        "websockets.asyncio.server.ServerConnection",
+        "asyncio.StreamReader",
+        "asyncio.StreamWriter",
+        "aiohttp.ClientWebSocketResponse",
+        "aiohttp.web.WebSocketResponse",
+        "starlette.websockets.WebSocket",
+        "fastapi.WebSocket",
+        "asyncio.subprocess.Process",
+        "aiofiles.threadpool.AsyncFile",
+        "anyio.AsyncFile",
+        "asyncio.Queue",
+    }
+)
+
+#: Context managers that serialise what runs inside them.
+LOCK_TYPES: frozenset[str] = frozenset(
+    {
+        "asyncio.Lock",
+        "asyncio.Semaphore",
+        "asyncio.BoundedSemaphore",
+        "asyncio.Condition",
+        "anyio.Lock",
+        "anyio.Semaphore",
+        "anyio.Condition",
+        "anyio.CapacityLimiter",
+        "trio.Lock",
+        "trio.Semaphore",
+        "trio.Condition",
+        "trio.CapacityLimiter",
+        "threading.Lock",
+        "threading.RLock",
+        "threading.Semaphore",
+        "threading.BoundedSemaphore",
+        "threading.Condition",
+    }
+)
+
+#: Method names of a context manager call that open a transaction or hold a connection.
+TRANSACTION_METHODS: frozenset[str] = frozenset(
+    {"transaction", "begin", "begin_nested", "atomic", "acquire", "connect", "cursor", "pipeline", "lock"}
+)
+
+#: Calls that create a task the event loop only keeps a weak reference to.
+TASK_CREATORS: frozenset[str] = frozenset(
+    {
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.AbstractEventLoop.create_task",
+        "asyncio.tasks.create_task",
+        "asyncio.tasks.ensure_future",
+    }
+)
+
+#: Library calls that return a coroutine, which does nothing until awaited.
+LIBRARY_COROUTINES: frozenset[str] = frozenset(
+    {
+        "asyncio.sleep",
+        "asyncio.wait_for",
+        "asyncio.wait",
+        "asyncio.to_thread",
+        "asyncio.open_connection",
+        "asyncio.open_unix_connection",
+        "asyncio.start_server",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "asyncio.StreamWriter.drain",
+        "asyncio.StreamWriter.wait_closed",
+        "asyncio.StreamReader.read",
+        "asyncio.StreamReader.readline",
+        "asyncio.StreamReader.readexactly",
+        "asyncio.StreamReader.readuntil",
+        "asyncio.Queue.put",
+        "asyncio.Queue.get",
+        "asyncio.Queue.join",
+        "asyncio.Event.wait",
+        "asyncio.Lock.acquire",
+        "asyncio.Semaphore.acquire",
+        "asyncio.BoundedSemaphore.acquire",
+        "asyncio.Condition.wait",
+        "asyncio.Condition.acquire",
+        "asyncio.subprocess.Process.wait",
+        "asyncio.subprocess.Process.communicate",
+        "asyncio.AbstractEventLoop.sock_connect",
+        "asyncio.AbstractEventLoop.sock_recv",
+        "asyncio.AbstractEventLoop.sock_sendall",
+        "asyncio.AbstractEventLoop.getaddrinfo",
+        "asyncio.AbstractEventLoop.shutdown_asyncgens",
+        "aiohttp.ClientSession.close",
+        "aiohttp.ClientResponse.text",
+        "aiohttp.ClientResponse.json",
+        "aiohttp.ClientResponse.read",
+        "httpx.AsyncClient.aclose",
+        "httpx.AsyncClient.get",
+        "httpx.AsyncClient.post",
+        "httpx.AsyncClient.put",
+        "httpx.AsyncClient.patch",
+        "httpx.AsyncClient.delete",
+        "httpx.AsyncClient.head",
+        "httpx.AsyncClient.options",
+        "httpx.AsyncClient.request",
+        "httpx.AsyncClient.send",
+        "asyncpg.connect",
+        "asyncpg.create_pool",
+        "asyncpg.Connection.close",
+        "asyncpg.Connection.execute",
+        "asyncpg.Connection.fetch",
+        "asyncpg.Connection.fetchrow",
+        "asyncpg.Connection.fetchval",
+        "asyncpg.Pool.close",
+        "aiosqlite.Connection.close",
+        "aiosqlite.Connection.commit",
+        "aiosqlite.Connection.execute",
+        "anyio.sleep",
+        "anyio.wait_all_tasks_blocked",
+        "trio.sleep",
+        "redis.asyncio.Redis.close",
+        "redis.asyncio.Redis.aclose",
+    }
+)
+
+#: Decorators that leave an `async def` a coroutine function.
+TRANSPARENT_DECORATORS: frozenset[str] = frozenset(
+    {
+        "staticmethod",
+        "classmethod",
+        "abstractmethod",
+        "abc.abstractmethod",
+        "override",
+        "typing.override",
+        "typing_extensions.override",
+        "overload",
+        "typing.overload",
+    }
+)
+
+#: Calls whose arguments make a busy-wait condition look at in-process state only.
+PURE_BUILTINS: frozenset[str] = frozenset(
+    {
+        "builtins.len",
+        "builtins.bool",
+        "builtins.any",
+        "builtins.all",
+        "builtins.isinstance",
+        "builtins.min",
+        "builtins.max",
+        "builtins.sum",
+        "builtins.getattr",
+        "builtins.hasattr",
+    }
+)
+
+#: Methods on known in-process types that a busy-wait may poll instead of waiting.
+IN_PROCESS_STATE: frozenset[str] = frozenset(
+    {
+        "asyncio.Event.is_set",
+        "asyncio.Task.done",
+        "asyncio.Task.cancelled",
+        "asyncio.Future.done",
+        "asyncio.Future.cancelled",
+        "asyncio.Lock.locked",
+        "asyncio.Queue.empty",
+        "asyncio.Queue.full",
+        "asyncio.Queue.qsize",
+        "asyncio.Semaphore.locked",
+        "threading.Event.is_set",
+    }
+)
+
+#: The asyncio sleeps that make a loop a poll or a rate limit.
+SLEEPS: frozenset[str] = frozenset(
+    {"asyncio.sleep", "anyio.sleep", "trio.sleep", "asyncio.tasks.sleep", "anyio.sleep_until"}
+)
+
+#: Functions of other libraries to gather with, for the messages.
+GATHER = {"asyncio": "asyncio.gather", "anyio": "an anyio task group", "trio": "a trio nursery"}

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from asynclint.catalogs.concurrency import IN_PROCESS_STATE, PURE_BUILTINS, SLEEPS
+from asynclint.rule import FixSafety, Rule
+
+EVENTS = {"asyncio": "asyncio.Event", "anyio": "anyio.Event", "trio": "trio.Event"}
+MAX_SHOWN = 40
+
+
+def _body(suite: cst.BaseSuite) -> list[cst.BaseStatement | cst.BaseSmallStatement]:
+    """The statements of a suite, without `pass` and docstrings."""
+    items: list[cst.BaseStatement | cst.BaseSmallStatement] = []
+    raw: list[cst.BaseStatement | cst.BaseSmallStatement] = []
+    if isinstance(suite, cst.SimpleStatementSuite):
+        raw.extend(suite.body)
+    else:
+        assert isinstance(suite, cst.IndentedBlock)
+        for stmt in suite.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                raw.extend(stmt.body)
+            else:
+                raw.append(stmt)
+    for item in raw:
+        if isinstance(item, cst.Pass):
+            continue
+        if isinstance(item, cst.Expr) and isinstance(item.value, (cst.SimpleString, cst.ConcatenatedString)):
+            continue
+        items.append(item)
+    return items
+
+
+class AsyncBusyWait(Rule):
+    """
+    ## What it does
+    Finds loops in an `async def` that only sleep until a condition becomes true:
+    `while not <cond>: await asyncio.sleep(...)`, and `while True:` with
+    `if <cond>: break` and the sleep. Conditions that await, call a function (which may
+    ask another system, as polling an API or a process does), or use `:=` are left
+    alone; `len()`, `isinstance()` and the state of asyncio objects of known type
+    (`Event.is_set()`, `Task.done()`, `Queue.empty()`) count as in-process state.
+
+    ## Why is this bad?
+    The condition can only change because another task of this process changed it, and
+    then that task could just as well tell the waiter. Polling wakes the loop up for
+    nothing, adds up to one sleep interval of delay, and hides the hand-over between the
+    tasks.
+
+    ## Example
+        import asyncio
+
+        async def wait_ready(state):
+            while not state.ready:
+                await asyncio.sleep(0.1)
+
+    ## Use instead
+        import asyncio
+
+        async def wait_ready(ready: asyncio.Event):
+            await ready.wait()
+
+    ## Fix safety
+    No fix: the task that changes the condition must set the event.
+    """
+
+    code = "ASL207"
+    name = "async-busy-wait"
+    message = "Polling `{cond}` with `{sleep}()` in a loop; wait on an `{event}` (or a `Condition`) that the changing task sets"
+    fix_safety = FixSafety.NONE
+    peer = "ASYNC110"
+    triggers = (r"\bwhile\b", r"\bsleep\b")
+
+    def visit_While(self, node: cst.While) -> None:
+        if self.ctx.async_function is None or node.orelse is not None:
+            return
+        body = _body(node.body)
+        test = node.test
+        cond: cst.BaseExpression | None = None
+        sleep: str | None = None
+        if isinstance(test, cst.Name) and test.value == "True":
+            if len(body) != 2:
+                return
+            for first, second in ((body[0], body[1]), (body[1], body[0])):
+                brk = self._break_test(first)
+                if brk is not None:
+                    cond, sleep = brk, self._sleep(second)
+                    break
+        elif len(body) == 1:
+            cond, sleep = test, self._sleep(body[0])
+        if cond is None or sleep is None or not self._in_process(cond):
+            return
+        shown = " ".join(self.ctx.code_for(cond).split())
+        if len(shown) > MAX_SHOWN:
+            shown = shown[: MAX_SHOWN - 3] + "..."
+        self.report(node, cond=shown, sleep=sleep, event=EVENTS[self.ctx.library])
+
+    def _sleep(self, item: cst.CSTNode) -> str | None:
+        if not isinstance(item, cst.Expr) or not isinstance(item.value, cst.Await):
+            return None
+        call = item.value.expression
+        if not isinstance(call, cst.Call):
+            return None
+        name = self.ctx.qualified_name(call.func)
+        return name if name in SLEEPS else None
+
+    @staticmethod
+    def _break_test(item: cst.CSTNode) -> cst.BaseExpression | None:
+        if not isinstance(item, cst.If) or item.orelse is not None:
+            return None
+        inner = _body(item.body)
+        if len(inner) == 1 and isinstance(inner[0], cst.Break):
+            return item.test
+        return None
+
+    def _in_process(self, cond: cst.BaseExpression) -> bool:
+        """Whether the condition only reads state of this process."""
+        stack: list[cst.CSTNode] = [cond]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.Await, cst.NamedExpr, cst.Yield, cst.Lambda, *_COMPREHENSIONS)):
+                return False
+            if isinstance(node, cst.Call):
+                name = self.ctx.call_name(node)
+                if name is None or (name not in PURE_BUILTINS and name not in IN_PROCESS_STATE):
+                    return False
+                stack.extend(arg.value for arg in node.args)
+                if isinstance(node.func, cst.Attribute):
+                    stack.append(node.func.value)
+                continue
+            stack.extend(_children(node))
+        return True
+
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    from asynclint.analysis.nodes import children
+
+    return list(children(node))

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.analysis.cancellation import (
+    BREAK,
+    CONTINUE,
+    NEXT,
+    RAISE,
+    RETURN,
+    Flow,
+    awaits_task_cancelled_elsewhere,
+    cancel_then_await,
+    cancellation_kind,
+    handles_uncancel,
+    hands_over,
+)
+from asynclint.analysis.nodes import last_name, positional_args
+from asynclint.analysis.timeouts import has_checkpoint
+from asynclint.catalogs.loop_api import RUNNERS
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+
+#: What a path that leaves the handler without raising does, for the message.
+_HOW = {
+    NEXT: "falls through",
+    RETURN: "returns",
+    BREAK: "breaks out of the loop",
+    CONTINUE: "continues the loop",
+}
+#: The handler to insert before a broad one, per library.
+_CANCELLED_BY_LIBRARY = {
+    "asyncio": "asyncio.CancelledError",
+    "anyio": "anyio.get_cancelled_exc_class",
+    "trio": "trio.Cancelled",
+}
+
+
+@dataclass
+class _Candidate:
+    node: cst.CSTNode
+    function: str
+    fix: NodeFix | None
+    values: dict[str, object]
+
+
+class CancelledErrorSwallowed(Rule):
+    """
+    ## What it does
+    Finds `except` clauses inside `async def` that catch cancellation
+    (`asyncio.CancelledError`, also in a tuple; `BaseException`; a bare `except:`; anyio's
+    `get_cancelled_exc_class()`, `trio.Cancelled`) where some path through the handler
+    does not raise: it falls through, returns, or leaves a loop with `break` or
+    `continue`. The analysis follows `if`/`elif`/`else`, `match`, nested `try`, loops with
+    `break` and `while True`, decides `isinstance(exc, ...)` tests for a cancellation, and
+    knows calls that do not return: `sys.exit()`, functions annotated `NoReturn`, and the
+    module's own functions and methods that raise on every path when given the exception.
+    It stays silent when the `try` body cannot be cancelled (no `await`), for a handler
+    after one that already catches cancellation, when the handler checks `cancelling()`,
+    calls `uncancel()` or hands the exception on (`errors.append(exc)`,
+    `future.set_exception(exc)`), in `__aexit__`, in the coroutine a module runs with
+    `asyncio.run()`, for the cancel-then-await idiom (`t.cancel()` and then awaiting `t`;
+    also awaiting a task the module cancels elsewhere), and in test files.
+
+    ## Why is this bad?
+    Cancellation is how asyncio stops a task: `task.cancel()`, `asyncio.timeout()`,
+    `wait_for`, TaskGroup and server shutdown all raise `CancelledError` inside it. A
+    handler that swallows it lets the task carry on as if nothing happened: timeouts stop
+    working, shutdown hangs, and `TaskGroup` can wait forever.
+
+    ## Example
+        import asyncio
+
+        async def worker(queue):
+            while True:
+                try:
+                    item = await queue.get()
+                    await handle(item)
+                except BaseException:
+                    log.exception("failed")
+
+    ## Use instead
+        import asyncio
+
+        async def worker(queue):
+            while True:
+                try:
+                    item = await queue.get()
+                    await handle(item)
+                except Exception:
+                    log.exception("failed")
+
+    ## Fix safety
+    Unsafe, because the task now stops where it used to carry on. An
+    `except asyncio.CancelledError:` handler whose only non-raising paths fall through
+    gets a `raise` at its end; before a broad handler (`BaseException`, bare `except:`,
+    a tuple with `CancelledError`) the fix inserts `except asyncio.CancelledError: raise`,
+    so other exceptions are handled as before. Handlers that return, break or continue
+    are reported without a fix.
+    """
+
+    code = "ASL500"
+    name = "cancelled-error-swallowed"
+    message = "`{handler}` in `async def {function}` can swallow cancellation (the handler {how}); re-raise `CancelledError`"
+    fix_safety = FixSafety.UNSAFE
+    peer = "FA ASYNC103/104"
+    triggers = (r"\basync\b", r"\bexcept\b")
+    # Tests catch cancellation on purpose, to check that it happened.
+    skip_test_files = True
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._candidates: list[_Candidate] = []
+        self._entry_points: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        last = last_name(func)
+        if last not in ("run", "run_until_complete") or not node.args or self.ctx.async_function is not None:
+            return
+        if last == "run" and self.ctx.call_name(node) not in RUNNERS:
+            return
+        args = positional_args(node)
+        if not args:
+            return
+        target = args[0].value
+        if isinstance(target, cst.Call):
+            target = target.func
+        if isinstance(target, cst.Name):
+            self._entry_points.add(target.value)
+
+    def visit_Try(self, node: cst.Try) -> None:
+        function = self.ctx.async_function
+        if function is None or function.name.value == "__aexit__":
+            return
+        if not has_checkpoint(node.body):
+            return
+        # Only the first handler that catches cancellation ever sees it.
+        for handler in node.handlers:
+            kind = cancellation_kind(self.ctx, handler.type)
+            if kind is not None:
+                break
+        else:
+            return
+        exc = (
+            handler.name.name.value
+            if handler.name is not None and isinstance(handler.name.name, cst.Name)
+            else None
+        )
+        leaks = Flow(self.ctx, exc).block(handler.body) - {RAISE}
+        if (
+            not leaks
+            or handles_uncancel(handler.body)
+            or hands_over(handler.body, exc)
+            or cancel_then_await(self.ctx, node.body)
+            or awaits_task_cancelled_elsewhere(self.ctx, node.body)
+        ):
+            return
+        how = " / ".join(_HOW[e] for e in (NEXT, RETURN, BREAK, CONTINUE) if e in leaks)
+        label = "except:" if handler.type is None else f"except {self.ctx.code_for(handler.type)}"
+        fix = self._fix(handler, kind, leaks)
+        self._candidates.append(
+            _Candidate(
+                handler,
+                function.name.value,
+                fix,
+                {"handler": label, "how": how, "function": function.name.value},
+            )
+        )
+
+    def finish(self) -> None:
+        for candidate in self._candidates:
+            if candidate.function in self._entry_points:
+                continue
+            self.report(candidate.node, fix=candidate.fix, **candidate.values)
+        return None
+
+    # Fixes -------------------------------------------------------------------------------
+
+    def _fix(self, handler: cst.ExceptHandler, kind: str, leaks: frozenset[str]) -> NodeFix | None:
+        if kind == "cancelled":
+            if leaks != {NEXT}:
+                return None
+            return NodeFix(
+                {handler: handler.with_changes(body=_append_raise(handler.body))},
+                "Re-raise at the end of the handler",
+            )
+        dotted = _CANCELLED_BY_LIBRARY[self.ctx.library]
+        reference = self.ctx.reference(dotted)
+        if reference is None:
+            return None
+        expr, module = reference
+        if dotted.endswith("get_cancelled_exc_class"):
+            expr = cst.Call(func=expr)
+        new = cst.ExceptHandler(
+            body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Raise()])]),
+            type=expr,
+            leading_lines=handler.leading_lines,
+        )
+        return NodeFix(
+            {handler: cst.FlattenSentinel([new, handler.with_changes(leading_lines=())])},
+            f"Re-raise cancellation in an `except {self.ctx.code_for(expr)}` before this handler",
+            imports_for(module),
+        )
+
+
+def _append_raise(body: cst.BaseSuite) -> cst.BaseSuite:
+    raise_line = cst.SimpleStatementLine(body=[cst.Raise()])
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = [s for s in body.body if not isinstance(s, cst.Pass)]
+        return body.with_changes(body=[*smalls, cst.Raise()])
+    assert isinstance(body, cst.IndentedBlock)
+    statements = list(body.body)
+    first = statements[0] if len(statements) == 1 else None
+    if isinstance(first, cst.SimpleStatementLine) and _is_pass(first):
+        return body.with_changes(body=[raise_line.with_changes(leading_lines=first.leading_lines)])
+    return body.with_changes(body=[*statements, raise_line])
+
+
+def _is_pass(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], (cst.Pass, cst.Expr))
+        and (isinstance(stmt.body[0], cst.Pass) or isinstance(stmt.body[0].value, cst.Ellipsis))  # type: ignore[union-attr]
+    )

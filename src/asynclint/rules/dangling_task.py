@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from asynclint.analysis.concurrency import (
+    has_comments,
+    name_is_free,
+    task_creator,
+    unread_local,
+    variable_is_read,
+)
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+
+TASK_SET = "_background_tasks"
+
+
+class DanglingTask(Rule):
+    """
+    ## What it does
+    Finds tasks created with `asyncio.create_task`, `asyncio.ensure_future` or
+    `loop.create_task` whose result is not kept: the call is a statement of its own, is
+    assigned to `_`, is chained (`create_task(c).add_done_callback(f)`), or is assigned to
+    a local variable that the function never reads. A task that is returned, awaited,
+    stored in an attribute, a container or a global, or passed to a call is kept, and
+    `TaskGroup.create_task` is never reported.
+
+    ## Why is this bad?
+    The event loop keeps only a weak reference to a task. A task that nothing else refers
+    to can be garbage-collected in the middle of its work, silently; its exceptions are
+    never seen either.
+
+    ## Example
+        import asyncio
+
+        async def handle(event):
+            asyncio.create_task(notify(event))
+
+    ## Use instead
+        import asyncio
+
+        _background_tasks: set[asyncio.Task[object]] = set()
+
+        async def handle(event):
+            task = asyncio.create_task(notify(event))
+            _background_tasks.add(task)
+            task.add_done_callback(_background_tasks.discard)
+
+    ## Fix safety
+    Unsafe. A statement `asyncio.create_task(c)` (or `_ = ...`) becomes
+    `task = asyncio.create_task(c)` followed by `_background_tasks.add(task)` and
+    `task.add_done_callback(_background_tasks.discard)`, and a module-level
+    `_background_tasks` set is added after the imports; a task bound to an unread local
+    keeps its name. The task now lives until it finishes, which is the point, but it
+    also keeps alive everything it references for that long. Chained calls and tasks
+    created in expressions are reported without a fix.
+    """
+
+    code = "ASL204"
+    name = "dangling-task"
+    message = "The task from `{name}(...)` is not kept; the event loop holds only a weak reference, so it can be garbage-collected before it finishes"
+    fix_safety = FixSafety.UNSAFE
+    peer = "FA ASYNC300, RF RUF006"
+    triggers = (r"\b(create_task|ensure_future)\b",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = task_creator(self.ctx, node)
+        if name is None:
+            return
+        parent = self.ctx.parent
+        stack = self.ctx.stack
+        if isinstance(parent, cst.Expr):
+            self.report(node, name=name, fix=self._fix(node, stack[-3], None))
+            return
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            if isinstance(target, cst.Name) and target.value == "_":
+                function = self.ctx.frame.function_frame()
+                if function is None or not variable_is_read(function.node, "_"):
+                    self.report(node, name=name, fix=self._fix(node, stack[-3], None))
+            elif self.ctx.frame.function_frame() is not None and unread_local(self.ctx, target):
+                assert isinstance(target, cst.Name)
+                self.report(node, name=name, fix=self._fix(node, stack[-3], target.value))
+            return
+        if isinstance(parent, cst.AnnAssign) and parent.value is node:
+            if self.ctx.frame.function_frame() is not None and unread_local(self.ctx, parent.target):
+                assert isinstance(parent.target, cst.Name)
+                self.report(node, name=name, fix=self._fix(node, stack[-3], parent.target.value))
+            return
+        # `create_task(c).add_done_callback(f)` as a statement: the callback does not
+        # keep the task alive.
+        if (
+            isinstance(parent, cst.Attribute)
+            and len(stack) >= 4
+            and isinstance(stack[-3], cst.Call)
+            and stack[-3].func is parent
+            and isinstance(stack[-4], cst.Expr)
+        ):
+            self.report(node, name=name)
+
+    def _fix(self, node: cst.Call, line: cst.CSTNode, kept_name: str | None) -> NodeFix | None:
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or has_comments(line.body[0]):
+            return None
+        function = self.ctx.frame.function_frame()
+        if function is None or function.kind != "function":
+            return None
+        declaration = self._declaration()
+        if declaration is None:
+            return None
+        anchor_fix, module = declaration
+        name = kept_name
+        if name is None:
+            name = next(
+                (n for n in ("task", "background_task") if name_is_free(self.ctx, function.node, n)), None
+            )
+            if name is None:
+                return None
+        newline = self.ctx.module.default_newline
+        code = self.ctx.code_for(node)
+        text = newline.join(
+            [
+                f"{name} = {code}",
+                f"{TASK_SET}.add({name})",
+                f"{name}.add_done_callback({TASK_SET}.discard)",
+                "",
+            ]
+        )
+        if kept_name is not None:
+            text = newline.join(
+                [f"{TASK_SET}.add({name})", f"{name}.add_done_callback({TASK_SET}.discard)", ""]
+            )
+        try:
+            parsed = cst.parse_module(text, config=self.ctx.module.config_for_parsing)
+        except cst.ParserSyntaxError:
+            return None
+        statements: list[cst.CSTNode] = list(parsed.body)
+        if kept_name is None:
+            statements[0] = statements[0].with_changes(  # type: ignore[attr-defined]
+                leading_lines=line.leading_lines, trailing_whitespace=line.trailing_whitespace
+            )
+            replacement = cst.FlattenSentinel(statements)
+        else:
+            replacement = cst.FlattenSentinel([line, *statements])
+        replacements: dict[cst.CSTNode, cst.CSTNode | cst.FlattenSentinel[cst.CSTNode]] = {line: replacement}
+        replacements.update(anchor_fix)
+        return NodeFix(replacements, f"Keep a reference to the task in `{TASK_SET}`", imports_for(module))
+
+    def _declaration(
+        self,
+    ) -> tuple[dict[cst.CSTNode, cst.CSTNode | cst.FlattenSentinel[cst.CSTNode]], str | None] | None:
+        """The replacement that declares the module's task set after its imports (empty
+        when it exists), and the module to import; None when it cannot be declared."""
+        existing = self.ctx.module_frame.bindings.get(TASK_SET)
+        if existing is not None:
+            if all(_is_empty_set(b.value) for b in existing):
+                return {}, None
+            return None
+        anchor = None
+        for stmt in self.ctx.module.body:
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                break
+            if isinstance(stmt, cst.SimpleStatementLine) and all(
+                isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+            ):
+                anchor = stmt
+        if anchor is None:
+            return None
+        reference = self.ctx.reference("asyncio.Task")
+        if reference is None:
+            return None
+        task_type, module = reference
+        annotation = f"set[{self.ctx.code_for(task_type)}[object]]"
+        if self.ctx.settings.target_minor < 9:
+            annotation = f'"{annotation}"'
+        try:
+            declaration = cst.parse_statement(
+                f"{TASK_SET}: {annotation} = set(){self.ctx.module.default_newline}",
+                self.ctx.module.config_for_parsing,
+            )
+        except cst.ParserSyntaxError:
+            return None
+        declaration = declaration.with_changes(leading_lines=[cst.EmptyLine()])
+        return {anchor: cst.FlattenSentinel([anchor, declaration])}, module
+
+
+def _is_empty_set(value: cst.BaseExpression | None) -> bool:
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "set"
+        and not value.args
+    )

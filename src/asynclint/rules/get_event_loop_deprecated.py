@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from asynclint.analysis.loop_api import coroutine_call, inside_coroutine
+from asynclint.analysis.nodes import last_name, positional_args
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+
+_GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
+
+
+class GetEventLoopDeprecated(Rule):
+    """
+    ## What it does
+    Finds `asyncio.get_event_loop()` called outside a coroutine: at module level, in
+    `if __name__ == "__main__":` and in sync functions (not in callbacks nested inside an
+    `async def`, which run while the loop is running).
+
+    ## Why is this bad?
+    With no running loop, `get_event_loop()` used to create one silently. That has been
+    deprecated since Python 3.10-3.12 (a `DeprecationWarning` when no loop is set) and
+    since 3.14 it raises `RuntimeError`. Code that starts its loop this way breaks on
+    current Python.
+
+    ## Example
+        import asyncio
+
+        async def main():
+            await asyncio.sleep(1)
+
+        asyncio.get_event_loop().run_until_complete(main())
+
+    ## Use instead
+        import asyncio
+
+        async def main():
+            await asyncio.sleep(1)
+
+        asyncio.run(main())
+
+    ## Fix safety
+    Unsafe, and only for the statement `asyncio.get_event_loop().run_until_complete(C)`
+    (alone or assigned) with `C` a call of an `async def` of the module or of a library
+    coroutine function: it becomes `asyncio.run(C)`. `asyncio.run` also closes the
+    loop at the end and shuts down async generators and the default executor, and it always
+    uses a new loop, so code that keeps using the old loop afterwards changes behaviour.
+    Other uses need a decision (`asyncio.Runner`, or `new_event_loop()` with
+    `set_event_loop()`) and are reported without a fix.
+    """
+
+    code = "ASL602"
+    name = "get-event-loop-deprecated"
+    message = "`asyncio.get_event_loop()` outside a coroutine is deprecated and raises RuntimeError without a current loop on Python 3.14+; use `asyncio.run()` or `asyncio.Runner` (or `new_event_loop()` with `set_event_loop()`)"
+    fix_safety = FixSafety.UNSAFE
+    triggers = (r"\bget_event_loop\b",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        last = last_name(func)
+        if last != "get_event_loop" and not isinstance(func, cst.Name):
+            return
+        if node.args or self.ctx.qualified_name(func) not in _GET_EVENT_LOOP:
+            return
+        if inside_coroutine(self.ctx):
+            return
+        self.report(node, fix=self._fix(node))
+
+    def _fix(self, node: cst.Call) -> NodeFix | None:
+        stack = self.ctx.stack
+        if len(stack) < 4:
+            return None
+        attribute, outer, statement = stack[-2], stack[-3], stack[-4]
+        if not (
+            isinstance(attribute, cst.Attribute)
+            and attribute.attr.value == "run_until_complete"
+            and isinstance(outer, cst.Call)
+            and outer.func is attribute
+            and isinstance(statement, (cst.Expr, cst.Assign))
+            and statement.value is outer
+        ):
+            return None
+        args = positional_args(outer)
+        if len(outer.args) != 1 or len(args) != 1 or not isinstance(args[0].value, cst.Call):
+            return None
+        if coroutine_call(self.ctx, args[0].value) is None:
+            return None  # asyncio.run() takes only a coroutine
+        reference = self.ctx.reference("asyncio.run")
+        if reference is None:
+            return None
+        expr, module = reference
+        return NodeFix(
+            {outer: outer.with_changes(func=expr)},
+            "Run the coroutine with `asyncio.run()`",
+            imports_for(module),
+        )

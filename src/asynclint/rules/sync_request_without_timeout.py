@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args
+from asynclint.analysis.timeouts import default_timeout_literal, with_keyword
+from asynclint.catalogs import timeouts as table
+from asynclint.fixes import NodeFix
+from asynclint.rule import FixSafety, Rule
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+
+_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in table.SYNC_UNBOUNDED)
+#: Method names of `requests.Session` in the table.
+_SESSION_METHODS = frozenset(
+    name.rsplit(".", 1)[-1] for name in table.SYNC_UNBOUNDED if name.startswith("requests.Session.")
+)
+_REQUESTS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+requests\b|\bimport\s+\*", re.M)
+
+
+class SyncRequestWithoutTimeout(Rule):
+    """
+    ## What it does
+    Finds blocking network calls made without a timeout, in any function: `requests`
+    functions and methods of a `requests.Session` (known from its binding or an
+    annotation), `urllib.request.urlopen`, `socket.create_connection`,
+    `smtplib.SMTP` / `SMTP_SSL`, `http.client.HTTP(S)Connection` and `ftplib.FTP`, with no
+    `timeout` (or `timeout=None`). A module that calls `socket.setdefaulttimeout()` is
+    left alone, and so are test files.
+
+    ## Why is this bad?
+    These clients wait forever by default: requests has no timeout at all, and the stdlib
+    clients use the socket default, which is "none". A server that accepts the connection
+    and never answers hangs the thread (and, in a coroutine, the whole event loop) for
+    good.
+
+    ## Example
+        import requests
+
+        def fetch(url):
+            return requests.get(url).json()
+
+    ## Use instead
+        import requests
+
+        def fetch(url):
+            return requests.get(url, timeout=10).json()
+
+    ## Fix safety
+    Unsafe: the fix adds `timeout=<default-timeout>` (30 unless configured), after which
+    a slow server makes the call raise instead of wait; choose the value that suits the
+    call. `timeout=None` becomes the same value.
+    """
+
+    code = "ASL402"
+    name = "sync-request-without-timeout"
+    message = "`{name}` without a timeout can block forever; pass `timeout=`"
+    fix_safety = FixSafety.UNSAFE
+    peer = "RF S113"
+    triggers = (
+        r"\b(requests|urlopen|create_connection|smtplib|SMTP|SMTP_SSL|http\.client|HTTPS?Connection|ftplib)\b",
+    )
+    skip_test_files = True
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._default_set: bool | None = None
+        self._imported: frozenset[str] | None = None
+        self._clients: bool | None = None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        last = last_name(func)
+        if not last:
+            return
+        if last not in _LAST_NAMES and last not in self._aliases():
+            return
+        if isinstance(func, cst.Attribute) and last in _SESSION_METHODS and not self._imports_requests():
+            return  # `mapping.get()`: only a requests session makes it a request
+        name = self.ctx.call_name(node)
+        entry = table.SYNC_UNBOUNDED.get(name or "")
+        if entry is None or any(a.star for a in node.args):
+            return
+        keyword, position = entry
+        arg = keyword_arg(node, keyword)
+        if arg is not None and not is_none(arg.value):
+            return
+        if arg is None and position is not None and len(positional_args(node)) > position:
+            return
+        if self._module_sets_default():
+            return
+        self.report(node, name=name, fix=self._fix(node, arg, keyword))
+
+    def _imports_requests(self) -> bool:
+        """Whether the module imports requests (anywhere, also inside a function), so that
+        a method call can be on a session; computed once."""
+        if self._clients is None:
+            self._clients = _REQUESTS_IMPORT_RE.search(self.ctx.source) is not None
+        return self._clients
+
+    def _aliases(self) -> frozenset[str]:
+        """Module-level names imported under another name (`from requests import get as
+        fetch`)."""
+        if self._imported is None:
+            self._imported = frozenset(
+                name
+                for name, bindings in self.ctx.module_frame.bindings.items()
+                if any(b.kind == "import" and b.qualified in table.SYNC_UNBOUNDED for b in bindings)
+            )
+        return self._imported
+
+    def _module_sets_default(self) -> bool:
+        if self._default_set is None:
+            self._default_set = False
+            if "setdefaulttimeout" in self.ctx.source:
+                from asynclint.analysis.nodes import walk
+
+                for sub in walk(self.ctx.module):
+                    if isinstance(sub, cst.Call) and self.ctx.qualified_name(
+                        sub.func, self.ctx.module_frame
+                    ) in (table.SOCKET_DEFAULT_SETTERS):
+                        self._default_set = True
+                        break
+        return self._default_set
+
+    def _fix(self, node: cst.Call, arg: cst.Arg | None, keyword: str) -> NodeFix:
+        seconds = default_timeout_literal(self.ctx.settings.default_timeout)
+        text = f"timeout={self.ctx.code_for(seconds)}"
+        if arg is not None:
+            return NodeFix({arg.value: seconds}, f"Replace `{keyword}=None` with `{text}`")
+        return NodeFix({node: with_keyword(node, keyword, seconds)}, f"Pass `{text}`")
