@@ -71,7 +71,8 @@ DOC_EXAMPLE_CODES = sorted(set(RULES) - {"ASL002"})
 @pytest.mark.parametrize("code", DOC_EXAMPLE_CODES)
 def test_example_triggers_and_use_instead_does_not(code: str) -> None:
     sections = doc_sections(RULES[code].__doc__ or "")
-    settings = Settings(select=(code,), project_root=str(ROOT / "build-doc-examples"))
+    extra = getattr(RULES[code], "example_settings", {})
+    settings = Settings(select=(code,), project_root=str(ROOT / "build-doc-examples"), **extra)
     example = lint_text(_code_block(sections["Example"]), "example.py", settings)
     assert any(d.code == code for d in example), f"{code}: its Example does not trigger it"
     fixed = lint_text(_code_block(sections["Use instead"]), "example.py", settings)

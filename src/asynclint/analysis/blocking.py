@@ -1,0 +1,275 @@
+"""What a call is, for the blocking family: the catalog row it matches (by qualified name,
+or by `Type.method` for a receiver of known type), after the exemptions that depend on
+the arguments, the tier settings and the surrounding code.
+
+Every ASL1xx rule asks `blocking_call(ctx, call)` for the call being visited; the answer is
+computed once per call and shared. ASL116 uses `classify()` on the calls of sync functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+import libcst as cst
+
+from asynclint.analysis.nodes import dotted_name, keyword_arg, positional_args, walk
+from asynclint.catalogs import blocking as catalog
+from asynclint.catalogs.types import ALIASES
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+    from asynclint.analysis.scopes import Frame
+    from asynclint.settings import Settings
+
+_CACHE_KEY = "_asynclint_blocking_last"
+_WAITS_KEY = "_asynclint_blocking_waits"
+_ENABLING = {
+    catalog.LIGHT: "blocking_light_calls",
+    catalog.SIZE: "cpu_heavy_size_dependent",
+    catalog.IMPORT: "blocking_imports",
+}
+_PROCESS_WAITS = frozenset({"wait", "communicate"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A call that matches a catalog row."""
+
+    key: str  # catalog key: `requests.get`, `requests.Session.get`
+    entry: catalog.Blocking
+    method: bool  # matched through the receiver's type
+
+    @property
+    def display(self) -> str:
+        """The name shown in messages (`open`, not `builtins.open`)."""
+        return self.key.removeprefix("builtins.")
+
+
+def lookup(name: str, settings: Settings) -> tuple[str, catalog.Blocking] | None:
+    """The catalog row for a qualified callee name, honouring the tier settings and
+    `extend-blocking-calls`; None when the call is not blocking."""
+    entry = catalog.CALLS.get(name)
+    key = name
+    if entry is None and "." in name:
+        owner = name.rpartition(".")[0]
+        wildcard = catalog.CALLS.get(owner + ".*")
+        if wildcard is not None and name not in catalog.NOT_BLOCKING:
+            entry = wildcard
+    if entry is None:
+        replacement = settings.extend_blocking_calls.get(name)
+        if replacement is None:
+            return None
+        text = f"`{replacement}`" if replacement else "a non-blocking alternative"
+        entry = catalog.Blocking("ASL100", catalog.HEAVY, text, text)
+    if entry.tier == catalog.NEVER:
+        return None
+    option = _ENABLING.get(entry.tier)
+    if option is not None and not getattr(settings, option):
+        return None
+    return key, entry
+
+
+def receiver_type(ctx: Context, expr: cst.BaseExpression, frame: Frame | None = None) -> str | None:
+    """`ctx.type_of` plus what pathlib arithmetic keeps (`root / "x"`, `path.parent`)."""
+    found = ctx.type_of(expr, frame)
+    if found is None:
+        base: cst.BaseExpression | None = None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            base = expr.left
+        elif isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+            base = expr.value
+        if base is not None and receiver_type(ctx, base, frame) == "pathlib.Path":
+            return "pathlib.Path"
+        return None
+    found = ALIASES.get(found, found)
+    return catalog.TYPE_ALIASES.get(found, found)
+
+
+def callee_name(ctx: Context, call: cst.Call, frame: Frame | None = None) -> tuple[str, bool] | None:
+    """The callee's qualified name and whether it came from the receiver's type."""
+    name = ctx.qualified_name(call.func, frame)
+    if name is not None:
+        return ALIASES.get(name, catalog.TYPE_ALIASES.get(name, name)), False
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        owner = receiver_type(ctx, func.value, frame)
+        if owner is not None:
+            return f"{owner}.{func.attr.value}", True
+    return None
+
+
+def classify(ctx: Context, call: cst.Call, frame: Frame | None = None) -> Hit | None:
+    """The catalog row `call` matches, after the argument-based exemptions; None when it
+    does not block. Says nothing about where the call is."""
+    found = callee_name(ctx, call, frame)
+    if found is None:
+        return None
+    name, method = found
+    row = lookup(name, ctx.settings)
+    if row is None:
+        return None
+    key, entry = row
+    if _nonblocking_arguments(key, call):
+        return None
+    if key in catalog.CONNECT_WITH_ARGS and not call.args:
+        return None
+    if key.startswith("socket.socket.") and _module_uses_nonblocking_sockets(ctx):
+        return None
+    return Hit(key, entry, method)
+
+
+def _module_uses_nonblocking_sockets(ctx: Context) -> bool:
+    # A module that switches sockets to non-blocking mode reads and writes them from
+    # selector callbacks, where a send or recv never waits.
+    source = ctx.source
+    return "setblocking(False)" in source or "setblocking(0)" in source or "settimeout(0)" in source
+
+
+def _is_false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _is_zero(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.Integer, cst.Float)) and float(expr.value) == 0
+
+
+def _nonblocking_arguments(key: str, call: cst.Call) -> bool:
+    """`q.get(block=False)`, `event.wait(0)`, `executor.shutdown(wait=False)`..."""
+    method = key.rpartition(".")[2]
+    positional = positional_args(call)
+    if method in ("get", "acquire", "put"):
+        for keyword in ("block", "blocking"):
+            arg = keyword_arg(call, keyword)
+            if arg is not None and _is_false(arg.value):
+                return True
+        if positional and _is_false(positional[0].value) and not key.startswith(("redis.", "boto3.")):
+            return True
+    if method in ("wait", "join", "result", "exception", "get", "wait_for", "recv", "acquire"):
+        arg = keyword_arg(call, "timeout")
+        if arg is not None and _is_zero(arg.value):
+            return True
+        if method in ("wait", "join", "result", "exception") and positional and _is_zero(positional[0].value):
+            return True
+    if method == "shutdown":
+        arg = keyword_arg(call, "wait")
+        if arg is not None and _is_false(arg.value):
+            return True
+        if positional and _is_false(positional[0].value):
+            return True
+    return False
+
+
+def blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
+    """The blocking call to report at `call`, visited on the event loop, or None: the
+    catalog match minus what is reported elsewhere (one finding per problem) and lazy
+    iterators handed to a thread. Cached for the call being visited, so that every rule
+    of the family shares one answer."""
+    cached = ctx.__dict__.get(_CACHE_KEY)
+    if cached is not None and cached[0] is call:
+        return cast("Hit | None", cached[1])
+    hit = classify(ctx, call)
+    if hit is not None and _reported_elsewhere(ctx, call, hit):
+        hit = None
+    ctx.__dict__[_CACHE_KEY] = (call, hit)
+    return hit
+
+
+def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
+    entry = hit.entry
+    if hit.method and isinstance(ctx.parent, cst.Await):
+        # `await r.get(key)`: the receiver is an async client whatever its annotation says.
+        return True
+    if entry.lazy and _offloaded_iterator(ctx):
+        return True
+    if hit.key == "subprocess.Popen":
+        return _process_waited(ctx, call)
+    if entry is catalog.FILE_IO:
+        return _opened_here(ctx, call)
+    return False
+
+
+def _offloaded_iterator(ctx: Context) -> bool:
+    """`to_thread(list, root.glob("*"))` or `to_thread(sorted, (p for p in root.iterdir()))`:
+    the iterator is consumed in the worker thread."""
+    stack = ctx.stack
+    if len(stack) >= 3 and isinstance(stack[-2], cst.Arg) and isinstance(stack[-3], cst.Call):
+        return ctx.is_offload_call(stack[-3])
+    if (
+        len(stack) >= 4
+        and isinstance(stack[-2], cst.GeneratorExp)
+        and stack[-2].for_in.iter is stack[-1]
+        and isinstance(stack[-3], cst.Arg)
+        and isinstance(stack[-4], cst.Call)
+    ):
+        return ctx.is_offload_call(stack[-4])
+    return False
+
+
+def _process_waited(ctx: Context, call: cst.Call) -> bool:
+    """A process that the same function waits for is reported at the wait (ASL104)."""
+    parent = ctx.parent
+    if isinstance(parent, cst.Attribute) and parent.attr.value in _PROCESS_WAITS:
+        return True
+    name: str | None = None
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        name = target.value if isinstance(target, cst.Name) else None
+    elif isinstance(parent, cst.WithItem) and parent.asname is not None:
+        target = parent.asname.name
+        name = target.value if isinstance(target, cst.Name) else None
+    function = ctx.function
+    if name is None or function is None:
+        return False
+    waits = ctx.__dict__.setdefault(_WAITS_KEY, {})
+    key = id(function)
+    if key not in waits:
+        found: set[str] = set()
+        for node in walk(function.body, into_scopes=False):
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in _PROCESS_WAITS
+                and isinstance(node.func.value, cst.Name)
+            ):
+                found.add(node.func.value.value)
+        waits[key] = found
+    return name in waits[key]
+
+
+def _opened_here(ctx: Context, call: cst.Call) -> bool:
+    """A file method on a handle the same function opened is reported at the open
+    (ASL105); handles from parameters and attributes are reported here."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    receiver = func.value
+    if isinstance(receiver, cst.Call):
+        return True
+    if not isinstance(receiver, cst.Name):
+        return False
+    found = ctx.frame.lookup(receiver.value)
+    if found is None:
+        return False
+    scope, bindings = found
+    function = ctx.frame.function_frame()
+    if scope.function_frame() is not function:
+        return False
+    return any(b.kind != "param" for b in bindings)
+
+
+def replacement_text(ctx: Context, call: cst.Call, hit: Hit) -> str:
+    """What the message suggests instead, in the module's async library."""
+    entry = hit.entry
+    library = ctx.library
+    text = entry.asyncio if library == "asyncio" else entry.other
+    written = dotted_name(call.func) or hit.display
+    alternative = catalog.ASYNC_ALTERNATIVES.get(hit.key.split(".", 1)[0], "an async client")
+    return text.replace("{name}", written).replace("{lib}", library).replace("{replacement}", alternative)
+
+
+def classify_lock(ctx: Context, expr: cst.BaseExpression) -> str | None:
+    """The thread-lock type of `expr` (`threading.Lock`), or None."""
+    if not isinstance(expr, (cst.Name, cst.Attribute)):
+        return None
+    kind = receiver_type(ctx, expr)
+    return kind if kind in catalog.THREAD_LOCKS else None

@@ -1,0 +1,215 @@
+"""The project index of ASL116: which sync functions reach a blocking call, directly or
+through other sync functions, across modules.
+
+Each linted file contributes plain data (`FileSummary.to_facts()`): its sync functions
+(blocking calls made directly, functions called, `# noqa: ASL116` on the `def` line), its
+classes (bases and method names, for `self.method()` through inheritance), its module-level
+imports (for re-exports) and the calls its coroutines make to possible helpers. `Index`
+combines the facts of every file and finds, for each function, the shortest chain of calls
+to a blocking call (a breadth-first search backwards from the blocking functions, so
+cycles cost nothing special). The flake8 plugin builds the same index from one file.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: How many alias hops and base classes resolution follows before giving up.
+_MAX_HOPS = 20
+
+
+@dataclass
+class Function:
+    display: str  # `read_settings` or `Config.load`
+    line: int
+    noqa: bool
+    blocking: str | None  # display name of the first direct blocking call
+    calls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Site:
+    callee: str
+    display: str  # the callee as written: `load_config`, `self.load`
+    start: tuple[int, int]
+    end: tuple[int, int]
+    function: str  # the enclosing `async def`
+
+
+@dataclass
+class FileSummary:
+    module: str
+    library: str = "asyncio"
+    functions: dict[str, Function] = field(default_factory=dict)
+    classes: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    sites: list[Site] = field(default_factory=list)
+
+    def to_facts(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "library": self.library,
+            "functions": {
+                q: [f.display, f.line, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()
+            },
+            "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
+            "aliases": self.aliases,
+            "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
+        }
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any]) -> FileSummary:
+        summary = cls(facts["module"], facts.get("library", "asyncio"))
+        for qual, (display, line, noqa, blocking, calls) in facts["functions"].items():
+            summary.functions[qual] = Function(display, line, noqa, blocking, list(calls))
+        for qual, (bases, methods) in facts["classes"].items():
+            summary.classes[qual] = (list(bases), list(methods))
+        summary.aliases = dict(facts["aliases"])
+        for callee, display, line, column, end_line, end_column, function in facts["sites"]:
+            summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
+        return summary
+
+
+def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
+    """Give files that share a module name (scripts in different folders, two `conftest`
+    modules) names of their own, so that one file's `helper` is never taken for the
+    other's. References from other files to such a module stay unresolved."""
+    count: dict[str, int] = {}
+    for summary in summaries.values():
+        count[summary.module] = count.get(summary.module, 0) + 1
+    for path, summary in summaries.items():
+        module = summary.module
+        if count[module] > 1:
+            _rename_module(summary, module, f"{module}@{path}")
+
+
+def _rename_module(summary: FileSummary, old: str, new: str) -> None:
+    prefix = old + "."
+
+    def own(name: str) -> str:
+        if name == old:
+            return new
+        return new + name[len(old) :] if name.startswith(prefix) else name
+
+    summary.module = new
+    for function in summary.functions.values():
+        function.calls = [own(c) for c in function.calls]
+    summary.functions = {own(q): f for q, f in summary.functions.items()}
+    summary.classes = {
+        own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
+    }
+    summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
+    for site in summary.sites:
+        site.callee = own(site.callee)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """How a helper reaches a blocking call: helper names in call order, then the call."""
+
+    helpers: tuple[str, ...]
+    blocking: str
+
+    def render(self) -> str:
+        return " → ".join([*(f"{h}()" for h in self.helpers), f"{self.blocking}()"])
+
+
+class Index:
+    """Every summarised function of the project, and what each one reaches."""
+
+    def __init__(self, summaries: Iterable[FileSummary]) -> None:
+        self.functions: dict[str, Function] = {}
+        self.classes: dict[str, tuple[list[str], list[str]]] = {}
+        self.aliases: dict[str, str] = {}
+        for summary in summaries:
+            self.functions.update(summary.functions)
+            self.classes.update(summary.classes)
+            self.aliases.update(summary.aliases)
+        self._resolved: dict[str, str | None] = {}
+        self._reach = self._solve()
+
+    def resolve(self, name: str) -> str | None:
+        """The summarised function a qualified callee name means: through re-exports,
+        class calls (`Config()` runs `Config.__init__`) and inherited methods."""
+        if name in self._resolved:
+            return self._resolved[name]
+        self._resolved[name] = None  # guards alias cycles
+        found = self._resolve(name)
+        self._resolved[name] = found
+        return found
+
+    def _unalias(self, name: str) -> str:
+        for _ in range(_MAX_HOPS):
+            if name in self.aliases:
+                name = self.aliases[name]
+                continue
+            owner, _, attr = name.rpartition(".")
+            if owner in self.aliases:
+                name = f"{self.aliases[owner]}.{attr}"
+                continue
+            break
+        return name
+
+    def _resolve(self, name: str) -> str | None:
+        name = self._unalias(name)
+        if name in self.functions:
+            return name
+        if name in self.classes:
+            return self._method(name, "__init__")
+        owner, _, attr = name.rpartition(".")
+        owner = self._unalias(owner)
+        if owner in self.classes:
+            return self._method(owner, attr)
+        return None
+
+    def _method(self, cls: str, attr: str) -> str | None:
+        """`attr` looked up along the bases of `cls` (breadth first, as far as known)."""
+        queue = deque([cls])
+        seen: set[str] = set()
+        while queue and len(seen) < _MAX_HOPS:
+            current = self._unalias(queue.popleft())
+            if current in seen or current not in self.classes:
+                continue
+            seen.add(current)
+            bases, methods = self.classes[current]
+            if attr in methods:
+                qual = f"{current}.{attr}"
+                return qual if qual in self.functions else None
+            queue.extend(bases)
+        return None
+
+    def _solve(self) -> dict[str, tuple[str | None, str]]:
+        """function -> (next function in the chain or None, blocking call display)."""
+        reach: dict[str, tuple[str | None, str]] = {}
+        callers: dict[str, list[str]] = {}
+        queue: deque[str] = deque()
+        for qual, function in self.functions.items():
+            if function.noqa:
+                continue
+            if function.blocking is not None:
+                reach[qual] = (None, function.blocking)
+                queue.append(qual)
+            for callee in function.calls:
+                target = self.resolve(callee)
+                if target is not None and target != qual:
+                    callers.setdefault(target, []).append(qual)
+        while queue:
+            current = queue.popleft()
+            for caller in callers.get(current, ()):
+                if caller not in reach:
+                    reach[caller] = (current, reach[current][1])
+                    queue.append(caller)
+        return reach
+
+    def chain(self, qual: str) -> Chain | None:
+        if qual not in self._reach:
+            return None
+        helpers: list[str] = []
+        current: str | None = qual
+        while current is not None and len(helpers) <= len(self.functions):
+            helpers.append(self.functions[current].display)
+            current = self._reach[current][0]
+        return Chain(tuple(helpers), self._reach[qual][1])

@@ -1,0 +1,293 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import libcst as cst
+
+from asynclint.analysis.blocking import _offloaded_iterator, callee_name, classify, lookup
+from asynclint.analysis.helpers import FileSummary, Function, Index, Site, separate_homonyms
+from asynclint.diagnostics import Diagnostic, Location
+from asynclint.rule import FixSafety, Rule
+from asynclint.settings import Settings
+
+_TO_THREAD = {
+    "asyncio": "asyncio.to_thread",
+    "anyio": "anyio.to_thread.run_sync",
+    "trio": "trio.to_thread.run_sync",
+}
+
+
+class BlockingCallViaHelper(Rule):
+    """
+    ## What it does
+    Finds calls from an `async def` to a sync function that reaches a blocking call
+    (one that ASL100 to ASL114 report), directly or through further sync functions, in the
+    same module or in another linted module: a module function, a method called on
+    `self` or on a receiver of known type, a class whose `__init__` blocks, a function
+    imported from another file. The message shows the chain, for example
+    `load_config() → read_settings() → open()`. Helpers are followed only along the
+    straight-line path of each function (loops included): a call under an `if`/`else`, an
+    `except`, a `case` or a conditional expression is left out, since such branches mostly
+    depend on configuration the caller does not set. Calls that are awaited, and functions
+    handed to `asyncio.to_thread` (not called), are not reported. `# noqa: ASL116` on a
+    helper's `def` line declares it fine for every caller; a `# noqa` on the blocking
+    call inside the helper does the same for that call.
+
+    ## Why is this bad?
+    A blocking call wrapped in a helper blocks the loop just the same; linters that look
+    only at the `async def` itself miss it, and in real code most blocking calls sit one or
+    more helpers deep.
+
+    ## Example
+        import json
+
+        def read_settings(path):
+            with open(path) as handle:
+                return json.load(handle)
+
+        def load_config():
+            return read_settings("settings.json")
+
+        async def start():
+            return load_config()
+
+    ## Use instead
+        import asyncio
+        import json
+
+        def read_settings(path):
+            with open(path) as handle:
+                return json.load(handle)
+
+        def load_config():
+            return read_settings("settings.json")
+
+        async def start():
+            return await asyncio.to_thread(load_config)
+
+    ## Fix safety
+    No fix: whether to run the helper in a thread or to make it async is a design choice.
+    """
+
+    code = "ASL116"
+    name = "blocking-call-via-helper"
+    message = "`{helper}()` blocks the event loop in `async def {function}`: {chain} ({depth} deep); run it with `await {to_thread}({helper}, ...)` or make it async"
+    fix_safety = FixSafety.NONE
+    # Files with coroutines call helpers; files without them are summarised only when
+    # they can hold a helper at all.
+    triggers = (r"\b(def|import)\b",)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        module = ctx.module_info.name or "__main__"
+        self.summary = FileSummary(module)
+        self._module = module
+        #: id(FunctionDef) -> (qualified name, def name node) of summarised sync functions.
+        self._functions: dict[int, tuple[str, cst.Name]] = {}
+        self._blocking: dict[str, list[tuple[str, str, cst.Call]]] = {}
+        self._sites: list[tuple[str, str, cst.Call, str]] = []
+
+    # Definitions ---------------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.ctx.frame.kind != "module":
+            return
+        bases = []
+        for arg in node.bases:
+            if arg.keyword is None:
+                name = self.ctx.qualified_name(arg.value)
+                if name is not None:
+                    bases.append(name)
+        methods = [
+            stmt.name.value
+            for stmt in (node.body.body if isinstance(node.body, cst.IndentedBlock) else ())
+            if isinstance(stmt, cst.FunctionDef)
+        ]
+        self.summary.classes[f"{self._module}.{node.name.value}"] = (bases, methods)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        frame = self.ctx.frame  # the scope the def is in
+        if node.asynchronous is not None:
+            return
+        if frame.kind == "module":
+            display = node.name.value
+        elif frame.kind == "class" and frame.parent is not None and frame.parent.kind == "module":
+            assert isinstance(frame.node, cst.ClassDef)
+            display = f"{frame.node.name.value}.{node.name.value}"
+        else:
+            return
+        qual = f"{self._module}.{display}"
+        self._functions[id(node)] = (qual, node.name)
+        self.ctx.want_position(node.name)
+        self.summary.functions[qual] = Function(display, 0, False, None)
+
+    # Calls ---------------------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        if ctx.on_loop:
+            if isinstance(ctx.parent, cst.Await):
+                return
+            function = ctx.async_function
+            if function is None:
+                return
+            callee = self._callee(node)
+            if callee is not None:
+                ctx.want_position(node)
+                self._sites.append((callee, _written(node), node, function.name.value))
+            return
+        frame = ctx.frame.function_frame()
+        if frame is None:
+            return
+        owner = self._functions.get(id(frame.node))
+        if owner is None:
+            return
+        qual = owner[0]
+        if _conditional(ctx.stack, frame.node):
+            return
+        hit = classify(ctx, node)
+        if hit is not None:
+            if not (hit.entry.lazy and _offloaded_iterator(ctx)):
+                ctx.want_position(node)
+                self._blocking.setdefault(qual, []).append((hit.display, hit.entry.code, node))
+            return
+        callee = self._callee(node)
+        if callee is not None:
+            self.summary.functions[qual].calls.append(callee)
+
+    def _callee(self, node: cst.Call) -> str | None:
+        """The qualified name of a call that may reach a summarised function."""
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            method_owner = self._self_class(func.value.value)
+            if method_owner is not None:
+                return f"{method_owner}.{func.attr.value}"
+        found = callee_name(self.ctx, node)
+        if found is None:
+            return None
+        name = found[0]
+        if name.startswith("builtins.") or lookup(name, self.ctx.settings) is not None:
+            return None
+        return name
+
+    def _self_class(self, name: str) -> str | None:
+        """`self`/`cls` in a method of a module-level class: that class's qualified name."""
+        frame = self.ctx.frame.function_frame()
+        if frame is None or not isinstance(frame.node, cst.FunctionDef):
+            return None
+        cls = frame.parent
+        if cls is None or cls.kind != "class" or cls.parent is None or cls.parent.kind != "module":
+            return None
+        params = frame.node.params.params
+        if not params or params[0].name.value != name:
+            return None
+        found = frame.lookup(name)
+        if found is None or found[0] is not frame:
+            return None
+        assert isinstance(cls.node, cst.ClassDef)
+        return f"{self._module}.{cls.node.name.value}"
+
+    # Facts ---------------------------------------------------------------------------------
+
+    def finish(self) -> object | None:
+        ctx = self.ctx
+        summary = self.summary
+        if self._sites:
+            summary.library = ctx.library
+        for qual, name in self._functions.values():
+            line = ctx.position(name).start.line
+            noqa = ctx.noqa(line)
+            function = summary.functions[qual]
+            function.line = line
+            function.noqa = noqa is not None and noqa.suppresses(self.code)
+        for qual, calls in self._blocking.items():
+            for display, code, call in calls:
+                noqa = ctx.noqa(ctx.position(call).start.line)
+                if noqa is None or not (noqa.suppresses(code) or noqa.suppresses(self.code)):
+                    summary.functions[qual].blocking = display
+                    break
+        for callee, written, call, function_name in self._sites:
+            span = ctx.position(call)
+            noqa = ctx.noqa(span.start.line)
+            if noqa is not None and noqa.suppresses(self.code):
+                continue
+            summary.sites.append(
+                Site(
+                    callee,
+                    written,
+                    (span.start.line, span.start.column + 1),
+                    (span.end.line, span.end.column + 1),
+                    function_name,
+                )
+            )
+        for local, bindings in ctx.module_frame.bindings.items():
+            if bindings and all(b.kind == "import" and b.qualified for b in bindings):
+                target = bindings[-1].qualified
+                assert target is not None
+                summary.aliases[f"{self._module}.{local}"] = target
+        return summary.to_facts()
+
+    @classmethod
+    def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
+        summaries = {path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)}
+        if not any(s.sites for s in summaries.values()):
+            return []
+        separate_homonyms(summaries)
+        index = Index(summaries.values())
+        out = []
+        for path, summary in summaries.items():
+            for site in summary.sites:
+                target = index.resolve(site.callee)
+                if target is None:
+                    continue
+                chain = index.chain(target)
+                if chain is None:
+                    continue
+                depth = len(chain.helpers)
+                message = cls.message.format(
+                    helper=site.display,
+                    function=site.function,
+                    chain=chain.render(),
+                    depth=f"{depth} call{'s' if depth > 1 else ''}",
+                    to_thread=_TO_THREAD.get(summary.library, "asyncio.to_thread"),
+                )
+                out.append(
+                    Diagnostic(
+                        cls.code,
+                        cls.name,
+                        message,
+                        path,
+                        Location(*site.start),
+                        Location(*site.end),
+                    )
+                )
+        return out
+
+
+#: Where code runs only on some paths through a function.
+_BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
+
+
+def _conditional(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+    """Whether the node on top of `stack` runs only on some paths of `function`: under an
+    `if`/`else`, an `except`, a `case`, a conditional expression or the right side of
+    `and`/`or`. Helpers are followed only along the paths every call takes, since a
+    branch that depends on configuration (`if self.reload:`) is mostly not taken."""
+    child = stack[-1]
+    for node in reversed(stack[:-1]):
+        if node is function:
+            return False
+        is_test = isinstance(node, (cst.If, cst.IfExp)) and node.test is child
+        if isinstance(node, _BRANCHES) and not is_test:
+            return True
+        if isinstance(node, cst.BooleanOperation) and node.right is child:
+            return True
+        child = node
+    return False
+
+
+def _written(call: cst.Call) -> str:
+    from asynclint.analysis.nodes import dotted_name
+
+    return dotted_name(call.func) or "..."

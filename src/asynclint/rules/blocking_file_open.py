@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from asynclint.rule import FixSafety
+from asynclint.rules._blocking import BlockingCallRule
+
+
+class BlockingFileOpen(BlockingCallRule):
+    """
+    ## What it does
+    Finds files opened synchronously on the event loop inside an `async def`: `open`,
+    `io.open`, `io.open_code`, `codecs.open`, `os.fdopen`, `os.open`,
+    `gzip/bz2/lzma.open`, `Path.open` and the `tempfile` constructors. The reads and
+    writes on a handle opened in the same function are not reported again (one finding
+    per problem).
+
+    ## Why is this bad?
+    Opening, reading and writing a file are system calls that wait for the disk (or a
+    network file system); on a busy or slow disk every task on the loop waits with them.
+
+    ## Example
+        async def load(path):
+            with open(path) as handle:
+                return handle.read()
+
+    ## Use instead
+        import asyncio
+        from pathlib import Path
+
+        async def load(path):
+            return await asyncio.to_thread(Path(path).read_text)
+
+    ## Fix safety
+    No fix. The message suggests `aiofiles.open`/`anyio.open_file`, or moving the whole
+    read or write into `asyncio.to_thread`; which one fits depends on what the block
+    does with the handle.
+    """
+
+    code = "ASL105"
+    name = "blocking-file-open"
+    message = (
+        "`{name}()` opens a file synchronously on the event loop in `async def {function}`; use {replacement}"
+    )
+    fix_safety = FixSafety.NONE
+    peer = "FA ASYNC230/231, RF ASYNC230"
+    triggers = ("\\basync\\b", "(open|tempfile|mk[sd]temp|Temporary)")

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from asynclint.rule import FixSafety
+from asynclint.rules._blocking import BlockingCallRule
+
+
+class BlockingFsCall(BlockingCallRule):
+    """
+    ## What it does
+    Finds file-system calls on the event loop inside an `async def`: changes
+    (`os.mkdir/makedirs/remove/rename/replace/chmod/...`,
+    `shutil.copy*/move/rmtree/...`, the matching `Path` methods), file locks
+    (`fcntl.flock/lockf`) and directory traversal (`os.listdir/walk/scandir`,
+    `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`). Metadata calls (`os.stat`,
+    `os.path.exists/isfile/getsize/...`, `Path.exists/is_file/stat/resolve/...`,
+    `os.read/write` on descriptors) form the light tier, reported only with `blocking-light-calls = true`. Pure path arithmetic
+    (`os.path.abspath/normpath/relpath/expanduser`, `os.getcwd`,
+    `Path.absolute/cwd/home`) is never reported. A lazy iterator (`root.glob(...)`)
+    handed to a worker thread is not reported.
+
+    ## Why is this bad?
+    These calls wait for the disk; a directory walk or a tree copy can take seconds,
+    during which no other task runs. The light tier is usually fast and is off by
+    default to keep the noise down.
+
+    ## Example
+        import shutil
+
+        async def clean(folder):
+            shutil.rmtree(folder)
+
+    ## Use instead
+        import asyncio
+        import shutil
+
+        async def clean(folder):
+            await asyncio.to_thread(shutil.rmtree, folder)
+
+    ## Fix safety
+    Unsafe, for a call that is a whole statement or the right-hand side of an assignment
+    and returns no lazy iterator: it becomes `await asyncio.to_thread(...)`. The call
+    then runs in a worker thread that cancellation does not stop, and ordering with
+    other tasks' file operations may change. Lazy iterators (`os.walk`, `Path.glob`) are
+    reported without a fix, since the iteration itself must move into the thread.
+    """
+
+    code = "ASL107"
+    name = "blocking-fs-call"
+    message = (
+        "`{name}()` blocks the event loop on the file system in `async def {function}`; use {replacement}"
+    )
+    fix_safety = FixSafety.UNSAFE
+    peer = "FA/RF ASYNC240"
+    triggers = ("\\basync\\b", "\\b(os|shutil|glob|pathlib|Path|fcntl)\\b")

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from asynclint.rule import FixSafety
+from asynclint.rules._blocking import BlockingCallRule
+
+
+class BlockingInput(BlockingCallRule):
+    """
+    ## What it does
+    Finds console reads on the event loop inside an `async def`: `input()`,
+    `getpass.getpass()` and `sys.stdin.read/readline/readlines()`.
+
+    ## Why is this bad?
+    Reading the console waits for a person to type; the whole loop is frozen until they
+    press Enter.
+
+    ## Example
+        async def ask():
+            return input("name? ")
+
+    ## Use instead
+        import asyncio
+
+        async def ask():
+            return await asyncio.to_thread(input, "name? ")
+
+    ## Fix safety
+    Unsafe, for a whole statement or the right-hand side of an assignment: the call
+    becomes `await asyncio.to_thread(input, ...)`. If the task is cancelled, the thread
+    keeps waiting for input.
+    """
+
+    code = "ASL108"
+    name = "blocking-input"
+    message = "`{name}()` waits on the console on the event loop in `async def {function}`; use {replacement}"
+    fix_safety = FixSafety.UNSAFE
+    peer = "FA/RF ASYNC250"
+    triggers = ("\\basync\\b", "\\b(input|getpass|stdin)\\b")

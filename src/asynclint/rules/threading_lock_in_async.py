@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from asynclint.analysis.blocking import classify_lock
+from asynclint.analysis.nodes import walk
+from asynclint.rule import FixSafety, Rule
+
+
+class ThreadingLockInAsync(Rule):
+    """
+    ## What it does
+    Finds a `threading` (or `multiprocessing`) lock, semaphore or condition taken on the
+    event loop inside an `async def`: `with lock:` or a blocking `lock.acquire()`, where
+    the lock is a local binding, an annotated name or parameter, or a `self.x =
+    threading.Lock()` of the class. The message says when the lock is held across an
+    `await`.
+
+    ## Why is this bad?
+    Acquiring a thread lock blocks the whole loop while another thread holds it. Held
+    across an `await`, it is worse: another task on the same loop that reaches the same
+    `with` blocks the loop thread forever, a deadlock (with an `RLock` the same thread
+    simply re-enters, so the lock excludes nothing at all).
+
+    ## Example
+        import threading
+
+        lock = threading.Lock()
+
+        async def update(cache, fetch):
+            with lock:
+                cache.update(await fetch())
+
+    ## Use instead
+        import asyncio
+
+        lock = asyncio.Lock()
+
+        async def update(cache, fetch):
+            async with lock:
+                cache.update(await fetch())
+
+    ## Fix safety
+    No fix: the lock may also be shared with real threads, where an `asyncio.Lock` does
+    not work. Use `asyncio.Lock` when only tasks share it; keep the thread lock, held
+    briefly and never across an `await`, when threads do.
+    """
+
+    code = "ASL115"
+    name = "threading-lock-in-async"
+    message = "thread lock `{name}` ({kind}) is {how} on the event loop in `async def {function}`{detail}; use `asyncio.Lock` with `async with` if only tasks share it"
+    fix_safety = FixSafety.NONE
+    triggers = (r"\basync\b", r"\b(threading|multiprocessing)\b")
+
+    def visit_With(self, node: cst.With) -> None:
+        function = self.ctx.async_function
+        if function is None or node.asynchronous is not None:
+            return
+        for item in node.items:
+            kind = classify_lock(self.ctx, item.item)
+            if kind is None:
+                continue
+            across = any(isinstance(n, cst.Await) for n in walk(node.body, into_scopes=False))
+            self.report(
+                item.item,
+                name=self.ctx.code_for(item.item),
+                kind=kind,
+                how="held by `with`",
+                function=function.name.value,
+                detail=" and held across `await`: another task taking it deadlocks the loop"
+                if across
+                else "",
+            )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "acquire":
+            return
+        function = self.ctx.async_function
+        if function is None:
+            return
+        kind = classify_lock(self.ctx, func.value)
+        if kind is None or _non_blocking(node):
+            return
+        self.report(
+            node,
+            name=self.ctx.code_for(func.value),
+            kind=kind,
+            how="acquired",
+            function=function.name.value,
+            detail="",
+        )
+
+
+def _non_blocking(call: cst.Call) -> bool:
+    for arg in call.args:
+        value = arg.value
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword in (None, "blocking") and isinstance(value, cst.Name) and value.value == "False":
+            return True
+        if keyword == "timeout" and isinstance(value, (cst.Integer, cst.Float)) and float(value.value) == 0:
+            return True
+    return False
