@@ -176,3 +176,10 @@ def test_killed_fix_run_leaves_every_file_whole(tmp_path: Path) -> None:
     assert killed_mid_run >= 1, "every run finished before it could be killed; the test proves nothing"
     Runner(Settings(project_root=str(tmp_path)), jobs=1, use_cache=False).check([str(tmp_path)])
     assert not list(tmp_path.glob(f"*{TEMP_SUFFIX}"))
+
+
+def test_a_huge_file_without_async_code_is_skipped_quietly(tmp_path: Path) -> None:
+    text = "import os\n" + "".join(f"def f{i}():\n    return os.getpid() + {i}\n\n" for i in range(80_000))
+    assert len(text) > 2_000_000
+    (tmp_path / "generated.py").write_text(text)
+    assert lint(tmp_path, "generated.py") == []
