@@ -10,6 +10,8 @@ class AsyncFileNotClosed(CreationRule):
     Finds a file opened with `await aiofiles.open(...)` or `await anyio.open_file(...)` in
     an `async def` and not used as `async with`, not closed in a `finally:`, and not handed
     to anyone else (returned, yielded, stored or passed on).
+    A resource passed to a call by a function that also closes it is only lent: it is
+    still this function's to close safely.
     In test files (the `test-files` setting) a file that is closed, but not in a
     `finally:`, is not reported: it leaks only when the test fails anyway.
 

@@ -15,6 +15,8 @@ class ClientNotClosed(CreationRule):
     `AsyncExitStack` or whose close is registered as a callback belongs to someone else
     and is not reported; neither is one created in `__aenter__`, an
     `@asynccontextmanager` or a pytest fixture.
+    A resource passed to a call by a function that also closes it is only lent: it is
+    still this function's to close safely.
     In test files (the `test-files` setting) a client that is closed, but not in a
     `finally:`, is not reported: it leaks only when the test fails anyway.
 

@@ -12,6 +12,8 @@ class DbConnectionNotClosed(CreationRule):
     `async def` and not used as `async with`, not closed (or released to its pool) in a
     `finally:`, and not handed to anyone else. Returned, yielded, stored or passed on, it
     belongs to someone else and is not reported.
+    A resource passed to a call by a function that also closes it is only lent: it is
+    still this function's to close safely.
     In test files (the `test-files` setting) a connection that is closed, but not in a
     `finally:`, is not reported: it leaks only when the test fails anyway.
 
