@@ -142,3 +142,43 @@ def test_concurrent_runs_leave_a_valid_cache(tmp_path: Path) -> None:
     assert not list((tmp_path / ".asynclint_cache").glob("*.tmp"))
     warm = Runner(Settings(project_root=str(tmp_path)), jobs=1).check([str(tmp_path)])
     assert warm.from_cache == 30
+
+
+def test_a_changed_helper_changes_its_callers_verdict_from_the_cache(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "app.py").write_text("from pkg.util import load\n\n\nasync def handler():\n    return load()\n")
+    util = pkg / "util.py"
+    util.write_text("def load():\n    return 1\n")
+    settings = Settings(project_root=str(tmp_path))
+
+    def asl116() -> list[tuple[str, int]]:
+        result = Runner(settings, jobs=1).check([str(pkg)])
+        return [(Path(d.path).name, d.start.row) for d in result.diagnostics if d.code == "ASL116"]
+
+    assert asl116() == []
+    util.write_text("import time\n\n\ndef load():\n    time.sleep(1)\n    return 1\n")
+    assert asl116() == [("app.py", 5)]
+    warm = Runner(settings, jobs=1).check([str(pkg)])
+    assert warm.from_cache == 3 and warm.parsed == 0
+    assert [d.code for d in warm.diagnostics] == ["ASL116"]
+    util.write_text("def load():\n    return 2\n")
+    assert asl116() == []
+
+
+def test_facts_lost_from_the_cache_are_rebuilt(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import time\n\n\ndef load():\n    time.sleep(1)\n\n\nasync def handler():\n    return load()\n"
+    )
+    settings = Settings(project_root=str(tmp_path))
+    cold = rendered(Runner(settings, jobs=1).check([str(tmp_path)]))
+    assert any("ASL116" in line for line in cold)
+    folder = tmp_path / ".asynclint_cache"
+    for facts in folder.glob("facts-*.json"):
+        facts.write_text("{}")
+    results_file = next(folder.glob("results-*.json"))
+    data = json.loads(results_file.read_text())
+    data["project"] = {}
+    results_file.write_text(json.dumps(data))
+    assert rendered(Runner(settings, jobs=1).check([str(tmp_path)])) == cold

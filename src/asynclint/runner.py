@@ -9,6 +9,7 @@ so cached files still take part. Output order never depends on `--jobs`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections import Counter
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from asynclint.cache import Cache, Stamp, content_hash
+from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
 from asynclint.diagnostics import Diagnostic
 from asynclint.discovery import discover, module_name
 from asynclint.engine import SYNTAX_ERROR, FileResult, syntax_error
@@ -206,24 +207,119 @@ class Runner:
             cache = Cache(folder, self.settings.fingerprint())
         results: dict[str, FileResult] = {}
         tasks: list[Task] = []
+        by_path: dict[str, Task] = {}
+        stamps: dict[str, Stamp | None] = {}
+        facts_elsewhere: set[str] = set()  # cached files whose facts stay in the facts file
         for path in found.files:
-            task = self._task(path)
+            task = by_path[path] = self._task(path)
             hit = cache.lookup(task.key) if cache is not None else None
             if hit is not None:
-                result, _ = hit
+                result, stamp, has_facts = hit
                 if self.mode == "check" or not any(d.fixable(self.unsafe) for d in result.diagnostics):
                     result.path = path
                     result.diagnostics = [replace(d, path=path) for d in result.diagnostics]
                     results[path] = result
+                    stamps[path] = stamp
+                    if has_facts:
+                        facts_elsewhere.add(path)
                     run.from_cache += 1
                     continue
             tasks.append(task)
         for outcome in self._execute(tasks):
             self._collect(outcome, run, results, cache)
+            stamps[outcome.task.path] = outcome.stamp
+        project = self._cached_project(cache, results, by_path, stamps, facts_elsewhere)
+        if project is None:
+            self._load_facts(cache, results, by_path, stamps, facts_elsewhere, run)
+            project = self._project_diagnostics(results)
+            if cache is not None:
+                self._store_project(cache, project, results, by_path, stamps, facts_elsewhere)
         if cache is not None:
             cache.save()
-        self._finish(run, results)
+        self._finish(run, results, project)
         return run
+
+    def _project_key(
+        self,
+        results: dict[str, FileResult],
+        by_path: dict[str, Task],
+        stamps: dict[str, Stamp | None],
+        facts_elsewhere: set[str],
+    ) -> str | None:
+        """A digest of everything the project-wide rules read: the content of every file
+        that has facts (and the settings, through the cache file's name)."""
+        inputs = []
+        for path, result in results.items():
+            if result.facts or path in facts_elsewhere:
+                stamp = stamps.get(path)
+                if stamp is None:
+                    return None
+                inputs.append(f"{by_path[path].key}\0{stamp.digest}")
+        inputs.sort()
+        return hashlib.sha256("\n".join(inputs).encode()).hexdigest()
+
+    def _cached_project(
+        self,
+        cache: Cache | None,
+        results: dict[str, FileResult],
+        by_path: dict[str, Task],
+        stamps: dict[str, Stamp | None],
+        facts_elsewhere: set[str],
+    ) -> list[Diagnostic] | None:
+        if cache is None or not cache.project:
+            return None
+        key = self._project_key(results, by_path, stamps, facts_elsewhere)
+        if key is None or cache.project.get("key") != key:
+            return None
+        shown = {task.key: path for path, task in by_path.items()}
+        try:
+            return [
+                replace(diagnostic_from_json(row), path=shown[file_key])
+                for file_key, row in cache.project["diagnostics"]
+                if file_key in shown
+            ]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _store_project(
+        self,
+        cache: Cache,
+        project: list[Diagnostic],
+        results: dict[str, FileResult],
+        by_path: dict[str, Task],
+        stamps: dict[str, Stamp | None],
+        facts_elsewhere: set[str],
+    ) -> None:
+        key = self._project_key(results, by_path, stamps, facts_elsewhere)
+        if key is None:
+            return
+        rows = [[by_path[d.path].key, diagnostic_to_json(d)] for d in project if d.path in by_path]
+        cache.project = {"key": key, "diagnostics": rows}
+        cache.dirty = True
+
+    def _load_facts(
+        self,
+        cache: Cache | None,
+        results: dict[str, FileResult],
+        by_path: dict[str, Task],
+        stamps: dict[str, Stamp | None],
+        facts_elsewhere: set[str],
+        run: RunResult,
+    ) -> None:
+        """Bring the facts of cached files back for the project-wide phase; a file whose
+        facts are missing from the facts file (another run raced this one) is linted."""
+        if cache is None:
+            return
+        for path in sorted(facts_elsewhere):
+            stamp = stamps[path]
+            assert stamp is not None
+            facts = cache.facts(by_path[path].key, stamp.digest)
+            if facts is not None:
+                results[path].facts = facts
+                continue
+            outcome = process(by_path[path], self.settings, "check", self.unsafe)
+            self._collect(outcome, run, results, cache)
+            stamps[path] = outcome.stamp
 
     def check_stdin(self, text_bytes: bytes, filename: str) -> RunResult:
         task = self._task(filename)
@@ -232,7 +328,7 @@ class Runner:
         results: dict[str, FileResult] = {}
         self._collect(outcome, run, results, None)
         run.fixed_text = outcome.fixed_text
-        self._finish(run, results)
+        self._finish(run, results, self._project_diagnostics(results))
         return run
 
     def check_text(
@@ -254,7 +350,8 @@ class Runner:
             honour_noqa=honour_noqa,
         )
         run = RunResult(files=1, parsed=int(result.parsed))
-        self._finish(run, {task.path: result})
+        results = {task.path: result}
+        self._finish(run, results, self._project_diagnostics(results))
         return run
 
     def _collect(
@@ -306,9 +403,9 @@ class Runner:
                 if self.progress:
                     self.progress(done, total)
 
-    def _finish(self, run: RunResult, results: dict[str, FileResult]) -> None:
+    def _finish(self, run: RunResult, results: dict[str, FileResult], project: list[Diagnostic]) -> None:
         diagnostics = [d for result in results.values() for d in result.diagnostics]
-        diagnostics.extend(self._project_diagnostics(results))
+        diagnostics.extend(project)
         diagnostics.sort(key=lambda d: d.sort_key)
         run.diagnostics = diagnostics
 
