@@ -7,6 +7,8 @@ import sys
 import textwrap
 
 import libcst as cst
+from hypothesis import given
+from hypothesis import strategies as st
 
 from asynclint.analysis.context import Context, parse_noqa
 from asynclint.engine import Walker, file_is_skipped, rules_that_can_fire
@@ -193,3 +195,48 @@ def test_comprehension_first_iterable_runs_outside_the_offloaded_generator() -> 
         """
     )
     assert codes(source) == [(7, "ASL101")]
+
+
+def test_trigger_literal_guards() -> None:
+    from asynclint.triggers import required_literals
+
+    assert required_literals(r"\bcreate_subprocess_(exec|shell)\b") == ("create_subprocess_",)
+    assert required_literals(r"\b(aiofiles|open_file)\b") == ("aiofiles", "open_file")
+    assert required_literals(r"\bopen_(unix_)?connection\b") == ("connection",)
+    # A branch too short to guard, an optional group, a case-insensitive pattern: no guard.
+    assert required_literals(r"(\bio\b|tempfile)") is None
+    assert required_literals(r"(tempfile)?x") is None
+    assert required_literals(r"(?i)timeout") is None
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "async",
+                "await",
+                "open_",
+                "unix_",
+                "connection",
+                "create_subprocess_",
+                "exec",
+                "io",
+                "_",
+                " ",
+                "\n",
+                "x",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_trigger_guards_never_change_the_answer(text: str) -> None:
+    import re
+
+    from asynclint.triggers import Trigger
+
+    for source in {t for info in rule_infos().values() for t in info.triggers} | {
+        r"\bopen_(unix_)?connection\b",
+        r"\bcreate_subprocess_(exec|shell)\b",
+    }:
+        assert Trigger(source).occurs_in(text) == (re.search(source, text) is not None), source

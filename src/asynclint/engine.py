@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
 from asynclint.registry import RuleInfo, rule_infos
+from asynclint.triggers import Trigger
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -28,7 +29,7 @@ SYNTAX_ERROR = "ASL001"
 INTERNAL_ERROR = "ASL002"
 ENGINE_CODES = frozenset({SYNTAX_ERROR, INTERNAL_ERROR})
 _FILE_NOQA_RE = re.compile(r"^\s*#\s*asynclint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
-_TRIGGERS: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
+_TRIGGERS: dict[str, Trigger] = {}
 RECURSION_LIMIT = 20_000
 
 
@@ -53,22 +54,21 @@ def file_is_skipped(text: str) -> bool:
 def rules_that_can_fire(text: str, codes: Iterable[str], infos: dict[str, RuleInfo]) -> set[str]:
     """The codes whose trigger patterns all occur in `text` (a text scan, no parse)."""
     chosen = set()
-    cache: dict[tuple[str, ...], bool] = {}
+    seen: dict[str, bool] = {}
     for code in codes:
         info = infos.get(code)
         if info is None or code == INTERNAL_ERROR:
             continue
-        triggers = info.triggers
-        if not triggers:
-            chosen.add(code)
-            continue
-        hit = cache.get(triggers)
-        if hit is None:
-            pattern = _TRIGGERS.get(triggers)
-            if pattern is None:
-                pattern = _TRIGGERS[triggers] = [re.compile(t) for t in triggers]
-            hit = cache[triggers] = all(p.search(text) is not None for p in pattern)
-        if hit:
+        for source in info.triggers:
+            hit = seen.get(source)
+            if hit is None:
+                trigger = _TRIGGERS.get(source)
+                if trigger is None:
+                    trigger = _TRIGGERS[source] = Trigger(source)
+                hit = seen[source] = trigger.occurs_in(text)
+            if not hit:
+                break
+        else:
             chosen.add(code)
     return chosen
 
