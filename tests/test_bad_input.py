@@ -250,3 +250,20 @@ def test_an_ignored_folder_named_explicitly_is_linted(tmp_path: Path) -> None:
     (tmp_path / "vendor" / "lib" / "m.py").write_text(SLEEPY)
     assert check(tmp_path, ".")[0] == []
     assert [f[0] for f in check(tmp_path, "vendor/lib")[0]] == ["m.py"]
+
+
+def test_symlinks_out_of_the_tree_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "theirs.py").write_text(SLEEPY)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mine.py").write_text(SLEEPY)
+    os.symlink(outside / "theirs.py", tmp_path / "pkg" / "linked_out.py")
+    os.symlink(tmp_path / "pkg" / "mine.py", tmp_path / "pkg" / "linked_in.py")
+    os.symlink(outside, tmp_path / "pkg" / "folder_link")
+    found, errors = check(tmp_path, "pkg")
+    assert errors == []
+    assert sorted(f[0] for f in found) == ["linked_in.py", "mine.py"]
+    # Named explicitly, the link is linted like any file.
+    named, _ = check(tmp_path, "pkg/linked_out.py")
+    assert [f[2] for f in named] == ["ASL101"]

@@ -171,6 +171,7 @@ def _walk(
     root: str,
 ) -> Iterator[str]:
     stack: list[tuple[str, str, list[str]]] = [(display, absolute, parents)]
+    top = os.path.realpath(absolute)
     while stack:
         shown, folder, ancestry = stack.pop()
         chain = [*ancestry, folder]
@@ -195,6 +196,10 @@ def _walk(
             if is_dir:
                 subfolders.append((shown_path, entry.path, chain))
             elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
+                if entry.is_symlink() and not _inside(os.path.realpath(entry.path), top):
+                    # Like symlinked folders, a link out of the tree is not followed: a
+                    # folder walk must not lint, or fix, files elsewhere on the disk.
+                    continue
                 yield shown_path
             elif is_file and entry.name.endswith(TEMP_SUFFIX) and orphaned_temp_file(entry.path):
                 # Left by a run killed while writing a fix: the original is intact (the
@@ -202,6 +207,10 @@ def _walk(
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
         stack.extend(reversed(subfolders))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def module_name(path: str) -> tuple[str, bool]:
