@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -109,6 +109,7 @@ class Rule:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.findings: list[Finding] = []
+        self._held: list[tuple[str, Finding]] = []
 
     def report(self, node: cst.CSTNode, *, fix: NodeFix | None = None, **values: object) -> None:
         """Report `node`; `values` fill the message template."""
@@ -116,6 +117,19 @@ class Rule:
         if fix is not None and self.fix_safety is FixSafety.NONE:
             raise RuleDefinitionError(f"{self.code} declares no fix but offered one")
         self.findings.append(Finding(node, message, fix, self.code, self.name))
+
+    def report_unless_exempt(
+        self, owner: str, node: cst.CSTNode, /, *, fix: NodeFix | None = None, **values: object
+    ) -> None:
+        """Like `report`, for a finding in the function named `owner` that stands only if
+        `release_reports()` (called from `finish()`, once the whole file is known) does not
+        name that function exempt."""
+        self.report(node, fix=fix, **values)
+        self._held.append((owner, self.findings.pop()))
+
+    def release_reports(self, exempt: Container[str]) -> None:
+        self.findings.extend(finding for owner, finding in self._held if owner not in exempt)
+        self._held.clear()
 
     def finish(self) -> object | None:
         """Called after the traversal, when positions are known; returns this file's facts

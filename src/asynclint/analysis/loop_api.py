@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.catalogs.loop_api import COROUTINE_FUNCTIONS
+from asynclint.catalogs.concurrency import LIBRARY_COROUTINES
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -30,7 +30,7 @@ def coroutine_call(ctx: Context, call: cst.Call) -> str | None:
         if method is not None:
             return f"{func.value.value}.{func.attr.value}" if _is_async_def(method) else None
     name = ctx.call_name(call)
-    if name in COROUTINE_FUNCTIONS:
+    if name in LIBRARY_COROUTINES:
         return name
     return None
 

@@ -5,6 +5,8 @@ coroutine. Logic lives in `asynclint.analysis.concurrency` and the rules.
 
 from __future__ import annotations
 
+from asynclint.catalogs.resources import LOCK_TYPES as ASYNC_LOCK_TYPES
+
 #: Method or function names (the last part of the callee) whose order matters: I/O on one
 #: stream or connection, transaction control, lifecycle and synchronisation.
 ORDERED_NAMES: frozenset[str] = frozenset(
@@ -292,28 +294,17 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
     }
 )
 
-#: Context managers that serialise what runs inside them.
-LOCK_TYPES: frozenset[str] = frozenset(
-    {
-        "asyncio.Lock",
-        "asyncio.Semaphore",
-        "asyncio.BoundedSemaphore",
-        "asyncio.Condition",
-        "anyio.Lock",
-        "anyio.Semaphore",
-        "anyio.Condition",
-        "anyio.CapacityLimiter",
-        "trio.Lock",
-        "trio.Semaphore",
-        "trio.Condition",
-        "trio.CapacityLimiter",
-        "threading.Lock",
-        "threading.RLock",
-        "threading.Semaphore",
-        "threading.BoundedSemaphore",
-        "threading.Condition",
-    }
-)
+#: Context managers that serialise what runs inside them: the async locks, capacity
+#: limiters and thread locks.
+LOCK_TYPES: frozenset[str] = ASYNC_LOCK_TYPES | {
+    "anyio.CapacityLimiter",
+    "trio.CapacityLimiter",
+    "threading.Lock",
+    "threading.RLock",
+    "threading.Semaphore",
+    "threading.BoundedSemaphore",
+    "threading.Condition",
+}
 
 #: Method names of a context manager call that open a transaction or hold a connection.
 TRANSACTION_METHODS: frozenset[str] = frozenset(
@@ -331,10 +322,15 @@ TASK_CREATORS: frozenset[str] = frozenset(
     }
 )
 
-#: Library calls that return a coroutine, which does nothing until awaited.
+#: Library callables that return a coroutine, which does nothing until awaited (ASL205,
+#: ASL603, ASL604): qualified names, and `Type.method` for methods of a receiver of known type.
 LIBRARY_COROUTINES: frozenset[str] = frozenset(
     {
         "asyncio.sleep",
+        "asyncio.start_unix_server",
+        "asyncio.Condition.wait_for",
+        "asyncio.AbstractEventLoop.create_connection",
+        "asyncio.AbstractEventLoop.shutdown_default_executor",
         "asyncio.wait_for",
         "asyncio.wait",
         "asyncio.to_thread",

@@ -78,47 +78,6 @@ LOOP_PARAMETER_REMOVED = frozenset(
     }
 )
 
-#: Library callables that return a coroutine (ASL603, ASL604): qualified names, and
-#: `Type.method` for methods of a receiver of known type.
-COROUTINE_FUNCTIONS = frozenset(
-    {
-        "asyncio.sleep",
-        "asyncio.wait_for",
-        "asyncio.wait",
-        "asyncio.to_thread",
-        "asyncio.open_connection",
-        "asyncio.open_unix_connection",
-        "asyncio.start_server",
-        "asyncio.start_unix_server",
-        "asyncio.create_subprocess_exec",
-        "asyncio.create_subprocess_shell",
-        "asyncio.Queue.get",
-        "asyncio.Queue.put",
-        "asyncio.Queue.join",
-        "asyncio.Event.wait",
-        "asyncio.Lock.acquire",
-        "asyncio.Semaphore.acquire",
-        "asyncio.BoundedSemaphore.acquire",
-        "asyncio.Condition.wait",
-        "asyncio.Condition.wait_for",
-        "asyncio.AbstractEventLoop.create_connection",
-        "asyncio.AbstractEventLoop.sock_connect",
-        "asyncio.AbstractEventLoop.sock_recv",
-        "asyncio.AbstractEventLoop.sock_sendall",
-        "asyncio.AbstractEventLoop.getaddrinfo",
-        "asyncio.AbstractEventLoop.shutdown_asyncgens",
-        "asyncio.AbstractEventLoop.shutdown_default_executor",
-        "asyncio.subprocess.Process.wait",
-        "asyncio.subprocess.Process.communicate",
-        "aiohttp.ClientSession.close",
-        "httpx.AsyncClient.get",
-        "httpx.AsyncClient.post",
-        "httpx.AsyncClient.request",
-        "httpx.AsyncClient.send",
-        "asyncpg.connect",
-        "asyncpg.create_pool",
-    }
-)
 
 #: Calls that run a coroutine (function) as a program's entry point.
 RUNNERS = frozenset(

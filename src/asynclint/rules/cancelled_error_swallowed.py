@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -40,14 +39,6 @@ _CANCELLED_BY_LIBRARY = {
     "anyio": "anyio.get_cancelled_exc_class",
     "trio": "trio.Cancelled",
 }
-
-
-@dataclass
-class _Candidate:
-    node: cst.CSTNode
-    function: str
-    fix: NodeFix | None
-    values: dict[str, object]
 
 
 class CancelledErrorSwallowed(Rule):
@@ -116,7 +107,6 @@ class CancelledErrorSwallowed(Rule):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self._candidates: list[_Candidate] = []
         self._entry_points: set[str] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -165,20 +155,12 @@ class CancelledErrorSwallowed(Rule):
         how = " / ".join(_HOW[e] for e in (NEXT, RETURN, BREAK, CONTINUE) if e in leaks)
         label = "except:" if handler.type is None else f"except {self.ctx.code_for(handler.type)}"
         fix = self._fix(handler, kind, leaks)
-        self._candidates.append(
-            _Candidate(
-                handler,
-                function.name.value,
-                fix,
-                {"handler": label, "how": how, "function": function.name.value},
-            )
+        self.report_unless_exempt(
+            function.name.value, handler, fix=fix, handler=label, how=how, function=function.name.value
         )
 
     def finish(self) -> None:
-        for candidate in self._candidates:
-            if candidate.function in self._entry_points:
-                continue
-            self.report(candidate.node, fix=candidate.fix, **candidate.values)
+        self.release_reports(self._entry_points)
         return None
 
     # Fixes -------------------------------------------------------------------------------

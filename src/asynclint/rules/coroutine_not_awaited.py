@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.analysis.concurrency import unread_local
 from asynclint.analysis.context import Context
-from asynclint.analysis.nodes import walk
+from asynclint.analysis.nodes import dotted_name, walk
 from asynclint.analysis.scopes import Binding
 from asynclint.catalogs.concurrency import LIBRARY_COROUTINES, TRANSPARENT_DECORATORS
 from asynclint.fixes import NodeFix
@@ -117,22 +117,12 @@ class CoroutineNotAwaited(Rule):
         params = frame.node.params.params
         if cls_frame is None or not params or params[0].name.value != receiver:
             return None
-        if any(_decorator_name(d.decorator) == "staticmethod" for d in frame.node.decorators):
+        if any((dotted_name(d.decorator) or "") == "staticmethod" for d in frame.node.decorators):
             return None
         bindings = cls_frame.bindings.get(func.attr.value)
         if bindings and _all_coroutine_defs(bindings, self._defs):
             return f"{receiver}.{func.attr.value}"
         return None
-
-
-def _decorator_name(expr: cst.BaseExpression) -> str:
-    parts = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
-        parts.append(expr.value)
-    return ".".join(reversed(parts))
 
 
 def _all_coroutine_defs(bindings: list[Binding], cache: dict[int, bool]) -> bool:
@@ -149,7 +139,7 @@ def _is_coroutine_def(binding: Binding) -> bool:
     node = binding.node
     if binding.kind != "def" or not isinstance(node, cst.FunctionDef) or node.asynchronous is None:
         return False
-    if any(_decorator_name(d.decorator) not in TRANSPARENT_DECORATORS for d in node.decorators):
+    if any((dotted_name(d.decorator) or "") not in TRANSPARENT_DECORATORS for d in node.decorators):
         return False
     # An async generator returns an async iterator, not a coroutine.
     return not any(isinstance(inner, cst.Yield) for inner in walk(node.body, into_scopes=False))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -35,14 +34,6 @@ _REDIS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+redis\b", re.M)
 _READ_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in table.UNBOUNDED_READS if "StreamReader" in name)
 #: Statements whose value an `await` can be, for the wrapping fix.
 _STATEMENT_VALUES = (cst.Expr, cst.Assign, cst.AnnAssign, cst.Return)
-
-
-@dataclass
-class _Candidate:
-    node: cst.CSTNode
-    function: str
-    fix: NodeFix | None
-    values: dict[str, object]
 
 
 class NetworkAwaitWithoutTimeout(Rule):
@@ -103,7 +94,6 @@ class NetworkAwaitWithoutTimeout(Rule):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self._candidates: list[_Candidate] = []
         self._connects = {**table.UNBOUNDED_CONNECTS, **self.ctx.settings.extend_unbounded_calls}
         # Method names worth resolving a receiver's type for (the cheap test first).
         names = set(self._connects)
@@ -256,18 +246,11 @@ class NetworkAwaitWithoutTimeout(Rule):
         what = f"await {label}(...)" if awaited is not None else f"async with {label}(...)"
         hint = f" (`{keyword}=`)" if keyword else ""
         fix = self._fix(awaited, call, keyword)
-        self._candidates.append(
-            _Candidate(node, function.name.value, fix, {"what": what, "keyword_hint": hint})
-        )
+        self.report_unless_exempt(function.name.value, node, fix=fix, what=what, keyword_hint=hint)
 
     def finish(self) -> None:
-        if not self._candidates:
-            return None
-        bounded = functions_bounded_by_callers(self.ctx)
-        for candidate in self._candidates:
-            if candidate.function in bounded:
-                continue
-            self.report(candidate.node, fix=candidate.fix, **candidate.values)
+        if self._held:
+            self.release_reports(functions_bounded_by_callers(self.ctx))
         return None
 
     # Fixes -------------------------------------------------------------------------------
