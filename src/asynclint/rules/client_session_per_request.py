@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asynclint.analysis.concurrency import names_loaded, target_names
 from asynclint.catalogs import resources as table
 from asynclint.rule import Default, FixSafety, Rule
 
@@ -16,7 +17,9 @@ class ClientSessionPerRequest(Rule):
     `httpx.Client`) created inside a loop or a comprehension, or inside a request handler
     (a function decorated with `@app.get(...)`, `@router.post(...)`, `@routes.route(...)`
     and the like), so that a new session, with a new connection pool, is made for every
-    item or every request.
+    item or every request. Not reported: a session built with `transport=` (an in-process
+    or mock transport has no connections to pool), and a session in a `for` loop whose
+    arguments use the loop's item (one session per proxy or per configuration is meant).
 
     ## Why is this bad?
     A session exists to pool connections: one per request throws away keep-alive, repeats
@@ -74,12 +77,14 @@ class ClientSessionPerRequest(Rule):
         name = self.ctx.qualified_name(func)
         if name not in table.SESSION_TYPES:
             return
-        where = self._where()
+        if any(arg.keyword is not None and arg.keyword.value == "transport" for arg in node.args):
+            return  # an in-process or mock transport: no connections to pool
+        where = self._where(node)
         if where is not None:
             label = name.replace(".client.", ".")
             self.report(node, type=label, where=where)
 
-    def _where(self) -> str | None:
+    def _where(self, call: cst.Call) -> str | None:
         if self.ctx.frame.kind == "comprehension":
             return "for every item of a comprehension"
         stack = self.ctx.stack
@@ -90,6 +95,8 @@ class ClientSessionPerRequest(Rule):
                     return f"on every call of the request handler `{ancestor.name.value}`"
                 return None
             if isinstance(ancestor, (cst.For, cst.While)) and stack[index + 1] is ancestor.body:
+                if isinstance(ancestor, cst.For) and target_names(ancestor.target)[0] & names_loaded(call):
+                    return None  # configured from the loop's item: one session per item is meant
                 return "on every iteration of a loop"
         return None
 
