@@ -240,3 +240,9 @@ def test_trigger_guards_never_change_the_answer(text: str) -> None:
         r"\bcreate_subprocess_(exec|shell)\b",
     }:
         assert Trigger(source).occurs_in(text) == (re.search(source, text) is not None), source
+
+
+def test_coroutine_labels_are_written_as_in_the_code() -> None:
+    source = "import asyncio\nimport aiosqlite\n\n\nasync def f(db: aiosqlite.Connection):\n    return asyncio.ensure_future(db.close())\n"
+    (diagnostic,) = lint_text(source, "m.py", Settings(select=("ASL603",)))
+    assert "`asyncio.create_task(db.close(...))`" in diagnostic.message

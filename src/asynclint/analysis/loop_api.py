@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.analysis.nodes import dotted_name
+
 from asynclint.catalogs.concurrency import LIBRARY_COROUTINES
 
 if TYPE_CHECKING:
@@ -31,7 +33,8 @@ def coroutine_call(ctx: Context, call: cst.Call) -> str | None:
             return f"{func.value.value}.{func.attr.value}" if _is_async_def(method) else None
     name = ctx.call_name(call)
     if name in LIBRARY_COROUTINES:
-        return name
+        # As written: `db.close`, not the receiver's type `aiosqlite.Connection.close`.
+        return dotted_name(func) or name
     return None
 
 
