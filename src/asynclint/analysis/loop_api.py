@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import dotted_name
-
 from asynclint.catalogs.concurrency import LIBRARY_COROUTINES
 
 if TYPE_CHECKING:
