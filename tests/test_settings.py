@@ -155,3 +155,12 @@ def test_test_file_globs() -> None:
     assert settings.is_test_file("pkg/api_test.py")
     assert settings.is_test_file("conftest.py")
     assert not settings.is_test_file("src/contest.py")
+
+
+def test_default_test_files_match_test_folders_at_any_depth() -> None:
+    settings = Settings()
+    assert settings.is_test_file("tests/client.py")
+    assert settings.is_test_file("packages/api/tests/helpers/client.py")
+    assert settings.is_test_file("src/pkg/test_thing.py")
+    assert not settings.is_test_file("src/pkg/contests.py")
+    assert not settings.is_test_file("src/latest/client.py")

@@ -51,9 +51,10 @@ DEFAULT_EXCLUDES = (
 DEFAULT_TEST_FILES = (
     "test_*.py",
     "*_test.py",
-    "tests/*",
-    "test/*",
-    "testing/*",
+    # Folder names, at any depth (a monorepo's packages/api/tests/ too).
+    "tests",
+    "test",
+    "testing",
     "conftest.py",
 )
 DEFAULT_STATEFUL_NAMES = (
