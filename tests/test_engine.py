@@ -246,3 +246,9 @@ def test_coroutine_labels_are_written_as_in_the_code() -> None:
     source = "import asyncio\nimport aiosqlite\n\n\nasync def f(db: aiosqlite.Connection):\n    return asyncio.ensure_future(db.close())\n"
     (diagnostic,) = lint_text(source, "m.py", Settings(select=("ASL603",)))
     assert "`asyncio.create_task(db.close(...))`" in diagnostic.message
+
+
+def test_blocking_methods_are_named_as_written() -> None:
+    source = "from typing import TextIO\n\n\nasync def save(handle: TextIO, data):\n    handle.write(data)\n"
+    (diagnostic,) = lint_text(source, "m.py", Settings(select=("ASL106",)))
+    assert diagnostic.message.startswith("`handle.write()` does file I/O")

@@ -42,8 +42,17 @@ class Hit:
 
     @property
     def display(self) -> str:
-        """The name shown in messages (`open`, not `builtins.open`)."""
+        """The catalog name (`open`, not `builtins.open`; `requests.get` however imported)."""
         return self.key.removeprefix("builtins.")
+
+    def shown(self, call: cst.Call) -> str:
+        """The name messages show: a method as written (`handle.write`, not the receiver's
+        type `io.TextIOWrapper.write`), a function by its catalog name."""
+        if self.method:
+            written = dotted_name(call.func)
+            if written is not None:
+                return written
+        return self.display
 
 
 def lookup(name: str, settings: Settings) -> tuple[str, catalog.Blocking] | None:

@@ -45,7 +45,7 @@ class BlockingCallRule(Rule):
         self.report(
             node,
             fix=self.fix_for(node, hit),
-            name=hit.display,
+            name=hit.shown(node),
             function=function.name.value,
             replacement=replacement_text(self.ctx, node, hit),
         )

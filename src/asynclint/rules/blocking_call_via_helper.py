@@ -150,7 +150,7 @@ class BlockingCallViaHelper(Rule):
         if hit is not None:
             if not (hit.entry.lazy and _offloaded_iterator(ctx)):
                 ctx.want_position(node)
-                self._blocking.setdefault(qual, []).append((hit.display, hit.entry.code, node))
+                self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node))
             return
         callee = self._callee(node)
         if callee is not None:
