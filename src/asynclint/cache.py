@@ -27,7 +27,7 @@ from asynclint import __version__
 from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
 from asynclint.engine import FileResult
 
-FORMAT = 1
+FORMAT = 2
 KEEP_FILES = 8
 
 

@@ -94,6 +94,7 @@ class Context:
         self._positions: dict[cst.CSTNode, CodeRange] = {}
         self._spans: dict[cst.CSTNode, Span] = {}
         self._wanted: list[cst.CSTNode] = []
+        self._has_noqa: bool | None = None
         self._lines: list[str] | None = None
         self._library: str | None = None
         self._import_index: dict[str, list[str]] | None = None
@@ -419,6 +420,13 @@ class Context:
 
     def noqa(self, line: int) -> Noqa | None:
         return parse_noqa(self.line(line))
+
+    @property
+    def has_noqa(self) -> bool:
+        """Whether any line of the file may hold a `# noqa` comment (a cheap text test)."""
+        if self._has_noqa is None:
+            self._has_noqa = _NOQA_RE.search(self.source) is not None
+        return self._has_noqa
 
 
 def _attribute_chain(head: str, rest: str) -> cst.BaseExpression:

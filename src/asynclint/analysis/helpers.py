@@ -24,7 +24,6 @@ _MAX_HOPS = 20
 @dataclass
 class Function:
     display: str  # `read_settings` or `Config.load`
-    line: int
     noqa: bool
     blocking: str | None  # display name of the first direct blocking call
     calls: list[str] = field(default_factory=list)
@@ -52,9 +51,7 @@ class FileSummary:
         return {
             "module": self.module,
             "library": self.library,
-            "functions": {
-                q: [f.display, f.line, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()
-            },
+            "functions": {q: [f.display, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()},
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
@@ -63,8 +60,8 @@ class FileSummary:
     @classmethod
     def from_facts(cls, facts: Mapping[str, Any]) -> FileSummary:
         summary = cls(facts["module"], facts.get("library", "asyncio"))
-        for qual, (display, line, noqa, blocking, calls) in facts["functions"].items():
-            summary.functions[qual] = Function(display, line, noqa, blocking, list(calls))
+        for qual, (display, noqa, blocking, calls) in facts["functions"].items():
+            summary.functions[qual] = Function(display, noqa, blocking, list(calls))
         for qual, (bases, methods) in facts["classes"].items():
             summary.classes[qual] = (list(bases), list(methods))
         summary.aliases = dict(facts["aliases"])

@@ -119,8 +119,9 @@ class BlockingCallViaHelper(Rule):
             return
         qual = f"{self._module}.{display}"
         self._functions[id(node)] = (qual, node.name)
-        self.ctx.want_position(node.name)
-        self.summary.functions[qual] = Function(display, 0, False, None)
+        if self.ctx.has_noqa:
+            self.ctx.want_position(node.name)
+        self.summary.functions[qual] = Function(display, False, None)
 
     # Calls ---------------------------------------------------------------------------------
 
@@ -149,7 +150,8 @@ class BlockingCallViaHelper(Rule):
         hit = classify(ctx, node)
         if hit is not None:
             if not (hit.entry.lazy and _offloaded_iterator(ctx)):
-                ctx.want_position(node)
+                if ctx.has_noqa:
+                    ctx.want_position(node)
                 self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node))
             return
         callee = self._callee(node)
@@ -195,15 +197,14 @@ class BlockingCallViaHelper(Rule):
         summary = self.summary
         if self._sites:
             summary.library = ctx.library
-        for qual, name in self._functions.values():
-            line = ctx.position(name).start.line
-            noqa = ctx.noqa(line)
-            function = summary.functions[qual]
-            function.line = line
-            function.noqa = noqa is not None and noqa.suppresses(self.code)
+        # Positions of definitions and blocking calls serve only their noqa comments.
+        if ctx.has_noqa:
+            for qual, name in self._functions.values():
+                noqa = ctx.noqa(ctx.position(name).start.line)
+                summary.functions[qual].noqa = noqa is not None and noqa.suppresses(self.code)
         for qual, calls in self._blocking.items():
             for display, code, call in calls:
-                noqa = ctx.noqa(ctx.position(call).start.line)
+                noqa = ctx.noqa(ctx.position(call).start.line) if ctx.has_noqa else None
                 if noqa is None or not (noqa.suppresses(code) or noqa.suppresses(self.code)):
                     summary.functions[qual].blocking = display
                     break
