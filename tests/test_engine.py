@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import libcst as cst
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -252,3 +253,19 @@ def test_blocking_methods_are_named_as_written() -> None:
     source = "from typing import TextIO\n\n\nasync def save(handle: TextIO, data):\n    handle.write(data)\n"
     (diagnostic,) = lint_text(source, "m.py", Settings(select=("ASL106",)))
     assert diagnostic.message.startswith("`handle.write()` does file I/O")
+
+
+def test_fixes_reported_from_finish_are_built_from_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ASL401 reports from `finish()`; its fix must not fall back to regenerating and diffing
+    # the whole module (the slow path for replacements whose text depends on their parent).
+    import asynclint.fixes
+
+    def no_diff(old: str, new: str) -> tuple[object, ...]:
+        raise AssertionError("whole-module diff used")
+
+    monkeypatch.setattr(asynclint.fixes, "text_edits", no_diff)
+    source = (
+        "import asyncio\n\n\nasync def connect(host):\n    return await asyncio.open_connection(host, 80)\n"
+    )
+    (diagnostic,) = lint_text(source, "m.py", Settings(select=("ASL401",), target_version="py310"))
+    assert diagnostic.code == "ASL401" and diagnostic.fix is not None and diagnostic.fix.edits

@@ -233,17 +233,9 @@ def _lint_module(
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
     from asynclint.positions import layout
 
-    span_nodes: list[cst.CSTNode] = []
-    if with_edits and any(f.fix is not None for f in findings):
-        from asynclint.fixes import import_anchor
-
-        for finding in findings:
-            if finding.fix is not None:
-                span_nodes.extend(finding.fix.replacements)
-        anchor = import_anchor(module)[0]
-        if anchor is not None:
-            span_nodes.append(anchor)
-    ctx._positions, ctx._spans = layout(module, [f.node for f in findings] + ctx._wanted, span_nodes)
+    ctx._positions, ctx._spans = layout(
+        module, [f.node for f in findings] + ctx._wanted, _span_nodes(module, findings, with_edits)
+    )
     for rule in rules:
         if rule in walker.failures:
             continue
@@ -260,9 +252,13 @@ def _lint_module(
         if rule not in walker.failures
         for f in rule.findings
         if f.node not in ctx._positions
+        or (with_edits and f.fix is not None and not all(n in ctx._spans for n in f.fix.replacements))
     ]
     if late:
-        ctx._positions.update(layout(module, [f.node for f in late])[0])
+        # Findings reported from `finish()`: their positions, and their fixes' spans.
+        positions, spans = layout(module, [f.node for f in late], _span_nodes(module, late, with_edits))
+        ctx._positions.update(positions)
+        ctx._spans.update(spans)
     for rule, failure in walker.failures.items():
         if INTERNAL_ERROR in codes:
             result.diagnostics.append(internal_error(path, rule.code, rule.name, failure))
@@ -275,6 +271,20 @@ def _lint_module(
                 result.diagnostics.append(diagnostic)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
+
+
+def _span_nodes(module: cst.Module, findings: list[Finding], with_edits: bool) -> list[cst.CSTNode]:
+    """The nodes whose text spans turn `findings`' fixes into edits: the replaced nodes, and
+    the statement imports go after."""
+    if not with_edits or not any(f.fix is not None for f in findings):
+        return []
+    from asynclint.fixes import import_anchor
+
+    nodes: list[cst.CSTNode] = [n for f in findings if f.fix is not None for n in f.fix.replacements]
+    anchor = import_anchor(module)[0]
+    if anchor is not None:
+        nodes.append(anchor)
+    return nodes
 
 
 def _diagnostic(
