@@ -11,7 +11,7 @@ from conftest import run_cli
 
 from asynclint import runner as runner_module
 from asynclint.runner import Runner
-from asynclint.settings import Settings
+from asynclint.settings import Settings, load_settings
 
 SLEEPY = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 
@@ -267,3 +267,31 @@ def test_symlinks_out_of_the_tree_are_not_followed(tmp_path: Path) -> None:
     # Named explicitly, the link is linted like any file.
     named, _ = check(tmp_path, "pkg/linked_out.py")
     assert [f[2] for f in named] == ["ASL101"]
+
+
+def test_an_excluded_folder_named_explicitly_is_linted(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-exclude = ["examples", "src/gen"]\n')
+    for folder in ("examples", "src/gen", "src/app"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "m.py").write_text(SLEEPY)
+    (tmp_path / "examples" / "examples").mkdir()
+    (tmp_path / "examples" / "examples" / "inner.py").write_text(SLEEPY)
+
+    def linted(*paths: str) -> list[str]:
+        settings = load_settings(paths, {}, cwd=str(tmp_path))
+        result = Runner(settings, jobs=1, use_cache=False).check([str(tmp_path / p) for p in paths])
+        return sorted(Path(d.path).relative_to(tmp_path).as_posix() for d in result.diagnostics)
+
+    assert linted(".") == ["src/app/m.py"]
+    assert linted("src") == ["src/app/m.py"]
+    assert linted("src/gen") == ["src/gen/m.py"]
+    assert linted("examples") == ["examples/examples/inner.py", "examples/m.py"]
+
+
+def test_force_exclude_applies_to_a_folder_named_explicitly(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-exclude = ["examples"]\n')
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "m.py").write_text(SLEEPY)
+    settings = load_settings(["examples"], {"force-exclude": True}, cwd=str(tmp_path))
+    result = Runner(settings, jobs=1, use_cache=False).check([str(tmp_path / "examples")])
+    assert result.diagnostics == []

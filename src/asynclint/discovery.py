@@ -107,7 +107,14 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 # Named explicitly, an ignored folder is linted; only its own .gitignore
                 # files (and the patterns below it) apply.
                 parents = []
-            for found in _walk(given, start, parents, settings, excludes, ignores, result, root):
+            # Named explicitly, an excluded folder is linted too (unless `--force-exclude`):
+            # patterns that match it or a folder above it do not apply.
+            active = (
+                excludes
+                if settings.force_exclude
+                else tuple(p for p in excludes if not _names_folder_or_above(p, start, root))
+            )
+            for found in _walk(given, start, parents, settings, active, ignores, result, root):
                 key = os.path.normcase(os.path.normpath(os.path.join(cwd, found)))
                 if key not in seen:
                     seen.add(key)
@@ -136,6 +143,22 @@ def _remove_orphans(folder: str) -> None:
                         os.unlink(entry.path)
     except OSError:
         pass
+
+
+def _names_folder_or_above(pattern: str, folder: str, root: str) -> bool:
+    """Whether an exclude pattern matches `folder` or a folder between it and the root."""
+    current = folder
+    while True:
+        rel = os.path.relpath(current, root)
+        if rel.startswith(".."):
+            return path_matches(pattern, os.path.basename(current))
+        if rel == ".":
+            return False
+        if path_matches(pattern, rel.replace(os.sep, "/")) or path_matches(
+            pattern, os.path.basename(current)
+        ):
+            return True
+        current = os.path.dirname(current)
 
 
 def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...]) -> bool:
