@@ -269,3 +269,15 @@ def test_fixes_reported_from_finish_are_built_from_spans(monkeypatch: pytest.Mon
     )
     (diagnostic,) = lint_text(source, "m.py", Settings(select=("ASL401",), target_version="py310"))
     assert diagnostic.code == "ASL401" and diagnostic.fix is not None and diagnostic.fix.edits
+
+
+def test_get_event_loop_advice_depends_on_where_it_runs() -> None:
+    source = (
+        "import asyncio\n\nloop = asyncio.get_event_loop()\n\n\n"
+        "class Protocol:\n    def __init__(self):\n        self.loop = asyncio.get_event_loop()\n\n\n"
+        "later = lambda: asyncio.get_event_loop()\n"
+    )
+    top, method, lam = lint_text(source, "m.py", Settings(select=("ASL602",)))
+    assert "outside any function" in top.message and "get_running_loop" not in top.message
+    assert "in sync function `__init__`" in method.message and "get_running_loop()" in method.message
+    assert "in a lambda" in lam.message and "if this lambda runs on the event loop" in lam.message

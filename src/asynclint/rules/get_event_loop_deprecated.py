@@ -18,6 +18,10 @@ class GetEventLoopDeprecated(Rule):
     `async def`, which run while the loop is running).
 
     ## Why is this bad?
+    A sync function may run on the loop (a protocol factory, a callback) or before it
+    starts; the message names both cures: `asyncio.get_running_loop()` for the first,
+    `asyncio.run()` / `asyncio.Runner` for the second.
+
     With no running loop, `get_event_loop()` used to create one silently. That has been
     deprecated since Python 3.10-3.12 (a `DeprecationWarning` when no loop is set) and
     since 3.14 it raises `RuntimeError`. Code that starts its loop this way breaks on
@@ -51,7 +55,7 @@ class GetEventLoopDeprecated(Rule):
 
     code = "ASL602"
     name = "get-event-loop-deprecated"
-    message = "`asyncio.get_event_loop()` outside a coroutine is deprecated and raises RuntimeError without a current loop on Python 3.14+; use `asyncio.run()` or `asyncio.Runner` (or `new_event_loop()` with `set_event_loop()`)"
+    message = "`asyncio.get_event_loop()` {where} is deprecated and raises RuntimeError without a current event loop on Python 3.14+; {advice}"
     fix_safety = FixSafety.UNSAFE
     triggers = (r"\bget_event_loop\b",)
 
@@ -64,7 +68,17 @@ class GetEventLoopDeprecated(Rule):
             return
         if inside_coroutine(self.ctx):
             return
-        self.report(node, fix=self._fix(node))
+        frame = self.ctx.frame.function_frame()
+        if frame is not None:
+            function = (
+                f"`{frame.node.name.value}`" if isinstance(frame.node, cst.FunctionDef) else "this lambda"
+            )
+            where = f"in sync function {function}" if function != "this lambda" else "in a lambda"
+            advice = f"if {function} runs on the event loop, use `asyncio.get_running_loop()`; to start a loop, `asyncio.run()` or `asyncio.Runner`"
+        else:
+            where = "outside any function"
+            advice = "use `asyncio.run()` or `asyncio.Runner` (or `new_event_loop()` with `set_event_loop()`)"
+        self.report(node, fix=self._fix(node), where=where, advice=advice)
 
     def _fix(self, node: cst.Call) -> NodeFix | None:
         stack = self.ctx.stack
