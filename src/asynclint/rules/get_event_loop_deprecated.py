@@ -18,14 +18,14 @@ class GetEventLoopDeprecated(Rule):
     `async def`, which run while the loop is running).
 
     ## Why is this bad?
-    A sync function may run on the loop (a protocol factory, a callback) or before it
-    starts; the message names both cures: `asyncio.get_running_loop()` for the first,
-    `asyncio.run()` / `asyncio.Runner` for the second.
-
     With no running loop, `get_event_loop()` used to create one silently. That has been
     deprecated since Python 3.10-3.12 (a `DeprecationWarning` when no loop is set) and
     since 3.14 it raises `RuntimeError`. Code that starts its loop this way breaks on
     current Python.
+
+    A sync function may run on the loop (a protocol factory, a callback) or before it
+    starts; the message names both cures: `asyncio.get_running_loop()` for the first,
+    `asyncio.run()` / `asyncio.Runner` for the second.
 
     ## Example
         import asyncio
