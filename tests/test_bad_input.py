@@ -295,3 +295,11 @@ def test_force_exclude_applies_to_a_folder_named_explicitly(tmp_path: Path) -> N
     settings = load_settings(["examples"], {"force-exclude": True}, cwd=str(tmp_path))
     result = Runner(settings, jobs=1, use_cache=False).check([str(tmp_path / "examples")])
     assert result.diagnostics == []
+
+
+def test_valid_code_libcst_cannot_read_is_not_called_a_syntax_error(tmp_path: Path) -> None:
+    # `(name): int` is valid Python (CPython's own test_grammar uses it); libcst rejects it.
+    (tmp_path / "m.py").write_text("async def f():\n    (no_such_global): int\n    return 1\n")
+    found, _ = check(tmp_path, "m.py")
+    assert [(f[1], f[2]) for f in found] == [(2, "ASL001")]
+    assert found[0][3].startswith("not linted: valid Python that libcst, asynclint's parser, cannot read")

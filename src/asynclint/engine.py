@@ -178,20 +178,28 @@ def _describe_syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> 
     furthest point it reached), so ask it first; fall back to libcst's message."""
     import ast
 
+    message, line, column = _libcst_message(exc)
     try:
         ast.parse(text, path)
     except SyntaxError as err:
         return syntax_error(path, f"cannot parse: {err.msg}", err.lineno or 1, err.offset or 1)
     except (ValueError, RecursionError, MemoryError):
-        pass
+        return syntax_error(path, f"cannot parse: {message}", line, column)
+    # CPython accepts the code: a construct libcst's grammar lacks, not a mistake.
+    return syntax_error(
+        path,
+        f"not linted: valid Python that libcst, asynclint's parser, cannot read ({message})",
+        line,
+        column,
+    )
+
+
+def _libcst_message(exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
     message = " ".join(str(exc.message).split())
     at = _LIBCST_AT_RE.search(message)
     if at:
-        line, column = int(at.group(1)), int(at.group(2)) + 1
-        message = message[: at.start()] + message[at.end() :]
-    else:
-        line, column = exc.raw_line, exc.raw_column + 1
-    return syntax_error(path, f"cannot parse: {message}", line, column)
+        return message[: at.start()] + message[at.end() :], int(at.group(1)), int(at.group(2)) + 1
+    return message, exc.raw_line, exc.raw_column + 1
 
 
 def _parse(text: str) -> cst.Module:

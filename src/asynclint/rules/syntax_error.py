@@ -6,7 +6,8 @@ class SyntaxError_(Rule):
     ## What it does
     Reports a file that asynclint cannot read or parse: a syntax error, an undecodable
     file (bad encoding cookie, invalid UTF-8, UTF-16, a null byte), an unreadable file, code
-    nested too deeply to analyse, or a file above `max-file-size`. The message gives the
+    nested too deeply to analyse, a file above `max-file-size`, or (rarely) valid code that
+    libcst, asynclint's parser, cannot read, which the message says. The message gives the
     reason and the line where the parser stopped. asynclint is not a syntax checker: a file
     is parsed only when it contains `async`/`await` or a name some selected rule looks for,
     so a syntax error in a file without them goes unreported (flake8's E999 and ruff
