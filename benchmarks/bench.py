@@ -111,7 +111,12 @@ def count_lines(paths: list[Path]) -> int:
 
 def median_async_file(files: list[Path]) -> Path:
     """The median-sized file among those with a coroutine: what a commit typically touches."""
-    sized = sorted((p.read_bytes().count(b"\n"), str(p)) for p in files if b"async def" in p.read_bytes())
+    sized = []
+    for path in files:
+        data = path.read_bytes()
+        if b"async def" in data:
+            sized.append((data.count(b"\n"), str(path)))
+    sized.sort()
     return Path(sized[len(sized) // 2][1])
 
 

@@ -112,7 +112,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
             active = (
                 excludes
                 if settings.force_exclude
-                else tuple(p for p in excludes if not _names_folder_or_above(p, start, root))
+                else tuple(p for p in excludes if not _excluded_file(start, root, (p,), builtin=False))
             )
             for found in _walk(given, start, parents, settings, active, ignores, result, root):
                 key = os.path.normcase(os.path.normpath(os.path.join(cwd, found)))
@@ -145,24 +145,8 @@ def _remove_orphans(folder: str) -> None:
         pass
 
 
-def _names_folder_or_above(pattern: str, folder: str, root: str) -> bool:
-    """Whether an exclude pattern matches `folder` or a folder between it and the root."""
-    current = folder
-    while True:
-        rel = os.path.relpath(current, root)
-        if rel.startswith(".."):
-            return path_matches(pattern, os.path.basename(current))
-        if rel == ".":
-            return False
-        if path_matches(pattern, rel.replace(os.sep, "/")) or path_matches(
-            pattern, os.path.basename(current)
-        ):
-            return True
-        current = os.path.dirname(current)
-
-
-def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...]) -> bool:
-    if name in DEFAULT_EXCLUDES:
+def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...], builtin: bool = True) -> bool:
+    if builtin and name in DEFAULT_EXCLUDES:
         return True
     if not excludes:
         return False
@@ -170,14 +154,17 @@ def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...]) -> boo
     return any(path_matches(pattern, rel) or path_matches(pattern, name) for pattern in excludes)
 
 
-def _excluded_file(path: str, root: str, excludes: tuple[str, ...]) -> bool:
-    """Whether walking from the project root would have skipped this file or a folder above it."""
+def _excluded_file(path: str, root: str, excludes: tuple[str, ...], builtin: bool = True) -> bool:
+    """Whether walking from the project root would have skipped this file or folder, or a
+    folder above it (`builtin=False`: by the user's patterns alone)."""
     absolute = os.path.abspath(path)
     rel = os.path.relpath(absolute, root)
+    if rel == os.curdir:
+        return False
     parts = rel.split(os.sep) if not rel.startswith("..") else [os.path.basename(absolute)]
     current = absolute
     for name in reversed(parts):
-        if _excluded(current, name, root, excludes):
+        if _excluded(current, name, root, excludes, builtin):
             return True
         current = os.path.dirname(current)
     return False

@@ -69,15 +69,16 @@ class GetEventLoopDeprecated(Rule):
         if inside_coroutine(self.ctx):
             return
         frame = self.ctx.frame.function_frame()
-        if frame is not None:
-            function = (
-                f"`{frame.node.name.value}`" if isinstance(frame.node, cst.FunctionDef) else "this lambda"
-            )
-            where = f"in sync function {function}" if function != "this lambda" else "in a lambda"
-            advice = f"if {function} runs on the event loop, use `asyncio.get_running_loop()`; to start a loop, `asyncio.run()` or `asyncio.Runner`"
-        else:
+        if frame is None:
             where = "outside any function"
             advice = "use `asyncio.run()` or `asyncio.Runner` (or `new_event_loop()` with `set_event_loop()`)"
+        else:
+            if isinstance(frame.node, cst.FunctionDef):
+                function = f"`{frame.node.name.value}`"
+                where = f"in sync function {function}"
+            else:
+                function, where = "this lambda", "in a lambda"
+            advice = f"if {function} runs on the event loop, use `asyncio.get_running_loop()`; to start a loop, `asyncio.run()` or `asyncio.Runner`"
         self.report(node, fix=self._fix(node), where=where, advice=advice)
 
     def _fix(self, node: cst.Call) -> NodeFix | None:
