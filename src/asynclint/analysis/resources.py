@@ -424,6 +424,18 @@ def has_comment(line: cst.SimpleStatementLine) -> bool:
 # The rules of the creation family ------------------------------------------------------------
 
 
+def take_pending(
+    ctx: Context, pending: dict[int, list[Creation]], function: cst.FunctionDef
+) -> tuple[list[Creation], dict[str, list[Occurrence]]] | None:
+    """The creations noted in `function` as it is left, with every use of their names; None
+    when there are none or the function owns what it creates (`__aenter__`, a factory...)."""
+    created = pending.pop(id(function), None)
+    if not created or owner_function(ctx, function):
+        return None
+    names = {c.name for c in created if c.name is not None}
+    return created, occurrences(ctx, function, names) if names else {}
+
+
 def owner_function(ctx: Context, function: cst.FunctionDef) -> bool:
     """A function whose job is to create the resource for someone else: `__aenter__`,
     an `@asynccontextmanager`, a pytest fixture (closed after its `yield`)."""
@@ -601,11 +613,10 @@ class CreationRule(Rule):
             self._pending.setdefault(id(creation.function), []).append(creation)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        pending = self._pending.pop(id(node), None)
-        if not pending or owner_function(self.ctx, node):
+        taken = take_pending(self.ctx, self._pending, node)
+        if taken is None:
             return
-        names = {c.name for c in pending if c.name is not None}
-        found = occurrences(self.ctx, node, names) if names else {}
+        pending, found = taken
         for creation in pending:
             if creation.name is None:
                 self.report_discarded(creation)

@@ -12,9 +12,8 @@ from asynclint.analysis.resources import (
     indented,
     judge,
     may_create,
-    occurrences,
-    owner_function,
     runs_before,
+    take_pending,
     walk_with_path,
 )
 from asynclint.catalogs import resources as table
@@ -96,11 +95,10 @@ class ResponseNotReleased(Rule):
             self._pending.setdefault(id(creation.function), []).append(creation)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        pending = self._pending.pop(id(node), None)
-        if not pending or owner_function(self.ctx, node):
+        taken = take_pending(self.ctx, self._pending, node)
+        if taken is None:
             return
-        names = {c.name for c in pending if c.name is not None}
-        found = occurrences(self.ctx, node, names) if names else {}
+        pending, found = taken
         exits: list[tuple[cst.CSTNode, Path]] | None = None
         for creation in pending:
             if creation.name is None:
