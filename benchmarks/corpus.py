@@ -1,7 +1,9 @@
-"""The pinned corpus of real async projects (`../shared/corpus-projects.tsv`).
+"""The pinned corpora of real async code: libraries (`corpus-projects.tsv`) and
+applications (`corpus-apps.tsv`), both kept beside this file.
 
-    python benchmarks/corpus.py            # download (if needed) and print the folder
-    python benchmarks/corpus.py --list     # one line per project: name, files, lines
+    python benchmarks/corpus.py                  # download the library corpus (if needed), print the folder
+    python benchmarks/corpus.py --corpus apps    # the same for the application corpus
+    python benchmarks/corpus.py --list           # one line per project: name, files, lines
 
 Each archive is fetched from the package index with `pip download`, checked against its
 sha256, and only its `.py` files are kept, under `benchmarks/.cache/corpus/<name>-<version>/`.
@@ -25,7 +27,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("ASYNCLINT_CORPUS_CACHE", HERE / ".cache"))
-TSV_CANDIDATES = [HERE.parent.parent / "shared" / "corpus-projects.tsv", HERE / "corpus-projects.tsv"]
+CORPORA = {"projects": HERE / "corpus-projects.tsv", "apps": HERE / "corpus-apps.tsv"}
+
+
+class CorpusUnavailable(Exception):
+    """An archive could not be downloaded (no package index) or did not match its pin."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +48,8 @@ class Project:
         return CACHE / "corpus" / f"{self.name}-{self.version}"
 
 
-def projects(tsv: Path | None = None) -> list[Project]:
-    path = tsv or next((p for p in TSV_CANDIDATES if p.exists()), None)
-    if path is None:
-        raise SystemExit("corpus-projects.tsv not found (expected ../shared/ beside the project)")
+def projects(corpus: str = "projects") -> list[Project]:
+    path = CORPORA[corpus]
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [
@@ -68,10 +72,13 @@ def _download(project: Project, into: Path) -> Path:
         str(into),
         f"{project.name}=={project.version}",
     ]
-    subprocess.run(command, check=True)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CorpusUnavailable(f"{project.name}=={project.version}: pip download failed: {last}")
     found = [p for p in into.iterdir() if p.is_file()]
     if len(found) != 1:
-        raise SystemExit(f"{project.name}: expected one archive, got {[p.name for p in found]}")
+        raise CorpusUnavailable(f"{project.name}: expected one archive, got {[p.name for p in found]}")
     return found[0]
 
 
@@ -108,15 +115,16 @@ def ensure_project(project: Project) -> Path:
         archive = _download(project, Path(tmp))
         digest = hashlib.sha256(archive.read_bytes()).hexdigest()
         if digest != project.sha256:
-            raise SystemExit(f"{project.name}: sha256 mismatch: {digest} != {project.sha256}")
+            raise CorpusUnavailable(f"{project.name}: sha256 mismatch: {digest} != {project.sha256}")
         _extract(archive, project.folder)
     marker.write_text(project.sha256 + "\n")
     return project.folder
 
 
-def ensure_corpus(names: list[str] | None = None) -> list[Path]:
-    """Download what is missing; return the project folders (all, or those in `names`)."""
-    chosen = [p for p in projects() if names is None or p.name in names]
+def ensure_corpus(names: list[str] | None = None, corpus: str = "projects") -> list[Path]:
+    """Download what is missing; return the project folders (all, or those in `names`).
+    Raises CorpusUnavailable when an archive cannot be had."""
+    chosen = [p for p in projects(corpus) if names is None or p.name in names]
     return [ensure_project(p) for p in chosen]
 
 
@@ -129,9 +137,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--list", action="store_true", help="print files and lines per project")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="projects", help="which corpus")
     parser.add_argument("names", nargs="*", help="only these projects")
     args = parser.parse_args()
-    folders = ensure_corpus(args.names or None)
+    try:
+        folders = ensure_corpus(args.names or None, args.corpus)
+    except CorpusUnavailable as exc:
+        raise SystemExit(f"corpus: {exc}") from None
     if args.list:
         for folder in folders:
             files = list(folder.rglob("*.py"))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import ensure_corpus, python_files
+from corpus import CorpusUnavailable, ensure_corpus, python_files
 
 from asynclint.discovery import module_name
 from asynclint.fixer import fix_text
@@ -101,9 +101,13 @@ def main() -> None:
     )
     parser.add_argument("names", nargs="*", help="projects (default: all; `ci` for the CI subset)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--corpus", choices=["projects", "apps"], default="projects", help="which pinned corpus")
     args = parser.parse_args()
     names = CI_SUBSET if args.names == ["ci"] else (args.names or None)
-    files = python_files(ensure_corpus(names))
+    try:
+        files = python_files(ensure_corpus(names, args.corpus))
+    except CorpusUnavailable as exc:
+        raise SystemExit(f"roundtrip: {exc}") from None
     stats = roundtrip(files, args.jobs)
     print(f"files {stats.files}, parsed {stats.parsed}")
     print(
