@@ -8,12 +8,14 @@ import stat
 from collections import Counter
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
 from asynclint import runner as runner_module
 from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
-from asynclint.fixer import FixOutcome, _apply_verified, fix_text, unified_diff, verify
-from asynclint.fixes import apply_edits, overlaps, text_edits
+from asynclint.engine import FileResult, FixIntent
+from asynclint.fixer import FixOutcome, _apply_verified, _Checker, fix_text, unified_diff, verify
+from asynclint.fixes import NodeFix, apply_edits, overlaps, text_edits
 from asynclint.runner import Runner
 from asynclint.settings import Settings
 from asynclint.sourcefile import FileChangedError, write_atomic
@@ -188,8 +190,14 @@ def test_a_fix_that_breaks_the_code_is_rejected_and_reported() -> None:
         Location(2, 2),
         Fix("safe", "broken", (Edit(Location(2, 1), Location(3, 1), "y = (\n"),)),
     )
+    module = cst.parse_module(text)
+    first, second = module.body
+    intent = FixIntent(module)
+    intent.fixes[id(good)] = NodeFix({first: cst.parse_statement("x = 3\n")}, "ok")
+    intent.fixes[id(bad)] = NodeFix({second: cst.parse_statement("y = 4\n")}, "broken")
     outcome = FixOutcome(text, None)  # type: ignore[arg-type]
-    new, applied = _apply_verified(text, [good, bad], "f.py", outcome, set())
+    check = _Checker(text, "f.py", FileResult("f.py", intent=intent))
+    new, applied = _apply_verified(check, [good, bad], outcome, set())
     assert new == "x = 3\ny = 2\n"
     assert applied == [good]
     assert len(outcome.failures) == 1 and outcome.failures[0].startswith(
@@ -224,3 +232,114 @@ def test_edits_round_trip() -> None:
 def test_unified_diff_marks_missing_final_newline() -> None:
     diff = unified_diff("a\nb", "a\nc", "f.py")
     assert diff.endswith("+c\n\\ No newline at end of file\n")
+
+
+# libcst does not reproduce whitespace between an `except` type and its colon: positions
+# and fixes built on its code would land in the wrong place.
+LOSSY_EXCEPTS = [
+    "    except ValueError \\\n     :\n",
+    "    except ValueError  :\n",
+    "    except* ValueError :\n",
+]
+
+
+@pytest.mark.parametrize("handler", LOSSY_EXCEPTS)
+def test_a_file_libcst_does_not_reproduce_is_linted_at_true_positions_and_not_fixed(
+    tmp_path: Path, handler: str
+) -> None:
+    source = (
+        "import asyncio\n\n\nasync def main(x):\n    try:\n        pass\n"
+        + handler
+        + "        pass\n    print(x)\n    asyncio.get_event_loop()\n"
+    )
+    line = source.splitlines().index("    asyncio.get_event_loop()") + 1
+    settings = Settings(project_root=str(tmp_path))
+    outcome = fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+    assert outcome.text == source
+    assert not outcome.applied
+    [finding] = [d for d in outcome.result.diagnostics if d.code == "ASL601"]
+    assert (finding.start.row, finding.start.column) == (line, 5)
+    assert finding.fix is None
+    assert any("does not reproduce this file exactly" in f for f in outcome.failures)
+    path = tmp_path / "demo.py"
+    path.write_text(source)
+    assert fix_file(path, unsafe=True) == Counter()
+    assert path.read_text() == source
+
+
+def test_positions_after_a_lossy_except_follow_the_text_in_check_mode(tmp_path: Path) -> None:
+    source = (
+        "import asyncio\nimport time\n\n\nasync def main():\n    try:\n        pass\n"
+        "    except OSError \\\n        :\n        pass\n    time.sleep(1)  # noqa: ASL601\n"
+        "    x = (1,\n         time.sleep(2))\n"
+    )
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    settings = Settings(project_root=str(tmp_path))
+    result = Runner(settings, jobs=1, use_cache=False).check([str(path)])
+    found = sorted((d.code, d.start.row, d.start.column, d.end.row, d.end.column) for d in result.diagnostics)
+    assert found == [("ASL101", 11, 5, 11, 18), ("ASL101", 13, 10, 13, 23)]
+    assert all(d.fix is None for d in result.diagnostics)
+
+
+def test_unwrapping_a_call_split_before_its_parenthesis_is_not_written(tmp_path: Path) -> None:
+    # `fetch` and `()` on separate lines: taken out of `wait_for(...)`'s brackets, the text
+    # would be `await fetch` followed by a statement `()`; it compiles, and the call is gone.
+    source = "import asyncio\n\n\nasync def f(fetch):\n    x = await asyncio.wait_for(fetch\n    (), None)\n    return x\n"
+    settings = Settings(project_root=str(tmp_path))
+    outcome = fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+    assert "(fetch\n    ()" in outcome.text or "fetch\n    ())" in outcome.text or outcome.text == source
+    import ast
+
+    calls = [n for n in ast.walk(ast.parse(outcome.text)) if isinstance(n, ast.Call)]
+    assert any(isinstance(c.func, ast.Name) and c.func.id == "fetch" for c in calls)
+    assert any("ASL400 fix not applied" in f and "would not mean" in f for f in outcome.failures)
+
+
+def test_edits_that_do_not_mean_the_intended_change_are_rejected() -> None:
+    text = "async def g(f, a):\n    x = f(a)\n"
+    module = cst.parse_module(text)
+    call = module.body[0].body.body[0].body[0].value  # type: ignore[attr-defined]
+    diagnostic = Diagnostic(
+        "ASL101",
+        "a",
+        "m",
+        "f.py",
+        Location(2, 9),
+        Location(2, 13),
+        Fix("safe", "await it", (Edit(Location(2, 9), Location(2, 13), "await f\n(a)"),)),
+    )
+    intent = FixIntent(module)
+    intent.fixes[id(diagnostic)] = NodeFix({call: cst.Await(call)}, "await it")
+    outcome = FixOutcome(text, None)  # type: ignore[arg-type]
+    check = _Checker(text, "f.py", FileResult("f.py", intent=intent))
+    new, applied = _apply_verified(check, [diagnostic], outcome, set())
+    assert new == text and applied == []
+    assert "would not mean what the fix intends" in outcome.failures[0]
+    # The same edit written as the tree says is taken.
+    good = Diagnostic(
+        "ASL101",
+        "a",
+        "m",
+        "f.py",
+        Location(2, 9),
+        Location(2, 13),
+        Fix("safe", "await it", (Edit(Location(2, 9), Location(2, 13), "await f(a)"),)),
+    )
+    intent.fixes[id(good)] = intent.fixes[id(diagnostic)]
+    assert (
+        _apply_verified(check, [good], FixOutcome(text, None), set())[0]
+        == "async def g(f, a):\n    x = await f(a)\n"
+    )  # type: ignore[arg-type]
+
+
+def test_a_fault_while_fixing_leaves_the_text_and_does_not_raise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asynclint.fixer as fixer_module
+
+    def explode(*args: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(fixer_module, "apply_edits", explode)
+    outcome = fix_text(SLEEPY, "x.py", "x.py", Settings(), Settings().selected_codes(), unsafe=True)
+    assert outcome.text == SLEEPY and not outcome.applied
+    assert any("internal error RuntimeError: boom" in f for f in outcome.failures)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from asynclint.analysis.context import Context
+    from asynclint.fixes import NodeFix
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
@@ -31,6 +32,10 @@ ENGINE_CODES = frozenset({SYNTAX_ERROR, INTERNAL_ERROR})
 _FILE_NOQA_RE = re.compile(r"^\s*#\s*asynclint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
 _TRIGGERS: dict[str, Trigger] = {}
 RECURSION_LIMIT = 20_000
+UNFIXABLE_ROUND_TRIP = (
+    "libcst, asynclint's parser, does not reproduce this file exactly (whitespace before the colon"
+    " of an `except` clause?); it is linted but not fixed"
+)
 
 
 @dataclass
@@ -43,6 +48,18 @@ class FileResult:
     facts: dict[str, object] = field(default_factory=dict)
     parsed: bool = False
     skipped: bool = False  # `# asynclint: noqa` for the whole file
+    #: Why no fix is offered for this file (None: fixes are offered).
+    unfixable: str | None = None
+    #: With edits: the parsed module and each fixable diagnostic's fix as its rule built
+    #: it (by `id` of the diagnostic), so the fixer can check that the edits mean what the
+    #: rule intended. In-process only: the fixer drops it before the result travels.
+    intent: FixIntent | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class FixIntent:
+    module: cst.Module
+    fixes: dict[int, NodeFix] = field(default_factory=dict)
 
 
 def file_is_skipped(text: str) -> bool:
@@ -239,11 +256,29 @@ def _lint_module(
             )
         return result
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
-    from asynclint.positions import layout
+    from asynclint.positions import RoundTripError, layout
 
-    ctx._positions, ctx._spans = layout(
-        module, [f.node for f in findings] + ctx._wanted, _span_nodes(module, findings, with_edits)
-    )
+    try:
+        ctx._positions, ctx._spans, exact = layout(
+            module,
+            [f.node for f in findings] + ctx._wanted,
+            _span_nodes(module, findings, with_edits),
+            source=text,
+        )
+    except RoundTripError as exc:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(
+                syntax_error(
+                    path,
+                    f"not linted: libcst, asynclint's parser, does not reproduce this file exactly ({exc})",
+                )
+            )
+        return result
+    if not exact:
+        # Positions were carried over to the text; a fix built on libcst's code could
+        # change what the file means, so none is offered.
+        with_edits = False
+        result.unfixable = UNFIXABLE_ROUND_TRIP
     for rule in rules:
         if rule in walker.failures:
             continue
@@ -264,7 +299,9 @@ def _lint_module(
     ]
     if late:
         # Findings reported from `finish()`: their positions, and their fixes' spans.
-        positions, spans = layout(module, [f.node for f in late], _span_nodes(module, late, with_edits))
+        positions, spans, _ = layout(
+            module, [f.node for f in late], _span_nodes(module, late, with_edits), source=text
+        )
         ctx._positions.update(positions)
         ctx._spans.update(spans)
     for rule, failure in walker.failures.items():
@@ -277,6 +314,10 @@ def _lint_module(
             diagnostic = _diagnostic(ctx, rule, finding, with_edits, result, honour_noqa)
             if diagnostic is not None:
                 result.diagnostics.append(diagnostic)
+                if with_edits and diagnostic.fix is not None and finding.fix is not None:
+                    if result.intent is None:
+                        result.intent = FixIntent(module)
+                    result.intent.fixes[id(diagnostic)] = finding.fix
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 
@@ -313,7 +354,7 @@ def _diagnostic(
         if noqa is not None and noqa.suppresses(rule.code):
             return None
     fix = None
-    if finding.fix is not None:
+    if finding.fix is not None and result.unfixable is None:
         applicability = finding.fix.applicability or rule.fix_safety.value
         edits: tuple[Edit, ...] = ()
         if with_edits:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asynclint.diagnostics import Diagnostic, Edit
@@ -60,15 +61,36 @@ def fix_text(
     module_name: str = "",
     is_package: bool = False,
 ) -> FixOutcome:
+    """Fix `text` to a fixed point. Never raises for a bad file or a faulty fix: what went
+    wrong is a failure message (a fault of asynclint's leaves the text as it was)."""
+
     def lint(current: str) -> FileResult:
         return lint_text(
             current, path, relpath, settings, codes, module_name=module_name, is_package=is_package
         )
 
-    current = text
-    result = lint(current)
-    outcome = FixOutcome(current, result, result)
+    result = lint(text)
+    outcome = FixOutcome(text, result, result)
+    try:
+        _fix_rounds(outcome, path, unsafe, lint)
+    except Exception as exc:  # a fault of ours: the file keeps its text, the run goes on
+        outcome.text, outcome.result = text, result
+        outcome.applied.clear()
+        outcome.failures.append(
+            f"{path}: fixes not applied: internal error {type(exc).__name__}: {exc} (please report this)"
+        )
+    for item in (outcome.result, outcome.initial):
+        if item is not None:
+            item.intent = None
+    return outcome
+
+
+def _fix_rounds(outcome: FixOutcome, path: str, unsafe: bool, lint: Callable[[str], FileResult]) -> None:
+    current = outcome.text
+    result = outcome.result
     rejected: set[tuple[str, int, int, str]] = set()
+    if result.unfixable is not None and result.diagnostics:
+        outcome.failures.append(f"{path}: fixes not applied: {result.unfixable}")
     checked_original = False
     for _ in range(MAX_ROUNDS):
         fixable = [
@@ -93,15 +115,17 @@ def fix_text(
                     f"{path}: fixes not applied: before fixing, {reason}; the fixes cannot be verified"
                 )
                 break
-        new, chosen = _apply_verified(current, chosen, path, outcome, rejected)
+        check = _Checker(current, path, result)
+        new, chosen = _apply_verified(check, chosen, outcome, rejected)
         if not chosen or new == current:
             break
         outcome.applied.update(d.code for d in chosen)
         current = new
+        outcome.text = current
         result = lint(current)
+        outcome.result = result
     outcome.text = current
     outcome.result = result
-    return outcome
 
 
 def _key(d: Diagnostic) -> tuple[str, int, int, str]:
@@ -116,49 +140,91 @@ def _combine(text: str, diagnostics: list[Diagnostic]) -> str:
     return apply_edits(text, list(edits))
 
 
+class _Checker:
+    """Applies a set of fixes to one round's text and says what is wrong with the result:
+    it does not parse or compile, or it does not mean what the fixes' rules intended (see
+    `asynclint.meaning`)."""
+
+    def __init__(self, text: str, path: str, result: FileResult) -> None:
+        self.text = text
+        self.path = path
+        self.intent = result.intent
+
+    def __call__(self, chosen: list[Diagnostic]) -> tuple[str, str | None]:
+        try:
+            new = _combine(self.text, chosen)
+        except ValueError as exc:  # edits that overlap: a fault of the fix, not of the file
+            return self.text, f"its edits cannot be applied ({exc})"
+        reason = verify(new, self.path)
+        if reason is None:
+            reason = self._meaning_differs(new, chosen)
+        return new, reason
+
+    def _meaning_differs(self, new: str, chosen: list[Diagnostic]) -> str | None:
+        import libcst as cst
+
+        from asynclint.fixes import apply_node_fixes
+        from asynclint.meaning import meaning
+
+        intent = self.intent
+        if intent is None or any(id(d) not in intent.fixes for d in chosen):
+            return "it cannot be checked against the change its rule intended"
+        try:
+            intended = apply_node_fixes(intent.module, [intent.fixes[id(d)] for d in chosen])
+            if meaning(cst.parse_module(new)) != meaning(intended):
+                return (
+                    "the code written would not mean what the fix intends (it would change more than the fix)"
+                )
+        except RecursionError:
+            return "it is nested too deeply to check"
+        except cst.ParserSyntaxError:
+            return "it does not parse"
+        return None
+
+
 def _apply_verified(
-    current: str,
+    check: _Checker,
     chosen: list[Diagnostic],
-    path: str,
     outcome: FixOutcome,
     rejected: set[tuple[str, int, int, str]],
 ) -> tuple[str, list[Diagnostic]]:
     """Apply `chosen` if the result verifies; otherwise find the fixes that break the code
     by halving (a few parses, not one per fix), report and drop them, apply the rest."""
-    new = _combine(current, chosen)
-    if verify(new, path) is None:
+    new, reason = check(chosen)
+    if reason is None:
         return new, chosen
-    good = _verified_subsets(current, chosen, path, outcome, rejected)
+    good = _verified_subsets(check, chosen, outcome, rejected, reason)
     while good:
-        new = _combine(current, good)
-        if verify(new, path) is None:
+        new, reason = check(good)
+        if reason is None:
             return new, good
         # Each half verifies alone but not together: keep the first and retry the rest
         # in the next round.
         good = good[: len(good) // 2]
-    return current, []
+    return check.text, []
 
 
 def _verified_subsets(
-    current: str,
+    check: _Checker,
     chosen: list[Diagnostic],
-    path: str,
     outcome: FixOutcome,
     rejected: set[tuple[str, int, int, str]],
+    reason: str | None = None,
 ) -> list[Diagnostic]:
-    reason = verify(_combine(current, chosen), path)
+    if reason is None:
+        reason = check(chosen)[1]
     if reason is None:
         return chosen
     if len(chosen) == 1:
         diagnostic = chosen[0]
         rejected.add(_key(diagnostic))
         outcome.failures.append(
-            f"{path}:{diagnostic.start.row}:{diagnostic.start.column}: {diagnostic.code} fix not applied: {reason}"
+            f"{check.path}:{diagnostic.start.row}:{diagnostic.start.column}: {diagnostic.code} fix not applied: {reason}"
         )
         return []
     middle = len(chosen) // 2
-    return _verified_subsets(current, chosen[:middle], path, outcome, rejected) + _verified_subsets(
-        current, chosen[middle:], path, outcome, rejected
+    return _verified_subsets(check, chosen[:middle], outcome, rejected) + _verified_subsets(
+        check, chosen[middle:], outcome, rejected
     )
 
 

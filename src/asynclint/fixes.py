@@ -87,10 +87,22 @@ def _ancestors(root: cst.CSTNode, targets: set[int]) -> set[int]:
 
 
 def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix]) -> cst.Module:
-    """`module` with every replacement and import of `fixes` applied."""
+    """`module` with every replacement and import of `fixes` applied. A replacement that
+    still holds a node another fix replaces (rules build replacements around the original
+    children) gets that replacement too, as the two fixes' text edits do. (Within one fix,
+    a node may be both removed and reused elsewhere: a fix that moves statements.)"""
+    owner: dict[cst.CSTNode, int] = {}
     replacements: dict[cst.CSTNode, Replacement] = {}
-    for fix in fixes:
-        replacements.update(fix.replacements)
+    for index, fix in enumerate(fixes):
+        for old, new_node in fix.replacements.items():
+            owner[old] = index
+            replacements[old] = new_node
+    # Nested replacements compose from the inside out, one level per pass.
+    for _ in range(len(fixes) - 1):
+        composed = _composed(replacements, owner)
+        if all(composed[n] is replacements[n] for n in replacements):
+            break
+        replacements = composed
     new = module
     if replacements:
         ancestors = _ancestors(module, {id(n) for n in replacements})
@@ -101,6 +113,34 @@ def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix]) -> cst.Module
     if imports:
         new = add_imports(new, imports)
     return new
+
+
+def _composed(
+    replacements: dict[cst.CSTNode, Replacement], owner: dict[cst.CSTNode, int]
+) -> dict[cst.CSTNode, Replacement]:
+    composed: dict[cst.CSTNode, Replacement] = {}
+    for old, new in replacements.items():
+        inner = {n: r for n, r in replacements.items() if owner[n] != owner[old]}
+        if inner:
+            targets = {id(n) for n in inner}
+            if isinstance(new, cst.FlattenSentinel):
+                items = [_replaced_within(item, inner, targets) for item in new.nodes]
+                if any(a is not b for a, b in zip(items, new.nodes, strict=True)):
+                    new = cst.FlattenSentinel(items)
+            elif isinstance(new, cst.CSTNode):
+                new = _replaced_within(new, inner, targets)
+        composed[old] = new
+    return composed
+
+
+def _replaced_within(
+    node: cst.CSTNode, replacements: Mapping[cst.CSTNode, Replacement], targets: set[int]
+) -> cst.CSTNode:
+    ancestors = _ancestors(node, targets)
+    if not ancestors:
+        return node
+    visited = node.visit(_Replacer(replacements, ancestors))
+    return visited if isinstance(visited, cst.CSTNode) else node
 
 
 def add_imports(module: cst.Module, imports: Sequence[Import]) -> cst.Module:

@@ -4,12 +4,21 @@ libcst's PositionProvider records a range for every node of the file, which cost
 times the code generation it piggybacks on. Diagnostics need the positions of a handful of
 nodes, so this code generation records only those (and the child nodes whose positions
 they borrow), and answers the same ranges PositionProvider would.
+
+Positions come from the code libcst generates, which is the file's text except in a few
+constructs libcst does not reproduce (whitespace or a backslash-newline between an
+`except` type and its colon). `layout` says whether the generated code is the text; when it
+is not, `TokenMap` carries positions over to the text through CPython's tokenizer, and
+fixes are not offered (their edits would be computed on text that is not the file's).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import io
 import re
+import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -95,17 +104,41 @@ class _TargetedState(CodegenState):
             self.found[node] = CodeRange(start, end)
 
 
+class RoundTripError(Exception):
+    """libcst's code for the module is not the file's text, and positions in it cannot be
+    carried over to the text."""
+
+
 def layout(
-    module: cst.Module, nodes: Iterable[cst.CSTNode], span_nodes: Iterable[cst.CSTNode] = ()
-) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span]]:
+    module: cst.Module,
+    nodes: Iterable[cst.CSTNode],
+    span_nodes: Iterable[cst.CSTNode] = (),
+    source: str | None = None,
+) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span], bool]:
     """Syntactic ranges (1-based lines, 0-based columns, as PositionProvider gives them) of
-    `nodes`, and whitespace-inclusive spans of `span_nodes`, from one code generation."""
+    `nodes`, and whitespace-inclusive spans of `span_nodes`, from one code generation.
+
+    With `source` (the text `module` was parsed from), ranges are positions in `source`
+    even where libcst's code differs from it; spans are then empty (an edit must not be
+    built from code that is not the file's) and the third value, whether the code is the
+    text, is False. Raises RoundTripError when the two cannot be matched token by token."""
     targets = set(nodes)
     span_targets = set(span_nodes)
     if not targets and not span_targets:
-        return {}, {}
+        return {}, {}, True
     state = _TargetedState(module, targets, span_targets)
     module._codegen(state)
+    if source is not None:
+        generated = "".join(state.tokens)
+        if generated != source:
+            mapping = TokenMap(generated, source)
+            found = _found_with_fallback(module, state)
+            return {node: mapping.range(r) for node, r in found.items()}, {}, False
+    return _found_with_fallback(module, state), state.spans, True
+
+
+def _found_with_fallback(module: cst.Module, state: _TargetedState) -> dict[cst.CSTNode, CodeRange]:
+    targets = state.targets
     missing = [n for n in targets if n not in state.found]
     if missing:
         # A node type that records no syntactic position (rare): fall back to libcst.
@@ -115,7 +148,63 @@ def layout(
         for node in missing:
             if node in everything:
                 state.found[node] = everything[node]
-    return state.found, state.spans
+    return state.found
+
+
+def round_trips(module: cst.Module, source: str) -> bool:
+    """Whether libcst generates exactly `source` for `module` (a fix needs that)."""
+    return module.code == source
+
+
+_LAYOUT_TOKENS = frozenset(
+    {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+)
+
+
+class TokenMap:
+    """Positions in libcst's code for a module, carried over to the module's own text.
+
+    The two differ only in whitespace between tokens, so CPython's tokenizer yields the
+    same tokens for both; a position inside or at the end of a token maps to the same
+    place in the matching token of the text."""
+
+    def __init__(self, generated: str, source: str) -> None:
+        gen = _tokens(generated)
+        src = _tokens(source)
+        if len(gen) != len(src) or any(
+            a.type != b.type or (a.type not in _LAYOUT_TOKENS and a.string != b.string)
+            for a, b in zip(gen, src, strict=True)
+        ):
+            raise RoundTripError("libcst's code for this file differs from it in more than whitespace")
+        self._starts = [t.start for t in gen]
+        self._gen = gen
+        self._src = src
+
+    def position(self, pos: CodePosition) -> CodePosition:
+        key = (pos.line, pos.column)
+        index = bisect.bisect_right(self._starts, key) - 1
+        if index < 0:
+            return pos
+        gen, src = self._gen[index], self._src[index]
+        if key <= gen.end:
+            # Inside the token (or at its end): the same offset from its start.
+            if pos.line == gen.start[0]:
+                return CodePosition(src.start[0], src.start[1] + pos.column - gen.start[1])
+            return CodePosition(src.start[0] + pos.line - gen.start[0], pos.column)
+        # In whitespace after the token.
+        if pos.line == gen.end[0]:
+            return CodePosition(src.end[0], src.end[1] + pos.column - gen.end[1])
+        return CodePosition(src.end[0] + pos.line - gen.end[0], pos.column)
+
+    def range(self, code_range: CodeRange) -> CodeRange:
+        return CodeRange(self.position(code_range.start), self.position(code_range.end))
+
+
+def _tokens(text: str) -> list[tokenize.TokenInfo]:
+    try:
+        return list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, ValueError, RecursionError) as exc:
+        raise RoundTripError(f"CPython's tokenizer cannot read it: {exc}") from None
 
 
 def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
