@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import FIXTURES, ROOT
+from fixture_support import Marker, MarkerError, parse_marker_line, read_markers
 
 from asynclint import registry
 from asynclint.rule import DOC_SECTIONS, doc_sections
@@ -84,6 +85,44 @@ def test_fixtures_compile() -> None:
         if path.parent.name == "ASL001" or "ASL001" in path.parts:
             continue
         compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
+
+
+def test_every_marker_states_arguments() -> None:
+    """Every `# error:` marker, in fixtures and goldens alike, parses and names at least one
+    argument per code (read_markers raises MarkerError otherwise): no rule is exempt."""
+    counted = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        for marker in read_markers(path):
+            assert marker.args and all(marker.args), f"{path}:{marker.line}: {marker}"
+            counted += 1
+    assert counted
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "time.sleep(1)  # error: ASL101",
+        'work()  # error: ASL101 "time.sleep()", ASL205',
+        "time.sleep(1)  # error: ASL101 time.sleep()",
+        'time.sleep(1)  # error: ASL101 "time.sleep()" trailing',
+        'time.sleep(1)  # error: ASL101 "unterminated',
+        'time.sleep(1)  # error: "time.sleep()"',
+        "time.sleep(1)  # error:",
+    ],
+)
+def test_a_marker_without_arguments_fails_the_meta_check(line: str) -> None:
+    with pytest.raises(MarkerError):
+        parse_marker_line(line, "case.py", 3)
+
+
+def test_marker_syntax() -> None:
+    line = r'''f()  # error: ASL101 "time.sleep()" 'in "direct"', ASL205 "a \"b\" \\", ASL205 "x"'''
+    assert parse_marker_line(line, "case.py", 7) == [
+        Marker("case.py", 7, "ASL101", ("time.sleep()", 'in "direct"')),
+        Marker("case.py", 7, "ASL205", ('a "b" \\',)),
+        Marker("case.py", 7, "ASL205", ("x",)),
+    ]
+    assert parse_marker_line("x = 1  # an ordinary comment") == []
 
 
 def test_codes_are_in_the_right_family_module() -> None:

@@ -1,6 +1,7 @@
 """Every fixture under tests/fixtures/<CODE>/ is a specification: marked lines must be
-reported with exactly those codes, unmarked lines must stay silent, and a fixable file's
-output must equal its `.fixed.py` golden, parse, compile and be stable under a second fix."""
+reported with exactly those codes and messages containing the marked strings, unmarked lines
+must stay silent, and a fixable file's output must equal its `.fixed.py` golden, parse,
+compile and be stable under a second fix. The marker syntax: tests/fixture_support.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from fixture_support import expected_markers, fixture_settings
+from fixture_support import Marker, compare_markers, fixture_markers, fixture_settings
 
 from asynclint.discovery import module_name
 from asynclint.fixer import FixOutcome, fix_text, verify
@@ -39,15 +40,37 @@ def test_markers(case: Path) -> None:
     settings, _ = fixture_settings(case, code)
     result = Runner(settings, jobs=1, use_cache=False).check([str(case)])
     assert not result.errors
-    actual = {(Path(d.path).name, d.start.row, d.code) for d in result.diagnostics}
-    expected = expected_markers(case)
-    missing = sorted(expected - actual)
-    unexpected = sorted(
-        (Path(d.path).name, d.start.row, d.code, d.message)
-        for d in result.diagnostics
-        if (Path(d.path).name, d.start.row, d.code) not in expected
-    )
-    assert not missing and not unexpected, f"missing: {missing}\nunexpected: {unexpected}"
+    reported = [(Path(d.path).name, d.start.row, d.code, d.message) for d in result.diagnostics]
+    problems = compare_markers(fixture_markers(case), reported)
+    assert not problems, f"{_id(case)}: the markers and the diagnostics differ\n{problems}"
+
+
+SLEEP = "`time.sleep()` blocks the event loop in `async def {}`; use `await asyncio.sleep(...)`"
+
+
+def test_a_marked_string_absent_from_the_message_fails_showing_the_message() -> None:
+    marker = Marker("a.py", 3, "ASL101", ("time.sleep()", "direct"))
+    problems = compare_markers([marker], [("a.py", 3, "ASL101", SLEEP.format("poll"))])
+    assert "the message lacks a marked string" in problems
+    assert SLEEP.format("poll") in problems
+    assert 'absent:  "direct"' in problems
+    assert compare_markers([marker], [("a.py", 3, "ASL101", SLEEP.format("direct"))]) == ""
+
+
+def test_marked_strings_must_occur_in_order() -> None:
+    swapped = Marker("a.py", 3, "ASL101", ("direct", "time.sleep()"))
+    problems = compare_markers([swapped], [("a.py", 3, "ASL101", SLEEP.format("direct"))])
+    assert '"time.sleep()" (out of order)' in problems
+
+
+def test_each_entry_claims_its_own_diagnostic() -> None:
+    first = Marker("a.py", 3, "ASL101", ("first",))
+    second = Marker("a.py", 3, "ASL101", ("second",))
+    reported = [("a.py", 3, "ASL101", SLEEP.format(name)) for name in ("second", "first")]
+    assert compare_markers([first, second], reported) == ""
+    assert "reported but not marked" in compare_markers([first], reported)
+    assert "marked but not reported" in compare_markers([first, second], reported[:1])
+    assert "marked but not reported" in compare_markers([first], [])
 
 
 FILE_CASES = [c for c in CASES if c.is_file()]
