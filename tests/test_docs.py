@@ -12,7 +12,7 @@ from types import ModuleType
 
 import click
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from asynclint import registry, settings
 from asynclint.rule import doc_sections
@@ -251,6 +251,17 @@ def test_readme_is_a_front_page_that_links_every_docs_page() -> None:
     linked = {target.partition("#")[0] for target in links(text)}
     for page in sorted(DOCS.glob("*.md")):
         assert _rel(page) in linked, f"README.md does not link {_rel(page)}"
+
+
+def test_readme_example_prints_what_the_readme_shows(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    source = re.search(r"```python\n(# (\S+)\n.*?)```", text, re.S)
+    shown = re.search(r"```console\n\$ asynclint (\S+)\n(.*?)```", text, re.S)
+    assert source and shown and source.group(2) == shown.group(1)
+    (tmp_path / source.group(2)).write_text(source.group(1), encoding="utf-8")
+    proc = run_cli("--isolated", "--no-cache", shown.group(1), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout == shown.group(2), "update the README example with asynclint's real output"
 
 
 def test_every_command_line_option_is_documented() -> None:
