@@ -21,7 +21,7 @@ Scenarios:
 
 asynclint's package is byte-compiled first, as `pip install` does: a development install
 under `PYTHONDONTWRITEBYTECODE` would otherwise compile every module on every start.
-All tools run with 2 jobs. Numbers go in the README and issue notes, never in test assertions.
+All tools run with 2 jobs. Numbers go in docs/performance.md and issue notes, never in test assertions.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="a small subset, one repetition")
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 3, 1 with --quick)")
-    parser.add_argument("--markdown", action="store_true", help="print the README table")
+    parser.add_argument("--markdown", action="store_true", help="print the table of docs/performance.md")
     parser.add_argument("--skip-flake8", action="store_true", help="leave flake8 + flake8-async out")
     args = parser.parse_args()
     reps = args.reps or (1 if args.quick else 3)

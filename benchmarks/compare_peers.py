@@ -166,7 +166,7 @@ _OSPATH_NAME_RE = re.compile(r"(?<![.\w])(join|dirname|basename|split|splitext)\
 def why_not_ours(
     finding: Finding, line: str, ours: list[Finding], light_at: set[tuple[str, str, int]]
 ) -> str:
-    """The README's reason for a peer finding asynclint does not report by default, as far
+    """docs/differences.md's reason for a peer finding asynclint does not report by default, as far
     as it can be told from the finding itself; "unexplained" otherwise."""
     if finding.where in light_at:
         return "light tier (off by default)"

@@ -18,7 +18,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-fixtures",
         action="store_true",
-        help="Rewrite the .fixed.py goldens and the README rule table from the current code.",
+        help=(
+            "Rewrite the .fixed.py goldens and the generated documentation (docs/rules.md, the "
+            "option table of docs/configuration.md) from the current code."
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""The registry, the manifest, the fixtures, the documentation and the README agree."""
+"""The registry, the manifest, the fixtures and the rules' documentation agree (the generated
+docs/ pages are checked by tests/test_docs.py)."""
 
 from __future__ import annotations
 
@@ -33,20 +34,6 @@ def test_every_code_has_fixtures_and_every_fixture_folder_a_code() -> None:
 def test_documentation_has_the_five_sections(code: str) -> None:
     sections = doc_sections(RULES[code].__doc__ or "")
     assert list(sections)[:5] == list(DOC_SECTIONS)
-
-
-def test_readme_rule_table(update_fixtures: bool) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    begin, end = registry.README_BEGIN, registry.README_END
-    assert begin in text and end in text
-    current = text[text.index(begin) + len(begin) : text.index(end)].strip("\n")
-    wanted = registry.readme_table().strip("\n")
-    if update_fixtures and current != wanted:
-        text = text[: text.index(begin) + len(begin)] + "\n" + wanted + "\n" + text[text.index(end) :]
-        readme.write_text(text, encoding="utf-8")
-        current = wanted
-    assert current == wanted, "the README rule table is stale; run pytest --update-fixtures"
 
 
 def test_list_rules_matches_registry() -> None:

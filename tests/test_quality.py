@@ -15,12 +15,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_lint() -> None:
-    proc = _run("ruff", "check", "src", "tests", "benchmarks")
+    proc = _run("ruff", "check", "src", "tests", "benchmarks", "scripts")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_ruff_format() -> None:
-    proc = _run("ruff", "format", "--check", "src", "tests", "benchmarks")
+    proc = _run("ruff", "format", "--check", "src", "tests", "benchmarks", "scripts")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

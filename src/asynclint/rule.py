@@ -170,7 +170,7 @@ def _dedent(doc: str) -> str:
 
 
 def render_doc(cls: type[Rule]) -> str:
-    """The rule's documentation as Markdown, for `--explain` and the README."""
+    """The rule's documentation as Markdown, for `--explain` and docs/rules.md."""
     head = f"# {cls.code} {cls.name}\n\n"
     head += f"Default: {'on' if cls.default is Default.ON else 'off (opt-in)'}. "
     head += f"Fix: {cls.fix_safety.value}."

@@ -1,6 +1,7 @@
-"""A JSON list of diagnostics, one object each (the format is documented in the README):
-`code`, `name`, `message`, `filename`, `location {row, column}`, `end_location`, and `fix`
-(`applicability`, `message`, `edits` of `content`/`location`/`end_location`) or null."""
+"""A JSON list of diagnostics, one object each (the format is documented in
+docs/output-formats.md): `code`, `name`, `message`, `filename`, `location {row, column}`,
+`end_location`, and `fix` (`applicability`, `message`, `edits` of
+`content`/`location`/`end_location`) or null."""
 
 from __future__ import annotations
 
