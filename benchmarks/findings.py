@@ -1,0 +1,72 @@
+"""Every finding of every rule on a pinned corpus, one line each, sorted: the file to diff
+before and after a change that must not change behaviour.
+
+    python benchmarks/findings.py -o before.tsv                # library corpus, all rules
+    python benchmarks/findings.py --corpus apps -o apps.tsv    # application corpus
+    diff before.tsv after.tsv
+
+Each line: path (relative to the corpus folder), line, column, code, message. asynclint
+runs with `--isolated --select ALL --no-cache`, so neither the corpus's configuration nor a
+cache can change the answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import CACHE, CorpusUnavailable, ensure_corpus  # noqa: E402
+
+
+def findings(folders: list[Path], jobs: int) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "asynclint",
+        "--isolated",
+        "--select",
+        "ALL",
+        "--no-cache",
+        "--exit-zero",
+        "--format",
+        "json",
+        "-j",
+        str(jobs),
+        *map(str, folders),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"asynclint failed ({done.returncode}): {done.stderr[-2000:]}")
+    base = CACHE / "corpus"
+    lines = []
+    for item in json.loads(done.stdout):
+        path = Path(item["filename"]).resolve()
+        rel = path.relative_to(base) if path.is_relative_to(base) else path
+        loc = item["location"]
+        message = " ".join(item["message"].split())
+        lines.append(f"{rel}\t{loc['row']}\t{loc['column']}\t{item['code']}\t{message}")
+    return sorted(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", choices=["projects", "apps"], default="projects")
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("-o", "--output", required=True, help="where to write the findings")
+    args = parser.parse_args()
+    try:
+        folders = ensure_corpus(None, args.corpus)
+    except CorpusUnavailable as exc:
+        raise SystemExit(f"findings: {exc}") from None
+    lines = findings(folders, args.jobs)
+    Path(args.output).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    print(f"{len(lines)} findings in {args.output}")
+
+
+if __name__ == "__main__":
+    main()
