@@ -49,8 +49,8 @@ TAG_NAME = "CACHEDIR.TAG"
 TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
 TAG_TEXT = (
     f"{TAG_SIGNATURE}\n"
-    "# This folder is the result cache of asynclint, which created it; asynclint may delete\n"
-    "# anything in it, and so may you. See https://bford.info/cachedir/ about this file.\n"
+    "# asynclint result cache: a folder asynclint created for itself; deleting it only costs\n"
+    "# speed. See https://bford.info/cachedir/ about this file.\n"
 )
 IGNORE_TEXT = "# Created by asynclint: the result cache is not part of the project.\n*\n"
 _RESULTS_RE = re.compile(r"results-[0-9a-f]{20}\.json\Z")
@@ -259,12 +259,14 @@ class Cache:
             # POSIX renames over an empty folder; a folder with anything in it (another
             # run's, made meanwhile) makes this fail, and that folder is looked at below.
             os.rename(temp, self.folder)
-        except OSError:
+        except BaseException as exc:  # an interrupted run must not leave the temporary folder
             for path, _ in marks:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
             with contextlib.suppress(OSError):
                 os.rmdir(temp)
+            if not isinstance(exc, OSError):
+                raise
         return owned(self.folder)
 
     def _prune(self) -> None:
