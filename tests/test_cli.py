@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 
+from asynclint.cache import SUBFOLDER
+
 BAD = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 FIXED = "import time\nimport asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
 CLEAN = "import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
@@ -307,7 +309,7 @@ def test_example_project_reports() -> None:
 def test_cache_dir_option(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "elsewhere"
     run_cli("--cache-dir", str(cache), "src", cwd=project)
-    assert (cache / ".gitignore").exists()
+    assert (cache / SUBFOLDER / ".gitignore").exists()
     assert not (project / ".asynclint_cache").exists()
     proc = run_cli("-v", "--cache-dir", str(cache), "src", cwd=project)
     assert "0 parsed, 2 from cache" in proc.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from asynclint.cache import SUBFOLDER
 from asynclint.runner import Runner
 from asynclint.settings import Settings
 
@@ -53,7 +54,7 @@ def test_cache_hits_and_invalidation(tmp_path: Path) -> None:
     settings = Settings(project_root=str(tmp_path))
     cold = Runner(settings, jobs=1).check([str(tmp_path)])
     assert cold.from_cache == 0
-    cache_folder = tmp_path / ".asynclint_cache"
+    cache_folder = tmp_path / ".asynclint_cache" / SUBFOLDER
     assert (cache_folder / ".gitignore").read_text().strip().endswith("*")
     warm = Runner(settings, jobs=1).check([str(tmp_path)])
     assert warm.from_cache == 10 and warm.parsed == 0
@@ -98,7 +99,7 @@ def test_corrupt_or_foreign_cache_is_ignored(tmp_path: Path, garbage: bytes) -> 
     make_tree(tmp_path, 5)
     settings = Settings(project_root=str(tmp_path))
     cold = Runner(settings, jobs=1).check([str(tmp_path)])
-    for cache_file in (tmp_path / ".asynclint_cache").glob("results-*.json"):
+    for cache_file in (tmp_path / ".asynclint_cache" / SUBFOLDER).glob("results-*.json"):
         cache_file.write_bytes(garbage)
     result = Runner(settings, jobs=1).check([str(tmp_path)])
     assert result.from_cache == 0
@@ -109,7 +110,7 @@ def test_corrupt_entry_is_ignored(tmp_path: Path) -> None:
     make_tree(tmp_path, 5)
     settings = Settings(project_root=str(tmp_path))
     cold = Runner(settings, jobs=1).check([str(tmp_path)])
-    cache_file = next((tmp_path / ".asynclint_cache").glob("results-*.json"))
+    cache_file = next((tmp_path / ".asynclint_cache" / SUBFOLDER).glob("results-*.json"))
     data = json.loads(cache_file.read_text())
     for entry in data["files"].values():
         entry["r"] = {"d": [["ASL101"]]}
@@ -137,9 +138,10 @@ def test_concurrent_runs_leave_a_valid_cache(tmp_path: Path) -> None:
     script = "import sys; from asynclint.runner import Runner; from asynclint.settings import Settings; Runner(Settings(project_root=sys.argv[1]), jobs=1).check([sys.argv[1]])"
     procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)]) for _ in range(4)]
     assert all(p.wait(timeout=120) == 0 for p in procs)
-    for cache_file in (tmp_path / ".asynclint_cache").glob("results-*.json"):
+    for cache_file in (tmp_path / ".asynclint_cache" / SUBFOLDER).glob("results-*.json"):
         json.loads(cache_file.read_text())
-    assert not list((tmp_path / ".asynclint_cache").glob("*.tmp"))
+    assert sorted(p.name for p in (tmp_path / ".asynclint_cache").iterdir()) == [SUBFOLDER]
+    assert not list((tmp_path / ".asynclint_cache" / SUBFOLDER).glob("*tmp*"))
     warm = Runner(Settings(project_root=str(tmp_path)), jobs=1).check([str(tmp_path)])
     assert warm.from_cache == 30
 
@@ -174,7 +176,7 @@ def test_facts_lost_from_the_cache_are_rebuilt(tmp_path: Path) -> None:
     settings = Settings(project_root=str(tmp_path))
     cold = rendered(Runner(settings, jobs=1).check([str(tmp_path)]))
     assert any("ASL116" in line for line in cold)
-    folder = tmp_path / ".asynclint_cache"
+    folder = tmp_path / ".asynclint_cache" / SUBFOLDER
     for facts in folder.glob("facts-*.json"):
         facts.write_text("{}")
     results_file = next(folder.glob("results-*.json"))

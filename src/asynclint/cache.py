@@ -1,4 +1,5 @@
-"""The result cache: `.asynclint_cache/` in the project root.
+"""The result cache: `<cache-dir>/asynclint-v1/` (cache-dir defaults to `.asynclint_cache`
+in the project root).
 
 Per configuration (asynclint version + effective settings), each file's content hash and
 lint result (diagnostics; the facts of project-wide rules in a second file). A file whose
@@ -7,9 +8,19 @@ decides. Results that depend on other files (ASL116) are recomputed from the cac
 per-file facts whenever any file's content changed, so a changed helper re-lints only
 itself, yet its callers' verdicts follow.
 
+The configured cache folder may be any folder, the project root or one full of the user's
+own files, so asynclint never writes, marks or deletes anything there: its data lives in a
+subfolder, `SUBFOLDER`, that asynclint creates itself, complete with its marks (a
+`CACHEDIR.TAG` naming asynclint and a `.gitignore` of `*`), under a temporary name that is
+then renamed, so no run ever sees it unmarked. A subfolder of that name that does not carry
+the tag is someone else's: the run warns once and goes on without a cache, touching
+nothing. Inside its own folder asynclint deletes only files of the exact names it writes
+(`results-<fingerprint>.json`, `facts-<fingerprint>.json` and its orphaned temporary files).
+
 The cache is data only (JSON, never pickle: a checked-out repository must not be able to
-run code through it). A corrupt, foreign or unreadable cache is ignored; writes are atomic
-(temporary file + rename), so concurrent runs never corrupt it (the last writer wins).
+run code through it). A corrupt, foreign or unreadable cache, or an entry of any wrong
+shape, is ignored (the file is linted again); writes are atomic (temporary file +
+rename), so concurrent runs never corrupt it (the last writer wins).
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,9 +38,26 @@ from typing import Any
 from asynclint import __version__
 from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
 from asynclint.engine import FileResult
+from asynclint.sourcefile import TEMP_SUFFIX, orphaned_temp_file
 
 FORMAT = 2
 KEEP_FILES = 8
+#: The folder asynclint keeps its data in, inside the configured cache folder; a new name
+#: only if the layout changes.
+SUBFOLDER = "asynclint-v1"
+TAG_NAME = "CACHEDIR.TAG"
+TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+TAG_TEXT = (
+    f"{TAG_SIGNATURE}\n"
+    "# asynclint result cache: a folder asynclint created for itself; deleting it only costs\n"
+    "# speed. See https://bford.info/cachedir/ about this file.\n"
+)
+IGNORE_TEXT = "# Created by asynclint: the result cache is not part of the project.\n*\n"
+_RESULTS_RE = re.compile(r"results-[0-9a-f]{20}\.json\Z")
+#: Bounds of the cached numbers (file sizes and times; line and column numbers): a number
+#: outside them, or of another type, makes the entry corrupt.
+_MAX_SIZE = 2**63
+_MAX_POSITION = 2**31
 
 
 def content_hash(raw: bytes) -> str:
@@ -44,22 +73,54 @@ class Stamp:
     digest: str
 
 
+def owned(folder: str) -> bool:
+    """Whether `folder` is a cache folder asynclint made: its CACHEDIR.TAG names asynclint."""
+    try:
+        with open(os.path.join(folder, TAG_NAME), "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return head.startswith(TAG_SIGNATURE.encode()) and b"asynclint" in head
+
+
+def _empty_folder(path: str) -> bool:
+    """A real (not symlinked) folder with nothing in it."""
+    try:
+        return not os.path.islink(path) and os.path.isdir(path) and not os.listdir(path)
+    except OSError:
+        return False
+
+
 class Cache:
     """Two files per configuration: `results-*.json` (content stamps and diagnostics, read
     on every run) and `facts-*.json` (the per-file facts of project-wide rules, much larger,
     read only when the project-wide phase has to run again). The results file also keeps
     the project-wide phase's diagnostics with a digest of its inputs, so a run where no
-    file changed reads neither the facts nor any rule."""
+    file changed reads neither the facts nor any rule.
 
-    def __init__(self, folder: str, fingerprint: str) -> None:
-        self.folder = folder
-        self.path = os.path.join(folder, f"results-{fingerprint}.json")
-        self.facts_path = os.path.join(folder, f"facts-{fingerprint}.json")
-        self.entries: dict[str, dict[str, Any]] = {}
+    `parent` is the configured cache folder; the files live in its `SUBFOLDER`. When that
+    subfolder exists and is not asynclint's, `warning` says so and the cache must not be
+    used (nothing is read or written)."""
+
+    def __init__(self, parent: str, fingerprint: str) -> None:
+        self.parent = parent
+        self.folder = os.path.join(parent, SUBFOLDER)
+        self.path = os.path.join(self.folder, f"results-{fingerprint}.json")
+        self.facts_path = os.path.join(self.folder, f"facts-{fingerprint}.json")
+        self.entries: dict[str, Any] = {}
         self.project: dict[str, Any] = {}
         self.dirty = False
+        self.warning: str | None = None
         self._facts: dict[str, Any] | None = None
         self._facts_updates: dict[str, list[Any] | None] = {}
+        self._checked: set[str] = set()  # entries looked up (and found sound) or stored
+        if os.path.lexists(self.folder) and not owned(self.folder) and not _empty_folder(self.folder):
+            self.warning = (
+                f"{self.folder} was not made by asynclint (it has no CACHEDIR.TAG naming asynclint); "
+                "running without the result cache and leaving that folder as it is "
+                "(remove or rename it, or choose another cache-dir)"
+            )
+            return
         self._load()
 
     def _load(self) -> None:
@@ -76,28 +137,40 @@ class Cache:
     def lookup(self, key: str) -> tuple[FileResult, Stamp, bool] | None:
         """The cached result for the file at `key` (an absolute path) if its content is
         unchanged, without reading it when size and mtime match; and whether the file has
-        facts (left in the facts file until `facts()` asks for them)."""
+        facts (left in the facts file until `facts()` asks for them). An entry of any
+        wrong shape counts as missing."""
         entry = self.entries.get(key)
         if not isinstance(entry, dict):
+            return None
+        size, mtime, digest, has_facts = entry.get("s"), entry.get("m"), entry.get("h"), entry.get("x")
+        if not (
+            _int(size, 0, _MAX_SIZE)
+            and _int(mtime, -_MAX_SIZE, _MAX_SIZE)
+            and isinstance(digest, str)
+            and _int(has_facts, 0, 2)
+        ):
+            return None
+        try:
+            result = result_from_json(entry.get("r"))
+        except (KeyError, TypeError, ValueError):
             return None
         try:
             st = os.stat(key)
         except OSError:
             return None
-        try:
-            if entry["s"] != st.st_size:
-                return None
-            if entry["m"] != st.st_mtime_ns:
-                with open(key, "rb") as handle:
-                    digest = content_hash(handle.read())
-                if digest != entry["h"]:
-                    return None
-                entry["m"] = st.st_mtime_ns
-                self.dirty = True
-            stamp = Stamp(entry["s"], entry["m"], entry["h"])
-            return result_from_json(entry["r"]), stamp, bool(entry.get("x"))
-        except (KeyError, TypeError, ValueError, OSError):
+        if size != st.st_size:
             return None
+        if mtime != st.st_mtime_ns:
+            try:
+                with open(key, "rb") as handle:
+                    if content_hash(handle.read()) != digest:
+                        return None
+            except OSError:
+                return None
+            entry["m"] = mtime = st.st_mtime_ns
+            self.dirty = True
+        self._checked.add(key)
+        return result, Stamp(size, mtime, digest), bool(has_facts)
 
     def store(self, key: str, stamp: Stamp, result: FileResult) -> None:
         self.entries[key] = {
@@ -108,25 +181,33 @@ class Cache:
             "x": 1 if result.facts else 0,
         }
         self._facts_updates[key] = [stamp.digest, result.facts] if result.facts else None
+        self._checked.add(key)
         self.dirty = True
 
     def facts(self, key: str, digest: str) -> dict[str, object] | None:
-        """The facts stored for the file at `key` with content `digest`, or None."""
+        """The facts stored for the file at `key` with content `digest`, or None. (Their
+        inner shape is the rules' business: see `Rule.valid_facts`.)"""
         if self._facts is None:
             data = _read_json(self.facts_path)
             files = data.get("files") if data is not None else None
             self._facts = files if isinstance(files, dict) else {}
         item = self._facts.get(key)
-        if isinstance(item, list) and len(item) == 2 and item[0] == digest and isinstance(item[1], dict):
+        if (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and item[0] == digest
+            and isinstance(item[1], dict)
+        ):
             return item[1]
         return None
 
     def save(self) -> None:
-        if not self.dirty:
+        if not self.dirty or self.warning is not None:
             return
         try:
-            os.makedirs(self.folder, exist_ok=True)
-            _mark_folder(self.folder)
+            if not self._make_folder():
+                return  # someone else's folder appeared since the run started
             if self._facts_updates:
                 self.facts("", "")  # load the stored facts before merging the new ones
                 assert self._facts is not None
@@ -135,11 +216,13 @@ class Cache:
                         self._facts.pop(key, None)
                     else:
                         self._facts[key] = item
-                _write_json(
-                    self.folder,
-                    self.facts_path,
-                    {"format": FORMAT, "version": __version__, "files": self._facts},
-                )
+                facts = {"format": FORMAT, "version": __version__, "files": self._facts}
+                text = _dumps(facts)
+                if text is None:  # something unwritable came from a corrupt file: keep this run's
+                    facts["files"] = {k: v for k, v in self._facts_updates.items() if v is not None}
+                    text = _dumps(facts)
+                if text is not None:
+                    _write_text(self.folder, self.facts_path, text)
             data = {
                 "format": FORMAT,
                 "version": __version__,
@@ -147,58 +230,110 @@ class Cache:
                 "files": self.entries,
                 "project": self.project,
             }
-            _write_json(self.folder, self.path, data)
+            text = _dumps(data)
+            if text is None:
+                data["files"] = {k: v for k, v in self.entries.items() if k in self._checked}
+                data["project"] = {}
+                text = _dumps(data)
+            if text is not None:
+                _write_text(self.folder, self.path, text)
             self._prune()
         except OSError:
             pass  # an unwritable cache only costs speed
 
-    def _prune(self) -> None:
+    def _make_folder(self) -> bool:
+        """Make sure `self.folder` exists and is asynclint's; whether it is. The folder is
+        made, with its marks, under a temporary name and then renamed: a concurrent run
+        sees it either missing or marked, never unmarked."""
+        if owned(self.folder):
+            return True
+        if os.path.lexists(self.folder) and not _empty_folder(self.folder):
+            return False
+        os.makedirs(self.parent, exist_ok=True)
+        temp = tempfile.mkdtemp(prefix=f".{SUBFOLDER}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=self.parent)
+        marks = [(os.path.join(temp, TAG_NAME), TAG_TEXT), (os.path.join(temp, ".gitignore"), IGNORE_TEXT)]
         try:
-            names = [n for n in os.listdir(self.folder) if n.startswith("results-") and n.endswith(".json")]
-            if len(names) <= KEEP_FILES:
-                return
-            paths = sorted((os.path.join(self.folder, n) for n in names), key=os.path.getmtime)
-            for old in paths[:-KEEP_FILES]:
-                os.unlink(old)
+            for path, text in marks:
+                with open(path, "w", encoding="utf-8") as out:
+                    out.write(text)
+            # POSIX renames over an empty folder; a folder with anything in it (another
+            # run's, made meanwhile) makes this fail, and that folder is looked at below.
+            os.rename(temp, self.folder)
+        except BaseException as exc:  # an interrupted run must not leave the temporary folder
+            for path, _ in marks:
                 with contextlib.suppress(OSError):
-                    os.unlink(old.replace("results-", "facts-"))
+                    os.unlink(path)
+            with contextlib.suppress(OSError):
+                os.rmdir(temp)
+            if not isinstance(exc, OSError):
+                raise
+        return owned(self.folder)
+
+    def _prune(self) -> None:
+        """Delete asynclint's own files only, by their exact names: orphaned temporary files
+        and the oldest configurations beyond `KEEP_FILES`."""
+        try:
+            names = os.listdir(self.folder)
         except OSError:
-            pass
+            return
+        for name in names:
+            if name.endswith(TEMP_SUFFIX) and orphaned_temp_file(os.path.join(self.folder, name)):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self.folder, name))
+        results = [name for name in names if _RESULTS_RE.match(name)]
+        if len(results) <= KEEP_FILES:
+            return
+        for old in sorted(results, key=self._mtime)[:-KEEP_FILES]:
+            for name in (old, "facts-" + old.removeprefix("results-")):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self.folder, name))
+
+    def _mtime(self, name: str) -> float:
+        try:
+            return os.path.getmtime(os.path.join(self.folder, name))
+        except OSError:
+            return 0.0
+
+
+def _int(value: object, low: int, high: int) -> bool:
+    """An integer (not a bool, not a float) with low <= value < high."""
+    return type(value) is int and low <= value < high
 
 
 def _read_json(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError, MemoryError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != __version__:
         return None
     return data
 
 
-def _write_json(folder: str, path: str, data: dict[str, Any]) -> None:
-    fd, temp = tempfile.mkstemp(prefix=".cache-", suffix=".tmp", dir=folder)
+def _dumps(data: dict[str, Any]) -> str | None:
+    """The JSON text of `data`, or None when it cannot be written (nesting too deep for the
+    encoder, which only data read from a corrupt file can have)."""
+    try:
+        # dumps, not dump: only the one-shot encoder is the fast C one.
+        return json.dumps(data, separators=(",", ":"))
+    except (RecursionError, ValueError, TypeError):
+        return None
+
+
+def _write_text(folder: str, path: str, text: str) -> None:
+    # The process id in the name lets a later run tell an orphan (its writer was killed)
+    # from another run's write in progress; see `orphaned_temp_file`.
+    prefix = f".{os.path.basename(path)}.{os.getpid()}."
+    fd, temp = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            # dumps, not dump: only the one-shot encoder is the fast C one.
-            out.write(json.dumps(data, separators=(",", ":")))
+            out.write(text)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-
-
-def _mark_folder(folder: str) -> None:
-    ignore = os.path.join(folder, ".gitignore")
-    if not os.path.exists(ignore):
-        with open(ignore, "w", encoding="utf-8") as handle:
-            handle.write("# Created by asynclint: the result cache is not part of the project.\n*\n")
-    tag = os.path.join(folder, "CACHEDIR.TAG")
-    if not os.path.exists(tag):
-        with open(tag, "w", encoding="utf-8") as handle:
-            handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# asynclint result cache\n")
 
 
 def result_to_json(result: FileResult) -> dict[str, Any] | None:
@@ -208,14 +343,17 @@ def result_to_json(result: FileResult) -> dict[str, Any] | None:
     return {"d": [diagnostic_to_json(d) for d in result.diagnostics], "p": result.parsed, "k": result.skipped}
 
 
-def result_from_json(data: dict[str, Any] | None) -> FileResult:
+def result_from_json(data: object) -> FileResult:
+    """The inverse of `result_to_json`; ValueError for data of any other shape."""
     if data is None:
         return FileResult(path="")
+    if not isinstance(data, dict) or set(data) != {"d", "p", "k"}:
+        raise ValueError("not a cached result")
+    rows, parsed, skipped = data["d"], data["p"], data["k"]
+    if not isinstance(rows, list) or type(parsed) is not bool or type(skipped) is not bool:
+        raise ValueError("not a cached result")
     return FileResult(
-        path="",
-        diagnostics=[diagnostic_from_json(d) for d in data["d"]],
-        parsed=bool(data["p"]),
-        skipped=bool(data["k"]),
+        path="", diagnostics=[diagnostic_from_json(d) for d in rows], parsed=parsed, skipped=skipped
     )
 
 
@@ -230,14 +368,37 @@ def diagnostic_to_json(d: Diagnostic) -> list[Any]:
     return [d.code, d.name, d.message, d.start.row, d.start.column, d.end.row, d.end.column, fix]
 
 
-def diagnostic_from_json(row: list[Any]) -> Diagnostic:
+def diagnostic_from_json(row: object) -> Diagnostic:
+    """The inverse of `diagnostic_to_json`; ValueError for data of any other shape."""
+    if not isinstance(row, list) or len(row) != 8:
+        raise ValueError("not a cached diagnostic")
     code, name, message, r1, c1, r2, c2, fix = row
+    if not (_strings(code, name, message) and _counts(r1, c1, r2, c2)):
+        raise ValueError("not a cached diagnostic")
     parsed_fix = None
     if fix is not None:
+        if not isinstance(fix, list) or len(fix) != 3:
+            raise ValueError("not a cached fix")
         applicability, fix_message, edits = fix
-        parsed_fix = Fix(
-            applicability,
-            fix_message,
-            tuple(Edit(Location(a, b), Location(c, e), text) for a, b, c, e, text in edits),
-        )
+        if applicability not in ("safe", "unsafe") or not isinstance(fix_message, str):
+            raise ValueError("not a cached fix")
+        if not isinstance(edits, list):
+            raise ValueError("not a cached fix")
+        parsed_edits = []
+        for edit in edits:
+            if not isinstance(edit, list) or len(edit) != 5:
+                raise ValueError("not a cached edit")
+            a, b, c, e, text = edit
+            if not (_counts(a, b, c, e) and isinstance(text, str)):
+                raise ValueError("not a cached edit")
+            parsed_edits.append(Edit(Location(a, b), Location(c, e), text))
+        parsed_fix = Fix(applicability, fix_message, tuple(parsed_edits))
     return Diagnostic(code, name, message, "", Location(r1, c1), Location(r2, c2), parsed_fix)
+
+
+def _strings(*values: object) -> bool:
+    return all(isinstance(value, str) for value in values)
+
+
+def _counts(*values: object) -> bool:
+    return all(_int(value, 0, _MAX_POSITION) for value in values)

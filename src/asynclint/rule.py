@@ -142,6 +142,14 @@ class Rule:
         return ()
 
     @classmethod
+    def valid_facts(cls, facts: object) -> bool:
+        """Whether `facts`, read back from the cache (JSON), have the shape `finish()`
+        gives them: a cached file whose facts do not is linted again. A rule with facts
+        checks every level (a corrupt cache must neither crash `project_diagnostics` nor
+        change its verdicts); the default trusts no cached facts."""
+        return False
+
+    @classmethod
     def documentation(cls) -> str:
         return render_doc(cls)
 

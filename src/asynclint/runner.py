@@ -25,6 +25,7 @@ from asynclint.settings import Settings
 
 if TYPE_CHECKING:
     from asynclint.fixer import FixOutcome
+    from asynclint.rule import Rule
 from asynclint.sourcefile import DecodeError, FileChangedError, decode, encode, write_atomic
 
 MODES = ("check", "fix", "diff")
@@ -205,6 +206,9 @@ class Runner:
         if self.use_cache:
             folder = self.settings.cache_dir or os.path.join(self.settings.project_root, ".asynclint_cache")
             cache = Cache(folder, self.settings.fingerprint())
+            if cache.warning is not None:
+                run.warnings.append(cache.warning)
+                cache = None
         results: dict[str, FileResult] = {}
         tasks: list[Task] = []
         by_path: dict[str, Task] = {}
@@ -272,14 +276,20 @@ class Runner:
         if key is None or cache.project.get("key") != key:
             return None
         shown = {task.key: path for path, task in by_path.items()}
-        try:
-            return [
-                replace(diagnostic_from_json(row), path=shown[file_key])
-                for file_key, row in cache.project["diagnostics"]
-                if file_key in shown
-            ]
-        except (KeyError, TypeError, ValueError):
+        rows = cache.project.get("diagnostics")
+        if not isinstance(rows, list):
             return None
+        out = []
+        for item in rows:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                return None
+            try:
+                diagnostic = diagnostic_from_json(item[1])
+            except ValueError:
+                return None
+            if item[0] in shown:
+                out.append(replace(diagnostic, path=shown[item[0]]))
+        return out
 
     def _store_project(
         self,
@@ -307,14 +317,26 @@ class Runner:
         run: RunResult,
     ) -> None:
         """Bring the facts of cached files back for the project-wide phase; a file whose
-        facts are missing from the facts file (another run raced this one) is linted."""
-        if cache is None:
+        facts are missing from the facts file (another run raced this one) or not of the
+        shape its rules write (a corrupt file) is linted."""
+        if cache is None or not facts_elsewhere:
             return
+        from asynclint import registry
+
+        rules: dict[str, type[Rule] | None] = {}
+
+        def valid(code: str, value: object) -> bool:
+            if code not in rules:
+                found = registry.load({code}) if code in self.selected else []
+                rules[code] = found[0] if found else None
+            rule = rules[code]
+            return rule is not None and rule.valid_facts(value)
+
         for path in sorted(facts_elsewhere):
             stamp = stamps[path]
             assert stamp is not None
             facts = cache.facts(by_path[path].key, stamp.digest)
-            if facts is not None:
+            if facts is not None and all(valid(code, value) for code, value in facts.items()):
                 results[path].facts = facts
                 continue
             outcome = process(by_path[path], self.settings, "check", self.unsafe)

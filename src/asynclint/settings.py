@@ -239,7 +239,7 @@ OPTIONS: tuple[Option, ...] = (
         "cache-dir",
         "path",
         None,
-        "Where the result cache lives (default: .asynclint_cache in the project root).",
+        "Folder for the result cache (default: .asynclint_cache in the project root); asynclint keeps its data in an asynclint-v1 folder it creates there. A relative path is relative to the configuration file's folder (on the command line, to the current folder).",
         "DIR",
         (),
         False,
@@ -460,7 +460,7 @@ def _parse_value(opt: Option, value: object, where: str) -> Any:
             raise _expect(where, key, "true or false", value)
         return value
     if kind == "path":
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not value.strip():
             raise _expect(where, key, "a path", value)
         return value
     raise AssertionError(kind)
@@ -551,6 +551,16 @@ def target_from_requires(requires: object) -> str | None:
     return target if target in SUPPORTED_TARGETS else None
 
 
+def _resolve_paths(values: dict[str, Any], base: str, only: Option | None = None) -> None:
+    """Make the path options among `values` absolute: `~` is the home folder, and a relative
+    path is relative to `base` (the configuration file's folder for a path read from it,
+    the current folder for one given on the command line)."""
+    for opt in (only,) if only is not None else OPTIONS:
+        if opt.kind == "path" and isinstance(values.get(opt.attr), str):
+            path = os.path.expanduser(values[opt.attr])
+            values[opt.attr] = os.path.normpath(os.path.join(os.path.abspath(base), path))
+
+
 def find_config(start: Path) -> tuple[Path | None, Path | None]:
     """The nearest pyproject.toml with [tool.asynclint] at or above `start`, and the
     nearest pyproject.toml at all (for requires-python)."""
@@ -595,6 +605,7 @@ def load_settings(
         values.update(options_from_table(table, str(config_path)))
         requires_target = target_from_requires(data.get("project", {}).get("requires-python"))
         project_root = config_path.resolve().parent
+        _resolve_paths(values, str(project_root))
     elif not isolated:
         first = next(iter(paths), ".")
         start = Path(cwd) / (first if first != "-" else ".")
@@ -605,6 +616,7 @@ def load_settings(
             table = table_of(found, data)
             if table is not None:
                 values.update(options_from_table(table, str(found)))
+                _resolve_paths(values, str(found.parent))
             project_root = found.parent
         if nearest is not None:
             project = read_toml(nearest).get("project", {})
@@ -615,6 +627,7 @@ def load_settings(
     for key, raw in cli.items():
         opt = OPTIONS_BY_KEY[key]
         values[opt.attr] = parse_cli_value(opt, raw)
+        _resolve_paths(values, cwd, only=opt)
     if transform is not None:
         transform(values)
     known = {f.name for f in fields(Settings)}

@@ -15,10 +15,14 @@ import os
 import re
 import stat
 import tempfile
+import time
 import tokenize
 from dataclasses import dataclass
 
 TEMP_SUFFIX = ".asynclint-tmp"
+#: A temporary file this old (seconds) is an orphan whatever its process id says: a write
+#: takes milliseconds, and the id of a killed writer may have gone to another process.
+ORPHAN_AGE = 3600
 
 
 class DecodeError(Exception):
@@ -89,7 +93,7 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     mode = stat.S_IMODE(os.stat(target).st_mode)
     folder, name = os.path.split(target)
     # The process id in the name lets a later run tell an orphan (its writer was killed)
-    # from another run's write in progress; see `remove_orphaned_temp_files`.
+    # from another run's write in progress; see `orphaned_temp_file`.
     fd, temp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -108,11 +112,21 @@ _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+" + re.escape(TEMP_S
 
 
 def orphaned_temp_file(path: str) -> bool:
-    """Whether `path` is a temporary file of an asynclint write whose process is gone (it
-    was killed between writing the temporary file and renaming it)."""
+    """Whether `path` is a temporary file of an asynclint write (of a fixed source file or
+    of the cache) that will never be renamed: its process is gone (killed between writing
+    the temporary file and renaming it), or it is older than `ORPHAN_AGE` (process ids are
+    reused, so a live process with the writer's id proves nothing)."""
     match = _TEMP_RE.match(os.path.basename(path))
     if match is None:
         return False
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    if time.time() - st.st_mtime > ORPHAN_AGE:
+        return True
     pid = int(match.group("pid"))
     if pid == os.getpid():
         return False
@@ -120,6 +134,6 @@ def orphaned_temp_file(path: str) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except OSError:
+    except (OSError, OverflowError):
         return False
     return False

@@ -70,6 +70,58 @@ class FileSummary:
         return summary
 
 
+def valid_facts(facts: object) -> bool:
+    """Whether `facts` (read back from the cache) have exactly the shape `to_facts()`
+    gives, down to every string and number."""
+    if not isinstance(facts, dict) or set(facts) != _FACT_KEYS:
+        return False
+    functions, classes, aliases, sites = (
+        facts["functions"],
+        facts["classes"],
+        facts["aliases"],
+        facts["sites"],
+    )
+    return (
+        isinstance(facts["module"], str)
+        and isinstance(facts["library"], str)
+        and isinstance(functions, dict)
+        and all(
+            isinstance(f, list)
+            and len(f) == 4
+            and isinstance(f[0], str)
+            and type(f[1]) is bool
+            and (f[2] is None or isinstance(f[2], str))
+            and _strings(f[3])
+            for f in functions.values()
+        )
+        and isinstance(classes, dict)
+        and all(
+            isinstance(c, list) and len(c) == 2 and _strings(c[0]) and _strings(c[1])
+            for c in classes.values()
+        )
+        and isinstance(aliases, dict)
+        and all(isinstance(target, str) for target in aliases.values())
+        and isinstance(sites, list)
+        and all(
+            isinstance(s, list)
+            and len(s) == 7
+            and isinstance(s[0], str)
+            and isinstance(s[1], str)
+            and all(type(n) is int and 0 <= n < _MAX_POSITION for n in s[2:6])
+            and isinstance(s[6], str)
+            for s in sites
+        )
+    )
+
+
+_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites"}
+_MAX_POSITION = 2**31
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
     """Give files that share a module name (scripts in different folders, two `conftest`
     modules) names of their own, so that one file's `helper` is never taken for the

@@ -6,7 +6,7 @@ from typing import Any
 import libcst as cst
 
 from asynclint.analysis.blocking import _offloaded_iterator, callee_name, classify, lookup
-from asynclint.analysis.helpers import FileSummary, Function, Index, Site, separate_homonyms
+from asynclint.analysis.helpers import FileSummary, Function, Index, Site, separate_homonyms, valid_facts
 from asynclint.diagnostics import Diagnostic, Location
 from asynclint.rule import FixSafety, Rule
 from asynclint.settings import Settings
@@ -228,6 +228,10 @@ class BlockingCallViaHelper(Rule):
                 assert target is not None
                 summary.aliases[f"{self._module}.{local}"] = target
         return summary.to_facts()
+
+    @classmethod
+    def valid_facts(cls, facts: object) -> bool:
+        return valid_facts(facts)
 
     @classmethod
     def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
