@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import CACHE, CorpusUnavailable, ensure_corpus  # noqa: E402
+from corpus import CACHE, CorpusUnavailable, ensure_corpus
 
 
 def findings(folders: list[Path], jobs: int) -> list[str]:
@@ -54,7 +54,9 @@ def findings(folders: list[Path], jobs: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", choices=["projects", "apps"], default="projects")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("-o", "--output", required=True, help="where to write the findings")
