@@ -343,3 +343,30 @@ def test_a_fault_while_fixing_leaves_the_text_and_does_not_raise(monkeypatch: py
     outcome = fix_text(SLEEPY, "x.py", "x.py", Settings(), Settings().selected_codes(), unsafe=True)
     assert outcome.text == SLEEPY and not outcome.applied
     assert any("internal error RuntimeError: boom" in f for f in outcome.failures)
+
+
+def test_verification_neither_prints_nor_fails_on_the_users_warnings(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    source = 'import time\n\n\nasync def f(x):\n    time.sleep(1)\n    y = "\\d"\n    assert (x, 1)\n    return y\n'
+    path = tmp_path / "warn.py"
+    path.write_text(source)
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    done = subprocess.run(
+        [sys.executable, "-m", "asynclint", "--no-cache", "--fix", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert "Warning" not in done.stderr, done.stderr
+    assert "fixes not applied" not in done.stderr, done.stderr
+    assert "await asyncio.sleep(1)" in path.read_text()
+    done = subprocess.run(
+        [sys.executable, "-m", "asynclint", "--no-cache", "--fix", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert "SyntaxWarning" not in done.stderr and "DeprecationWarning" not in done.stderr

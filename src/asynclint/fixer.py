@@ -10,6 +10,7 @@ for the next round. Rounds stop when nothing applies or after `MAX_ROUNDS`.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,7 +45,11 @@ def verify(text: str, path: str) -> str | None:
     except RecursionError:
         return "it is nested too deeply to parse"
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        # The user's own warnings (`"\d"`, `assert (x, y)`) are not ours to print, and
+        # must not become errors under PYTHONWARNINGS=error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return f"it does not compile: {type(exc).__name__}: {getattr(exc, 'msg', exc)}"
     return None
