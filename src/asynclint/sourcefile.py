@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import io
 import os
 import re
@@ -58,6 +59,9 @@ def decode(raw: bytes) -> SourceText:
     bom = encoding == "utf-8-sig"
     body = raw[len(codecs.BOM_UTF8) :] if bom else raw
     codec = "utf-8" if bom else encoding
+    problem = unusable_codec(codec)
+    if problem is not None:
+        raise DecodeError(problem, _cookie_line(body))
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
@@ -65,12 +69,49 @@ def decode(raw: bytes) -> SourceText:
         raise DecodeError(
             f"cannot decode the file as {codec}: {exc.reason} at byte {exc.start}", line
         ) from None
-    except LookupError:
-        raise DecodeError(f"unknown encoding {codec!r}") from None
+    except Exception as exc:  # a codec may raise anything (UnicodeError, ValueError, ...)
+        raise DecodeError(f"cannot decode the file as {codec}: {exc}", _cookie_line(body)) from None
     return SourceText(text, codec, bom)
 
 
+_COOKIE_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
+
+
+def _cookie_line(body: bytes) -> int:
+    """The line of the coding cookie (PEP 263: the first or the second)."""
+    return 1 if _COOKIE_RE.match(body.split(b"\n", 1)[0]) else 2
+
+
+# What every Python source file may contain, as ASCII: a codec must read and write it as is.
+_ASCII_BYTES = bytes(range(32, 127)) + b"\t\n\r\f"
+_ASCII_TEXT = _ASCII_BYTES.decode("ascii")
+
+
+@functools.cache
+def unusable_codec(codec: str) -> str | None:
+    """Why a coding cookie's codec cannot be used for Python source, or None if it can.
+
+    PEP 263 allows only ASCII-compatible encodings: the codec must be a text encoding
+    (not `rot13`, `hex`, `base64`, ... which turn bytes into bytes or str into str) and read
+    and write ASCII unchanged (not `utf-16`, `utf-7`, `idna`, `punycode`, `undefined`).
+    """
+    try:
+        info = codecs.lookup(codec)
+    except LookupError:
+        return f"unknown encoding {codec!r}"
+    if not getattr(info, "_is_text_encoding", True):
+        return f"encoding {codec!r} is not a text encoding; Python source cannot use it"
+    try:
+        compatible = _ASCII_BYTES.decode(codec) == _ASCII_TEXT and _ASCII_TEXT.encode(codec) == _ASCII_BYTES
+    except Exception:  # the codec fails on plain ASCII
+        compatible = False
+    if not compatible:
+        return f"encoding {codec!r} is not ASCII-compatible; Python source cannot use it"
+    return None
+
+
 def encode(source: SourceText, text: str) -> bytes:
+    """`text` in the file's encoding, with its BOM; UnicodeEncodeError if it cannot be."""
     data = text.encode(source.encoding)
     return codecs.BOM_UTF8 + data if source.bom else data
 
