@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_stdin import no_traceback, run
 
-from asynclint import fixer
+from asynclint import fixer, lint_source
 from asynclint.runner import Runner
 from asynclint.settings import Settings
 from asynclint.sourcefile import DecodeError, decode, encode
@@ -83,6 +83,20 @@ def test_unusable_codec_cookie_on_the_command_line(tmp_path: Path, codec: str) -
         no_traceback(proc)
         assert proc.returncode == 1
         assert b"odd.py:1:1: ASL001" in proc.stdout
+
+
+@pytest.mark.parametrize("cookie", ["# -*- coding: latin-1 -*-", "# coding: rot13", "# coding: shift_jis"])
+def test_lint_source_reads_text_as_text(cookie: str) -> None:
+    # As for compile() of a str, the coding cookie of text already decoded means nothing.
+    source = f'{cookie}\nimport time\n\n\nasync def poll():\n    s = "é→"; time.sleep(1)\n'
+    (diagnostic,) = lint_source(source, "m.py")
+    assert (diagnostic.code, diagnostic.start.row, diagnostic.start.column) == ("ASL101", 6, 15)
+
+
+def test_lint_source_refuses_null_characters() -> None:
+    (diagnostic,) = lint_source("async def f():\n    pass\x00\n", "m.py")
+    assert (diagnostic.code, diagnostic.start.row) == ("ASL001", 2)
+    assert "null byte" in diagnostic.message
 
 
 # Writing fixes back ----------------------------------------------------------------------

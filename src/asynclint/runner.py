@@ -26,7 +26,7 @@ from asynclint.settings import Settings
 
 if TYPE_CHECKING:
     from asynclint.fixer import FixOutcome
-from asynclint.sourcefile import DecodeError, FileChangedError, decode, encode, write_atomic
+from asynclint.sourcefile import DecodeError, FileChangedError, decode, decoded, encode, write_atomic
 
 MODES = ("check", "fix", "diff")
 
@@ -85,8 +85,11 @@ def _run_task(task: Task) -> Outcome:
     return process(task, _WORKER["settings"], _WORKER["mode"], _WORKER["unsafe"])  # type: ignore[arg-type]
 
 
-def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes | None = None) -> Outcome:
-    """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file."""
+def process(
+    task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes | str | None = None
+) -> Outcome:
+    """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file.
+    `raw`: the content, not read from the file (standard input; a str is decoded already)."""
     stdin = raw is not None
     if raw is None:
         try:
@@ -102,7 +105,7 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
     else:
         stamp = None
     try:
-        source = decode(raw)
+        source = decode(raw) if isinstance(raw, bytes) else decoded(raw)
     except DecodeError as exc:
         result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
         return Outcome(task, _only_selected(result, task.codes), stamp)
@@ -142,20 +145,21 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
         char = exc.object[exc.start : exc.end]
         outcome.warnings.append(
             f"{task.path}: fixes not applied: the fixed code has {char!r}, which {source.encoding} "
-            "cannot encode; the file was left as it is"
+            "cannot encode; it was left as it is"
         )
         return _not_written(outcome, fixed, source.text)
-    if encode(source, source.text) != raw:
+    if isinstance(raw, bytes) and encode(source, source.text) != raw:
         # Decoding and encoding again changes bytes no fix touched (the codec has more than
         # one spelling for a character): writing would change more than the fixes.
         outcome.warnings.append(
             f"{task.path}: fixes not applied: {source.encoding} does not write the file's "
-            "unchanged text back as the same bytes; the file was left as it is"
+            "unchanged text back as the same bytes; it was left as it is"
         )
         return _not_written(outcome, fixed, source.text)
     if stdin:
         outcome.output = new_raw
         return outcome
+    assert isinstance(raw, bytes)  # read from the file
     try:
         write_atomic(task.key, new_raw, raw)
         st = os.stat(task.key)
@@ -349,15 +353,16 @@ class Runner:
             self._collect(outcome, run, results, cache)
             stamps[path] = outcome.stamp
 
-    def check_stdin(self, text_bytes: bytes, filename: str) -> RunResult:
-        """Lint (fix, diff) standard input's bytes, shown as `filename`; never writes."""
+    def check_stdin(self, data: bytes | str, filename: str) -> RunResult:
+        """Lint (fix, diff) standard input's bytes, shown as `filename`; never writes.
+        A str is text already: its coding cookie, if any, is not read."""
         task = self._task(filename)
-        outcome = process(task, self.settings, self.mode, self.unsafe, raw=text_bytes)
+        outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
         run = RunResult(files=1)
         results: dict[str, FileResult] = {}
         self._collect(outcome, run, results, None)
         if self.mode == "fix":
-            run.fixed_code = outcome.output if outcome.output is not None else text_bytes
+            run.fixed_code = outcome.output if outcome.output is not None else _as_bytes(data)
         # Undecodable input has no lines to show (and the file on disk is not the input).
         lines = split_lines(outcome.text) if outcome.text is not None else []
         run.sources[task.path] = [line.rstrip("\r\n") for line in lines]
@@ -458,6 +463,10 @@ class Runner:
         return out
 
 
+def _as_bytes(data: bytes | str) -> bytes:
+    return data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+
+
 def _size(task: Task) -> int:
     try:
         return os.path.getsize(task.key)
@@ -469,7 +478,7 @@ def lint_text(source: str, path: str = "<stdin>", settings: Settings | None = No
     """Lint a string (the public `asynclint.lint_source`)."""
     settings = settings or Settings()
     runner = Runner(settings, jobs=1, use_cache=False)
-    return runner.check_stdin(source.encode("utf-8"), path).diagnostics
+    return runner.check_stdin(source, path).diagnostics
 
 
 __all__ = ["SYNTAX_ERROR", "RunResult", "Runner", "lint_text"]

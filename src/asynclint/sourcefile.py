@@ -47,9 +47,7 @@ def decode(raw: bytes) -> SourceText:
         raise DecodeError(
             f"file is {kind} (it starts with a {kind} byte order mark); Python source must be UTF-8 or declare an ASCII-compatible encoding"
         )
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise DecodeError("file contains a null byte (is it a binary file?)", line)
+    _refuse_null_bytes(raw)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
@@ -72,6 +70,22 @@ def decode(raw: bytes) -> SourceText:
     except Exception as exc:  # a codec may raise anything (UnicodeError, ValueError, ...)
         raise DecodeError(f"cannot decode the file as {codec}: {exc}", _cookie_line(body)) from None
     return SourceText(text, codec, bom)
+
+
+def decoded(text: str) -> SourceText:
+    """Source that is text already (`asynclint.lint_source`): as for `compile()` of a str,
+    a coding cookie means nothing; written back, it would be UTF-8."""
+    _refuse_null_bytes(text)
+    bom = text.startswith("\ufeff")
+    return SourceText(text[1:] if bom else text, "utf-8", bom)
+
+
+def _refuse_null_bytes(data: bytes | str) -> None:
+    index = data.find(b"\x00") if isinstance(data, bytes) else data.find("\x00")
+    if index >= 0:
+        before = data[:index]
+        line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
+        raise DecodeError("file contains a null byte (is it a binary file?)", line)
 
 
 _COOKIE_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
