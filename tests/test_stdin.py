@@ -16,8 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import asynclint
+from asynclint.cli import cli
+from asynclint.runner import Runner
 
 BAD = b"import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 FIXED = b"import time\nimport asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
@@ -37,9 +40,10 @@ SHIFT_JIS = (
 
 
 def run(
-    *args: str, stdin: bytes, cwd: Path, env: dict[str, str] | None = None
+    *args: str, stdin: bytes, cwd: Path, env: dict[str, str] | None = None, close_fd: int | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    """`python -m asynclint --isolated ARGS` on this checkout; stdout and stderr as bytes."""
+    """`python -m asynclint --isolated ARGS` on this checkout; stdout and stderr as bytes.
+    `close_fd`: a standard stream the process starts without."""
     full_env = {key: value for key, value in os.environ.items() if key != "FORCE_COLOR"}
     # The asynclint these tests import is the one the subprocess must run.
     here = str(Path(asynclint.__file__).resolve().parents[1])
@@ -52,6 +56,7 @@ def run(
         capture_output=True,
         env=full_env,
         timeout=120,
+        preexec_fn=None if close_fd is None else lambda: os.close(close_fd),
     )
 
 
@@ -152,6 +157,40 @@ def test_fix_stdin_show_source_shows_the_piped_code_not_the_file_on_disk(tmp_pat
     fixing = run("--fix", "--show-source", "--stdin-filename", "mod.py", "-", stdin=UNFIXABLE, cwd=tmp_path)
     assert b'2 |     with open("x") as handle:' in fixing.stderr
     assert fixing.stdout == UNFIXABLE
+
+
+def test_fix_stdin_prints_the_input_when_the_configuration_is_wrong(tmp_path: Path) -> None:
+    missing = run("--fix", "--config", "nope.toml", "-", stdin=BAD, cwd=tmp_path)
+    assert (missing.returncode, missing.stdout) == (2, BAD)
+    assert b"configuration file not found" in missing.stderr
+    invalid = run("--fix", "--select", "NOPE", "-", stdin=BAD, cwd=tmp_path)
+    assert (invalid.returncode, invalid.stdout) == (2, BAD)
+    assert b"not a rule code" in invalid.stderr
+
+
+def test_fix_stdin_prints_the_input_on_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Runner, "check_stdin", crash)
+    result = CliRunner().invoke(cli, ["--isolated", "--fix", "-"], input=BAD)
+    assert result.exit_code == 2
+    assert result.stdout_bytes == BAD
+    assert b"internal error: RuntimeError: boom" in result.stderr_bytes
+    # Checking (no code to give back) still fails loudly.
+    assert CliRunner().invoke(cli, ["--isolated", "-"], input=BAD).exception is not None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="closes a file descriptor in the child")
+def test_closed_standard_streams_are_errors_not_tracebacks(tmp_path: Path) -> None:
+    no_input = run("-", stdin=b"", cwd=tmp_path, close_fd=0)
+    no_traceback(no_input)
+    assert no_input.returncode == 2
+    assert b"cannot read standard input" in no_input.stderr
+    no_output = run("--fix", "-", stdin=BAD, cwd=tmp_path, close_fd=1)
+    no_traceback(no_output)
+    assert no_output.returncode == 2
+    assert b"cannot write standard output" in no_output.stderr
 
 
 def test_diff_stdin_still_prints_a_diff(tmp_path: Path) -> None:

@@ -116,14 +116,18 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
         cli_values[opt.key] = value
     paths = paths or ["."]
     stdin = paths == ["-"]
-    raw = sys.stdin.buffer.read() if stdin else b""
+    try:
+        raw = read_stdin() if stdin else b""
+    except OSError as exc:
+        return _error(f"cannot read standard input: {exc.strerror or exc}")
     # `--fix -` stands for the code (an editor replaces its buffer with standard output):
     # the input is printed unchanged even when the run fails.
     fix_stdin = stdin and kw["fix"] and not kw["diff"]
 
     def fail(message: str) -> int:
         if fix_stdin:
-            write_bytes(sys.stdout, raw)
+            with contextlib.suppress(OSError):
+                write_bytes(sys.stdout, raw)
         return _error(message)
 
     try:
@@ -186,7 +190,10 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
             )
     elif result.fixed_code is not None:
         # `--fix -`: standard output is the code, in its own encoding; the report goes elsewhere.
-        write_bytes(sys.stdout, result.fixed_code)
+        try:
+            write_bytes(sys.stdout, result.fixed_code)
+        except OSError as exc:
+            status = _error(f"cannot write standard output: {exc.strerror or exc}")
         report_to_stdout = False
 
     from asynclint.reporting import ReportOptions, render
@@ -280,8 +287,22 @@ def safe_output_streams() -> None:
                 stream.reconfigure(errors=REPORT_ERRORS)
 
 
-def write_bytes(stream: TextIO, data: bytes) -> None:
+def read_stdin() -> bytes:
+    """Standard input's bytes, as they are; OSError when there is no standard input."""
+    stream = sys.stdin
+    if stream is None:
+        raise OSError("standard input is closed")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read()
+        return data
+    return stream.read().encode(stream.encoding or "utf-8", "surrogateescape")
+
+
+def write_bytes(stream: TextIO | None, data: bytes) -> None:
     """Write bytes as they are to a text stream (its binary buffer, when it has one)."""
+    if stream is None:
+        raise OSError("standard output is closed")
     buffer = getattr(stream, "buffer", None)
     stream.flush()
     if buffer is None:
