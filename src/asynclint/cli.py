@@ -2,6 +2,11 @@
 
 Exit codes: 0 nothing found (or everything fixed); 1 problems remain, or `--diff` found
 changes; 2 a usage or configuration error, a missing path, or an internal error.
+
+`--fix -` stands for the code: standard output is always the code, as bytes in the input's
+own encoding (the input unchanged when nothing was fixed, it cannot be decoded or parsed, or
+the run failed), and the report goes to standard error or `--output-file`. Reports never
+fail on the output's encoding: what it cannot hold is escaped.
 """
 
 from __future__ import annotations

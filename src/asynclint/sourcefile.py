@@ -1,6 +1,8 @@
 """Reading and writing Python source files without losing anything.
 
-A file is read as bytes and decoded as Python would (BOM, PEP 263 cookie, UTF-8 default).
+A file is read as bytes and decoded as Python would (BOM, PEP 263 cookie, UTF-8 default);
+a cookie must name an ASCII-compatible text codec (PEP 263), so `rot13`, `hex`, `utf-16`,
+`utf-7`, `idna`, ... are decode errors (ASL001), as is anything a codec raises.
 A fixed file is written back with the same encoding, BOM and line endings, atomically: the
 new text goes to a temporary file in the same folder, which then replaces the original, so
 a reader (or a crash) sees either the old file or the new one, never a mix.
