@@ -2,14 +2,23 @@
 
 Exit codes: 0 nothing found (or everything fixed); 1 problems remain, or `--diff` found
 changes; 2 a usage or configuration error, a missing path, or an internal error.
+
+`--fix -` stands for the code: standard output is always the code, as bytes in the input's
+own encoding (the input unchanged when nothing was fixed, it cannot be decoded or parsed, or
+the run failed), and the report goes to standard error or `--output-file`. Reports never
+fail on the output's encoding: what it cannot hold is escaped.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import functools
+import io
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -85,6 +94,7 @@ def cli(paths: tuple[str, ...], **kwargs: Any) -> None:
 
 
 def main() -> None:
+    safe_output_streams()
     try:
         cli(prog_name="asynclint")
     except KeyboardInterrupt:
@@ -110,10 +120,25 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
             continue
         cli_values[opt.key] = value
     paths = paths or ["."]
+    stdin = paths == ["-"]
+    try:
+        raw = read_stdin() if stdin else b""
+    except OSError as exc:
+        return _error(f"cannot read standard input: {exc.strerror or exc}")
+    # `--fix -` stands for the code (an editor replaces its buffer with standard output):
+    # the input is printed unchanged even when the run fails.
+    fix_stdin = stdin and kw["fix"] and not kw["diff"]
+
+    def fail(message: str) -> int:
+        if fix_stdin:
+            with contextlib.suppress(OSError):
+                write_bytes(sys.stdout, raw)
+        return _error(message)
+
     try:
         settings = load_settings(paths, cli_values, config=kw["config_file"], isolated=kw["isolated"])
     except ConfigError as exc:
-        return _error(str(exc))
+        return fail(str(exc))
     if kw["fix"] and kw["diff"]:
         return _error("--fix and --diff cannot be used together")
     if "-" in paths and len(paths) > 1:
@@ -131,18 +156,21 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
         runner = Runner(
             settings,
             jobs=kw["jobs"],
-            use_cache=not kw["no_cache"] and "-" not in paths,
+            use_cache=not kw["no_cache"] and not stdin,
             mode=mode,
             unsafe=unsafe,
             progress=progress,
         )
-        if paths == ["-"]:
-            name = kw["stdin_filename"] or "-"
-            result = runner.check_stdin(sys.stdin.buffer.read(), name)
+        if stdin:
+            result = runner.check_stdin(raw, kw["stdin_filename"] or "-")
         else:
             result = runner.check(paths)
     except ConfigError as exc:
-        return _error(str(exc))
+        return fail(str(exc))
+    except Exception as exc:
+        if not fix_stdin:
+            raise
+        return fail(f"internal error: {type(exc).__name__}: {exc}; the input was printed unchanged")
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
 
@@ -165,8 +193,12 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
                 f"Would fix {would} {'file' if would == 1 else 'files'}." if would else "No fixes available.",
                 err=True,
             )
-    elif result.fixed_text is not None:
-        sys.stdout.write(result.fixed_text)  # `--fix -`: the fixed code goes to stdout
+    elif result.fixed_code is not None:
+        # `--fix -`: standard output is the code, in its own encoding; the report goes elsewhere.
+        try:
+            write_bytes(sys.stdout, result.fixed_code)
+        except OSError as exc:
+            status = _error(f"cannot write standard output: {exc.strerror or exc}")
         report_to_stdout = False
 
     from asynclint.reporting import ReportOptions, render
@@ -179,6 +211,7 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
         fixed=fixed,
         mode=mode,
         statistics=kw["statistics"],
+        sources=result.sources,
     )
     diagnostics = result.diagnostics
     if mode != "diff":
@@ -187,11 +220,11 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
             text = "".join(line + "\n" for line in text.splitlines()[:-1])  # drop the summary
         if kw["output_file"]:
             try:
-                with open(kw["output_file"], "w", encoding="utf-8") as out:
+                with open(kw["output_file"], "w", encoding="utf-8", errors=REPORT_ERRORS) as out:
                     out.write(text)
             except OSError as exc:
                 return _error(f"cannot write {kw['output_file']}: {exc.strerror or exc}")
-        elif result.fixed_text is not None:
+        elif result.fixed_code is not None:
             click.echo(text, nl=False, err=True)
         else:
             click.echo(text, nl=False, color=options.color)
@@ -211,6 +244,77 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
     if diagnostics and not kw["exit_zero"]:
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+REPORT_ERRORS = "asynclint-report"
+
+
+def _report_errors(exc: UnicodeError) -> tuple[str | bytes, int]:
+    """Encoding error handler for reports: what the output's encoding cannot hold is escaped
+    (`\\u2192`, as in JSON, so a JSON report stays valid), except undecodable bytes of
+    file names (surrogate escapes), which are written as the bytes they were."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = exc.object
+    end = exc.start
+    if 0xDC80 <= ord(text[end]) <= 0xDCFF and _ascii_compatible(exc.encoding):
+        while end < exc.end and 0xDC80 <= ord(text[end]) <= 0xDCFF:
+            end += 1
+        return bytes(ord(char) - 0xDC00 for char in text[exc.start : end]), end
+    out = []
+    for char in text[exc.start : exc.end]:
+        code = ord(char)
+        if code > 0xFFFF:  # a surrogate pair, as JSON spells it
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), exc.end
+
+
+@functools.cache
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return "asynclint".encode(encoding) == b"asynclint"
+    except (LookupError, UnicodeError):
+        return False
+
+
+codecs.register_error(REPORT_ERRORS, _report_errors)
+
+
+def safe_output_streams() -> None:
+    """Make standard output and error write what their encoding cannot hold escaped, not
+    fail (`PYTHONIOENCODING=cp1252`, a file name with undecodable bytes, ...)."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, io.UnsupportedOperation):
+                stream.reconfigure(errors=REPORT_ERRORS)
+
+
+def read_stdin() -> bytes:
+    """Standard input's bytes, as they are; OSError when there is no standard input."""
+    stream = sys.stdin
+    if stream is None:
+        raise OSError("standard input is closed")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read()
+        return data
+    return stream.read().encode(stream.encoding or "utf-8", "surrogateescape")
+
+
+def write_bytes(stream: TextIO | None, data: bytes) -> None:
+    """Write bytes as they are to a text stream (its binary buffer, when it has one)."""
+    if stream is None:
+        raise OSError("standard output is closed")
+    buffer = getattr(stream, "buffer", None)
+    stream.flush()
+    if buffer is None:
+        stream.write(data.decode(stream.encoding or "utf-8", "surrogateescape"))
+    else:
+        buffer.write(data)
+        buffer.flush()
 
 
 def _color_wanted() -> bool:

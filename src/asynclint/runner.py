@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from asynclint.analysis_text import split_lines
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
 from asynclint.diagnostics import Diagnostic
 from asynclint.discovery import discover, module_name
@@ -26,7 +27,7 @@ from asynclint.settings import Settings
 if TYPE_CHECKING:
     from asynclint.fixer import FixOutcome
     from asynclint.rule import Rule
-from asynclint.sourcefile import DecodeError, FileChangedError, decode, encode, write_atomic
+from asynclint.sourcefile import DecodeError, FileChangedError, decode, decoded, encode, write_atomic
 
 MODES = ("check", "fix", "diff")
 
@@ -48,7 +49,10 @@ class Outcome:
     diff: str = ""
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    fixed_text: str | None = None  # stdin only
+    # Standard input only: the text the diagnostics describe, and in fix mode the bytes to
+    # print (the fixed code, or the input as it came when nothing was written).
+    text: str | None = None
+    output: bytes | None = None
 
 
 @dataclass
@@ -62,7 +66,11 @@ class RunResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    fixed_text: str | None = None
+    # `--fix -`: the code to print, in the input's own encoding (the input itself when
+    # nothing was fixed, or it could not be decoded or parsed).
+    fixed_code: bytes | None = None
+    # Standard input's lines by reported path, for `--show-source` (not the file on disk).
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
 
 # Worker side ------------------------------------------------------------------------------
@@ -78,8 +86,11 @@ def _run_task(task: Task) -> Outcome:
     return process(task, _WORKER["settings"], _WORKER["mode"], _WORKER["unsafe"])  # type: ignore[arg-type]
 
 
-def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes | None = None) -> Outcome:
-    """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file."""
+def process(
+    task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes | str | None = None
+) -> Outcome:
+    """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file.
+    `raw`: the content, not read from the file (standard input; a str is decoded already)."""
     stdin = raw is not None
     if raw is None:
         try:
@@ -95,7 +106,7 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
     else:
         stamp = None
     try:
-        source = decode(raw)
+        source = decode(raw) if isinstance(raw, bytes) else decoded(raw)
     except DecodeError as exc:
         result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
         return Outcome(task, _only_selected(result, task.codes), stamp)
@@ -106,7 +117,7 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
         result = lint_text(
             source.text, task.path, task.relpath, settings, task.codes, module_file=module_file
         )
-        return Outcome(task, result, stamp)
+        return Outcome(task, result, stamp, text=source.text if stdin else None)
 
     from asynclint.fixer import fix_text, unified_diff
 
@@ -122,36 +133,57 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
         is_package=is_package,
     )
     outcome = Outcome(task, fixed.result, stamp, fixed.applied, warnings=fixed.failures)
+    if stdin:
+        outcome.text = fixed.text
     if fixed.text == source.text:
         return outcome
     if mode == "diff":
         outcome.diff = unified_diff(source.text, fixed.text, task.path)
-        return _not_written(outcome, fixed)
-    new_raw = encode(source, fixed.text)
+        return _not_written(outcome, fixed, source.text)
+    try:
+        new_raw = encode(source, fixed.text)
+    except UnicodeEncodeError as exc:
+        char = exc.object[exc.start : exc.end]
+        outcome.warnings.append(
+            f"{task.path}: fixes not applied: the fixed code has {char!r}, which {source.encoding} "
+            "cannot encode; it was left as it is"
+        )
+        return _not_written(outcome, fixed, source.text)
+    if isinstance(raw, bytes) and encode(source, source.text) != raw:
+        # Decoding and encoding again changes bytes no fix touched (the codec has more than
+        # one spelling for a character): writing would change more than the fixes.
+        outcome.warnings.append(
+            f"{task.path}: fixes not applied: {source.encoding} does not write the file's "
+            "unchanged text back as the same bytes; it was left as it is"
+        )
+        return _not_written(outcome, fixed, source.text)
     if stdin:
-        outcome.fixed_text = fixed.text
+        outcome.output = new_raw
         return outcome
+    assert isinstance(raw, bytes)  # read from the file
     try:
         write_atomic(task.key, new_raw, raw)
         st = os.stat(task.key)
         outcome.stamp = Stamp(st.st_size, st.st_mtime_ns, content_hash(new_raw))
     except FileChangedError as exc:
         outcome.errors.append(str(exc))
-        return _not_written(outcome, fixed, stale=True)
+        return _not_written(outcome, fixed, source.text, stale=True)
     except OSError as exc:
         outcome.errors.append(
             f"{task.path}: cannot write the fixed file: {exc.strerror or exc}; it was left as it is"
         )
-        return _not_written(outcome, fixed, stale=True)
+        return _not_written(outcome, fixed, source.text, stale=True)
     return outcome
 
 
-def _not_written(outcome: Outcome, fixed: FixOutcome, stale: bool = False) -> Outcome:
+def _not_written(outcome: Outcome, fixed: FixOutcome, text: str, stale: bool = False) -> Outcome:
     """The file keeps its text: what stands is the lint result from before the fixes.
     `stale`: the file on disk is not the text read (so the cache must not keep it)."""
     assert fixed.initial is not None
     outcome.result = fixed.initial
     outcome.applied = Counter()
+    if outcome.text is not None:
+        outcome.text = text
     if stale:
         outcome.stamp = None
     return outcome
@@ -343,13 +375,19 @@ class Runner:
             self._collect(outcome, run, results, cache)
             stamps[path] = outcome.stamp
 
-    def check_stdin(self, text_bytes: bytes, filename: str) -> RunResult:
+    def check_stdin(self, data: bytes | str, filename: str) -> RunResult:
+        """Lint (fix, diff) standard input's bytes, shown as `filename`; never writes.
+        A str is text already: its coding cookie, if any, is not read."""
         task = self._task(filename)
-        outcome = process(task, self.settings, self.mode, self.unsafe, raw=text_bytes)
+        outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
         run = RunResult(files=1)
         results: dict[str, FileResult] = {}
         self._collect(outcome, run, results, None)
-        run.fixed_text = outcome.fixed_text
+        if self.mode == "fix":
+            run.fixed_code = outcome.output if outcome.output is not None else _as_bytes(data)
+        # Undecodable input has no lines to show (and the file on disk is not the input).
+        lines = split_lines(outcome.text) if outcome.text is not None else []
+        run.sources[task.path] = [line.rstrip("\r\n") for line in lines]
         self._finish(run, results, self._project_diagnostics(results))
         return run
 
@@ -447,6 +485,10 @@ class Runner:
         return out
 
 
+def _as_bytes(data: bytes | str) -> bytes:
+    return data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+
+
 def _size(task: Task) -> int:
     try:
         return os.path.getsize(task.key)
@@ -458,7 +500,7 @@ def lint_text(source: str, path: str = "<stdin>", settings: Settings | None = No
     """Lint a string (the public `asynclint.lint_source`)."""
     settings = settings or Settings()
     runner = Runner(settings, jobs=1, use_cache=False)
-    return runner.check_stdin(source.encode("utf-8"), path).diagnostics
+    return runner.check_stdin(source, path).diagnostics
 
 
 __all__ = ["SYNTAX_ERROR", "RunResult", "Runner", "lint_text"]

@@ -1,6 +1,8 @@
 """Reading and writing Python source files without losing anything.
 
-A file is read as bytes and decoded as Python would (BOM, PEP 263 cookie, UTF-8 default).
+A file is read as bytes and decoded as Python would (BOM, PEP 263 cookie, UTF-8 default);
+a cookie must name an ASCII-compatible text codec (PEP 263), so `rot13`, `hex`, `utf-16`,
+`utf-7`, `idna`, ... are decode errors (ASL001), as is anything a codec raises.
 A fixed file is written back with the same encoding, BOM and line endings, atomically: the
 new text goes to a temporary file in the same folder, which then replaces the original, so
 a reader (or a crash) sees either the old file or the new one, never a mix.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import io
 import os
 import re
@@ -50,9 +53,7 @@ def decode(raw: bytes) -> SourceText:
         raise DecodeError(
             f"file is {kind} (it starts with a {kind} byte order mark); Python source must be UTF-8 or declare an ASCII-compatible encoding"
         )
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise DecodeError("file contains a null byte (is it a binary file?)", line)
+    _refuse_null_bytes(raw)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
@@ -62,6 +63,9 @@ def decode(raw: bytes) -> SourceText:
     bom = encoding == "utf-8-sig"
     body = raw[len(codecs.BOM_UTF8) :] if bom else raw
     codec = "utf-8" if bom else encoding
+    problem = unusable_codec(codec)
+    if problem is not None:
+        raise DecodeError(problem, _cookie_line(body))
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
@@ -69,12 +73,65 @@ def decode(raw: bytes) -> SourceText:
         raise DecodeError(
             f"cannot decode the file as {codec}: {exc.reason} at byte {exc.start}", line
         ) from None
-    except LookupError:
-        raise DecodeError(f"unknown encoding {codec!r}") from None
+    except Exception as exc:  # a codec may raise anything (UnicodeError, ValueError, ...)
+        raise DecodeError(f"cannot decode the file as {codec}: {exc}", _cookie_line(body)) from None
     return SourceText(text, codec, bom)
 
 
+def decoded(text: str) -> SourceText:
+    """Source that is text already (`asynclint.lint_source`): as for `compile()` of a str,
+    a coding cookie means nothing; written back, it would be UTF-8."""
+    _refuse_null_bytes(text)
+    bom = text.startswith("\ufeff")
+    return SourceText(text[1:] if bom else text, "utf-8", bom)
+
+
+def _refuse_null_bytes(data: bytes | str) -> None:
+    index = data.find(b"\x00") if isinstance(data, bytes) else data.find("\x00")
+    if index >= 0:
+        before = data[:index]
+        line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
+        raise DecodeError("file contains a null byte (is it a binary file?)", line)
+
+
+_COOKIE_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
+
+
+def _cookie_line(body: bytes) -> int:
+    """The line of the coding cookie (PEP 263: the first or the second)."""
+    return 1 if _COOKIE_RE.match(body.split(b"\n", 1)[0]) else 2
+
+
+# What every Python source file may contain, as ASCII: a codec must read and write it as is.
+_ASCII_BYTES = bytes(range(32, 127)) + b"\t\n\r\f"
+_ASCII_TEXT = _ASCII_BYTES.decode("ascii")
+
+
+@functools.cache
+def unusable_codec(codec: str) -> str | None:
+    """Why a coding cookie's codec cannot be used for Python source, or None if it can.
+
+    PEP 263 allows only ASCII-compatible encodings: the codec must be a text encoding
+    (not `rot13`, `hex`, `base64`, ... which turn bytes into bytes or str into str) and read
+    and write ASCII unchanged (not `utf-16`, `utf-7`, `idna`, `punycode`, `undefined`).
+    """
+    try:
+        info = codecs.lookup(codec)
+    except LookupError:
+        return f"unknown encoding {codec!r}"
+    if not getattr(info, "_is_text_encoding", True):
+        return f"encoding {codec!r} is not a text encoding; Python source cannot use it"
+    try:
+        compatible = _ASCII_BYTES.decode(codec) == _ASCII_TEXT and _ASCII_TEXT.encode(codec) == _ASCII_BYTES
+    except Exception:  # the codec fails on plain ASCII
+        compatible = False
+    if not compatible:
+        return f"encoding {codec!r} is not ASCII-compatible; Python source cannot use it"
+    return None
+
+
 def encode(source: SourceText, text: str) -> bytes:
+    """`text` in the file's encoding, with its BOM; UnicodeEncodeError if it cannot be."""
     data = text.encode(source.encoding)
     return codecs.BOM_UTF8 + data if source.bom else data
 

@@ -5,11 +5,10 @@ docs/output-formats.md): `code`, `name`, `message`, `filename`, `location {row, 
 
 from __future__ import annotations
 
-import json as _json
 from collections import Counter
 
 from asynclint.diagnostics import Diagnostic
-from asynclint.reporting import ReportOptions
+from asynclint.reporting import ReportOptions, json_text
 
 
 def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
@@ -25,5 +24,5 @@ def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
             }
             for code, count in sorted(counts.items())
         ]
-        return _json.dumps(rows, indent=2) + "\n"
-    return _json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+        return json_text(rows)
+    return json_text([d.to_json() for d in diagnostics])

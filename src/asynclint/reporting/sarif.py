@@ -8,7 +8,7 @@ otherwise. Columns count Unicode code points, as asynclint's do.
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from asynclint import __version__
 from asynclint.diagnostics import Diagnostic, family_of
-from asynclint.reporting import ReportOptions
+from asynclint.reporting import ReportOptions, json_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 HOME = "https://github.com/asynclint/asynclint"
@@ -36,7 +36,8 @@ def artifact_location(path: str, root: Path) -> dict[str, str]:
     posix = posix.removeprefix("./")
     if posix.startswith("../"):
         return {"uri": (root / target).resolve().as_uri()}
-    return {"uri": quote(posix), "uriBaseId": SRCROOT}
+    # The name's bytes, percent-encoded (undecodable bytes included: `bad%FF.py`).
+    return {"uri": quote(os.fsencode(posix)), "uriBaseId": SRCROOT}
 
 
 def _region(start_row: int, start_col: int, end_row: int, end_col: int) -> dict[str, int]:
@@ -143,7 +144,7 @@ def render(diagnostics: list[Diagnostic], options: ReportOptions) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_text(log)
 
 
 def _folder_uri(folder: Path) -> str:
