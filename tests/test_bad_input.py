@@ -100,14 +100,14 @@ def test_unreadable_file_is_reported_and_the_rest_goes_on(
 ) -> None:
     (tmp_path / "a.py").write_text(SLEEPY)
     (tmp_path / "b.py").write_text(SLEEPY)
-    real_open = open
+    real_open = os.open
 
-    def fake_open(path: object, *args: object, **kwargs: object) -> object:
+    def fake_open(path: str, *args: int) -> int:
         if str(path).endswith("a.py"):
             raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(path, *args)
 
-    monkeypatch.setattr("builtins.open", fake_open)
+    monkeypatch.setattr("asynclint.runner.os.open", fake_open)
     found, _ = check(tmp_path, "a.py", "b.py")
     assert ("a.py", 1, "ASL001", "cannot read the file: Permission denied") in found
     assert ("b.py", 5, "ASL101") in [f[:3] for f in found]
@@ -303,3 +303,60 @@ def test_valid_code_libcst_cannot_read_is_not_called_a_syntax_error(tmp_path: Pa
     found, _ = check(tmp_path, "m.py")
     assert [(f[1], f[2]) for f in found] == [(2, "ASL001")]
     assert found[0][3].startswith("not linted: valid Python that libcst, asynclint's parser, cannot read")
+
+
+def test_a_fifo_named_on_the_command_line_is_asl001_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "b.py").write_text(SLEEPY)
+    done = run_cli("--no-cache", "pipe.py", "b.py", cwd=tmp_path)
+    assert "pipe.py:1:1: ASL001 cannot read the file: it is a FIFO, not a regular file" in done.stdout
+    assert "b.py:5:5: ASL101" in done.stdout
+    assert done.returncode == 1
+
+
+def test_a_device_named_on_the_command_line_is_asl001(tmp_path: Path) -> None:
+    found, _ = check(tmp_path, os.devnull)
+    assert found == [("null", 1, "ASL001", "cannot read the file: it is a device, not a regular file")]
+
+
+def test_a_failed_write_is_exit_2_even_with_exit_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from asynclint import cli
+
+    (tmp_path / "a.py").write_text(SLEEPY)
+
+    def refuse(path: str, data: bytes, expected: bytes) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(runner_module, "write_atomic", refuse)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.cli, ["--no-cache", "--fix", "--exit-zero", "a.py"])
+    assert result.exit_code == 2, result.output
+    assert "cannot write the fixed file: Permission denied" in result.output
+    assert (tmp_path / "a.py").read_text() == SLEEPY
+
+
+def test_an_unreadable_folder_is_exit_2_even_with_exit_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from asynclint import cli
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "x.py").write_text("x = 1\n")
+    real_scandir = os.scandir
+
+    def fake_scandir(path: str) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr("asynclint.discovery.os.scandir", fake_scandir)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.cli, ["--no-cache", "--exit-zero", "."])
+    assert result.exit_code == 2, result.output
+    assert "locked: Permission denied" in result.output

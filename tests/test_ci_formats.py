@@ -238,3 +238,25 @@ def test_github_format_from_the_command_line(tmp_path: Path) -> None:
     first = read_workflow_command(lines[0])
     assert first[1]["title"] == "ASL101" and first[1]["line"] == "6" and first[1]["col"] == "5"
     assert first[2].startswith("ASL101 [*] `time.sleep()` blocks the event loop")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("a/../../outside.py", None),
+        ("./a/./b.py", "a/b.py"),
+        ("a//b/../c.py", "a/c.py"),
+        ("../x.py", None),
+    ],
+)
+def test_sarif_uris_are_normalised_and_never_escape_srcroot(path: str, expected: str | None) -> None:
+    from asynclint.reporting.sarif import artifact_location
+
+    root = Path("/project/root")
+    location = artifact_location(path, root)
+    if expected is None:
+        assert location.get("uriBaseId") is None
+        assert location["uri"].startswith("file:///project/")
+        assert ".." not in location["uri"]
+    else:
+        assert location == {"uri": expected, "uriBaseId": "%SRCROOT%"}

@@ -178,6 +178,10 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
     for missing in result.missing:
         _error(f"{missing}: no such file or folder")
         status = EXIT_ERROR
+    if result.errors:
+        # An unreadable folder or a fix that could not be written is a failure, also with
+        # --exit-zero (which is about findings).
+        status = EXIT_ERROR
     for message in result.errors:
         click.echo(f"asynclint: error: {message}", err=True)
     for message in result.warnings:

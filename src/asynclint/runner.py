@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -94,9 +95,10 @@ def process(
     stdin = raw is not None
     if raw is None:
         try:
-            with open(task.key, "rb") as handle:
-                raw = handle.read()
-            st = os.stat(task.key)
+            raw, st = _read_regular_file(task.key)
+        except NotARegularFile as exc:
+            result = FileResult(task.path, [syntax_error(task.path, str(exc))])
+            return Outcome(task, _only_selected(result, task.codes))
         except OSError as exc:
             result = FileResult(
                 task.path, [syntax_error(task.path, f"cannot read the file: {exc.strerror or exc}")]
@@ -174,6 +176,30 @@ def process(
         )
         return _not_written(outcome, fixed, source.text, stale=True)
     return outcome
+
+
+class NotARegularFile(Exception):
+    pass
+
+
+def _read_regular_file(path: str) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and status. Opened without blocking and checked before reading: a
+    FIFO, a device or a socket named on the command line would otherwise hang the run."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = (
+                "a FIFO"
+                if stat.S_ISFIFO(st.st_mode)
+                else "a device"
+                if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket"
+                if stat.S_ISSOCK(st.st_mode)
+                else "not a file"
+            )
+            raise NotARegularFile(f"cannot read the file: it is {kind}, not a regular file")
+        return handle.read(), st
 
 
 def _not_written(outcome: Outcome, fixed: FixOutcome, text: str, stale: bool = False) -> Outcome:

@@ -26,18 +26,24 @@ _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`(])")
 
 def artifact_location(path: str, root: Path) -> dict[str, str]:
     """The SARIF artifactLocation of a reported path."""
-    target = Path(path)
+    # Normalised first: `a/../../x.py` or `./a/./b.py` must neither escape `%SRCROOT%`
+    # nor carry dot segments.
+    target = Path(os.path.normpath(path))
     if target.is_absolute():
         try:
             target = target.relative_to(root)
         except ValueError:
-            return {"uri": target.as_uri()}
+            return {"uri": _file_uri(target)}
     posix = target.as_posix()
-    posix = posix.removeprefix("./")
-    if posix.startswith("../"):
-        return {"uri": (root / target).resolve().as_uri()}
+    if posix == ".." or posix.startswith("../"):
+        return {"uri": _file_uri(Path(os.path.normpath(root / target)))}
     # The name's bytes, percent-encoded (undecodable bytes included: `bad%FF.py`).
     return {"uri": quote(os.fsencode(posix)), "uriBaseId": SRCROOT}
+
+
+def _file_uri(path: Path) -> str:
+    """An absolute `file:` URI, percent-encoding the name's bytes (undecodable ones too)."""
+    return "file://" + quote(os.fsencode(path.as_posix()))
 
 
 def _region(start_row: int, start_col: int, end_row: int, end_col: int) -> dict[str, int]:
