@@ -225,6 +225,10 @@ def test_bad_config_key_names_file_and_key(tmp_path: Path) -> None:
         ('per-file-ignores = ["x"]\n', "`per-file-ignores` must be a table"),
         ("select = [\n", "not valid TOML"),
         ("blocking-light-calls = 1\n", "must be true or false"),
+        ("default-timeout = inf\n", "`default-timeout` must be a positive number, not inf"),
+        ("default-timeout = nan\n", "`default-timeout` must be a positive number, not nan"),
+        ("default-timeout = 1e9\n", "`default-timeout` must be a positive number of at most 3600"),
+        ('select = [""]\n', "`select` is empty"),
     ],
 )
 def test_bad_config_values(tmp_path: Path, toml: str, fragment: str) -> None:
@@ -235,6 +239,23 @@ def test_bad_config_values(tmp_path: Path, toml: str, fragment: str) -> None:
     assert fragment in proc.stderr
     assert str(tmp_path / "pyproject.toml") in proc.stderr or "not valid TOML" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_configuration_file_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.asynclint]\n# caf\xe9\nselect = ["ASL1"]\n')
+    (tmp_path / "a.py").write_text(SLEEPY)
+    proc = run_cli("a.py", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "not valid TOML: TOML files must be UTF-8" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("value", ["", " , "])
+def test_an_empty_select_on_the_command_line_is_an_error(tmp_path: Path, value: str) -> None:
+    (tmp_path / "a.py").write_text(SLEEPY)
+    proc = run_cli("--select", value, "a.py", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--select is empty" in proc.stderr
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import hashlib
+import math
 import os
 import re
 import sys
@@ -76,6 +77,9 @@ class Option:
     metavar: str = ""
     choices: tuple[str, ...] = ()
     affects_results: bool = True
+    #: For numbers: the largest value that makes sense (a typo such as `1e9` or `inf` is
+    #: an error, not a timeout of thirty years).
+    maximum: float = float("inf")
 
     @property
     def attr(self) -> str:
@@ -126,7 +130,14 @@ OPTIONS: tuple[Option, ...] = (
         "py3X",
         SUPPORTED_TARGETS,
     ),
-    Option("default-timeout", "number", 30, "Seconds used by fixes that add a timeout.", "SECONDS"),
+    Option(
+        "default-timeout",
+        "number",
+        30,
+        "Seconds used by fixes that add a timeout (at most 3600).",
+        "SECONDS",
+        maximum=3600,
+    ),
     Option(
         "extend-blocking-calls",
         "str-map",
@@ -396,6 +407,9 @@ def _str_list(where: str, key: str, value: object) -> tuple[str, ...]:
 
 def _codes(where: str, key: str, value: object) -> tuple[str, ...]:
     items = _str_list(where, key, value)
+    if key == "select" and items and not any(item.strip(" ,\t\n") for item in items):
+        # `--select ""` (an empty variable in a script) would silently select nothing.
+        raise ConfigError(f"{where}: `select` is empty; name rule codes or prefixes, or ALL")
     out = []
     for item in items:
         for code in re.split(r"[,\s]+", item.strip()):
@@ -440,8 +454,15 @@ def _parse_value(opt: Option, value: object, where: str) -> Any:
             raise _expect(where, key, "one of " + ", ".join(SUPPORTED_TARGETS), value)
         return value
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
             raise _expect(where, key, "a positive number", value)
+        if value > opt.maximum:
+            raise _expect(where, key, f"a positive number of at most {opt.maximum:g}", value)
         return value
     if kind == "choice":
         if value not in opt.choices:
@@ -487,6 +508,8 @@ def parse_cli_value(opt: Option, raw: Any) -> Any:
         return _parse_value(opt, mapping, where)
     if opt.kind in ("codes", "globs", "strings"):
         items = [part for item in raw for part in item.split(",") if part.strip()]
+        if opt.key == "select" and raw and not items:
+            raise ConfigError(f"{where}: --select is empty; name rule codes or prefixes, or ALL")
         return _parse_value(opt, [i.strip() for i in items], where)
     if opt.kind == "number":
         try:
@@ -511,6 +534,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: TOML files must be UTF-8, and byte {exc.start} is not ({exc.reason})"
+        ) from None
 
 
 def table_of(path: Path, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
