@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -319,3 +320,30 @@ def test_default_path_is_current_folder(project: Path) -> None:
     proc = run_cli(cwd=project / "src")
     assert proc.stdout.startswith("bad.py:5:5: ASL101")
     assert os.path.exists(project / ".asynclint_cache")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_130_with_interrupted_and_no_traceback(tmp_path: Path, jobs: str) -> None:
+    import signal
+    import time
+
+    from conftest import asynclint_command
+
+    body = "import time\n\n\nasync def poll():\n    time.sleep(1)\n" * 40
+    for index in range(1500):
+        (tmp_path / f"m{index}.py").write_text(body)
+    proc = subprocess.Popen(
+        [*asynclint_command(), "--no-cache", "-j", jobs, "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches it
+    )
+    time.sleep(2.0)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    stderr = err.decode("utf-8", "replace")
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().endswith("asynclint: interrupted"), stderr
+    assert "Traceback" not in stderr

@@ -26,6 +26,7 @@ from asynclint import __version__
 from asynclint.settings import OPTIONS, ConfigError, load_settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 _LIST_KINDS = ("codes", "globs", "strings", "glob-codes", "str-map")
 
 
@@ -90,7 +91,13 @@ def _config_options(func: Any) -> Any:
 def cli(paths: tuple[str, ...], **kwargs: Any) -> None:
     """Find (and fix) asyncio antipatterns in PATHS (files or folders; default: `.`;
     `-` reads standard input)."""
-    sys.exit(run(list(paths), kwargs))
+    try:
+        status = run(list(paths), kwargs)
+    except KeyboardInterrupt:
+        # Caught here, before click turns it into "Aborted!" with exit 1.
+        click.echo("asynclint: interrupted", err=True)
+        status = EXIT_INTERRUPTED
+    sys.exit(status)
 
 
 def main() -> None:
@@ -99,7 +106,7 @@ def main() -> None:
         cli(prog_name="asynclint")
     except KeyboardInterrupt:
         click.echo("asynclint: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def _error(message: str) -> int:
