@@ -183,3 +183,54 @@ def test_a_huge_file_without_async_code_is_skipped_quietly(tmp_path: Path) -> No
     assert len(text) > 2_000_000
     (tmp_path / "generated.py").write_text(text)
     assert lint(tmp_path, "generated.py") == []
+
+
+# Inputs that crashed (RecursionError aborting the run, a segmentation fault in libcst's
+# native parser) or stalled (minutes) asynclint: each is answered as a finding of the
+# file's real problem or as ASL001, and the other file of the run stands.
+PATHOLOGICAL = {
+    "strings_500": "x = (" + " ".join(['"a"'] * 500) + ")",
+    "plus_500": "x = " + " + ".join(["a"] * 500),
+    "lambdas_500": "x = " + "lambda: " * 500 + "0",
+    "attributes_1000": "x = a" + ".a" * 1000,
+    "calls_1000": "x = a" + "()" * 1000,
+    "subscripts_1000": "x = a" + "[0]" * 1000,
+    "not_1000": "x = " + "not " * 1000 + "a",
+    "and_8000": "x = " + " and ".join(["a"] * 8000),
+    "parentheses_2500": "x = " + "(" * 2500 + "a" + ")" * 2500,
+    "minus_50000": "x = " + "-" * 50000 + "a",
+    "plus_30000": "x = " + " + ".join(["a"] * 30000),
+    "calls_20000": "x = a" + "()" * 20000,
+    "subscripts_20000": "x = a" + "[0]" * 20000,
+}
+SLOW_TO_PARSE = {
+    "and_8000",
+    "parentheses_2500",
+    "minus_50000",
+    "plus_30000",
+    "calls_20000",
+    "subscripts_20000",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+@pytest.mark.parametrize("mode", ["check", "fix"])
+def test_pathological_expressions_are_answered_quickly(tmp_path: Path, name: str, mode: str) -> None:
+    source = f"import time\n\n\nasync def f(a):\n    time.sleep(1)\n    {PATHOLOGICAL[name]}\n    return x\n"
+    (tmp_path / "weird.py").write_text(source)
+    (tmp_path / "plain.py").write_text(SLEEPY)
+    args = ["--no-cache", "--isolated", "--select", "ALL", "-j", "1"]
+    if mode == "fix":
+        args += ["--fix", "--unsafe-fixes"]
+    proc = run_cli(*args, "weird.py", "plain.py", cwd=tmp_path)  # a hang fails by run_cli's timeout
+    assert "Traceback" not in proc.stderr and proc.returncode in (0, 1), proc.stderr
+    if name in SLOW_TO_PARSE:
+        assert "weird.py:1:1: ASL001 not linted:" in proc.stdout, proc.stdout
+    elif mode == "check":
+        assert "weird.py:5:5: ASL101" in proc.stdout, proc.stdout
+    else:
+        assert "await asyncio.sleep(1)" in (tmp_path / "weird.py").read_text()
+    if mode == "check":
+        assert "plain.py:5:5: ASL101" in proc.stdout
+    else:
+        assert "await asyncio.sleep(1)" in (tmp_path / "plain.py").read_text()

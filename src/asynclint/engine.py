@@ -155,6 +155,13 @@ def lint_text(
 
     import libcst as cst
 
+    from asynclint.precheck import too_complex
+
+    reason = too_complex(text, path)
+    if reason is not None:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(syntax_error(path, f"not linted: {reason}"))
+        return result
     try:
         module = _parse(text)
     except cst.ParserSyntaxError as exc:
@@ -170,21 +177,35 @@ def lint_text(
             result.diagnostics.append(syntax_error(path, f"cannot parse: {type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
-    return _lint_module(
-        module,
-        text,
-        path,
-        relpath,
-        settings,
-        codes,
-        active,
-        result,
-        module_name,
-        is_package,
-        is_test,
-        with_edits,
-        honour_noqa,
-    )
+    # Positions, code generation and fix building recurse along the tree (the walk itself
+    # does not): all of it runs under the raised limit, and a tree too deep even for that
+    # is ASL001, never a crash of the run.
+    try:
+        with _recursion_limit(RECURSION_LIMIT):
+            return _lint_module(
+                module,
+                text,
+                path,
+                relpath,
+                settings,
+                codes,
+                active,
+                result,
+                module_name,
+                is_package,
+                is_test,
+                with_edits,
+                honour_noqa,
+            )
+    except RecursionError:
+        result.diagnostics = []
+        result.facts = {}
+        result.intent = None
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(
+                syntax_error(path, "not linted: the code is nested too deeply to analyse")
+            )
+        return result
 
 
 _LIBCST_AT_RE = re.compile(r"error at (\d+):(\d+): ")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asynclint.diagnostics import Diagnostic, Edit
-from asynclint.engine import FileResult, lint_text
+from asynclint.engine import RECURSION_LIMIT, FileResult, _recursion_limit, lint_text
 from asynclint.fixes import EditSet, apply_edits
 from asynclint.settings import Settings
 
@@ -77,7 +77,8 @@ def fix_text(
     result = lint(text)
     outcome = FixOutcome(text, result, result)
     try:
-        _fix_rounds(outcome, path, unsafe, lint)
+        with _recursion_limit(RECURSION_LIMIT):
+            _fix_rounds(outcome, path, unsafe, lint)
     except Exception as exc:  # a fault of ours: the file keeps its text, the run goes on
         outcome.text, outcome.result = text, result
         outcome.applied.clear()

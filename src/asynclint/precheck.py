@@ -1,0 +1,54 @@
+"""Cheap checks before libcst sees a file: inputs that would crash or stall its parser are
+answered in milliseconds.
+
+libcst's native parser overflows its stack (a segmentation fault that takes the whole
+process with it) on brackets nested a few thousand deep or on an `and`/`or` chain of some
+8,000 operands, and slows down quadratically on very long operator and trailer chains
+(`a[0][0]...`, 3,000 deep: 12 s). CPython's own parser is ten times faster and refuses the
+deepest of these itself (more than 200 nested brackets, chains that exhaust its recursion
+limit), so it is asked first. Its other syntax errors are not a verdict: libcst reads
+syntax newer than the running Python (type parameters, PEP 701 f-strings), which is
+linted as usual.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+
+#: `and`/`or` chains longer than this are not given to libcst (it crashes at about 8,000).
+MAX_BOOL_OPERANDS = 4_000
+
+_BOOL_WORD_RE = re.compile(r"\b(?:and|or)\b")
+#: CPython's messages for code nested deeper than its parser allows.
+_TOO_DEEP = (
+    "too many nested parentheses",
+    "too many levels of indentation",
+    "too many statically nested blocks",
+)
+
+
+def too_complex(text: str, path: str) -> str | None:
+    """Why `text` must not be parsed with libcst, or None when it may be."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except RecursionError:
+        return "the code is nested too deeply (Python's own parser gives up on it)"
+    except MemoryError:
+        return "the code is nested too deeply (Python's own parser runs out of memory on it)"
+    except SyntaxError as exc:
+        if any(phrase in str(exc.msg) for phrase in _TOO_DEEP):
+            return f"the code is nested too deeply: {exc.msg}"
+        return None  # libcst decides: it may be syntax newer than this Python
+    except ValueError:
+        return None  # null bytes and the like: the decoder and libcst report them
+    if len(_BOOL_WORD_RE.findall(text)) > MAX_BOOL_OPERANDS:
+        longest = max(
+            (len(node.values) for node in ast.walk(tree) if isinstance(node, ast.BoolOp)), default=0
+        )
+        if longest > MAX_BOOL_OPERANDS:
+            return f"an `and`/`or` chain of {longest:,} operands is longer than asynclint's parser takes ({MAX_BOOL_OPERANDS:,})"
+    return None
