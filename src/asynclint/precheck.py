@@ -6,7 +6,8 @@ process with it) on brackets nested a few thousand deep or on an `and`/`or` chai
 8,000 operands, and slows down quadratically on very long operator and trailer chains
 (`a[0][0]...`, 3,000 deep: 12 s). CPython's own parser is ten times faster and refuses the
 deepest of these itself (more than 200 nested brackets, chains that exhaust its recursion
-limit), so it is asked first. Its other syntax errors are not a verdict: libcst reads
+limit), so it is asked first. And libcst's tree costs about 2 KB of memory per token, so a
+file with more tokens than fit in 1 GiB is not parsed at all. Its other syntax errors are not a verdict: libcst reads
 syntax newer than the running Python (type parameters, PEP 701 f-strings), which is
 linted as usual.
 """
@@ -19,6 +20,12 @@ import warnings
 
 #: `and`/`or` chains longer than this are not given to libcst (it crashes at about 8,000).
 MAX_BOOL_OPERANDS = 4_000
+#: libcst's tree takes about 2 KB of memory per token (names, numbers, operators) of the
+#: file, whatever the file's size in bytes: a 1.8 MB line of `1, 1, 1, ...` took 2.5 GB.
+#: Files with more tokens than this are not parsed, so that one file needs at most about
+#: 1 GiB.
+MAX_TOKENS = 400_000
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
 _BOOL_WORD_RE = re.compile(r"\b(?:and|or)\b")
 #: CPython's messages for code nested deeper than its parser allows.
@@ -31,6 +38,13 @@ _TOO_DEEP = (
 
 def too_complex(text: str, path: str) -> str | None:
     """Why `text` must not be parsed with libcst, or None when it may be."""
+    if len(text) > MAX_TOKENS:  # a shorter text cannot hold more tokens than characters
+        tokens = _TOKEN_RE.subn("", text)[1]
+        if tokens > MAX_TOKENS:
+            return (
+                f"it has about {tokens:,} tokens, more than asynclint parses within 1 GiB of memory"
+                f" ({MAX_TOKENS:,})"
+            )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
