@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from asynclint.analysis.nodes import COMPREHENSIONS, children, dotted_name, walk
+from asynclint.catalogs.names import canonical
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -296,9 +297,11 @@ class _Collector:
 
 
 def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
-    """What a Name/Attribute chain refers to, as a dotted name: `t.sleep` with
+    """What a Name/Attribute chain refers to, as a canonical dotted name: `t.sleep` with
     `import time as t` gives `time.sleep`; `open` gives `builtins.open`; a module-level
-    `def helper` gives `pkg.mod.helper`. None for locals, parameters and anything unknown."""
+    `def helper` gives `pkg.mod.helper`; `from asyncio.tasks import gather` makes `gather`
+    `asyncio.gather` (see `catalogs.names`). None for locals, parameters and anything
+    unknown."""
     parts: list[str] = []
     while isinstance(expr, cst.Attribute):
         parts.append(expr.attr.value)
@@ -320,7 +323,7 @@ def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
         if scope.kind != "module" and bindings[0].kind != "import":
             return None
         base = quals.pop()  # type: ignore[assignment]
-    return ".".join([base, *reversed(parts)]) if parts else base
+    return canonical(".".join([base, *reversed(parts)]) if parts else base)
 
 
 def is_bound_locally(frame: Frame, name: str) -> bool:

@@ -6,7 +6,7 @@ from asynclint.analysis.nodes import needs_parentheses, parenthesize, positional
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
 
-RUNNERS = {"asyncio.run", "asyncio.Runner.run", "asyncio.runners.run"}
+RUNNERS = {"asyncio.run", "asyncio.Runner.run"}
 
 
 class AsyncioRunInCoroutine(Rule):

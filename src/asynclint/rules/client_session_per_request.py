@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import names_loaded, target_names
+from asynclint.analysis.nodes import names_loaded, target_names
 from asynclint.catalogs import resources as table
 from asynclint.rule import Default, FixSafety, Rule
 

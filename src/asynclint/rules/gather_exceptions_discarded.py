@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.nodes import keyword_arg, walk
+from asynclint.catalogs.calls import GATHER_CALLS
 from asynclint.rule import FixSafety, Rule
 
-GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 #: Calls whose failure a best-effort cleanup ignores on purpose.
 _CLEANUP = (
     "close",
@@ -90,7 +90,7 @@ class GatherExceptionsDiscarded(Rule):
         flag = keyword_arg(node, "return_exceptions")
         if flag is None or not (isinstance(flag.value, cst.Name) and flag.value.value == "True"):
             return
-        if self.ctx.qualified_name(node.func) not in GATHERS:
+        if self.ctx.qualified_name(node.func) not in GATHER_CALLS:
             return
         stack = self.ctx.stack
         parent = self.ctx.parent

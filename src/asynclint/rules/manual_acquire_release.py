@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import dotted_name
-from asynclint.analysis.resources import indented, is_protected, owner_function, walk_with_path
 from asynclint.catalogs import resources as table
 from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._resources import indented, is_protected, owner_function, walk_with_path
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context

@@ -6,7 +6,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, walk
-from asynclint.analysis.timeouts import (
+from asynclint.catalogs import timeouts as table
+from asynclint.catalogs.names import canonical
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._timeouts import (
     caller_manages_time,
     construction_call,
     default_timeout_literal,
@@ -15,21 +19,11 @@ from asynclint.analysis.timeouts import (
     is_bounding_scope,
     with_keyword,
 )
-from asynclint.catalogs import timeouts as table
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
 
-_OPENERS = frozenset(
-    {
-        "asyncio.open_connection",
-        "asyncio.streams.open_connection",
-        "asyncio.open_unix_connection",
-        "asyncio.streams.open_unix_connection",
-    }
-)
+_OPENERS = frozenset({"asyncio.open_connection", "asyncio.open_unix_connection"})
 _REDIS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+redis\b", re.M)
 _READ_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in table.UNBOUNDED_READS if "StreamReader" in name)
 #: Statements whose value an `await` can be, for the wrapping fix.
@@ -94,7 +88,8 @@ class NetworkAwaitWithoutTimeout(Rule):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self._connects = {**table.UNBOUNDED_CONNECTS, **self.ctx.settings.extend_unbounded_calls}
+        extra = self.ctx.settings.extend_unbounded_calls
+        self._connects = {**table.UNBOUNDED_CONNECTS, **{canonical(k): v for k, v in extra.items()}}
         # Method names worth resolving a receiver's type for (the cheap test first).
         names = set(self._connects)
         if self.ctx.settings.timeout_reads:

@@ -5,7 +5,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import SCOPE_NODES, keyword_arg
-from asynclint.analysis.resources import (
+from asynclint.catalogs import resources as table
+from asynclint.fixes import NodeFix, Replacement
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._resources import (
     Creation,
     Occurrence,
     creation_site,
@@ -16,9 +19,6 @@ from asynclint.analysis.resources import (
     take_pending,
     walk_with_path,
 )
-from asynclint.catalogs import resources as table
-from asynclint.fixes import NodeFix, Replacement
-from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args
-from asynclint.analysis.timeouts import default_timeout_literal, with_keyword
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._timeouts import default_timeout_literal, with_keyword
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context

@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
-from asynclint.analysis.timeouts import delay_argument, describe_seconds, wait_for_timeout
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._timeouts import delay_argument, describe_seconds, wait_for_timeout
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context

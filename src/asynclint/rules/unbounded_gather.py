@@ -5,9 +5,9 @@ import re
 import libcst as cst
 
 from asynclint.analysis.nodes import positional_args
+from asynclint.catalogs.calls import GATHER_CALLS
 from asynclint.rule import Default, FixSafety, Rule
 
-GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 #: A module that mentions one of these already bounds its concurrency somewhere.
 _BOUNDED_RE = re.compile(r"Semaphore|CapacityLimiter|[Ll]imiter\b|\bsem\b|\bsemaphore\b")
 MAX_SHOWN = 40
@@ -62,7 +62,7 @@ class UnboundedGather(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not any(arg.star == "*" for arg in node.args):
             return
-        if self.ctx.qualified_name(node.func) not in GATHERS:
+        if self.ctx.qualified_name(node.func) not in GATHER_CALLS:
             return
         for arg in node.args:
             if arg.star != "*" or not isinstance(arg.value, (cst.GeneratorExp, cst.ListComp)):
