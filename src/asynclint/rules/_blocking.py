@@ -27,7 +27,7 @@ from asynclint.analysis.nodes import (
     walk,
 )
 from asynclint.catalogs import blocking as catalog
-from asynclint.catalogs.calls import TO_THREAD
+from asynclint.catalogs.calls import SLEEP, TO_THREAD
 from asynclint.catalogs.names import spellings
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import Rule
@@ -325,6 +325,8 @@ class BlockingCallRule(Rule):
 
     def fix_for(self, node: cst.Call, hit: Hit) -> NodeFix | None:
         kind = hit.entry.fix
+        if kind == catalog.SLEEP:
+            return sleep_fix(self, node)
         if kind == catalog.TO_THREAD:
             return to_thread_fix(self, node)
         if kind == catalog.GETADDRINFO:
@@ -347,6 +349,21 @@ def _replace_with_await(node: cst.Call, new: cst.BaseExpression, rule: Rule) -> 
     if needs_parentheses(awaited, rule.ctx.parent):
         return parenthesize(awaited)
     return awaited
+
+
+def sleep_fix(rule: Rule, node: cst.Call) -> NodeFix | None:
+    """`time.sleep(s)` as a whole statement -> `await asyncio.sleep(s)` (`anyio.sleep`,
+    `trio.sleep` in a module of that library)."""
+    ctx = rule.ctx
+    if not isinstance(ctx.parent, cst.Expr) or not _directly_in_coroutine(rule):
+        return None
+    replacement = SLEEP[ctx.library]
+    reference = ctx.reference(replacement)
+    if reference is None:
+        return None
+    func, module = reference
+    awaited = cst.Await(expression=node.with_changes(func=func))
+    return NodeFix({node: awaited}, f"Replace with `await {replacement}(...)`", imports_for(module))
 
 
 def to_thread_fix(rule: Rule, node: cst.Call) -> NodeFix | None:
