@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asynclint.analysis.nodes import children
 from asynclint.catalogs.concurrency import IN_PROCESS_STATE, PURE_BUILTINS, SLEEPS
 from asynclint.rule import FixSafety, Rule
 
@@ -136,6 +137,4 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    from asynclint.analysis.nodes import children
-
     return list(children(node))

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
@@ -117,8 +117,6 @@ class SyncRequestWithoutTimeout(Rule):
         if self._default_set is None:
             self._default_set = False
             if "setdefaulttimeout" in self.ctx.source:
-                from asynclint.analysis.nodes import walk
-
                 for sub in walk(self.ctx.module):
                     if isinstance(sub, cst.Call) and self.ctx.qualified_name(
                         sub.func, self.ctx.module_frame
