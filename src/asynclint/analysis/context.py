@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import libcst as cst
 
 from asynclint.analysis import scopes, types
-from asynclint.analysis.nodes import COMPREHENSIONS, dotted_name
 from asynclint.analysis.scopes import Binding, Frame, ModuleInfo, qualified_name
 from asynclint.analysis_text import split_lines
 from asynclint.catalogs.calls import OFFLOAD_CALLS, OFFLOAD_METHODS
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-LIBRARIES = ("asyncio", "anyio", "trio")
 _NOQA_RE = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
@@ -300,21 +298,3 @@ def _attribute_chain(head: str, rest: str) -> cst.BaseExpression:
     for part in rest.split(".") if rest else ():
         expr = cst.Attribute(value=expr, attr=cst.Name(part))
     return expr
-
-
-def is_scope(node: cst.CSTNode) -> bool:
-    return isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS))
-
-
-def function_name(node: cst.FunctionDef | cst.Lambda | None) -> str:
-    if isinstance(node, cst.FunctionDef):
-        return node.name.value
-    return "<lambda>"
-
-
-def describe_call(call: cst.Call) -> str:
-    """A short label for a call in messages: the callee's dotted name or `...`."""
-    return dotted_name(call.func) or "..."
-
-
-Visitor = Callable[[cst.CSTNode], None]

@@ -200,6 +200,20 @@ def root_name(expr: cst.BaseExpression) -> cst.Name | None:
             return None
 
 
+def describe_call(call: cst.Call) -> str:
+    """A short label for a call in messages: the callee's dotted name or `...`."""
+    return dotted_name(call.func) or "..."
+
+
+def short_code(code: str, limit: int, *, keep_end: bool = False) -> str:
+    """Source text for a message: on one line, and cut to `limit` characters with `...`
+    (keeping its end with `keep_end`)."""
+    code = " ".join(code.split())
+    if len(code) <= limit:
+        return code
+    return "..." + code[3 - limit :] if keep_end else code[: limit - 3] + "..."
+
+
 def attribute_name(call: cst.Call) -> str | None:
     """`meth` for a call `x.meth(...)`, else None."""
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None

@@ -124,30 +124,26 @@ def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> li
     out: list[tuple[str, str]] = []
     if isinstance(node, cst.Import):
         for alias in node.names:
-            full = _dotted(alias.name)
+            full = dotted_name(alias.name) or ""
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 out.append((alias.asname.name.value, full))
             else:
                 head = full.split(".", 1)[0]
                 out.append((head, head))
         return out
-    base_module = _dotted(node.module) if node.module is not None else None
+    base_module = (dotted_name(node.module) or "") if node.module is not None else None
     base = module.absolute(len(node.relative), base_module)
     if isinstance(node.names, cst.ImportStar):
         module.star_imports.append(base)
         return out
     for alias in node.names:
-        name = _dotted(alias.name)
+        name = dotted_name(alias.name) or ""
         full = f"{base}.{name}" if base else name
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             out.append((alias.asname.name.value, full))
         else:
             out.append((name, full))
     return out
-
-
-def _dotted(expr: cst.BaseExpression) -> str:
-    return dotted_name(expr) or ""
 
 
 class _Collector:

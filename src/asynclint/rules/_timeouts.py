@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.methods import self_class, timeout_scope
-from asynclint.analysis.nodes import children, dotted_name, is_none, keyword_arg, positional_args, walk
+from asynclint.analysis.nodes import (
+    COMPREHENSIONS,
+    children,
+    dotted_name,
+    is_none,
+    keyword_arg,
+    positional_args,
+    walk,
+)
 from asynclint.catalogs import timeouts as table
 from asynclint.catalogs.names import configured as configured_name
 
@@ -186,9 +194,7 @@ def functions_bounded_by_callers(ctx: Context) -> set[str]:
                 bounded.add(node.name.value)
             stack.append((node.body, node.name.value, False, inner))
             continue
-        if isinstance(
-            node, (cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-        ):
+        if isinstance(node, (cst.Lambda, cst.ClassDef, *COMPREHENSIONS)):
             frame = ctx.frame_of(node) or frame
         if isinstance(node, cst.With):
             covered = under or any(is_bounding_scope(ctx, item.item, frame) for item in node.items)

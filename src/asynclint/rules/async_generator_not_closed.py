@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import children, walk
+from asynclint.analysis.nodes import SCOPE_NODES, children, walk
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     pass
 
 _LOOPS = (cst.For, cst.While)
-_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 class AsyncGeneratorNotClosed(Rule):
@@ -95,7 +94,7 @@ class AsyncGeneratorNotClosed(Rule):
             return True
         in_try = False
         for ancestor in reversed(self.ctx.stack[:-1]):
-            if isinstance(ancestor, _SCOPES):
+            if isinstance(ancestor, SCOPE_NODES):
                 break
             if isinstance(ancestor, (cst.Try, cst.TryStar)):
                 in_try = True
@@ -138,7 +137,7 @@ def _yield_in_cleanup(node: cst.CSTNode, guarded: bool) -> bool:
     """A `yield` inside `try/finally`, `with` or `async with` (not in nested scopes)."""
     if isinstance(node, cst.Yield):
         return guarded
-    if isinstance(node, _SCOPES):
+    if isinstance(node, SCOPE_NODES):
         return False
     if isinstance(node, cst.Try) and node.finalbody is not None:
         return (
@@ -157,7 +156,7 @@ def _exits_early(node: cst.CSTNode, in_loop: bool) -> bool:
         return True
     if isinstance(node, cst.Break):
         return not in_loop
-    if isinstance(node, _SCOPES):
+    if isinstance(node, SCOPE_NODES):
         return False
     nested = in_loop or isinstance(node, _LOOPS)
     for child in children(node):

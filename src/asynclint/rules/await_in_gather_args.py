@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.context import describe_call
+from asynclint.analysis.nodes import describe_call
 from asynclint.catalogs.calls import GATHER_CALLS
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule

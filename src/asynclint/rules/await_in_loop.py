@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.context import describe_call
-from asynclint.analysis.nodes import names_loaded, root_name, target_names
+from asynclint.analysis.nodes import describe_call, names_loaded, root_name, target_names
 from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule

@@ -6,7 +6,7 @@ from typing import Any
 import libcst as cst
 
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import dotted_name
+from asynclint.analysis.nodes import describe_call
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.diagnostics import Diagnostic, Location
 from asynclint.project import FileSummary, Function, Site, blocking_helper_calls, valid_facts
@@ -133,7 +133,7 @@ class BlockingCallViaHelper(Rule):
             callee = self._callee(node)
             if callee is not None:
                 ctx.want_position(node)
-                self._sites.append((callee, _written(node), node, function.name.value))
+                self._sites.append((callee, describe_call(node), node, function.name.value))
             return
         frame = ctx.frame.function_frame()
         if frame is None:
@@ -262,7 +262,3 @@ def _conditional(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
             return True
         child = node
     return False
-
-
-def _written(call: cst.Call) -> str:
-    return dotted_name(call.func) or "..."

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, walk
+from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, short_code, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.catalogs.names import canonical
 from asynclint.fixes import NodeFix, imports_for
@@ -153,7 +153,7 @@ class NetworkAwaitWithoutTimeout(Rule):
             given = keyword_arg(call, keyword)
             if (given is not None and not is_none(given.value)) or any(a.star == "**" for a in call.args):
                 return None
-        return dotted_name(func) or _short(self.ctx.code_for(func)), keyword
+        return dotted_name(func) or short_code(self.ctx.code_for(func), 50, keep_end=True), keyword
 
     def _imports_redis(self) -> bool:
         if self._uses_redis is None:
@@ -316,8 +316,3 @@ class NetworkAwaitWithoutTimeout(Rule):
 _EQUAL = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
 )
-
-
-def _short(code: str) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= 50 else "..." + code[-47:]

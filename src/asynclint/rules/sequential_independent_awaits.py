@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asynclint.analysis.context import describe_call
-from asynclint.analysis.nodes import has_await
+from asynclint.analysis.nodes import describe_call, has_await
 from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule

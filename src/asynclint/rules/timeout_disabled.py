@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, short_code, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
@@ -135,7 +135,7 @@ class TimeoutDisabled(Rule):
                     return
             self.report(
                 node,
-                expr=_short(self.ctx.code_for(node)),
+                expr=short_code(self.ctx.code_for(node), 60),
                 why=f"{missing}, so reading the response is unbounded (this replaces the 300 s default); set `total` or `sock_read`",
             )
         elif name in _HTTPX_TIMEOUT:
@@ -151,7 +151,7 @@ class TimeoutDisabled(Rule):
                 return
             self.report(
                 node,
-                expr=_short(self.ctx.code_for(node)),
+                expr=short_code(self.ctx.code_for(node), 60),
                 why="reads are unbounded and the call can hang forever; give `read` (or every phase) a value",
             )
 
@@ -167,7 +167,7 @@ class TimeoutDisabled(Rule):
             return
         self.report(
             node,
-            expr=_short(self.ctx.code_for(node)),
+            expr=short_code(self.ctx.code_for(node), 60),
             why="this scope has no deadline, so it bounds nothing; give it a delay",
         )
 
@@ -194,7 +194,7 @@ class TimeoutDisabled(Rule):
             return
         self.report(
             node,
-            expr=_short(self.ctx.code_for(node)),
+            expr=short_code(self.ctx.code_for(node), 60),
             why="`wait_for` with no timeout waits forever; await the awaitable directly, or give it a timeout",
             fix=self._unwrap(node),
         )
@@ -212,8 +212,3 @@ class TimeoutDisabled(Rule):
         if node.lpar:
             inner = inner.with_changes(lpar=node.lpar, rpar=node.rpar)
         return NodeFix({node: inner}, "Await the awaitable directly")
-
-
-def _short(code: str) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= 60 else code[:57] + "..."

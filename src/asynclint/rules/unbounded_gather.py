@@ -4,7 +4,7 @@ import re
 
 import libcst as cst
 
-from asynclint.analysis.nodes import positional_args
+from asynclint.analysis.nodes import positional_args, short_code
 from asynclint.catalogs.calls import GATHER_CALLS
 from asynclint.rule import Default, FixSafety, Rule
 
@@ -74,9 +74,7 @@ class UnboundedGather(Rule):
                 self._bounded = _BOUNDED_RE.search(self.ctx.source) is not None
             if self._bounded:
                 return
-            shown = " ".join(self.ctx.code_for(iterable).split())
-            if len(shown) > MAX_SHOWN:
-                shown = shown[: MAX_SHOWN - 3] + "..."
+            shown = short_code(self.ctx.code_for(iterable), MAX_SHOWN)
             self.report(node, iter=shown)
             return
 
