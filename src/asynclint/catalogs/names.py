@@ -77,6 +77,7 @@ _REEXPORTS: dict[str, tuple[str, str]] = {
     "requests.api": ("requests", "request get options head post put patch delete"),
     "requests.sessions": ("requests", "Session session"),
     "httpx._client": ("httpx", "Client AsyncClient"),
+    "httpx._config": ("httpx", "Timeout"),
     "asyncpg.pool": ("asyncpg", "Pool create_pool"),
     "asyncpg.connection": ("asyncpg", "Connection connect"),
     "redis.client": ("redis", "Redis StrictRedis"),

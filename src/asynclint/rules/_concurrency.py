@@ -28,6 +28,8 @@ from asynclint.analysis.nodes import (
 from asynclint.catalogs import concurrency as catalog
 from asynclint.catalogs.names import configured
 
+#: The longest line a fix writes.
+MAX_LINE = 88
 _CALLBACK_RE = re.compile(catalog.CALLBACK_ITEM_RE)
 _STATEFUL_NAME_RE: dict[str, re.Pattern[str]] = {}
 _LOCKISH_RE = re.compile(r"(^|_)(lock|locks|mutex|sem|semaphore|limiter|throttle|rate_limit)(_|$|\d)", re.I)

@@ -7,6 +7,7 @@ from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
+    MAX_LINE,
     block_indent,
     has_comments,
     iterations_independent,
@@ -109,9 +110,6 @@ def _single_line_comment(body: cst.BaseSuite) -> cst.Comment | bool | None:
     if len(found) > 1:
         return False
     return found[0] if found else None
-
-
-MAX_LINE = 88
 
 
 class AwaitInLoop(Rule):

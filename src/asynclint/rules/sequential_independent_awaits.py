@@ -9,6 +9,7 @@ from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
+    MAX_LINE,
     Access,
     access,
     block_indent,
@@ -19,8 +20,6 @@ from asynclint.rules._concurrency import (
     name_is_free,
     serialised_context,
 )
-
-MAX_LINE = 88
 
 
 @dataclass

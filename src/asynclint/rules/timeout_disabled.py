@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 _DISABLING_KEYWORDS = frozenset(kw for kw, _ in table.BOUNDED_BY_DEFAULT.values() if kw)
 _CONFIG_LAST_NAMES = frozenset({"ClientTimeout", "Timeout"})
 _SCOPE_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in table.NONE_DISABLES_SCOPE)
-_HTTPX_TIMEOUT = frozenset({"httpx.Timeout", "httpx._config.Timeout"})
 #: Methods that move a scope's deadline later (asyncio, async_timeout).
 _RESCHEDULES = frozenset({"reschedule", "shift", "update", "shift_to"})
 _AWAIT_OPERANDS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
@@ -138,7 +137,7 @@ class TimeoutDisabled(Rule):
                 expr=short_code(self.ctx.code_for(node), 60),
                 why=f"{missing}, so reading the response is unbounded (this replaces the 300 s default); set `total` or `sock_read`",
             )
-        elif name in _HTTPX_TIMEOUT:
+        elif name == "httpx.Timeout":
             if any(a.star for a in node.args):
                 return
             first = (
