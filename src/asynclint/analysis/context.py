@@ -1,6 +1,7 @@
 """The shared context every rule reads: where the traversal is, what names mean, what
 types receivers have, which async library the module uses. Computed once per file, lazily,
-and correct under nesting; no rule keeps its own "am I in an async def" flag.
+and correct under nesting; no rule keeps its own "am I in an async def" flag, and a fact
+that several rules need is computed once and kept with `Context.memo`.
 """
 
 from __future__ import annotations
@@ -8,15 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import libcst as cst
 
-from asynclint.analysis import scopes
-from asynclint.analysis.nodes import COMPREHENSIONS, dotted_name
+from asynclint.analysis import scopes, types
 from asynclint.analysis.scopes import Binding, Frame, ModuleInfo, qualified_name
 from asynclint.analysis_text import split_lines
-from asynclint.catalogs import types as type_table
+from asynclint.catalogs.calls import OFFLOAD_CALLS, OFFLOAD_METHODS
 
 if TYPE_CHECKING:
     from libcst._position import CodeRange
@@ -24,23 +24,8 @@ if TYPE_CHECKING:
     from asynclint.positions import Span
     from asynclint.settings import Settings
 
-#: Calls whose function arguments run in a worker thread or process, not on the loop.
-OFFLOAD_CALLS = frozenset(
-    {
-        "asyncio.to_thread",
-        "anyio.to_thread.run_sync",
-        "trio.to_thread.run_sync",
-        "asyncer.asyncify",
-        "starlette.concurrency.run_in_threadpool",
-        "fastapi.concurrency.run_in_threadpool",
-        "sync_to_async",
-        "asgiref.sync.sync_to_async",
-    }
-)
-#: Method names that offload their function arguments whatever the receiver.
-OFFLOAD_METHODS = frozenset({"run_in_executor", "submit", "run_sync", "to_thread"})
+T = TypeVar("T")
 
-LIBRARIES = ("asyncio", "anyio", "trio")
 _NOQA_RE = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
@@ -98,7 +83,7 @@ class Context:
         self._lines: list[str] | None = None
         self._library: str | None = None
         self._import_index: dict[str, list[str]] | None = None
-        self._class_types: dict[int, dict[str, str | None]] = {}
+        self._memo: dict[tuple[str, int], tuple[cst.CSTNode, object]] = {}
 
     # Where we are ---------------------------------------------------------------------------
 
@@ -187,15 +172,7 @@ class Context:
     def call_name(self, call: cst.Call, frame: Frame | None = None, depth: int = 0) -> str | None:
         """The qualified name of a call's callee: a function (`time.sleep`) or, for a
         method on a receiver of known type, `Type.method` (`requests.Session.get`)."""
-        frame = frame or self.frame
-        name = qualified_name(frame, call.func)
-        if name is not None:
-            return name
-        if isinstance(call.func, cst.Attribute):
-            receiver = self.type_of(call.func.value, frame, depth + 1)
-            if receiver is not None:
-                return f"{receiver}.{call.func.attr.value}"
-        return None
+        return types.call_name(self, call, frame or self.frame, depth)
 
     def lookup(self, name: str, frame: Frame | None = None) -> tuple[Frame, list[Binding]] | None:
         return (frame or self.frame).lookup(name)
@@ -259,144 +236,31 @@ class Context:
     def type_of(self, expr: cst.BaseExpression, frame: Frame | None = None, depth: int = 0) -> str | None:
         """The qualified type of `expr` when it is known from a constructor call, an
         annotation or an assignment in scope (including `self.x = Type()` in the class)."""
-        if depth > 6:
-            return None
-        frame = frame or self.frame
-        if isinstance(expr, cst.Call):
-            return self._call_type(expr, frame, depth, awaited=False)
-        if isinstance(expr, cst.Await) and isinstance(expr.expression, cst.Call):
-            return self._call_type(expr.expression, frame, depth, awaited=True)
-        if isinstance(expr, cst.Name):
-            found = frame.lookup(expr.value)
-            if found is None:
-                return None
-            scope, bindings = found
-            kinds = set()
-            for binding in bindings:
-                kinds.add(self._binding_type(binding, scope, depth))
-            return kinds.pop() if len(kinds) == 1 else None
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            return self._attribute_type(expr, frame, depth)
-        return None
-
-    def _call_type(self, call: cst.Call, frame: Frame, depth: int, awaited: bool) -> str | None:
-        name = self.call_name(call, frame, depth + 1)
-        if name is None:
-            return None
-        name = type_table.ALIASES.get(name, name)
-        table = type_table.AWAIT_RETURNS if awaited else type_table.RETURNS
-        if name in table:
-            return table[name]
-        if awaited:
-            return None
-        last = name.rsplit(".", 1)[-1]
-        return name if last[:1].isupper() and not last.isupper() else None
-
-    def _binding_type(self, binding: Binding, scope: Frame, depth: int) -> str | None:
-        if binding.annotation is not None:
-            annotated = self.annotation_type(binding.annotation, scope)
-            if annotated is not None:
-                return annotated
-        if binding.kind in ("assign", "annassign", "with", "param") and binding.value is not None:
-            if binding.kind == "param" and binding.annotation is None:
-                return None  # a default value says little about what callers pass
-            return self.type_of(binding.value, scope, depth + 1)
-        if binding.kind == "import" and binding.qualified:
-            return None
-        return None
+        return types.type_of(self, expr, frame or self.frame, depth)
 
     def annotation_type(self, annotation: cst.BaseExpression, frame: Frame | None = None) -> str | None:
         """`httpx.Client`, `Optional[httpx.Client]`, `httpx.Client | None` -> httpx.Client."""
-        frame = frame or self.frame
-        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-            sides = [annotation.left, annotation.right]
-            real = [s for s in sides if not (isinstance(s, cst.Name) and s.value == "None")]
-            return self.annotation_type(real[0], frame) if len(real) == 1 else None
-        if isinstance(annotation, cst.Subscript):
-            outer = qualified_name(frame, annotation.value)
-            if outer in ("typing.Optional", "typing.Annotated") and annotation.slice:
-                inner = annotation.slice[0].slice
-                if isinstance(inner, cst.Index):
-                    return self.annotation_type(inner.value, frame)
-            return None
-        if isinstance(annotation, cst.SimpleString):
-            text = annotation.evaluated_value
-            if isinstance(text, str) and re.fullmatch(r"[\w.]+", text):
-                try:
-                    parsed = cst.parse_expression(text)
-                except cst.ParserSyntaxError:
-                    return None
-                return self.annotation_type(parsed, frame)
-            return None
-        name = qualified_name(frame, annotation)
-        if name is None:
-            return None
-        return type_table.ALIASES.get(name, name)
-
-    def _attribute_type(self, expr: cst.Attribute, frame: Frame, depth: int) -> str | None:
-        """`self.x` inside a method: the type the class gives attribute `x`."""
-        assert isinstance(expr.value, cst.Name)
-        func = frame.function_frame()
-        cls_frame = frame.class_frame()
-        if func is None or cls_frame is None or not isinstance(func.node, cst.FunctionDef):
-            return None
-        params = func.node.params.params
-        if not params or params[0].name.value != expr.value.value:
-            return None
-        found = frame.lookup(expr.value.value)
-        if found is None or found[0] is not func:
-            return None
-        attrs = self.class_attribute_types(cls_frame, depth)
-        return attrs.get(expr.attr.value)
+        return types.annotation_type(annotation, frame or self.frame)
 
     def class_attribute_types(self, cls_frame: Frame, depth: int = 0) -> dict[str, str | None]:
         """Attribute name -> type, from `self.x = Type()` in any method and `x: Type` in the
         class body; None where assignments disagree."""
-        cached = self._class_types.get(id(cls_frame.node))
-        if cached is not None:
-            return cached
-        result: dict[str, str | None] = {}
-        self._class_types[id(cls_frame.node)] = result  # guards recursion
+        return types.class_attribute_types(self, cls_frame, depth)
 
-        def note(attr: str, kind: str | None) -> None:
-            if attr in result and result[attr] != kind:
-                result[attr] = None
-            elif attr not in result:
-                result[attr] = kind
+    # Facts computed once -------------------------------------------------------------------
 
-        cls = cls_frame.node
-        assert isinstance(cls, cst.ClassDef)
-        for name, bindings in cls_frame.bindings.items():
-            for binding in bindings:
-                if binding.kind == "annassign" and binding.annotation is not None:
-                    note(name, self.annotation_type(binding.annotation, cls_frame))
-        for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
-            if not isinstance(stmt, cst.FunctionDef) or not stmt.params.params:
-                continue
-            self_name = stmt.params.params[0].name.value
-            method_frame = Frame(stmt, "function", cls_frame, stmt.asynchronous is not None, self.module_info)
-            for node in _walk_no_scopes(stmt.body):
-                targets: list[
-                    tuple[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None]
-                ] = []
-                if isinstance(node, cst.Assign):
-                    targets = [(t.target, node.value, None) for t in node.targets]
-                elif isinstance(node, cst.AnnAssign):
-                    targets = [(node.target, node.value, node.annotation.annotation)]
-                for target, value, annotation in targets:
-                    if (
-                        isinstance(target, cst.Attribute)
-                        and isinstance(target.value, cst.Name)
-                        and target.value.value == self_name
-                    ):
-                        if annotation is not None:
-                            kind = self.annotation_type(annotation, method_frame)
-                        elif value is not None:
-                            kind = self.type_of(value, method_frame, depth + 1)
-                        else:
-                            kind = None
-                        note(target.attr.value, kind)
-        return result
+    def memo(self, key: str, node: cst.CSTNode, compute: Callable[[], T]) -> T:
+        """The fact `key` about `node` (a node of this module): `compute()` the first time
+        any rule asks, the same value afterwards. `key` names the fact, so that one node
+        can carry several (`"coroutine-def"`, `"process-waits"`)."""
+        slot = (key, id(node))
+        found = self._memo.get(slot)
+        if found is None:
+            value = compute()
+            # The node is kept with its value, so that its id cannot be reused.
+            self._memo[slot] = (node, value)
+            return value
+        return cast("T", found[1])
 
     # Positions and source --------------------------------------------------------------------
 
@@ -434,27 +298,3 @@ def _attribute_chain(head: str, rest: str) -> cst.BaseExpression:
     for part in rest.split(".") if rest else ():
         expr = cst.Attribute(value=expr, attr=cst.Name(part))
     return expr
-
-
-def _walk_no_scopes(node: cst.CSTNode) -> list[cst.CSTNode]:
-    from asynclint.analysis.nodes import walk
-
-    return [n for n in walk(node, into_scopes=False)]
-
-
-def is_scope(node: cst.CSTNode) -> bool:
-    return isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS))
-
-
-def function_name(node: cst.FunctionDef | cst.Lambda | None) -> str:
-    if isinstance(node, cst.FunctionDef):
-        return node.name.value
-    return "<lambda>"
-
-
-def describe_call(call: cst.Call) -> str:
-    """A short label for a call in messages: the callee's dotted name or `...`."""
-    return dotted_name(call.func) or "..."
-
-
-Visitor = Callable[[cst.CSTNode], None]

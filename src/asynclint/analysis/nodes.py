@@ -200,6 +200,20 @@ def root_name(expr: cst.BaseExpression) -> cst.Name | None:
             return None
 
 
+def describe_call(call: cst.Call) -> str:
+    """A short label for a call in messages: the callee's dotted name or `...`."""
+    return dotted_name(call.func) or "..."
+
+
+def short_code(code: str, limit: int, *, keep_end: bool = False) -> str:
+    """Source text for a message: on one line, and cut to `limit` characters with `...`
+    (keeping its end with `keep_end`)."""
+    code = " ".join(code.split())
+    if len(code) <= limit:
+        return code
+    return "..." + code[3 - limit :] if keep_end else code[: limit - 3] + "..."
+
+
 def attribute_name(call: cst.Call) -> str | None:
     """`meth` for a call `x.meth(...)`, else None."""
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
@@ -271,3 +285,71 @@ def needs_parentheses(new: cst.BaseExpression, parent: cst.CSTNode | None) -> bo
     return isinstance(new, cst.Await) and isinstance(
         parent, (cst.Attribute, cst.Subscript, cst.Call, cst.Await)
     )
+
+
+def names_loaded(node: cst.CSTNode) -> set[str]:
+    """Names read in `node`: not attribute names, not keyword-argument names; nested
+    function and lambda bodies count (they may run during the call). `super()` reads
+    `self`."""
+    out: set[str] = set()
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            out.add(current.value)
+            if current.value == "super":
+                out.update(("self", "cls"))
+            continue
+        if isinstance(current, cst.Attribute):
+            stack.append(current.value)
+            continue
+        if isinstance(current, cst.Arg):
+            stack.append(current.value)
+            continue
+        stack.extend(children(current))
+    return out
+
+
+def target_names(target: cst.BaseExpression) -> tuple[set[str], set[str]]:
+    """(names bound, roots of attributes/items assigned) by an assignment target."""
+    bound: set[str] = set()
+    into: set[str] = set()
+    stack = [target]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            bound.add(current.value)
+        elif isinstance(current, (cst.Tuple, cst.List)):
+            stack.extend(e.value for e in current.elements)
+        elif isinstance(current, cst.StarredElement):
+            stack.append(current.value)
+        elif isinstance(current, (cst.Attribute, cst.Subscript)):
+            root: cst.BaseExpression = current
+            while isinstance(root, (cst.Attribute, cst.Subscript)):
+                root = root.value
+            if isinstance(root, cst.Name):
+                into.add(root.value)
+            into |= names_loaded(current) if isinstance(current, cst.Subscript) else set()
+    return bound, into
+
+
+def has_await(node: cst.CSTNode, *, yields: bool = False) -> bool:
+    """Whether code in `node` (not in nested functions, lambdas or classes) has an `await`
+    expression, and with `yields` a `yield`."""
+    return _suspends(node, yields, blocks=False)
+
+
+def has_checkpoint(node: cst.CSTNode, *, yields: bool = False) -> bool:
+    """Whether code in `node` (not in nested functions) can suspend: an `await`, an
+    `async for` / `async with`, and with `yields` a `yield` (an async generator hands
+    control to its consumer there)."""
+    return _suspends(node, yields, blocks=True)
+
+
+def _suspends(node: cst.CSTNode, yields: bool, blocks: bool) -> bool:
+    for sub in walk(node, into_scopes=False):
+        if isinstance(sub, cst.Await) or (yields and isinstance(sub, cst.Yield)):
+            return True
+        if blocks and isinstance(sub, (cst.For, cst.With, cst.CompFor)) and sub.asynchronous is not None:
+            return True
+    return False

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from asynclint.analysis.nodes import COMPREHENSIONS, children, dotted_name, walk
+from asynclint.catalogs.names import canonical
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -123,30 +124,26 @@ def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> li
     out: list[tuple[str, str]] = []
     if isinstance(node, cst.Import):
         for alias in node.names:
-            full = _dotted(alias.name)
+            full = dotted_name(alias.name) or ""
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 out.append((alias.asname.name.value, full))
             else:
                 head = full.split(".", 1)[0]
                 out.append((head, head))
         return out
-    base_module = _dotted(node.module) if node.module is not None else None
+    base_module = (dotted_name(node.module) or "") if node.module is not None else None
     base = module.absolute(len(node.relative), base_module)
     if isinstance(node.names, cst.ImportStar):
         module.star_imports.append(base)
         return out
     for alias in node.names:
-        name = _dotted(alias.name)
+        name = dotted_name(alias.name) or ""
         full = f"{base}.{name}" if base else name
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             out.append((alias.asname.name.value, full))
         else:
             out.append((name, full))
     return out
-
-
-def _dotted(expr: cst.BaseExpression) -> str:
-    return dotted_name(expr) or ""
 
 
 class _Collector:
@@ -296,9 +293,11 @@ class _Collector:
 
 
 def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
-    """What a Name/Attribute chain refers to, as a dotted name: `t.sleep` with
+    """What a Name/Attribute chain refers to, as a canonical dotted name: `t.sleep` with
     `import time as t` gives `time.sleep`; `open` gives `builtins.open`; a module-level
-    `def helper` gives `pkg.mod.helper`. None for locals, parameters and anything unknown."""
+    `def helper` gives `pkg.mod.helper`; `from asyncio.tasks import gather` makes `gather`
+    `asyncio.gather` (see `catalogs.names`). None for locals, parameters and anything
+    unknown."""
     parts: list[str] = []
     while isinstance(expr, cst.Attribute):
         parts.append(expr.attr.value)
@@ -320,7 +319,7 @@ def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
         if scope.kind != "module" and bindings[0].kind != "import":
             return None
         base = quals.pop()  # type: ignore[assignment]
-    return ".".join([base, *reversed(parts)]) if parts else base
+    return canonical(".".join([base, *reversed(parts)]) if parts else base)
 
 
 def is_bound_locally(frame: Frame, name: str) -> bool:

@@ -1,6 +1,6 @@
 """Data for the concurrency family (ASL2xx): which awaits must keep their order, which
 objects may serve concurrent calls, what creates a task, which library calls return a
-coroutine. Logic lives in `asynclint.analysis.concurrency` and the rules.
+coroutine. Logic lives in `asynclint.rules._concurrency` and the rules.
 """
 
 from __future__ import annotations
@@ -317,8 +317,6 @@ TASK_CREATORS: frozenset[str] = frozenset(
         "asyncio.create_task",
         "asyncio.ensure_future",
         "asyncio.AbstractEventLoop.create_task",
-        "asyncio.tasks.create_task",
-        "asyncio.tasks.ensure_future",
     }
 )
 
@@ -443,9 +441,7 @@ IN_PROCESS_STATE: frozenset[str] = frozenset(
 )
 
 #: The asyncio sleeps that make a loop a poll or a rate limit.
-SLEEPS: frozenset[str] = frozenset(
-    {"asyncio.sleep", "anyio.sleep", "trio.sleep", "asyncio.tasks.sleep", "anyio.sleep_until"}
-)
+SLEEPS: frozenset[str] = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep", "anyio.sleep_until"})
 
 #: Functions of other libraries to gather with, for the messages.
 GATHER = {"asyncio": "asyncio.gather", "anyio": "an anyio task group", "trio": "a trio nursery"}

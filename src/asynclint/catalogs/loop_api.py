@@ -23,16 +23,12 @@ DEPRECATED: dict[str, Deprecation] = {
     "asyncio.iscoroutinefunction": Deprecation(
         14, 16, "inspect.iscoroutinefunction", "inspect.iscoroutinefunction"
     ),
-    "asyncio.coroutines.iscoroutinefunction": Deprecation(
-        14, 16, "inspect.iscoroutinefunction", "inspect.iscoroutinefunction"
-    ),
     "asyncio.get_event_loop_policy": Deprecation(14, 16, _POLICY, None),
     "asyncio.set_event_loop_policy": Deprecation(14, 16, _POLICY, None),
     "asyncio.AbstractEventLoopPolicy": Deprecation(14, 16, _POLICY, None),
     "asyncio.DefaultEventLoopPolicy": Deprecation(14, 16, _POLICY, None),
     "asyncio.WindowsSelectorEventLoopPolicy": Deprecation(14, 16, _POLICY, None),
     "asyncio.WindowsProactorEventLoopPolicy": Deprecation(14, 16, _POLICY, None),
-    "asyncio.events.AbstractEventLoopPolicy": Deprecation(14, 16, _POLICY, None),
     "asyncio.get_child_watcher": Deprecation(12, 14, _WATCHER, None),
     "asyncio.set_child_watcher": Deprecation(12, 14, _WATCHER, None),
     "asyncio.AbstractChildWatcher": Deprecation(12, 14, _WATCHER, None),
@@ -42,14 +38,10 @@ DEPRECATED: dict[str, Deprecation] = {
     "asyncio.MultiLoopChildWatcher": Deprecation(12, 14, _WATCHER, None),
     "asyncio.PidfdChildWatcher": Deprecation(12, 14, _WATCHER, None),
     "asyncio.coroutine": Deprecation(8, 11, "async def", None),
-    "asyncio.coroutines.coroutine": Deprecation(8, 11, "async def", None),
     "asyncio.Task.all_tasks": Deprecation(7, 9, "asyncio.all_tasks()", None),
     "asyncio.Task.current_task": Deprecation(7, 9, "asyncio.current_task()", None),
-    "asyncio.tasks.Task.all_tasks": Deprecation(7, 9, "asyncio.all_tasks()", None),
-    "asyncio.tasks.Task.current_task": Deprecation(7, 9, "asyncio.current_task()", None),
     # Not deprecated, but only an alias of the builtin since 3.11 (ruff UP041).
     "asyncio.TimeoutError": Deprecation(11, None, "TimeoutError", "builtins.TimeoutError"),
-    "asyncio.exceptions.TimeoutError": Deprecation(11, None, "TimeoutError", "builtins.TimeoutError"),
 }
 
 #: asyncio callables whose `loop` parameter was deprecated in 3.8 and removed in 3.10.
@@ -80,6 +72,4 @@ LOOP_PARAMETER_REMOVED = frozenset(
 
 
 #: Calls that run a coroutine (function) as a program's entry point.
-RUNNERS = frozenset(
-    {"asyncio.run", "asyncio.runners.run", "asyncio.Runner.run", "anyio.run", "trio.run", "uvloop.run"}
-)
+RUNNERS = frozenset({"asyncio.run", "asyncio.Runner.run", "anyio.run", "trio.run", "uvloop.run"})

@@ -1,6 +1,6 @@
 """The resource table (ASL3xx): what creates a resource that must be closed, how it is
 closed, and how it is written as a context manager. Data only; the logic that reads it is
-`asynclint.analysis.resources`.
+`asynclint.rules._resources`.
 
 `Resource` fields:
 - `creator`: qualified name of the call that creates it (`Type.method` for a method on a
@@ -43,15 +43,11 @@ PROCESS = "ASL308"
 
 RESOURCES: tuple[Resource, ...] = (
     Resource("aiohttp.ClientSession", CLIENT, "aiohttp.ClientSession", False, ("close",)),
-    Resource("aiohttp.client.ClientSession", CLIENT, "aiohttp.ClientSession", False, ("close",)),
     Resource("aiohttp.TCPConnector", CLIENT, "aiohttp.TCPConnector", False, ("close",)),
-    Resource("aiohttp.connector.TCPConnector", CLIENT, "aiohttp.TCPConnector", False, ("close",)),
     Resource("aiohttp.UnixConnector", CLIENT, "aiohttp.UnixConnector", False, ("close",)),
     Resource("httpx.AsyncClient", CLIENT, "httpx.AsyncClient", False, ("aclose",)),
     Resource("httpx.Client", CLIENT, "httpx.Client", False, ("close",), sync_context=True),
     Resource("redis.asyncio.Redis", CLIENT, "redis.asyncio.Redis", False, ("aclose", "close")),
-    Resource("redis.asyncio.StrictRedis", CLIENT, "redis.asyncio.Redis", False, ("aclose", "close")),
-    Resource("redis.asyncio.client.Redis", CLIENT, "redis.asyncio.Redis", False, ("aclose", "close")),
     Resource("redis.asyncio.from_url", CLIENT, "redis.asyncio.Redis", False, ("aclose", "close")),
     Resource("asyncpg.connect", DATABASE, "asyncpg connection", True, ("close", "terminate"), context=""),
     Resource("asyncpg.create_pool", DATABASE, "asyncpg pool", True, ("close", "terminate")),
@@ -137,7 +133,6 @@ TRANSACTION_OWNERS = frozenset({"asyncpg.Connection", "asyncpg.pool.PoolConnecti
 SESSION_TYPES = frozenset(
     {
         "aiohttp.ClientSession",
-        "aiohttp.client.ClientSession",
         "httpx.AsyncClient",
         "httpx.Client",
     }

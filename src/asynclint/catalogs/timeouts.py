@@ -1,6 +1,6 @@
 """Timeouts: which calls can wait forever by default, which keyword bounds each one, which
 library defaults already bound a call, and which context managers are timeout scopes.
-Data only; the logic lives in `asynclint.analysis.timeouts` and the ASL4xx rules.
+Data only; the logic lives in `asynclint.rules._timeouts` and the ASL4xx rules.
 
 Facts checked against the libraries' sources: aiohttp's `DEFAULT_TIMEOUT =
 ClientTimeout(total=300, sock_connect=30)` (and `ClientSession(timeout=None)` falls back to
@@ -21,9 +21,7 @@ from __future__ import annotations
 #: a UDP socket, which never waits. Add them with `extend-unbounded-calls`.
 UNBOUNDED_CONNECTS: dict[str, str] = {
     "asyncio.open_connection": "",
-    "asyncio.streams.open_connection": "",
     "asyncio.open_unix_connection": "",
-    "asyncio.streams.open_unix_connection": "",
     "asyncpg.Pool.acquire": "timeout",
 }
 
@@ -31,9 +29,7 @@ UNBOUNDED_CONNECTS: dict[str, str] = {
 #: connect at all (`loop.create_connection(factory, sock=sock)` only wraps it).
 CONNECTED_SOCKET_KEYWORDS: dict[str, str] = {
     "asyncio.open_connection": "sock",
-    "asyncio.streams.open_connection": "sock",
     "asyncio.open_unix_connection": "sock",
-    "asyncio.streams.open_unix_connection": "sock",
     "asyncio.AbstractEventLoop.create_connection": "sock",
     "asyncio.AbstractEventLoop.create_unix_connection": "sock",
 }
@@ -66,8 +62,6 @@ CLIENT_WIDE_TIMEOUTS: dict[str, str] = {
     "asyncpg.connect": "command_timeout",
     "asyncpg.create_pool": "command_timeout",
     "redis.asyncio.Redis": "socket_timeout",
-    "redis.asyncio.StrictRedis": "socket_timeout",
-    "redis.asyncio.client.Redis": "socket_timeout",
     "redis.asyncio.from_url": "socket_timeout",
     "redis.asyncio.Redis.from_url": "socket_timeout",
 }
@@ -154,19 +148,13 @@ BOUNDED_BY_DEFAULT: dict[str, tuple[str, str]] = {
 TIMEOUT_OBJECTS: dict[str, tuple[tuple[tuple[str, int], ...], str]] = {
     # ClientTimeout(total, connect, sock_read, sock_connect, ceil_threshold)
     "aiohttp.ClientTimeout": ((("total", 0), ("sock_read", 2)), "neither `total` nor `sock_read` is set"),
-    "aiohttp.client.ClientTimeout": (
-        (("total", 0), ("sock_read", 2)),
-        "neither `total` nor `sock_read` is set",
-    ),
 }
 
 #: Timeout scopes (context managers): qualified name -> whether the delay is relative and
 #: fixed when the scope is created (so creating it before `async with` shortens it, ASL405).
 TIMEOUT_SCOPES: dict[str, bool] = {
     "asyncio.timeout": True,
-    "asyncio.timeouts.timeout": True,
     "asyncio.timeout_at": False,
-    "asyncio.timeouts.timeout_at": False,
     "async_timeout.timeout": True,
     "async_timeout.timeout_at": False,
     "anyio.fail_after": False,
@@ -180,12 +168,10 @@ TIMEOUT_SCOPES: dict[str, bool] = {
 }
 #: Timeout scopes whose argument `None` means "no deadline" and that ASL400 reports when it
 #: is written literally.
-NONE_DISABLES_SCOPE = frozenset(
-    {"asyncio.timeout", "asyncio.timeouts.timeout", "asyncio.timeout_at", "async_timeout.timeout"}
-)
+NONE_DISABLES_SCOPE = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout"})
 
 #: `wait_for(aw, timeout)`: the awaitable is bounded by the second argument.
-WAIT_FOR = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
+WAIT_FOR = frozenset({"asyncio.wait_for"})
 
 #: Sync calls that block forever without a timeout (ASL402): qualified name -> (keyword,
 #: the positional index from which a positional argument may be the timeout, or None when
@@ -199,14 +185,6 @@ SYNC_UNBOUNDED: dict[str, tuple[str, int | None]] = {
     "requests.put": ("timeout", None),
     "requests.patch": ("timeout", None),
     "requests.delete": ("timeout", None),
-    "requests.api.request": ("timeout", None),
-    "requests.api.get": ("timeout", None),
-    "requests.api.options": ("timeout", None),
-    "requests.api.head": ("timeout", None),
-    "requests.api.post": ("timeout", None),
-    "requests.api.put": ("timeout", None),
-    "requests.api.patch": ("timeout", None),
-    "requests.api.delete": ("timeout", None),
     "requests.Session.request": ("timeout", None),
     "requests.Session.get": ("timeout", None),
     "requests.Session.options": ("timeout", None),

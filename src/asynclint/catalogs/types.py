@@ -20,7 +20,6 @@ RETURNS: dict[str, str] = {
     "tempfile.NamedTemporaryFile": "io.BufferedRandom",
     "tempfile.SpooledTemporaryFile": "io.BufferedRandom",
     "requests.session": "requests.Session",
-    "requests.sessions.Session": "requests.Session",
     "requests.get": "requests.Response",
     "requests.post": "requests.Response",
     "requests.put": "requests.Response",
@@ -44,11 +43,7 @@ RETURNS: dict[str, str] = {
     "psycopg.Connection.cursor": "psycopg.Cursor",
     "pymysql.connect": "pymysql.connections.Connection",
     "redis.from_url": "redis.Redis",
-    "redis.StrictRedis": "redis.Redis",
-    "redis.client.Redis": "redis.Redis",
     "redis.asyncio.from_url": "redis.asyncio.Redis",
-    "redis.asyncio.client.Redis": "redis.asyncio.Redis",
-    "redis.asyncio.StrictRedis": "redis.asyncio.Redis",
     "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
     "pymongo.MongoClient": "pymongo.MongoClient",
     "boto3.client": "boto3.Client",
@@ -101,7 +96,6 @@ RETURNS: dict[str, str] = {
     "httpx.Client": "httpx.Client",
     "httpx.AsyncClient": "httpx.AsyncClient",
     "aiohttp.ClientSession": "aiohttp.ClientSession",
-    "aiohttp.client.ClientSession": "aiohttp.ClientSession",
     "asyncio.Lock": "asyncio.Lock",
     "asyncio.Semaphore": "asyncio.Semaphore",
     "asyncio.BoundedSemaphore": "asyncio.BoundedSemaphore",
@@ -160,19 +154,9 @@ AWAIT_RETURNS: dict[str, str] = {
     "httpx.AsyncClient.request": "httpx.Response",
 }
 
-#: Names that are the same type under another spelling.
+#: Annotations that stand for a concrete type (other spellings of one name are resolved
+#: before, by `catalogs.names`).
 ALIASES: dict[str, str] = {
-    "aiohttp.client.ClientSession": "aiohttp.ClientSession",
-    "requests.sessions.Session": "requests.Session",
-    "httpx._client.Client": "httpx.Client",
-    "httpx._client.AsyncClient": "httpx.AsyncClient",
-    "asyncpg.pool.Pool": "asyncpg.Pool",
-    "asyncpg.connection.Connection": "asyncpg.Connection",
-    "asyncio.locks.Lock": "asyncio.Lock",
-    "redis.asyncio.client.Redis": "redis.asyncio.Redis",
-    "asyncio.events.AbstractEventLoop": "asyncio.AbstractEventLoop",
-    "concurrent.futures._base.Future": "concurrent.futures.Future",
-    "concurrent.futures.thread.ThreadPoolExecutor": "concurrent.futures.ThreadPoolExecutor",
     "typing.TextIO": "io.TextIOWrapper",
     "typing.BinaryIO": "io.BufferedReader",
     "typing.IO": "io.TextIOWrapper",

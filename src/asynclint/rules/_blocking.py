@@ -1,31 +1,304 @@
-"""The shared body of the ASL1xx rules that report catalog calls on the event loop: each
-rule is this class with its own code, message and documentation. What a call is comes from
-`analysis.blocking`; the fixes of rule-catalog §1.3 are built here.
+"""The blocking family (ASL1xx): what a call is, and the shared body of the rules that report
+catalog calls on the event loop.
+
+What a call is: the catalog row it matches (by qualified name, or by `Type.method` for a
+receiver of known type), after the exemptions that depend on the arguments, the tier
+settings and the surrounding code. Every ASL1xx rule asks `blocking_call(ctx, call)` for the
+call being visited; the answer is computed once per call and shared. ASL116 uses
+`classify()` on the calls of sync functions.
+
+Each catalog rule is `BlockingCallRule` with its own code, message and documentation; the
+fixes of rule-catalog §1.3 are built here.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from asynclint.analysis.blocking import Hit, blocking_call, replacement_text
 from asynclint.analysis.nodes import (
     dotted_name,
     keyword_arg,
     needs_parentheses,
     parenthesize,
     positional_args,
+    walk,
 )
 from asynclint.catalogs import blocking as catalog
+from asynclint.catalogs.calls import SLEEP, TO_THREAD
+from asynclint.catalogs.names import spellings
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import Rule
 
-_TO_THREAD = {
-    "asyncio": "asyncio.to_thread",
-    "anyio": "anyio.to_thread.run_sync",
-    "trio": "trio.to_thread.run_sync",
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+    from asynclint.analysis.scopes import Frame
+    from asynclint.settings import Settings
+
+_ENABLING = {
+    catalog.LIGHT: "blocking_light_calls",
+    catalog.SIZE: "cpu_heavy_size_dependent",
+    catalog.IMPORT: "blocking_imports",
 }
+_PROCESS_WAITS = frozenset({"wait", "communicate"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A call that matches a catalog row."""
+
+    key: str  # catalog key: `requests.get`, `requests.Session.get`
+    entry: catalog.Blocking
+    method: bool  # matched through the receiver's type
+
+    @property
+    def display(self) -> str:
+        """The catalog name (`open`, not `builtins.open`; `requests.get` however imported)."""
+        return self.key.removeprefix("builtins.")
+
+    def shown(self, call: cst.Call) -> str:
+        """The name messages show: a method as written (`handle.write`, not the receiver's
+        type `io.TextIOWrapper.write`), a function by its catalog name."""
+        if self.method:
+            written = dotted_name(call.func)
+            if written is not None:
+                return written
+        return self.display
+
+
+def lookup(name: str, settings: Settings) -> tuple[str, catalog.Blocking] | None:
+    """The catalog row for a qualified callee name, honouring the tier settings and
+    `extend-blocking-calls`; None when the call is not blocking."""
+    entry = catalog.CALLS.get(name)
+    key = name
+    if entry is None and "." in name:
+        owner = name.rpartition(".")[0]
+        wildcard = catalog.CALLS.get(owner + ".*")
+        if wildcard is not None and name not in catalog.NOT_BLOCKING:
+            entry = wildcard
+    if entry is None:
+        extra = settings.extend_blocking_calls
+        replacement = next((extra[s] for s in spellings(name) if s in extra), None) if extra else None
+        if replacement is None:
+            return None
+        text = f"`{replacement}`" if replacement else "a non-blocking alternative"
+        entry = catalog.Blocking("ASL100", catalog.HEAVY, text, text)
+    if entry.tier == catalog.NEVER:
+        return None
+    option = _ENABLING.get(entry.tier)
+    if option is not None and not getattr(settings, option):
+        return None
+    return key, entry
+
+
+def receiver_type(ctx: Context, expr: cst.BaseExpression, frame: Frame | None = None) -> str | None:
+    """`ctx.type_of` plus what pathlib arithmetic keeps (`root / "x"`, `path.parent`)."""
+    found = ctx.type_of(expr, frame)
+    if found is None:
+        base: cst.BaseExpression | None = None
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            base = expr.left
+        elif isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
+            base = expr.value
+        if base is not None and receiver_type(ctx, base, frame) == "pathlib.Path":
+            return "pathlib.Path"
+        return None
+    return catalog.TYPE_ALIASES.get(found, found)
+
+
+def callee_name(ctx: Context, call: cst.Call, frame: Frame | None = None) -> tuple[str, bool] | None:
+    """The callee's qualified name and whether it came from the receiver's type."""
+    name = ctx.qualified_name(call.func, frame)
+    if name is not None:
+        return catalog.TYPE_ALIASES.get(name, name), False
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        owner = receiver_type(ctx, func.value, frame)
+        if owner is not None:
+            return f"{owner}.{func.attr.value}", True
+    return None
+
+
+def classify(ctx: Context, call: cst.Call, frame: Frame | None = None) -> Hit | None:
+    """The catalog row `call` matches, after the argument-based exemptions; None when it
+    does not block. Says nothing about where the call is."""
+    found = callee_name(ctx, call, frame)
+    if found is None:
+        return None
+    name, method = found
+    row = lookup(name, ctx.settings)
+    if row is None:
+        return None
+    key, entry = row
+    if _nonblocking_arguments(key, call):
+        return None
+    if key in catalog.CONNECT_WITH_ARGS and not call.args:
+        return None
+    if key.startswith("socket.socket.") and _module_uses_nonblocking_sockets(ctx):
+        return None
+    return Hit(key, entry, method)
+
+
+def _module_uses_nonblocking_sockets(ctx: Context) -> bool:
+    # A module that switches sockets to non-blocking mode reads and writes them from
+    # selector callbacks, where a send or recv never waits.
+    source = ctx.source
+    return "setblocking(False)" in source or "setblocking(0)" in source or "settimeout(0)" in source
+
+
+def _is_false(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _is_zero(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.Integer, cst.Float)) and float(expr.value) == 0
+
+
+def _nonblocking_arguments(key: str, call: cst.Call) -> bool:
+    """`q.get(block=False)`, `event.wait(0)`, `executor.shutdown(wait=False)`..."""
+    method = key.rpartition(".")[2]
+    positional = positional_args(call)
+    if method in ("get", "acquire", "put"):
+        for keyword in ("block", "blocking"):
+            arg = keyword_arg(call, keyword)
+            if arg is not None and _is_false(arg.value):
+                return True
+        if positional and _is_false(positional[0].value) and not key.startswith(("redis.", "boto3.")):
+            return True
+    if method in ("wait", "join", "result", "exception", "get", "wait_for", "recv", "acquire"):
+        arg = keyword_arg(call, "timeout")
+        if arg is not None and _is_zero(arg.value):
+            return True
+        if method in ("wait", "join", "result", "exception") and positional and _is_zero(positional[0].value):
+            return True
+    if method == "shutdown":
+        arg = keyword_arg(call, "wait")
+        if arg is not None and _is_false(arg.value):
+            return True
+        if positional and _is_false(positional[0].value):
+            return True
+    return False
+
+
+def blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
+    """The blocking call to report at `call`, visited on the event loop, or None: the
+    catalog match minus what is reported elsewhere (one finding per problem) and lazy
+    iterators handed to a thread. Computed once per call, so that every rule of the family
+    shares one answer."""
+    return ctx.memo("blocking-call", call, lambda: _blocking_call(ctx, call))
+
+
+def _blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
+    hit = classify(ctx, call)
+    if hit is not None and _reported_elsewhere(ctx, call, hit):
+        return None
+    return hit
+
+
+def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
+    entry = hit.entry
+    if hit.method and isinstance(ctx.parent, cst.Await):
+        # `await r.get(key)`: the receiver is an async client whatever its annotation says.
+        return True
+    if entry.lazy and offloaded_iterator(ctx):
+        return True
+    if hit.key == "subprocess.Popen":
+        return _process_waited(ctx, call)
+    if entry is catalog.FILE_IO:
+        return _opened_here(ctx, call)
+    return False
+
+
+def offloaded_iterator(ctx: Context) -> bool:
+    """`to_thread(list, root.glob("*"))` or `to_thread(sorted, (p for p in root.iterdir()))`:
+    the iterator is consumed in the worker thread."""
+    stack = ctx.stack
+    if len(stack) >= 3 and isinstance(stack[-2], cst.Arg) and isinstance(stack[-3], cst.Call):
+        return ctx.is_offload_call(stack[-3])
+    if (
+        len(stack) >= 4
+        and isinstance(stack[-2], cst.GeneratorExp)
+        and stack[-2].for_in.iter is stack[-1]
+        and isinstance(stack[-3], cst.Arg)
+        and isinstance(stack[-4], cst.Call)
+    ):
+        return ctx.is_offload_call(stack[-4])
+    return False
+
+
+def _process_waited(ctx: Context, call: cst.Call) -> bool:
+    """A process that the same function waits for is reported at the wait (ASL104)."""
+    parent = ctx.parent
+    if isinstance(parent, cst.Attribute) and parent.attr.value in _PROCESS_WAITS:
+        return True
+    name: str | None = None
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        name = target.value if isinstance(target, cst.Name) else None
+    elif isinstance(parent, cst.WithItem) and parent.asname is not None:
+        target = parent.asname.name
+        name = target.value if isinstance(target, cst.Name) else None
+    function = ctx.function
+    if name is None or function is None:
+        return False
+    return name in ctx.memo("process-waits", function, lambda: _waited_names(function))
+
+
+def _waited_names(function: cst.FunctionDef | cst.Lambda) -> set[str]:
+    """Names `function` calls `.wait()` or `.communicate()` on."""
+    found: set[str] = set()
+    for node in walk(function.body, into_scopes=False):
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in _PROCESS_WAITS
+            and isinstance(node.func.value, cst.Name)
+        ):
+            found.add(node.func.value.value)
+    return found
+
+
+def _opened_here(ctx: Context, call: cst.Call) -> bool:
+    """A file method on a handle the same function opened is reported at the open
+    (ASL105); handles from parameters and attributes are reported here."""
+    func = call.func
+    assert isinstance(func, cst.Attribute)
+    receiver = func.value
+    if isinstance(receiver, cst.Call):
+        return True
+    if not isinstance(receiver, cst.Name):
+        return False
+    found = ctx.frame.lookup(receiver.value)
+    if found is None:
+        return False
+    scope, bindings = found
+    function = ctx.frame.function_frame()
+    if scope.function_frame() is not function:
+        return False
+    return any(b.kind != "param" for b in bindings)
+
+
+def replacement_text(ctx: Context, call: cst.Call, hit: Hit) -> str:
+    """What the message suggests instead, in the module's async library."""
+    entry = hit.entry
+    library = ctx.library
+    text = entry.asyncio if library == "asyncio" else entry.other
+    written = dotted_name(call.func) or hit.display
+    alternative = catalog.ASYNC_ALTERNATIVES.get(hit.key.split(".", 1)[0], "an async client")
+    return text.replace("{name}", written).replace("{lib}", library).replace("{replacement}", alternative)
+
+
+def classify_lock(ctx: Context, expr: cst.BaseExpression) -> str | None:
+    """The thread-lock type of `expr` (`threading.Lock`), or None."""
+    if not isinstance(expr, (cst.Name, cst.Attribute)):
+        return None
+    kind = receiver_type(ctx, expr)
+    return kind if kind in catalog.THREAD_LOCKS else None
+
+
+# The rules ------------------------------------------------------------------------------------
 
 
 class BlockingCallRule(Rule):
@@ -52,6 +325,8 @@ class BlockingCallRule(Rule):
 
     def fix_for(self, node: cst.Call, hit: Hit) -> NodeFix | None:
         kind = hit.entry.fix
+        if kind == catalog.SLEEP:
+            return sleep_fix(self, node)
         if kind == catalog.TO_THREAD:
             return to_thread_fix(self, node)
         if kind == catalog.GETADDRINFO:
@@ -76,6 +351,21 @@ def _replace_with_await(node: cst.Call, new: cst.BaseExpression, rule: Rule) -> 
     return awaited
 
 
+def sleep_fix(rule: Rule, node: cst.Call) -> NodeFix | None:
+    """`time.sleep(s)` as a whole statement -> `await asyncio.sleep(s)` (`anyio.sleep`,
+    `trio.sleep` in a module of that library)."""
+    ctx = rule.ctx
+    if not isinstance(ctx.parent, cst.Expr) or not _directly_in_coroutine(rule):
+        return None
+    replacement = SLEEP[ctx.library]
+    reference = ctx.reference(replacement)
+    if reference is None:
+        return None
+    func, module = reference
+    awaited = cst.Await(expression=node.with_changes(func=func))
+    return NodeFix({node: awaited}, f"Replace with `await {replacement}(...)`", imports_for(module))
+
+
 def to_thread_fix(rule: Rule, node: cst.Call) -> NodeFix | None:
     """`f(a, k=v)` -> `await asyncio.to_thread(f, a, k=v)`, for a whole statement or the
     right-hand side of an assignment, with a plain dotted callee."""
@@ -89,7 +379,7 @@ def to_thread_fix(rule: Rule, node: cst.Call) -> NodeFix | None:
     library = ctx.library
     if library != "asyncio" and any(a.keyword is not None or a.star == "**" for a in node.args):
         return None  # anyio/trio's run_sync takes positional arguments only
-    target = _TO_THREAD[library]
+    target = TO_THREAD[library]
     reference = ctx.reference(target)
     if reference is None:
         return None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asynclint.analysis.nodes import COMPREHENSIONS, children, short_code
 from asynclint.catalogs.concurrency import IN_PROCESS_STATE, PURE_BUILTINS, SLEEPS
 from asynclint.rule import FixSafety, Rule
 
@@ -90,9 +91,7 @@ class AsyncBusyWait(Rule):
             cond, sleep = test, self._sleep(body[0])
         if cond is None or sleep is None or not self._in_process(cond):
             return
-        shown = " ".join(self.ctx.code_for(cond).split())
-        if len(shown) > MAX_SHOWN:
-            shown = shown[: MAX_SHOWN - 3] + "..."
+        shown = short_code(self.ctx.code_for(cond), MAX_SHOWN)
         self.report(node, cond=shown, sleep=sleep, event=EVENTS[self.ctx.library])
 
     def _sleep(self, item: cst.CSTNode) -> str | None:
@@ -118,7 +117,7 @@ class AsyncBusyWait(Rule):
         stack: list[cst.CSTNode] = [cond]
         while stack:
             node = stack.pop()
-            if isinstance(node, (cst.Await, cst.NamedExpr, cst.Yield, cst.Lambda, *_COMPREHENSIONS)):
+            if isinstance(node, (cst.Await, cst.NamedExpr, cst.Yield, cst.Lambda, *COMPREHENSIONS)):
                 return False
             if isinstance(node, cst.Call):
                 name = self.ctx.call_name(node)
@@ -132,10 +131,5 @@ class AsyncBusyWait(Rule):
         return True
 
 
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-
-
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    from asynclint.analysis.nodes import children
-
     return list(children(node))

@@ -4,15 +4,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import walk
+from asynclint.analysis.nodes import SCOPE_NODES, children, walk
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
-    from asynclint.analysis.context import Context
+    pass
 
 _LOOPS = (cst.For, cst.While)
-_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 class AsyncGeneratorNotClosed(Rule):
@@ -69,10 +68,6 @@ class AsyncGeneratorNotClosed(Rule):
     peer = "FA ASYNC900/ASYNC119 (related)"
     triggers = (r"\basync\s+for\b", r"\byield\b")
 
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self._cleanup: dict[int, bool] = {}
-
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is None or self.ctx.async_function is None:
             return
@@ -90,18 +85,16 @@ class AsyncGeneratorNotClosed(Rule):
         self.report(node.iter, name=call.func.value, fix=self._fix(node, call))
 
     def _has_cleanup(self, function: cst.FunctionDef) -> bool:
-        cached = self._cleanup.get(id(function))
-        if cached is None:
-            cached = function.asynchronous is not None and _yield_in_cleanup(function.body, False)
-            self._cleanup[id(function)] = cached
-        return cached
+        if function.asynchronous is None:
+            return False
+        return self.ctx.memo("yield-in-cleanup", function, lambda: _yield_in_cleanup(function.body, False))
 
     def _can_stop_early(self, loop: cst.For) -> bool:
         if _exits_early(loop.body, in_loop=False):
             return True
         in_try = False
         for ancestor in reversed(self.ctx.stack[:-1]):
-            if isinstance(ancestor, _SCOPES):
+            if isinstance(ancestor, SCOPE_NODES):
                 break
             if isinstance(ancestor, (cst.Try, cst.TryStar)):
                 in_try = True
@@ -144,7 +137,7 @@ def _yield_in_cleanup(node: cst.CSTNode, guarded: bool) -> bool:
     """A `yield` inside `try/finally`, `with` or `async with` (not in nested scopes)."""
     if isinstance(node, cst.Yield):
         return guarded
-    if isinstance(node, _SCOPES):
+    if isinstance(node, SCOPE_NODES):
         return False
     if isinstance(node, cst.Try) and node.finalbody is not None:
         return (
@@ -154,8 +147,6 @@ def _yield_in_cleanup(node: cst.CSTNode, guarded: bool) -> bool:
         )
     if isinstance(node, cst.With):
         return _yield_in_cleanup(node.body, True) or any(_yield_in_cleanup(i, guarded) for i in node.items)
-    from asynclint.analysis.nodes import children
-
     return any(_yield_in_cleanup(child, guarded) for child in children(node))
 
 
@@ -165,10 +156,8 @@ def _exits_early(node: cst.CSTNode, in_loop: bool) -> bool:
         return True
     if isinstance(node, cst.Break):
         return not in_loop
-    if isinstance(node, _SCOPES):
+    if isinstance(node, SCOPE_NODES):
         return False
-    from asynclint.analysis.nodes import children
-
     nested = in_loop or isinstance(node, _LOOPS)
     for child in children(node):
         # The `else` of a nested loop runs outside it: a `break` there leaves ours.

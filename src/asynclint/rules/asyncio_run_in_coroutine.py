@@ -3,10 +3,12 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.nodes import needs_parentheses, parenthesize, positional_args
+from asynclint.catalogs.loop_api import RUNNERS
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
 
-RUNNERS = {"asyncio.run", "asyncio.Runner.run", "asyncio.runners.run"}
+#: asyncio's own runners: they refuse to start inside a running event loop.
+ASYNCIO_RUNNERS = frozenset(name for name in RUNNERS if name.startswith("asyncio."))
 
 
 class AsyncioRunInCoroutine(Rule):
@@ -53,7 +55,7 @@ class AsyncioRunInCoroutine(Rule):
             name = "loop.run_until_complete"
         else:
             qualified = self.ctx.call_name(node)
-            if qualified not in RUNNERS:
+            if qualified not in ASYNCIO_RUNNERS:
                 return
             name = "asyncio.run" if qualified != "asyncio.Runner.run" else "Runner.run"
         fix = None if name == "Runner.run" else self._fix(node)

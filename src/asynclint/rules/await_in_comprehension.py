@@ -2,17 +2,16 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import (
+from asynclint.analysis.nodes import describe_call, has_await, needs_parentheses, parenthesize
+from asynclint.catalogs.concurrency import GATHER
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._concurrency import (
     has_comments,
     iterations_independent,
     loop_targets,
     serialised_context,
 )
-from asynclint.analysis.context import describe_call
-from asynclint.analysis.nodes import needs_parentheses, parenthesize, walk
-from asynclint.catalogs.concurrency import GATHER
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
 
 Comprehension = cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
 
@@ -86,7 +85,7 @@ class AwaitInComprehension(Rule):
                 return
             targets |= names
             for part in (comp.iter if comp is not node.for_in else None, *(c.test for c in comp.ifs)):
-                if part is not None and any(isinstance(n, cst.Await) for n in walk(part, into_scopes=False)):
+                if part is not None and has_await(part):
                     return
             comp = comp.inner_for_in
         if iterations_independent(self.ctx, call, targets) is None:

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.context import describe_call
+from asynclint.analysis.nodes import describe_call
+from asynclint.catalogs.calls import GATHER_CALLS
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
-
-GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 
 
 class AwaitInGatherArgs(Rule):
@@ -51,7 +50,7 @@ class AwaitInGatherArgs(Rule):
             return
         if not any(isinstance(arg.value, cst.Await) for arg in node.args):
             return
-        if self.ctx.qualified_name(node.func) not in GATHERS:
+        if self.ctx.qualified_name(node.func) not in GATHER_CALLS:
             return
         for arg in node.args:
             value = arg.value

@@ -2,21 +2,19 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import (
+from asynclint.analysis.nodes import describe_call, names_loaded, root_name, target_names
+from asynclint.catalogs.concurrency import GATHER
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._concurrency import (
+    MAX_LINE,
     block_indent,
     has_comments,
     iterations_independent,
     loop_targets,
-    names_loaded,
     serialised_context,
-    target_names,
     variable_is_read,
 )
-from asynclint.analysis.context import describe_call
-from asynclint.analysis.nodes import root_name
-from asynclint.catalogs.concurrency import GATHER
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
 
 
 def _smalls(body: cst.BaseSuite) -> list[cst.BaseSmallStatement] | None:
@@ -112,9 +110,6 @@ def _single_line_comment(body: cst.BaseSuite) -> cst.Comment | bool | None:
     if len(found) > 1:
         return False
     return found[0] if found else None
-
-
-MAX_LINE = 88
 
 
 class AwaitInLoop(Rule):

@@ -5,17 +5,14 @@ from typing import Any
 
 import libcst as cst
 
-from asynclint.analysis.blocking import _offloaded_iterator, callee_name, classify, lookup
-from asynclint.analysis.helpers import FileSummary, Function, Index, Site, separate_homonyms, valid_facts
+from asynclint.analysis.methods import self_class
+from asynclint.analysis.nodes import describe_call
+from asynclint.catalogs.calls import TO_THREAD
 from asynclint.diagnostics import Diagnostic, Location
+from asynclint.project import FileSummary, Function, Site, blocking_helper_calls, valid_facts
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._blocking import callee_name, classify, lookup, offloaded_iterator
 from asynclint.settings import Settings
-
-_TO_THREAD = {
-    "asyncio": "asyncio.to_thread",
-    "anyio": "anyio.to_thread.run_sync",
-    "trio": "trio.to_thread.run_sync",
-}
 
 
 class BlockingCallViaHelper(Rule):
@@ -136,7 +133,7 @@ class BlockingCallViaHelper(Rule):
             callee = self._callee(node)
             if callee is not None:
                 ctx.want_position(node)
-                self._sites.append((callee, _written(node), node, function.name.value))
+                self._sites.append((callee, describe_call(node), node, function.name.value))
             return
         frame = ctx.frame.function_frame()
         if frame is None:
@@ -149,7 +146,7 @@ class BlockingCallViaHelper(Rule):
             return
         hit = classify(ctx, node)
         if hit is not None:
-            if not (hit.entry.lazy and _offloaded_iterator(ctx)):
+            if not (hit.entry.lazy and offloaded_iterator(ctx)):
                 if ctx.has_noqa:
                     ctx.want_position(node)
                 self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node))
@@ -175,17 +172,8 @@ class BlockingCallViaHelper(Rule):
 
     def _self_class(self, name: str) -> str | None:
         """`self`/`cls` in a method of a module-level class: that class's qualified name."""
-        frame = self.ctx.frame.function_frame()
-        if frame is None or not isinstance(frame.node, cst.FunctionDef):
-            return None
-        cls = frame.parent
-        if cls is None or cls.kind != "class" or cls.parent is None or cls.parent.kind != "module":
-            return None
-        params = frame.node.params.params
-        if not params or params[0].name.value != name:
-            return None
-        found = frame.lookup(name)
-        if found is None or found[0] is not frame:
+        cls = self_class(self.ctx.frame, name)
+        if cls is None or cls.parent is None or cls.parent.kind != "module":
             return None
         assert isinstance(cls.node, cst.ClassDef)
         return f"{self._module}.{cls.node.name.value}"
@@ -235,38 +223,22 @@ class BlockingCallViaHelper(Rule):
 
     @classmethod
     def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
-        summaries = {path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)}
-        if not any(s.sites for s in summaries.values()):
-            return []
-        separate_homonyms(summaries)
-        index = Index(summaries.values())
         out = []
-        for path, summary in summaries.items():
-            for site in summary.sites:
-                target = index.resolve(site.callee)
-                if target is None:
-                    continue
-                chain = index.chain(target)
-                if chain is None:
-                    continue
-                depth = len(chain.helpers)
-                message = cls.message.format(
-                    helper=site.display,
-                    function=site.function,
-                    chain=chain.render(),
-                    depth=f"{depth} call{'s' if depth > 1 else ''}",
-                    to_thread=_TO_THREAD.get(summary.library, "asyncio.to_thread"),
+        for found in blocking_helper_calls(facts):
+            site, chain = found.site, found.chain
+            depth = len(chain.helpers)
+            message = cls.message.format(
+                helper=site.display,
+                function=site.function,
+                chain=chain.render(),
+                depth=f"{depth} call{'s' if depth > 1 else ''}",
+                to_thread=TO_THREAD.get(found.library, "asyncio.to_thread"),
+            )
+            out.append(
+                Diagnostic(
+                    cls.code, cls.name, message, found.path, Location(*site.start), Location(*site.end)
                 )
-                out.append(
-                    Diagnostic(
-                        cls.code,
-                        cls.name,
-                        message,
-                        path,
-                        Location(*site.start),
-                        Location(*site.end),
-                    )
-                )
+            )
         return out
 
 
@@ -290,9 +262,3 @@ def _conditional(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
             return True
         child = node
     return False
-
-
-def _written(call: cst.Call) -> str:
-    from asynclint.analysis.nodes import dotted_name
-
-    return dotted_name(call.func) or "..."

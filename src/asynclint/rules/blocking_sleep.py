@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
-
-SLEEPS = {"asyncio": "asyncio.sleep", "anyio": "anyio.sleep", "trio": "trio.sleep"}
+from asynclint.rule import FixSafety
+from asynclint.rules._blocking import BlockingCallRule
 
 
-class BlockingSleep(Rule):
+class BlockingSleep(BlockingCallRule):
     """
     ## What it does
     Finds `time.sleep()` called on the event loop inside an `async def`, under any
@@ -39,27 +35,7 @@ class BlockingSleep(Rule):
 
     code = "ASL101"
     name = "blocking-sleep"
-    message = "`time.sleep()` blocks the event loop in `async def {function}`; use `await {replacement}(...)`"
+    message = "`{name}()` blocks the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.SAFE
     peer = "FA/RF ASYNC251"
     triggers = (r"\basync\b", r"\bsleep\b")
-
-    def visit_Call(self, node: cst.Call) -> None:
-        function = self.ctx.async_function
-        if function is None or self.ctx.qualified_name(node.func) != "time.sleep":
-            return
-        replacement = SLEEPS[self.ctx.library]
-        self.report(
-            node, function=function.name.value, replacement=replacement, fix=self._fix(node, replacement)
-        )
-
-    def _fix(self, node: cst.Call, replacement: str) -> NodeFix | None:
-        # Only a whole statement directly in the coroutine's body (not in a comprehension).
-        if not isinstance(self.ctx.parent, cst.Expr) or self.ctx.frame.kind != "function":
-            return None
-        reference = self.ctx.reference(replacement)
-        if reference is None:
-            return None
-        func, module = reference
-        awaited = cst.Await(expression=node.with_changes(func=func))
-        return NodeFix({node: awaited}, f"Replace with `await {replacement}(...)`", imports_for(module))

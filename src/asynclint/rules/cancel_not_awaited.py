@@ -4,14 +4,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.cancellation import awaited_names
 from asynclint.analysis.nodes import dotted_name, walk
 from asynclint.rule import Default, FixSafety, Rule
+from asynclint.rules._cancellation import awaited_names
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
 
-_TASK_TYPES = frozenset({"asyncio.Task", "asyncio.Future", "asyncio.tasks.Task", "asyncio.futures.Future"})
+_TASK_TYPES = frozenset({"asyncio.Task", "asyncio.Future"})
 
 
 class CancelNotAwaited(Rule):

@@ -4,7 +4,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.cancellation import (
+from asynclint.analysis.nodes import has_checkpoint, last_name, positional_args
+from asynclint.catalogs.loop_api import RUNNERS
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._cancellation import (
     BREAK,
     CONTINUE,
     NEXT,
@@ -17,11 +21,6 @@ from asynclint.analysis.cancellation import (
     handles_uncancel,
     hands_over,
 )
-from asynclint.analysis.nodes import last_name, positional_args
-from asynclint.analysis.timeouts import has_checkpoint
-from asynclint.catalogs.loop_api import RUNNERS
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from asynclint.analysis.resources import CreationRule
 from asynclint.rule import FixSafety
+from asynclint.rules._resources import CreationRule
 
 
 class ClientNotClosed(CreationRule):

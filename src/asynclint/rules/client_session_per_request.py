@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import names_loaded, target_names
+from asynclint.analysis.nodes import SCOPE_NODES, names_loaded, target_names
 from asynclint.catalogs import resources as table
 from asynclint.rule import Default, FixSafety, Rule
 
 _TAILS = frozenset(name.rsplit(".", 1)[-1] for name in table.SESSION_TYPES)
-_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 class ClientSessionPerRequest(Rule):
@@ -90,7 +89,7 @@ class ClientSessionPerRequest(Rule):
         stack = self.ctx.stack
         for index in range(len(stack) - 2, 0, -1):
             ancestor = stack[index]
-            if isinstance(ancestor, _SCOPES):
+            if isinstance(ancestor, SCOPE_NODES):
                 if isinstance(ancestor, cst.FunctionDef) and _is_handler(ancestor):
                     return f"on every call of the request handler `{ancestor.name.value}`"
                 return None

@@ -2,15 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import unread_local
-from asynclint.analysis.context import Context
-from asynclint.analysis.nodes import dotted_name, walk
-from asynclint.analysis.scopes import Binding
-from asynclint.catalogs.concurrency import LIBRARY_COROUTINES, TRANSPARENT_DECORATORS
+from asynclint.analysis.methods import coroutine_call
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
-
-_LIBRARY_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LIBRARY_COROUTINES)
+from asynclint.rules._concurrency import unread_local
 
 
 class CoroutineNotAwaited(Rule):
@@ -59,10 +54,6 @@ class CoroutineNotAwaited(Rule):
     peer = "FA ASYNC105 (trio only)"
     triggers = (r"\basync\b|\basyncio\b|\baiohttp\b|\banyio\b|\btrio\b",)
 
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self._defs: dict[int, bool] = {}
-
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
         if not isinstance(call, cst.Call):
@@ -90,56 +81,7 @@ class CoroutineNotAwaited(Rule):
 
     def _coroutine(self, call: cst.Call) -> str | None:
         """The display name of the coroutine function `call` calls, else None."""
-        func = call.func
-        if isinstance(func, cst.Name):
-            found = self.ctx.lookup(func.value)
-            if found is not None and _all_coroutine_defs(found[1], self._defs):
-                return func.value
-        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            method = self._own_method(func)
-            if method is not None:
-                return method
-        if isinstance(func, cst.Attribute) and func.attr.value not in _LIBRARY_NAMES:
+        coroutine = coroutine_call(self.ctx, call)
+        if coroutine is None:
             return None
-        qualified = self.ctx.call_name(call)
-        if qualified is not None and qualified in LIBRARY_COROUTINES:
-            return qualified
-        return None
-
-    def _own_method(self, func: cst.Attribute) -> str | None:
-        """`self.m` / `cls.m` where `m` is an `async def` of the enclosing class."""
-        assert isinstance(func.value, cst.Name)
-        receiver = func.value.value
-        frame = self.ctx.frame.function_frame()
-        if frame is None or not isinstance(frame.node, cst.FunctionDef):
-            return None
-        cls_frame = frame.class_frame()
-        params = frame.node.params.params
-        if cls_frame is None or not params or params[0].name.value != receiver:
-            return None
-        if any((dotted_name(d.decorator) or "") == "staticmethod" for d in frame.node.decorators):
-            return None
-        bindings = cls_frame.bindings.get(func.attr.value)
-        if bindings and _all_coroutine_defs(bindings, self._defs):
-            return f"{receiver}.{func.attr.value}"
-        return None
-
-
-def _all_coroutine_defs(bindings: list[Binding], cache: dict[int, bool]) -> bool:
-    for binding in bindings:
-        verdict = cache.get(id(binding.node))
-        if verdict is None:
-            verdict = cache[id(binding.node)] = _is_coroutine_def(binding)
-        if not verdict:
-            return False
-    return True
-
-
-def _is_coroutine_def(binding: Binding) -> bool:
-    node = binding.node
-    if binding.kind != "def" or not isinstance(node, cst.FunctionDef) or node.asynchronous is None:
-        return False
-    if any((dotted_name(d.decorator) or "") not in TRANSPARENT_DECORATORS for d in node.decorators):
-        return False
-    # An async generator returns an async iterator, not a coroutine.
-    return not any(isinstance(inner, cst.Yield) for inner in walk(node.body, into_scopes=False))
+        return coroutine.library or coroutine.written

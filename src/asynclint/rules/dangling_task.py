@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import (
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._concurrency import (
     has_comments,
     name_is_free,
     task_creator,
     unread_local,
     variable_is_read,
 )
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
 
 TASK_SET = "_background_tasks"
 

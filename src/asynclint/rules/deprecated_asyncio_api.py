@@ -4,6 +4,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import keyword_arg
 from asynclint.catalogs.loop_api import DEPRECATED, LOOP_PARAMETER_REMOVED, Deprecation
+from asynclint.catalogs.names import canonical
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
@@ -77,7 +78,7 @@ class DeprecatedAsyncioApi(Rule):
             return
         module = self.ctx.code_for(node.module)
         for alias in node.names:
-            name = f"{module}.{self.ctx.code_for(alias.name)}"
+            name = canonical(f"{module}.{self.ctx.code_for(alias.name)}")
             entry = DEPRECATED.get(name)
             if entry is not None and self._applies(entry):
                 self.report(

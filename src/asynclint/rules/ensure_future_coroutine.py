@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.loop_api import coroutine_call
+from asynclint.analysis.methods import coroutine_call
 from asynclint.analysis.nodes import last_name, positional_args
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
-
-_ENSURE_FUTURE = frozenset({"asyncio.ensure_future", "asyncio.tasks.ensure_future"})
 
 
 class EnsureFutureCoroutine(Rule):
@@ -60,13 +58,13 @@ class EnsureFutureCoroutine(Rule):
         last = last_name(func)
         if last != "ensure_future" and not isinstance(func, cst.Name):
             return
-        if self.ctx.qualified_name(func) not in _ENSURE_FUTURE:
+        if self.ctx.qualified_name(func) != "asyncio.ensure_future":
             return
         args = positional_args(node)
         if not args or not isinstance(args[0].value, cst.Call):
             return
-        label = coroutine_call(self.ctx, args[0].value)
-        if label is None:
+        coroutine = coroutine_call(self.ctx, args[0].value)
+        if coroutine is None:
             return
         fix = None
         if self.ctx.async_function is not None and len(node.args) == 1:
@@ -74,4 +72,4 @@ class EnsureFutureCoroutine(Rule):
             if reference is not None:
                 expr, module = reference
                 fix = NodeFix({func: expr}, "Use `asyncio.create_task()`", imports_for(module))
-        self.report(node, coroutine=label, fix=fix)
+        self.report(node, coroutine=coroutine.written, fix=fix)

@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.nodes import keyword_arg, walk
+from asynclint.catalogs.calls import GATHER_CALLS
 from asynclint.rule import FixSafety, Rule
 
-GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 #: Calls whose failure a best-effort cleanup ignores on purpose.
 _CLEANUP = (
     "close",
@@ -82,15 +82,11 @@ class GatherExceptionsDiscarded(Rule):
     fix_safety = FixSafety.NONE
     triggers = (r"\breturn_exceptions\b",)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._cancels: dict[int, bool] = {}
-
     def visit_Call(self, node: cst.Call) -> None:
         flag = keyword_arg(node, "return_exceptions")
         if flag is None or not (isinstance(flag.value, cst.Name) and flag.value.value == "True"):
             return
-        if self.ctx.qualified_name(node.func) not in GATHERS:
+        if self.ctx.qualified_name(node.func) not in GATHER_CALLS:
             return
         stack = self.ctx.stack
         parent = self.ctx.parent
@@ -113,12 +109,11 @@ class GatherExceptionsDiscarded(Rule):
         self.report(node)
 
     def _cancels_tasks(self, function: cst.CSTNode) -> bool:
-        known = self._cancels.get(id(function))
-        if known is None:
-            known = self._cancels[id(function)] = any(
-                isinstance(n, cst.Call)
-                and isinstance(n.func, cst.Attribute)
-                and n.func.attr.value == "cancel"
-                for n in walk(function)
-            )
-        return known
+        return self.ctx.memo("cancels-tasks", function, lambda: _calls_cancel(function))
+
+
+def _calls_cancel(function: cst.CSTNode) -> bool:
+    return any(
+        isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "cancel"
+        for n in walk(function)
+    )

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from asynclint.analysis.loop_api import coroutine_call, inside_coroutine
+from asynclint.analysis.methods import coroutine_call
 from asynclint.analysis.nodes import last_name, positional_args
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
-_GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+    from asynclint.analysis.scopes import Frame
 
 
 class GetEventLoopDeprecated(Rule):
@@ -64,9 +68,9 @@ class GetEventLoopDeprecated(Rule):
         last = last_name(func)
         if last != "get_event_loop" and not isinstance(func, cst.Name):
             return
-        if node.args or self.ctx.qualified_name(func) not in _GET_EVENT_LOOP:
+        if node.args or self.ctx.qualified_name(func) != "asyncio.get_event_loop":
             return
-        if inside_coroutine(self.ctx):
+        if _inside_coroutine(self.ctx):
             return
         frame = self.ctx.frame.function_frame()
         if frame is None:
@@ -109,3 +113,14 @@ class GetEventLoopDeprecated(Rule):
             "Run the coroutine with `asyncio.run()`",
             imports_for(module),
         )
+
+
+def _inside_coroutine(ctx: Context) -> bool:
+    """The visited node is in an `async def`, or in a function, lambda or class nested in
+    one (a callback that runs while the loop is running)."""
+    frame: Frame | None = ctx.frame
+    while frame is not None:
+        if frame.is_async_function:
+            return True
+        frame = frame.parent
+    return False

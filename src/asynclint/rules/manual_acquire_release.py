@@ -4,11 +4,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import dotted_name
-from asynclint.analysis.resources import indented, is_protected, owner_function, walk_with_path
+from asynclint.analysis.nodes import SCOPE_NODES, dotted_name
 from asynclint.catalogs import resources as table
 from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._resources import indented, is_protected, owner_function, walk_with_path
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -95,7 +95,7 @@ class ManualAcquireRelease(Rule):
                 if dotted_name(found.value) != lock:
                     continue
                 parent = path[-1] if path else None
-                nested = any(isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) for n in path)
+                nested = any(isinstance(n, SCOPE_NODES) for n in path)
                 if nested or not (isinstance(parent, cst.Call) and parent.func is found):
                     handed_on = True  # a callback releases it
                 elif is_protected(path):

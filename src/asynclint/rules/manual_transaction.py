@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.nodes import dotted_name
-from asynclint.analysis.resources import is_protected, walk_with_path
 from asynclint.catalogs import resources as table
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._resources import is_protected, walk_with_path
 
 
 class ManualTransaction(Rule):

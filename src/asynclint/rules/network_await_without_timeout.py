@@ -5,8 +5,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, walk
-from asynclint.analysis.timeouts import (
+from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, short_code, walk
+from asynclint.catalogs import timeouts as table
+from asynclint.catalogs.names import canonical
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._timeouts import (
     caller_manages_time,
     construction_call,
     default_timeout_literal,
@@ -15,21 +19,11 @@ from asynclint.analysis.timeouts import (
     is_bounding_scope,
     with_keyword,
 )
-from asynclint.catalogs import timeouts as table
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
 
-_OPENERS = frozenset(
-    {
-        "asyncio.open_connection",
-        "asyncio.streams.open_connection",
-        "asyncio.open_unix_connection",
-        "asyncio.streams.open_unix_connection",
-    }
-)
+_OPENERS = frozenset({"asyncio.open_connection", "asyncio.open_unix_connection"})
 _REDIS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+redis\b", re.M)
 _READ_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in table.UNBOUNDED_READS if "StreamReader" in name)
 #: Statements whose value an `await` can be, for the wrapping fix.
@@ -94,7 +88,8 @@ class NetworkAwaitWithoutTimeout(Rule):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self._connects = {**table.UNBOUNDED_CONNECTS, **self.ctx.settings.extend_unbounded_calls}
+        extra = self.ctx.settings.extend_unbounded_calls
+        self._connects = {**table.UNBOUNDED_CONNECTS, **{canonical(k): v for k, v in extra.items()}}
         # Method names worth resolving a receiver's type for (the cheap test first).
         names = set(self._connects)
         if self.ctx.settings.timeout_reads:
@@ -158,7 +153,7 @@ class NetworkAwaitWithoutTimeout(Rule):
             given = keyword_arg(call, keyword)
             if (given is not None and not is_none(given.value)) or any(a.star == "**" for a in call.args):
                 return None
-        return dotted_name(func) or _short(self.ctx.code_for(func)), keyword
+        return dotted_name(func) or short_code(self.ctx.code_for(func), 50, keep_end=True), keyword
 
     def _imports_redis(self) -> bool:
         if self._uses_redis is None:
@@ -321,8 +316,3 @@ class NetworkAwaitWithoutTimeout(Rule):
 _EQUAL = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
 )
-
-
-def _short(code: str) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= 50 else "..." + code[-47:]

@@ -4,9 +4,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.resources import creator_tails, may_create, resource_for, walk_with_path
 from asynclint.catalogs import resources as table
 from asynclint.rule import Default, FixSafety, Rule
+from asynclint.rules._resources import creator_tails, may_create, resource_for, walk_with_path
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context

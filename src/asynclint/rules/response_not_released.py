@@ -4,8 +4,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import SCOPE_NODES, keyword_arg
-from asynclint.analysis.resources import (
+from asynclint.analysis.nodes import SCOPE_NODES, dotted_name, keyword_arg
+from asynclint.catalogs import resources as table
+from asynclint.fixes import NodeFix, Replacement
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._resources import (
     Creation,
     Occurrence,
     creation_site,
@@ -16,9 +19,6 @@ from asynclint.analysis.resources import (
     take_pending,
     walk_with_path,
 )
-from asynclint.catalogs import resources as table
-from asynclint.fixes import NodeFix, Replacement
-from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -199,8 +199,6 @@ class ResponseNotReleased(Rule):
 
 
 def _callee(creation: Creation) -> str:
-    from asynclint.analysis.nodes import dotted_name
-
     return dotted_name(creation.call.func) or "session.get"
 
 

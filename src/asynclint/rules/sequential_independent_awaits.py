@@ -4,7 +4,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import (
+from asynclint.analysis.nodes import describe_call, has_await
+from asynclint.catalogs.concurrency import GATHER
+from asynclint.fixes import NodeFix, imports_for
+from asynclint.rule import FixSafety, Rule
+from asynclint.rules._concurrency import (
+    MAX_LINE,
     Access,
     access,
     block_indent,
@@ -15,13 +20,6 @@ from asynclint.analysis.concurrency import (
     name_is_free,
     serialised_context,
 )
-from asynclint.analysis.context import describe_call
-from asynclint.analysis.nodes import walk
-from asynclint.catalogs.concurrency import GATHER
-from asynclint.fixes import NodeFix, imports_for
-from asynclint.rule import FixSafety, Rule
-
-MAX_LINE = 88
 
 
 @dataclass
@@ -132,9 +130,8 @@ class SequentialIndependentAwaits(Rule):
         if not isinstance(value, cst.Await) or not isinstance(value.expression, cst.Call):
             return None
         call = value.expression
-        for inner in walk(call, into_scopes=False):
-            if isinstance(inner, (cst.Await, cst.Yield)):
-                return None
+        if has_await(call, yields=True):
+            return None
         if is_local_work(call) or is_ordered_call(self.ctx, call):
             return None
         return _Await(stmt, small, value, call, targets, access(self.ctx, call, targets))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from asynclint.analysis.resources import Creation, CreationRule
 from asynclint.rule import FixSafety
+from asynclint.rules._resources import Creation, CreationRule
 
 
 class StreamWriterNotClosed(CreationRule):

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.cancellation import cancel_then_await, cancellation_kind
-from asynclint.analysis.nodes import last_name
-from asynclint.analysis.timeouts import has_checkpoint
+from asynclint.analysis.nodes import has_checkpoint, last_name
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._cancellation import cancel_then_await, cancellation_kind
 
 _SUPPRESS = frozenset({"contextlib.suppress"})
 

@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args
-from asynclint.analysis.timeouts import default_timeout_literal, with_keyword
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._timeouts import default_timeout_literal, with_keyword
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -117,8 +117,6 @@ class SyncRequestWithoutTimeout(Rule):
         if self._default_set is None:
             self._default_set = False
             if "setdefaulttimeout" in self.ctx.source:
-                from asynclint.analysis.nodes import walk
-
                 for sub in walk(self.ctx.module):
                     if isinstance(sub, cst.Call) and self.ctx.qualified_name(
                         sub.func, self.ctx.module_frame

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.concurrency import names_loaded, target_names, task_creator
-from asynclint.analysis.nodes import SCOPE_NODES, dotted_name, walk
+from asynclint.analysis.nodes import SCOPE_NODES, dotted_name, names_loaded, target_names, walk
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._concurrency import task_creator
 
 #: Context managers that wait for their tasks themselves.
 _GROUPS = ("TaskGroup", "open_nursery", "create_task_group", "Nursery")

@@ -6,7 +6,7 @@ from asynclint.analysis.nodes import walk
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
 
-_TASK_GROUPS = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
+_TASK_GROUPS = frozenset({"asyncio.TaskGroup"})
 #: Classes that do match what a TaskGroup raises: the groups themselves, their bases, and
 #: the exceptions it lets through ungrouped.
 _MATCHING = frozenset(
@@ -19,7 +19,6 @@ _MATCHING = frozenset(
         "builtins.SystemExit",
         "builtins.GeneratorExit",
         "asyncio.CancelledError",
-        "asyncio.exceptions.CancelledError",
         "exceptiongroup.BaseExceptionGroup",
         "exceptiongroup.ExceptionGroup",
     }

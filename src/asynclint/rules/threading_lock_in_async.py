@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.blocking import classify_lock
-from asynclint.analysis.nodes import walk
+from asynclint.analysis.nodes import has_await
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._blocking import classify_lock
 
 
 class ThreadingLockInAsync(Rule):
@@ -60,7 +60,7 @@ class ThreadingLockInAsync(Rule):
             kind = classify_lock(self.ctx, item.item)
             if kind is None:
                 continue
-            across = any(isinstance(n, cst.Await) for n in walk(node.body, into_scopes=False))
+            across = has_await(node.body)
             self.report(
                 item.item,
                 name=self.ctx.code_for(item.item),

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import walk
-from asynclint.analysis.timeouts import has_checkpoint
+from asynclint.analysis.nodes import has_checkpoint, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule

@@ -4,11 +4,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
-from asynclint.analysis.timeouts import delay_argument, describe_seconds, wait_for_timeout
+from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, short_code, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._timeouts import delay_argument, describe_seconds, wait_for_timeout
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 _DISABLING_KEYWORDS = frozenset(kw for kw, _ in table.BOUNDED_BY_DEFAULT.values() if kw)
 _CONFIG_LAST_NAMES = frozenset({"ClientTimeout", "Timeout"})
 _SCOPE_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in table.NONE_DISABLES_SCOPE)
-_HTTPX_TIMEOUT = frozenset({"httpx.Timeout", "httpx._config.Timeout"})
 #: Methods that move a scope's deadline later (asyncio, async_timeout).
 _RESCHEDULES = frozenset({"reschedule", "shift", "update", "shift_to"})
 _AWAIT_OPERANDS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
@@ -135,10 +134,10 @@ class TimeoutDisabled(Rule):
                     return
             self.report(
                 node,
-                expr=_short(self.ctx.code_for(node)),
+                expr=short_code(self.ctx.code_for(node), 60),
                 why=f"{missing}, so reading the response is unbounded (this replaces the 300 s default); set `total` or `sock_read`",
             )
-        elif name in _HTTPX_TIMEOUT:
+        elif name == "httpx.Timeout":
             if any(a.star for a in node.args):
                 return
             first = (
@@ -151,7 +150,7 @@ class TimeoutDisabled(Rule):
                 return
             self.report(
                 node,
-                expr=_short(self.ctx.code_for(node)),
+                expr=short_code(self.ctx.code_for(node), 60),
                 why="reads are unbounded and the call can hang forever; give `read` (or every phase) a value",
             )
 
@@ -167,7 +166,7 @@ class TimeoutDisabled(Rule):
             return
         self.report(
             node,
-            expr=_short(self.ctx.code_for(node)),
+            expr=short_code(self.ctx.code_for(node), 60),
             why="this scope has no deadline, so it bounds nothing; give it a delay",
         )
 
@@ -194,7 +193,7 @@ class TimeoutDisabled(Rule):
             return
         self.report(
             node,
-            expr=_short(self.ctx.code_for(node)),
+            expr=short_code(self.ctx.code_for(node), 60),
             why="`wait_for` with no timeout waits forever; await the awaitable directly, or give it a timeout",
             fix=self._unwrap(node),
         )
@@ -212,8 +211,3 @@ class TimeoutDisabled(Rule):
         if node.lpar:
             inner = inner.with_changes(lpar=node.lpar, rpar=node.rpar)
         return NodeFix({node: inner}, "Await the awaitable directly")
-
-
-def _short(code: str) -> str:
-    code = " ".join(code.split())
-    return code if len(code) <= 60 else code[:57] + "..."

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import last_name
-from asynclint.analysis.timeouts import has_checkpoint, scope_name
+from asynclint.analysis.methods import timeout_scope
+from asynclint.analysis.nodes import has_checkpoint, last_name
 from asynclint.rule import FixSafety, Rule
 
 
@@ -59,7 +59,7 @@ class TimeoutWithoutAwait(Rule):
             last = last_name(func)
             if "timeout" not in last and not last.startswith(("fail_", "move_on_")):
                 continue
-            name = scope_name(self.ctx, call)
+            name = timeout_scope(self.ctx, call)
             if name is None:
                 continue
             if node.asynchronous is not None and index < len(node.items) - 1:

@@ -4,10 +4,10 @@ import re
 
 import libcst as cst
 
-from asynclint.analysis.nodes import positional_args
+from asynclint.analysis.nodes import positional_args, short_code
+from asynclint.catalogs.calls import GATHER_CALLS
 from asynclint.rule import Default, FixSafety, Rule
 
-GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 #: A module that mentions one of these already bounds its concurrency somewhere.
 _BOUNDED_RE = re.compile(r"Semaphore|CapacityLimiter|[Ll]imiter\b|\bsem\b|\bsemaphore\b")
 MAX_SHOWN = 40
@@ -62,7 +62,7 @@ class UnboundedGather(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not any(arg.star == "*" for arg in node.args):
             return
-        if self.ctx.qualified_name(node.func) not in GATHERS:
+        if self.ctx.qualified_name(node.func) not in GATHER_CALLS:
             return
         for arg in node.args:
             if arg.star != "*" or not isinstance(arg.value, (cst.GeneratorExp, cst.ListComp)):
@@ -74,9 +74,7 @@ class UnboundedGather(Rule):
                 self._bounded = _BOUNDED_RE.search(self.ctx.source) is not None
             if self._bounded:
                 return
-            shown = " ".join(self.ctx.code_for(iterable).split())
-            if len(shown) > MAX_SHOWN:
-                shown = shown[: MAX_SHOWN - 3] + "..."
+            shown = short_code(self.ctx.code_for(iterable), MAX_SHOWN)
             self.report(node, iter=shown)
             return
 

@@ -3,12 +3,10 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
+from asynclint.catalogs.calls import WAIT_CALLS
 from asynclint.rule import FixSafety, Rule
 
-_WAITS = frozenset({"asyncio.wait", "asyncio.tasks.wait"})
-_ALL_COMPLETED = frozenset(
-    {"asyncio.ALL_COMPLETED", "asyncio.tasks.ALL_COMPLETED", "concurrent.futures.ALL_COMPLETED"}
-)
+_ALL_COMPLETED = frozenset({"asyncio.ALL_COMPLETED", "concurrent.futures.ALL_COMPLETED"})
 
 
 class WaitPendingNotCancelled(Rule):
@@ -63,7 +61,7 @@ class WaitPendingNotCancelled(Rule):
         if last != "wait":
             return
         function = self.ctx.async_function
-        if function is None or self.ctx.qualified_name(func) not in _WAITS:
+        if function is None or self.ctx.qualified_name(func) not in WAIT_CALLS:
             return
         if not self._returns_early(node):
             return

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.loop_api import coroutine_call
+from asynclint.analysis.methods import coroutine_call
 from asynclint.analysis.nodes import last_name, positional_args, root_name, walk
+from asynclint.catalogs.calls import WAIT_CALLS
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 
-_WAITS = frozenset({"asyncio.wait", "asyncio.tasks.wait"})
 _DISPLAYS = (cst.List, cst.Set, cst.Tuple)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp)
 
@@ -59,7 +59,7 @@ class WaitWithCoroutines(Rule):
         last = last_name(func)
         if last != "wait" and not isinstance(func, cst.Name):
             return
-        if self.ctx.qualified_name(func) not in _WAITS:
+        if self.ctx.qualified_name(func) not in WAIT_CALLS:
             return
         args = positional_args(node)
         if not args:
@@ -92,7 +92,8 @@ class WaitWithCoroutines(Rule):
             head = root_name(element.func)
             if head is not None and head.value in bound:
                 return None
-        return coroutine_call(self.ctx, element)
+        coroutine = coroutine_call(self.ctx, element)
+        return coroutine.written if coroutine is not None else None
 
     def _fix(self, coroutines: list[tuple[cst.Call, str]]) -> NodeFix | None:
         if self.ctx.async_function is None:

@@ -1,4 +1,4 @@
-"""Shared analysis of the concurrency family: may two awaited calls run at the same time?
+"""The concurrency family (ASL2xx): may two awaited calls run at the same time?
 
 The answer is a conservative "yes" only when the calls share no data (what one statement
 binds, the other does not read or write), no object (method calls on one receiver, unless
@@ -16,9 +16,20 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from asynclint.analysis.context import Context
-from asynclint.analysis.nodes import SCOPE_NODES, children, dotted_name
+from asynclint.analysis.nodes import (
+    SCOPE_NODES,
+    all_children,
+    children,
+    dotted_name,
+    has_await,
+    names_loaded,
+    target_names,
+)
 from asynclint.catalogs import concurrency as catalog
+from asynclint.catalogs.names import configured
 
+#: The longest line a fix writes.
+MAX_LINE = 88
 _CALLBACK_RE = re.compile(catalog.CALLBACK_ITEM_RE)
 _STATEFUL_NAME_RE: dict[str, re.Pattern[str]] = {}
 _LOCKISH_RE = re.compile(r"(^|_)(lock|locks|mutex|sem|semaphore|limiter|throttle|rate_limit)(_|$|\d)", re.I)
@@ -70,14 +81,18 @@ def stateful_name_re(ctx: Context) -> re.Pattern[str]:
 
 
 def is_stateful_type(ctx: Context, type_name: str | None) -> bool:
+    extra = ctx.settings.stateful_types
     return type_name is not None and (
-        type_name in catalog.STATEFUL_TYPES or type_name in ctx.settings.stateful_types
+        type_name in catalog.STATEFUL_TYPES or (bool(extra) and configured(type_name, extra))
     )
 
 
 def is_pool_backed(ctx: Context, expr: cst.BaseExpression) -> bool:
     kind = ctx.type_of(expr)
-    return kind is not None and (kind in catalog.POOL_BACKED_TYPES or kind in ctx.settings.pool_backed_types)
+    extra = ctx.settings.pool_backed_types
+    return kind is not None and (
+        kind in catalog.POOL_BACKED_TYPES or (bool(extra) and configured(kind, extra))
+    )
 
 
 def receiver(ctx: Context, call: cst.Call) -> tuple[str, cst.BaseExpression] | None:
@@ -123,52 +138,6 @@ class Access:
     code: str = ""
     #: The method name says it only reads.
     reads_only: bool = False
-
-
-def names_loaded(node: cst.CSTNode) -> set[str]:
-    """Names read in `node`: not attribute names, not keyword-argument names; nested
-    function and lambda bodies count (they may run during the call). `super()` reads
-    `self`."""
-    out: set[str] = set()
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            out.add(current.value)
-            if current.value == "super":
-                out.update(("self", "cls"))
-            continue
-        if isinstance(current, cst.Attribute):
-            stack.append(current.value)
-            continue
-        if isinstance(current, cst.Arg):
-            stack.append(current.value)
-            continue
-        stack.extend(children(current))
-    return out
-
-
-def target_names(target: cst.BaseExpression) -> tuple[set[str], set[str]]:
-    """(names bound, roots of attributes/items assigned) by an assignment target."""
-    bound: set[str] = set()
-    into: set[str] = set()
-    stack = [target]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            bound.add(current.value)
-        elif isinstance(current, (cst.Tuple, cst.List)):
-            stack.extend(e.value for e in current.elements)
-        elif isinstance(current, cst.StarredElement):
-            stack.append(current.value)
-        elif isinstance(current, (cst.Attribute, cst.Subscript)):
-            root: cst.BaseExpression = current
-            while isinstance(root, (cst.Attribute, cst.Subscript)):
-                root = root.value
-            if isinstance(root, cst.Name):
-                into.add(root.value)
-            into |= names_loaded(current) if isinstance(current, cst.Subscript) else set()
-    return bound, into
 
 
 def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] = ()) -> Access:
@@ -319,8 +288,6 @@ def block_indent(ctx: Context, upto: int | None = None) -> str:
 
 def has_comments(node: cst.CSTNode) -> bool:
     """Whether replacing the node would drop a comment inside it."""
-    from asynclint.analysis.nodes import all_children
-
     stack = [node]
     while stack:
         current = stack.pop()
@@ -354,9 +321,8 @@ def iterations_independent(ctx: Context, call: cst.Call, targets: set[str]) -> A
     found = receiver(ctx, call)
     if found is not None and found[0] in targets and _CALLBACK_RE.search(found[0]):
         return None
-    for node in _walk_expr(call):
-        if isinstance(node, (cst.Await, cst.Yield)):
-            return None
+    if has_await(call, yields=True):
+        return None
     info = access(ctx, call)
     if not info.reads & targets or info.writes:
         return None

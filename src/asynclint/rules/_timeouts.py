@@ -1,6 +1,7 @@
-"""Timeout facts shared by the ASL4xx rules: what is a timeout scope, whether one encloses
-the visited node in its function, whether a function's caller manages its time, and how a
-fix writes the configured default timeout.
+"""The timeouts family (ASL4xx): whether a timeout scope encloses the visited node in its
+function, whether a function's caller manages its time, and how a fix writes the
+configured default timeout. What a timeout scope is (`analysis.methods.timeout_scope`) is
+shared with the cancellation family.
 """
 
 from __future__ import annotations
@@ -10,8 +11,18 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, positional_args, walk
+from asynclint.analysis.methods import self_class, timeout_scope
+from asynclint.analysis.nodes import (
+    COMPREHENSIONS,
+    children,
+    dotted_name,
+    is_none,
+    keyword_arg,
+    positional_args,
+    walk,
+)
 from asynclint.catalogs import timeouts as table
+from asynclint.catalogs.names import configured as configured_name
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -22,25 +33,6 @@ TIMEOUT_PARAM_RE = re.compile(r"(?:^|_)(?:timeout|deadline)s?(?:_|$)", re.IGNORE
 #: A context manager or decorator named like this is taken for a timeout of the project's
 #: own (aiohttp's `ceil_timeout`, a `with self._timeout():` helper).
 TIMEOUT_NAME_RE = re.compile(r"timeout|deadline|fail_after|move_on_after|fail_at|move_on_at", re.IGNORECASE)
-
-
-def scope_name(ctx: Context, expr: cst.BaseExpression, frame: Frame | None = None) -> str | None:
-    """The qualified name of the timeout scope `expr` creates (`asyncio.timeout(5)`), or
-    None. A name bound once to such a call counts too (`cm = asyncio.timeout(5)`)."""
-    if isinstance(expr, cst.Name):
-        found = ctx.lookup(expr.value, frame)
-        if found is None or len(found[1]) != 1:
-            return None
-        value = found[1][0].value
-        if found[1][0].kind != "assign" or not isinstance(value, cst.Call):
-            return None
-        expr = value
-    if not isinstance(expr, cst.Call):
-        return None
-    name = ctx.qualified_name(expr.func, frame)
-    if name in table.TIMEOUT_SCOPES:
-        return name
-    return None
 
 
 def delay_argument(call: cst.Call) -> cst.BaseExpression | None:
@@ -67,7 +59,7 @@ def wait_for_timeout(call: cst.Call) -> cst.BaseExpression | None:
 def is_bounding_scope(ctx: Context, item: cst.BaseExpression, frame: Frame | None = None) -> bool:
     """Whether a `with` item bounds its body's time: a known timeout scope whose delay is
     not literally None, or a context manager named like a timeout (a project's own)."""
-    name = scope_name(ctx, item, frame)
+    name = timeout_scope(ctx, item, frame)
     if name is not None:
         call = item if isinstance(item, cst.Call) else None
         if call is None:
@@ -112,7 +104,8 @@ def caller_manages_time(ctx: Context, function: cst.FunctionDef) -> bool:
             continue
         if TIMEOUT_NAME_RE.search(dotted.rsplit(".", 1)[-1]):
             return True
-        if dotted in configured or ctx.qualified_name(callee) in configured:
+        qualified = ctx.qualified_name(callee)
+        if dotted in configured or (qualified is not None and configured_name(qualified, configured)):
             return True
     return False
 
@@ -150,13 +143,8 @@ def construction_call(ctx: Context, receiver: cst.BaseExpression) -> cst.Call | 
 
 def _self_attribute_value(ctx: Context, receiver: cst.Attribute) -> cst.BaseExpression | None:
     assert isinstance(receiver.value, cst.Name)
-    frame = ctx.frame
-    func = frame.function_frame()
-    cls = frame.class_frame()
-    if func is None or cls is None or not isinstance(func.node, cst.FunctionDef):
-        return None
-    params = func.node.params.params
-    if not params or params[0].name.value != receiver.value.value:
+    cls = self_class(ctx.frame, receiver.value.value)
+    if cls is None:
         return None
     values: list[cst.BaseExpression | None] = []
     for stmt in walk_class_assignments(cls.node):
@@ -195,8 +183,6 @@ def functions_bounded_by_callers(ctx: Context) -> set[str]:
     `wait_for(..., <not None>)`, from a function that takes a timeout parameter, or from a
     function that is itself bounded this way. Functions are matched by name: `f(...)`, and
     methods through `self.f(...)`, `cls.f(...)` and `super().f(...)`."""
-    from asynclint.analysis.nodes import children
-
     edges: list[tuple[str | None, str]] = []
     bounded: set[str] = set()
     stack: list[tuple[cst.CSTNode, str | None, bool, Frame]] = [(ctx.module, None, False, ctx.module_frame)]
@@ -208,9 +194,7 @@ def functions_bounded_by_callers(ctx: Context) -> set[str]:
                 bounded.add(node.name.value)
             stack.append((node.body, node.name.value, False, inner))
             continue
-        if isinstance(
-            node, (cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-        ):
+        if isinstance(node, (cst.Lambda, cst.ClassDef, *COMPREHENSIONS)):
             frame = ctx.frame_of(node) or frame
         if isinstance(node, cst.With):
             covered = under or any(is_bounding_scope(ctx, item.item, frame) for item in node.items)
@@ -277,15 +261,3 @@ def with_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst
         args[-1] = args[-1].with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
     args.append(new_arg)
     return call.with_changes(args=args)
-
-
-def has_checkpoint(node: cst.CSTNode, *, yields: bool = False) -> bool:
-    """Whether code in `node` (not in nested functions) can suspend: an `await`, an
-    `async for` / `async with`, and with `yields` a `yield` (an async generator hands
-    control to its consumer there)."""
-    for sub in walk(node, into_scopes=False):
-        if isinstance(sub, cst.Await) or (yields and isinstance(sub, cst.Yield)):
-            return True
-        if isinstance(sub, (cst.For, cst.With, cst.CompFor)) and sub.asynchronous is not None:
-            return True
-    return False

@@ -1,5 +1,5 @@
-"""Cancellation facts shared by the ASL5xx rules: which handlers catch cancellation, how
-control can leave a block (a small control-flow analysis), and the cancel-then-await idiom.
+"""The cancellation family (ASL5xx): which handlers catch cancellation, how control can
+leave a block (a small control-flow analysis), and the cancel-then-await idiom.
 """
 
 from __future__ import annotations
@@ -10,22 +10,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.analysis.methods import self_class, timeout_scope
 from asynclint.analysis.nodes import dotted_name, walk
 from asynclint.analysis.scopes import Frame as ScopeFrame
-from asynclint.analysis.timeouts import scope_name
+from asynclint.catalogs.calls import BROAD, CANCELLED, HAND_OVER_METHODS, NO_RETURN_CALLS, NO_RETURN_TYPES
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
     from asynclint.analysis.scopes import Frame
-
-#: Exception classes that are cancellation itself.
-CANCELLED = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError", "trio.Cancelled"})
-#: Classes that catch cancellation together with everything else.
-BROAD = frozenset({"builtins.BaseException"})
-#: Calls that never return (they raise SystemExit or a test failure).
-NO_RETURN_CALLS = frozenset(
-    {"sys.exit", "exit", "quit", "os._exit", "os.abort", "pytest.fail", "pytest.skip"}
-)
 
 NEXT, RETURN, BREAK, CONTINUE, RAISE = "next", "return", "break", "continue", "raise"
 _LOOP_EXITS = frozenset({NEXT, BREAK, CONTINUE})
@@ -55,14 +47,6 @@ def cancellation_kind(ctx: Context, expr: cst.BaseExpression | None) -> str | No
 
 
 # Control flow ----------------------------------------------------------------------------
-
-#: Return annotations that say a function never returns.
-_NO_RETURN_TYPES = frozenset(
-    {"typing.NoReturn", "typing_extensions.NoReturn", "typing.Never", "typing_extensions.Never"}
-)
-#: Methods that hand a caught exception on to be raised elsewhere (an error list, a
-#: future, an outcome queue).
-HAND_OVER_METHODS = frozenset({"append", "add", "set_exception", "put", "put_nowait", "send", "send_nowait"})
 
 
 class Flow:
@@ -231,7 +215,7 @@ class Flow:
             if isinstance(annotation, cst.SimpleString):
                 if annotation.value.strip("\"'") in ("NoReturn", "Never"):
                     return True
-            elif self.ctx.qualified_name(annotation, self.ctx.module_frame) in _NO_RETURN_TYPES:
+            elif self.ctx.qualified_name(annotation, self.ctx.module_frame) in NO_RETURN_TYPES:
                 return True
         param = self._parameter_receiving_exc(call, function, offset)
         if param is None:
@@ -250,12 +234,8 @@ class Flow:
                 return None
             node = found[1][0].node
             return (node, 0) if isinstance(node, cst.FunctionDef) else None
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value in ("self", "cls")
-        ):
-            cls = _enclosing_class(self.ctx.frame)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            cls = self_class(self.ctx.frame, func.value.value, closures=True)
             method = self._method(cls, func.attr.value, 0) if cls is not None else None
             if method is None:
                 return None
@@ -299,17 +279,6 @@ class Flow:
                 return arg.keyword.value
             return params[index].name.value if index < len(params) else None
         return None
-
-
-def _enclosing_class(frame: Frame | None) -> Frame | None:
-    """The class of the method around `frame`, also from a function nested in the method
-    (where `self` is the method's, by closure)."""
-    while frame is not None:
-        cls = frame.class_frame()
-        if cls is not None:
-            return cls
-        frame = frame.parent
-    return None
 
 
 def hands_over(body: cst.CSTNode, exc: str | None) -> bool:
@@ -457,7 +426,7 @@ def awaits_task_cancelled_elsewhere(ctx: Context, body: cst.CSTNode) -> bool:
     for sub in walk(body, into_scopes=False):
         if isinstance(sub, cst.With) and sub.asynchronous is not None:
             # Entering a timeout scope does not suspend; other context managers may.
-            if not all(scope_name(ctx, item.item) is not None for item in sub.items):
+            if not all(timeout_scope(ctx, item.item) is not None for item in sub.items):
                 return False
         elif isinstance(sub, (cst.For, cst.CompFor)) and sub.asynchronous is not None:
             return False

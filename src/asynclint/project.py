@@ -1,5 +1,10 @@
-"""The project index of ASL116: which sync functions reach a blocking call, directly or
-through other sync functions, across modules.
+"""The project phase: what one file's facts say about the others.
+
+Today this is the call graph of ASL116 (blocking-call-via-helper): which sync functions
+reach a blocking call, directly or through other sync functions, across modules. It is the
+home of the project model to come (module summaries and cross-module queries); rules keep
+only a thin hook (`Rule.finish` gives a file's facts, `Rule.project_diagnostics` turns the
+answers into diagnostics).
 
 Each linted file contributes plain data (`FileSummary.to_facts()`): its sync functions
 (blocking calls made directly, functions called, `# noqa: ASL116` on the `def` line), its
@@ -7,7 +12,8 @@ classes (bases and method names, for `self.method()` through inheritance), its m
 imports (for re-exports) and the calls its coroutines make to possible helpers. `Index`
 combines the facts of every file and finds, for each function, the shortest chain of calls
 to a blocking call (a breadth-first search backwards from the blocking functions, so
-cycles cost nothing special). The flake8 plugin builds the same index from one file.
+cycles cost nothing special); `blocking_helper_calls` answers the question ASL116 asks.
+The flake8 plugin builds the same index from one file.
 """
 
 from __future__ import annotations
@@ -262,3 +268,33 @@ class Index:
             helpers.append(self.functions[current].display)
             current = self._reach[current][0]
         return Chain(tuple(helpers), self._reach[qual][1])
+
+
+@dataclass(frozen=True)
+class HelperCall:
+    """A call from a coroutine to a helper that reaches a blocking call."""
+
+    path: str
+    site: Site
+    chain: Chain
+    library: str  # the async library of the calling module
+
+
+def blocking_helper_calls(facts: Mapping[str, object]) -> list[HelperCall]:
+    """Every call site, in the files of `facts` (path -> `FileSummary.to_facts()`), whose
+    callee reaches a blocking call through sync helpers of the project."""
+    summaries = {path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)}
+    if not any(s.sites for s in summaries.values()):
+        return []
+    separate_homonyms(summaries)
+    index = Index(summaries.values())
+    found = []
+    for path, summary in summaries.items():
+        for site in summary.sites:
+            target = index.resolve(site.callee)
+            if target is None:
+                continue
+            chain = index.chain(target)
+            if chain is not None:
+                found.append(HelperCall(path, site, chain, summary.library))
+    return found

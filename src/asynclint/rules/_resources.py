@@ -18,7 +18,6 @@ classifies every occurrence of the names the resources are bound to:
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -27,6 +26,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import COMPREHENSIONS, SCOPE_NODES, children, dotted_name
 from asynclint.catalogs import resources as table
+from asynclint.catalogs.names import configured, spellings
 from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
 
@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from asynclint.analysis.scopes import Frame
 
 _BY_CREATOR = {r.creator: r for r in table.RESOURCES}
-#: Last names of every creator: a call whose callee does not end in one is never resolved.
-CREATOR_TAILS = frozenset(r.creator.rsplit(".", 1)[-1] for r in table.RESOURCES)
+#: Last names of every creator, under any spelling (`redis.asyncio.StrictRedis`): a call
+#: whose callee does not end in one is never resolved.
+CREATOR_TAILS = frozenset(name.rsplit(".", 1)[-1] for r in table.RESOURCES for name in spellings(r.creator))
 
 
 def creator_tails(ctx: Context) -> frozenset[str]:
@@ -52,7 +53,8 @@ def resource_for(ctx: Context, qualified: str | None) -> table.Resource | None:
     found = _BY_CREATOR.get(qualified)
     if found is not None:
         return found
-    if qualified in ctx.settings.extend_resource_types:
+    extra = ctx.settings.extend_resource_types
+    if extra and configured(qualified, extra):
         return table.Resource(qualified, table.CLIENT, qualified, False, table.USER_CLOSERS, context="")
     return None
 
@@ -237,9 +239,6 @@ def _is_local(frame: Frame, name: str, holder: cst.CSTNode) -> bool:
 
 # Analysis -------------------------------------------------------------------------------------
 
-_CACHE: weakref.WeakKeyDictionary[Context, dict[int, dict[str, list[Occurrence]]]] = (
-    weakref.WeakKeyDictionary()
-)
 _STORE_PARENTS = (
     cst.AssignTarget,
     cst.AnnAssign,
@@ -254,20 +253,16 @@ _TEST_PARENTS = (cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation, cst
 
 def occurrences(ctx: Context, function: cst.FunctionDef, names: set[str]) -> dict[str, list[Occurrence]]:
     """Every occurrence of `names` in `function` (nested scopes included), classified.
-    Computed once per function for all the rules that ask."""
-    per_ctx = _CACHE.setdefault(ctx, {})
-    cached = per_ctx.get(id(function))
-    if cached is not None and names <= cached.keys():
-        return cached
-    found: dict[str, list[Occurrence]] = {name: [] for name in names}
-    for node, path in walk_with_path(function.body):
-        if isinstance(node, cst.Name) and node.value in found:
-            found[node.value].append(_classify(node, path))
-    if cached is not None:
-        cached.update(found)
-        return cached
-    per_ctx[id(function)] = found
-    return found
+    Computed once per function and name for all the rules that ask."""
+    known: dict[str, list[Occurrence]] = ctx.memo("resource-occurrences", function, dict)
+    missing = names - known.keys()
+    if missing:
+        found: dict[str, list[Occurrence]] = {name: [] for name in missing}
+        for node, path in walk_with_path(function.body):
+            if isinstance(node, cst.Name) and node.value in found:
+                found[node.value].append(_classify(node, path))
+        known.update(found)
+    return known
 
 
 def walk_with_path(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]:

@@ -1,0 +1,176 @@
+"""The one type inference: the qualified type of an expression, when the file shows it
+(a constructor call, a call of known return type, an annotation, an assignment or a `with`
+target in scope, `self.x = Type()` in the class), and the callee names it gives
+(`s.get(...)` with `s = requests.Session()` calls `requests.Session.get`).
+
+`Context.type_of`, `Context.call_name` and `Context.annotation_type` are the entry points
+rules use; the facts of a class are computed once per file (`Context.memo`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from asynclint.analysis.methods import self_class
+from asynclint.analysis.nodes import walk
+from asynclint.analysis.scopes import Frame, qualified_name
+from asynclint.catalogs import types as table
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
+    from asynclint.analysis.scopes import Binding
+
+#: How many steps (assignments, calls, attributes) inference follows before giving up.
+MAX_DEPTH = 6
+
+
+def type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0) -> str | None:
+    """The qualified type of `expr`, read from code directly in `frame`, or None."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Call):
+        return _call_type(ctx, expr, frame, depth, awaited=False)
+    if isinstance(expr, cst.Await) and isinstance(expr.expression, cst.Call):
+        return _call_type(ctx, expr.expression, frame, depth, awaited=True)
+    if isinstance(expr, cst.Name):
+        found = frame.lookup(expr.value)
+        if found is None:
+            return None
+        scope, bindings = found
+        kinds = set()
+        for binding in bindings:
+            kinds.add(_binding_type(ctx, binding, scope, depth))
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        return _attribute_type(ctx, expr, frame, depth)
+    return None
+
+
+def call_name(ctx: Context, call: cst.Call, frame: Frame, depth: int = 0) -> str | None:
+    """The qualified name of a call's callee: a function (`time.sleep`) or, for a method on
+    a receiver of known type, `Type.method` (`requests.Session.get`)."""
+    name = qualified_name(frame, call.func)
+    if name is not None:
+        return name
+    if isinstance(call.func, cst.Attribute):
+        receiver = type_of(ctx, call.func.value, frame, depth + 1)
+        if receiver is not None:
+            return f"{receiver}.{call.func.attr.value}"
+    return None
+
+
+def _call_type(ctx: Context, call: cst.Call, frame: Frame, depth: int, awaited: bool) -> str | None:
+    name = call_name(ctx, call, frame, depth + 1)
+    if name is None:
+        return None
+    name = table.ALIASES.get(name, name)
+    returns = table.AWAIT_RETURNS if awaited else table.RETURNS
+    if name in returns:
+        return returns[name]
+    if awaited:
+        return None
+    last = name.rsplit(".", 1)[-1]
+    return name if last[:1].isupper() and not last.isupper() else None
+
+
+def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> str | None:
+    if binding.annotation is not None:
+        annotated = annotation_type(binding.annotation, scope)
+        if annotated is not None:
+            return annotated
+    if binding.kind in ("assign", "annassign", "with", "param") and binding.value is not None:
+        if binding.kind == "param" and binding.annotation is None:
+            return None  # a default value says little about what callers pass
+        return type_of(ctx, binding.value, scope, depth + 1)
+    return None
+
+
+def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
+    """`httpx.Client`, `Optional[httpx.Client]`, `httpx.Client | None` -> httpx.Client."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        sides = [annotation.left, annotation.right]
+        real = [s for s in sides if not (isinstance(s, cst.Name) and s.value == "None")]
+        return annotation_type(real[0], frame) if len(real) == 1 else None
+    if isinstance(annotation, cst.Subscript):
+        outer = qualified_name(frame, annotation.value)
+        if outer in ("typing.Optional", "typing.Annotated") and annotation.slice:
+            inner = annotation.slice[0].slice
+            if isinstance(inner, cst.Index):
+                return annotation_type(inner.value, frame)
+        return None
+    if isinstance(annotation, cst.SimpleString):
+        text = annotation.evaluated_value
+        if isinstance(text, str) and re.fullmatch(r"[\w.]+", text):
+            try:
+                parsed = cst.parse_expression(text)
+            except cst.ParserSyntaxError:
+                return None
+            return annotation_type(parsed, frame)
+        return None
+    name = qualified_name(frame, annotation)
+    if name is None:
+        return None
+    return table.ALIASES.get(name, name)
+
+
+def _attribute_type(ctx: Context, expr: cst.Attribute, frame: Frame, depth: int) -> str | None:
+    """`self.x` inside a method: the type the class gives attribute `x`."""
+    assert isinstance(expr.value, cst.Name)
+    cls = self_class(frame, expr.value.value)
+    if cls is None:
+        return None
+    return class_attribute_types(ctx, cls, depth).get(expr.attr.value)
+
+
+def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dict[str, str | None]:
+    """Attribute name -> type, from `self.x = Type()` in any method and `x: Type` in the
+    class body; None where assignments disagree. Once per class and file."""
+    result: dict[str, str | None] = {}
+    # Stored before it is filled: a type that depends on the class itself sees what is
+    # known so far instead of recursing.
+    stored = ctx.memo("class-attribute-types", cls_frame.node, lambda: result)
+    if stored is not result:
+        return stored
+
+    def note(attr: str, kind: str | None) -> None:
+        if attr in result and result[attr] != kind:
+            result[attr] = None
+        elif attr not in result:
+            result[attr] = kind
+
+    cls = cls_frame.node
+    assert isinstance(cls, cst.ClassDef)
+    for name, bindings in cls_frame.bindings.items():
+        for binding in bindings:
+            if binding.kind == "annassign" and binding.annotation is not None:
+                note(name, annotation_type(binding.annotation, cls_frame))
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        if not isinstance(stmt, cst.FunctionDef) or not stmt.params.params:
+            continue
+        self_name = stmt.params.params[0].name.value
+        method_frame = Frame(stmt, "function", cls_frame, stmt.asynchronous is not None, cls_frame.module)
+        for node in walk(stmt.body, into_scopes=False):
+            targets: list[
+                tuple[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None]
+            ] = []
+            if isinstance(node, cst.Assign):
+                targets = [(t.target, node.value, None) for t in node.targets]
+            elif isinstance(node, cst.AnnAssign):
+                targets = [(node.target, node.value, node.annotation.annotation)]
+            for target, value, annotation in targets:
+                if (
+                    isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name
+                ):
+                    if annotation is not None:
+                        kind = annotation_type(annotation, method_frame)
+                    elif value is not None:
+                        kind = type_of(ctx, value, method_frame, depth + 1)
+                    else:
+                        kind = None
+                    note(target.attr.value, kind)
+    return result

@@ -1,0 +1,167 @@
+"""The shared per-file facts: canonical names, the memo, `self.m`, coroutine calls."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+
+import asynclint
+from asynclint.analysis.context import Context
+from asynclint.analysis.methods import coroutine_call, self_class
+from asynclint.catalogs.names import ALIASES, canonical, configured, spellings
+from asynclint.runner import lint_text
+from asynclint.settings import Settings
+
+SOURCE = Path(asynclint.__file__).parent
+
+
+def _context(source: str) -> Context:
+    module = cst.parse_module(textwrap.dedent(source))
+    return Context(module, module.code, "m.py", "pkg.mod", False, Settings(), False)
+
+
+def test_private_spellings_resolve_to_the_public_name() -> None:
+    ctx = _context(
+        """
+        import asyncio.timeouts
+        from asyncio.tasks import gather as g
+        from concurrent.futures._base import Future
+        from redis.client import StrictRedis
+        """
+    )
+
+    def resolve(text: str) -> str | None:
+        return ctx.qualified_name(cst.parse_expression(text))
+
+    assert resolve("g") == "asyncio.gather"
+    assert resolve("asyncio.timeouts.timeout") == "asyncio.timeout"
+    assert resolve("Future.result") == "concurrent.futures.Future.result"
+    assert resolve("StrictRedis") == "redis.Redis"
+    assert resolve("asyncio.subprocess.Process") == "asyncio.subprocess.Process"
+    assert resolve("asyncio.tasks._private") == "asyncio.tasks._private"
+
+
+def test_canonical_names_and_their_spellings() -> None:
+    assert canonical("asyncio.tasks.Task.all_tasks") == "asyncio.Task.all_tasks"
+    assert canonical("time.sleep") == "time.sleep"
+    assert set(spellings("asyncio.Task.all_tasks")) == {
+        "asyncio.Task.all_tasks",
+        "asyncio.tasks.Task.all_tasks",
+    }
+    assert configured("requests.get", ("requests.api.get",))
+    assert not configured("requests.post", ("requests.api.get",))
+    for alias, name in ALIASES.items():
+        assert canonical(name) == name, alias
+        assert alias in spellings(name)
+
+
+def test_only_the_alias_table_spells_names_privately() -> None:
+    """Rules and catalogs write the public spelling; `catalogs/names.py` maps the others."""
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        if path.name == "names.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and canonical(text) != text:
+                found.append(f"{path.relative_to(SOURCE)}:{node.lineno}: {text}")
+    assert found == []
+
+
+def test_a_private_spelling_is_reported_like_the_public_one() -> None:
+    source = textwrap.dedent(
+        """
+        from asyncio.tasks import gather
+
+
+        async def main(fetch):
+            await gather(await fetch(1), fetch(2))
+        """
+    )
+    assert [d.code for d in lint_text(source, "m.py", Settings(select=("ASL203",)))] == ["ASL203"]
+
+
+def test_configured_names_match_under_either_spelling() -> None:
+    source = "import requests\n\n\nasync def main():\n    requests.session()\n"
+    for key in ("requests.session", "requests.sessions.session"):
+        settings = Settings(select=("ASL100",), extend_blocking_calls={key: "httpx.AsyncClient"})
+        assert [d.code for d in lint_text(source, "m.py", settings)] == ["ASL100"], key
+
+
+def test_memo_computes_a_fact_once_per_node() -> None:
+    ctx = _context("def f():\n    pass\n\n\ndef g():\n    pass\n")
+    f, g = ctx.module.body
+    calls: list[str] = []
+
+    def compute(name: str) -> str:
+        calls.append(name)
+        return name.upper()
+
+    assert ctx.memo("fact", f, lambda: compute("f")) == "F"
+    assert ctx.memo("fact", f, lambda: compute("again")) == "F"
+    assert ctx.memo("fact", g, lambda: compute("g")) == "G"
+    assert ctx.memo("other", f, lambda: compute("other")) == "OTHER"
+    assert calls == ["f", "g", "other"]
+
+
+def test_self_class_is_the_first_parameter_of_a_method() -> None:
+    ctx = _context(
+        """
+        class C:
+            def m(self, other):
+                def inner():
+                    pass
+
+            @staticmethod
+            def s(self):
+                pass
+        """
+    )
+    cls = ctx.module.body[0]
+    assert isinstance(cls, cst.ClassDef)
+    method, static = cls.body.body
+    assert isinstance(method, cst.FunctionDef) and isinstance(static, cst.FunctionDef)
+    inner = method.body.body[0]
+    ctx.enter_scope(cls)
+    class_frame = ctx.frame
+    ctx.enter_scope(method)
+    assert self_class(ctx.frame, "self") is class_frame
+    assert self_class(ctx.frame, "other") is None
+    ctx.enter_scope(inner)
+    assert self_class(ctx.frame, "self") is None
+    assert self_class(ctx.frame, "self", closures=True) is class_frame
+    ctx.exit_scope()
+    ctx.exit_scope()
+    ctx.enter_scope(static)
+    assert self_class(ctx.frame, "self") is None
+
+
+def test_coroutine_calls() -> None:
+    ctx = _context(
+        """
+        import asyncio
+
+        async def fetch():
+            pass
+
+        async def stream():
+            yield 1
+
+        def plain():
+            pass
+        """
+    )
+
+    def label(text: str) -> tuple[str, str | None] | None:
+        call = cst.parse_expression(text)
+        assert isinstance(call, cst.Call)
+        found = coroutine_call(ctx, call)
+        return None if found is None else (found.written, found.library)
+
+    assert label("fetch()") == ("fetch", None)
+    assert label("asyncio.sleep(1)") == ("asyncio.sleep", "asyncio.sleep")
+    assert label("stream()") is None
+    assert label("plain()") is None
