@@ -21,7 +21,7 @@ from asynclint.cache import FORMAT, KEEP_FILES, SUBFOLDER, TAG_NAME, Cache, Stam
 from asynclint.engine import FileResult
 from asynclint.runner import Runner
 from asynclint.settings import ConfigError, Settings, load_settings
-from asynclint.sourcefile import ORPHAN_AGE, TEMP_SUFFIX
+from asynclint.sourcefile import ORPHAN_AGE, TEMP_SUFFIX, orphaned_temp_file
 
 BAD = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 #: ASL116 (facts and project diagnostics), ASL101 with a fix, and a clean file.
@@ -407,3 +407,25 @@ def test_orphaned_temp_files_go_by_age_or_dead_process(tmp_path: Path) -> None:
     for folder in (ours, tmp_path):
         left = {label for label, name in names.items() if (folder / name).exists()}
         assert left == {"fresh, live id", "old, not ours"}, folder
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="process states are read from /proc")
+def test_temp_file_of_an_exited_unreaped_writer_is_orphaned(tmp_path: Path) -> None:
+    # A killed worker whose parent died too stays a zombie where nothing reaps it (the first
+    # process of a container); signalling it succeeds, but it will never rename its file.
+    writer = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with open(f"/proc/{writer.pid}/stat", "rb") as stat_file:
+            if stat_file.read().rpartition(b")")[2].split()[0] == b"Z":
+                break
+        time.sleep(0.01)
+    temp = tmp_path / f".a.py.{writer.pid}.abcd1234{TEMP_SUFFIX}"
+    temp.write_text("partial")
+    live = tmp_path / f".b.py.{os.getppid()}.abcd1234{TEMP_SUFFIX}"
+    live.write_text("partial")
+    try:
+        assert orphaned_temp_file(str(temp))
+        assert not orphaned_temp_file(str(live))
+    finally:
+        writer.wait()

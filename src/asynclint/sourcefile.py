@@ -193,4 +193,15 @@ def orphaned_temp_file(path: str) -> bool:
         return True
     except (OSError, OverflowError):
         return False
-    return False
+    return _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether `pid` has exited and only waits to be reaped (a killed worker whose parent
+    died too, in a container whose first process reaps nothing): it writes no more."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            fields = stat_file.read().rpartition(b")")[2].split()
+    except OSError:
+        return False
+    return bool(fields) and fields[0] in (b"Z", b"X")
