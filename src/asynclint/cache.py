@@ -35,10 +35,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from asynclint import __version__
 from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
 from asynclint.engine import FileResult
 from asynclint.sourcefile import TEMP_SUFFIX, orphaned_temp_file
+from asynclint.version import __version__
 
 FORMAT = 2
 KEEP_FILES = 8

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from asynclint import __version__
 from asynclint.settings import OPTIONS, ConfigError, load_settings
+from asynclint.version import __version__
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 _LIST_KINDS = ("codes", "globs", "strings", "glob-codes", "str-map")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from asynclint import __version__
+from asynclint.version import __version__
 
 if TYPE_CHECKING:
     import argparse

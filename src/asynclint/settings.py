@@ -23,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-from asynclint import __version__
+from asynclint.version import __version__
 
 CODE_SELECTOR_RE = re.compile(r"(ALL|ASL\d{0,3})\Z")
 VERSION_RE = re.compile(r"py3(\d{1,2})\Z")
