@@ -17,7 +17,7 @@ import pytest
 from conftest import run_cli
 
 from asynclint.cache import FORMAT, KEEP_FILES, SUBFOLDER, TAG_NAME, Cache, Stamp, owned
-from asynclint.engine import FileResult
+from asynclint.diagnostics import FileResult
 from asynclint.runner import Runner
 from asynclint.settings import ConfigError, Settings, load_settings
 from asynclint.sourcefile import ORPHAN_AGE, TEMP_SUFFIX

@@ -12,8 +12,8 @@ import libcst as cst
 import pytest
 
 from asynclint import runner as runner_module
-from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
-from asynclint.engine import FileResult, FixIntent
+from asynclint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
+from asynclint.engine import FixIntent
 from asynclint.fixer import FixOutcome, _apply_verified, _Checker, fix_text, unified_diff, verify
 from asynclint.fixes import NodeFix, apply_edits, overlaps, text_edits
 from asynclint.runner import Runner

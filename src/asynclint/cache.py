@@ -35,8 +35,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
-from asynclint.engine import FileResult
+from asynclint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
 from asynclint.sourcefile import TEMP_SUFFIX, orphaned_temp_file
 from asynclint.version import __version__
 

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import re
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
+from asynclint.diagnostics import (
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    Diagnostic,
+    Edit,
+    FileResult,
+    Fix,
+    Location,
+    internal_error,
+    syntax_error,
+)
 from asynclint.registry import RuleInfo, rule_infos
 from asynclint.triggers import Trigger
 
@@ -26,9 +35,6 @@ if TYPE_CHECKING:
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
-SYNTAX_ERROR = "ASL001"
-INTERNAL_ERROR = "ASL002"
-ENGINE_CODES = frozenset({SYNTAX_ERROR, INTERNAL_ERROR})
 _FILE_NOQA_RE = re.compile(r"^\s*#\s*asynclint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
 _TRIGGERS: dict[str, Trigger] = {}
 RECURSION_LIMIT = 20_000
@@ -39,25 +45,10 @@ UNFIXABLE_ROUND_TRIP = (
 
 
 @dataclass
-class FileResult:
-    """What linting one file produced; plain data, so it can be cached and pickled."""
-
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: Per-rule facts for project-wide rules (see `Rule.project_diagnostics`).
-    facts: dict[str, object] = field(default_factory=dict)
-    parsed: bool = False
-    skipped: bool = False  # `# asynclint: noqa` for the whole file
-    #: Why no fix is offered for this file (None: fixes are offered).
-    unfixable: str | None = None
-    #: With edits: the parsed module and each fixable diagnostic's fix as its rule built
-    #: it (by `id` of the diagnostic), so the fixer can check that the edits mean what the
-    #: rule intended. In-process only: the fixer drops it before the result travels.
-    intent: FixIntent | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
 class FixIntent:
+    """A `FileResult.intent`: the parsed module, and each fixable diagnostic's fix as its
+    rule built it (by `id` of the diagnostic)."""
+
     module: cst.Module
     fixes: dict[int, NodeFix] = field(default_factory=dict)
 
@@ -88,19 +79,6 @@ def rules_that_can_fire(text: str, codes: Iterable[str], infos: dict[str, RuleIn
         else:
             chosen.add(code)
     return chosen
-
-
-def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
-    loc = Location(max(line, 1), max(column, 1))
-    return Diagnostic(SYNTAX_ERROR, "syntax-error", message, path, loc, loc)
-
-
-def internal_error(path: str, code: str, name: str, exc: BaseException, what: str = "raised") -> Diagnostic:
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
-    message = f"rule {code} ({name}) {what} {type(exc).__name__}: {exc}{where}; its findings for this file are dropped (please report this)"
-    loc = Location(1, 1)
-    return Diagnostic(INTERNAL_ERROR, "internal-error", message, path, loc, loc)
 
 
 def lint_text(
@@ -315,9 +293,10 @@ def _lint_module(
             if diagnostic is not None:
                 result.diagnostics.append(diagnostic)
                 if with_edits and diagnostic.fix is not None and finding.fix is not None:
-                    if result.intent is None:
-                        result.intent = FixIntent(module)
-                    result.intent.fixes[id(diagnostic)] = finding.fix
+                    intent = result.intent
+                    if not isinstance(intent, FixIntent):
+                        intent = result.intent = FixIntent(module)
+                    intent.fixes[id(diagnostic)] = finding.fix
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 

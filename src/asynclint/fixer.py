@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from asynclint.diagnostics import Diagnostic, Edit
-from asynclint.engine import FileResult, lint_text
+from asynclint.diagnostics import Diagnostic, Edit, FileResult
+from asynclint.engine import FixIntent, lint_text
 from asynclint.fixes import EditSet, apply_edits
 from asynclint.settings import Settings
 
@@ -148,7 +148,7 @@ class _Checker:
     def __init__(self, text: str, path: str, result: FileResult) -> None:
         self.text = text
         self.path = path
-        self.intent = result.intent
+        self.intent = result.intent if isinstance(result.intent, FixIntent) else None
 
     def __call__(self, chosen: list[Diagnostic]) -> tuple[str, str | None]:
         try:

@@ -44,7 +44,7 @@ def chosen_codes(options: argparse.Namespace | None, infos: Mapping[str, RuleInf
     """The codes worth running: on by default or named in full by `select`/`extend-select`,
     and not deselected by flake8 (so `--select ASYNC` costs no libcst parse). flake8 still
     makes the final decision per file and per line."""
-    from asynclint.engine import SYNTAX_ERROR
+    from asynclint.diagnostics import SYNTAX_ERROR
 
     named: set[str] = set()
     if options is not None:
@@ -146,7 +146,7 @@ class Plugin:
         cls._runner = _runner(settings)
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
-        from asynclint.engine import INTERNAL_ERROR, SYNTAX_ERROR
+        from asynclint.diagnostics import INTERNAL_ERROR, SYNTAX_ERROR
 
         runner = type(self)._runner
         try:

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
-from asynclint.diagnostics import Diagnostic
+from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
 from asynclint.discovery import discover, module_name
-from asynclint.engine import SYNTAX_ERROR, FileResult, syntax_error
 from asynclint.settings import Settings
 
 if TYPE_CHECKING:
