@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from asynclint.analysis.context import Context, parse_noqa
-from asynclint.engine import Walker, file_is_skipped, rules_that_can_fire
+from asynclint.analysis.context import Context
+from asynclint.engine import Walker, rules_that_can_fire
 from asynclint.registry import rule_infos
 from asynclint.runner import lint_text
 from asynclint.settings import Settings
+from asynclint.suppression import file_is_skipped, parse_noqa
 
 SLEEPY = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 

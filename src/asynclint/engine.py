@@ -25,6 +25,7 @@ from asynclint.diagnostics import (
     syntax_error,
 )
 from asynclint.registry import RuleInfo, rule_infos
+from asynclint.suppression import file_is_skipped
 from asynclint.triggers import Trigger
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
-_FILE_NOQA_RE = re.compile(r"^\s*#\s*asynclint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
 _TRIGGERS: dict[str, Trigger] = {}
 RECURSION_LIMIT = 20_000
 UNFIXABLE_ROUND_TRIP = (
@@ -51,12 +51,6 @@ class FixIntent:
 
     module: cst.Module
     fixes: dict[int, NodeFix] = field(default_factory=dict)
-
-
-def file_is_skipped(text: str) -> bool:
-    """`# asynclint: noqa` on a line of its own near the top skips the whole file."""
-    head = text[:4000]
-    return _FILE_NOQA_RE.search(head) is not None
 
 
 def rules_that_can_fire(text: str, codes: Iterable[str], infos: dict[str, RuleInfo]) -> set[str]:

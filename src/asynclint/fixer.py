@@ -229,7 +229,7 @@ def _verified_subsets(
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
-    from asynclint.analysis_text import split_lines
+    from asynclint.sourcefile import split_lines
 
     lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
     out = []

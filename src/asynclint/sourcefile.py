@@ -1,4 +1,5 @@
-"""Reading and writing Python source files without losing anything.
+"""Reading and writing Python source files without losing anything, and splitting their text
+into lines (no parser needed: reports never import libcst).
 
 A file is read as bytes and decoded as Python would (BOM, PEP 263 cookie, UTF-8 default).
 A fixed file is written back with the same encoding, BOM and line endings, atomically: the
@@ -72,6 +73,34 @@ def decode(raw: bytes) -> SourceText:
     except LookupError:
         raise DecodeError(f"unknown encoding {codec!r}") from None
     return SourceText(text, codec, bom)
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of the source file at `path`, without their endings (none when it cannot be
+    decoded)."""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        text = decode(raw).text
+    except DecodeError:
+        return []
+    return [line.rstrip("\r\n") for line in split_lines(text)]
+
+
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer sees them (only \\n, \\r\\n and \\r end a line),
+    each with its ending."""
+    lines = []
+    start = 0
+    for match in _NEWLINE_RE.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
 
 
 def encode(source: SourceText, text: str) -> bytes:

@@ -39,7 +39,7 @@ def source_lines(path: str, options: ReportOptions) -> list[str]:
     """The file's lines, for `--show-source` (empty when unreadable)."""
     if path not in options.sources:
         try:
-            from asynclint.analysis_text import read_lines
+            from asynclint.sourcefile import read_lines
 
             options.sources[path] = read_lines(path)
         except OSError:
