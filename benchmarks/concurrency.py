@@ -27,6 +27,7 @@ from corpus import ensure_corpus  # noqa: E402
 from asynclint.diagnostics import Diagnostic  # noqa: E402
 from asynclint.discovery import module_name  # noqa: E402
 from asynclint.fixer import fix_text, verify  # noqa: E402
+from asynclint.registry import selected_codes  # noqa: E402
 from asynclint.runner import Runner  # noqa: E402
 from asynclint.settings import Settings  # noqa: E402
 
@@ -69,7 +70,7 @@ def fix_check(root: Path, codes: tuple[str, ...], include_tests: bool = False) -
         settings = replace(settings, test_files=())
     changed = applied = 0
     problems: list[str] = []
-    selected = settings.selected_codes()
+    selected = selected_codes(settings)
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8", errors="replace")
         if "await" not in text and "create_task" not in text and "ensure_future" not in text:

@@ -23,6 +23,7 @@ from corpus import CorpusUnavailable, ensure_corpus, python_files
 
 from asynclint.discovery import module_name
 from asynclint.fixer import fix_text
+from asynclint.registry import selected_codes
 from asynclint.settings import Settings
 from asynclint.sourcefile import DecodeError, decode
 
@@ -58,7 +59,7 @@ def check_file(path: Path) -> Stats:
         text = decode(path.read_bytes()).text
     except DecodeError:
         return stats
-    codes = SETTINGS.selected_codes()
+    codes = selected_codes(SETTINGS)
     name, is_package = module_name(str(path))
     outcome = fix_text(
         text, str(path), path.name, SETTINGS, codes, unsafe=True, module_name=name, is_package=is_package

@@ -17,12 +17,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from asynclint.fixer import fix_text, verify
+from asynclint.registry import selected_codes
 from asynclint.settings import Settings
 
 pytestmark = pytest.mark.slow
 
 SETTINGS = Settings(select=("ALL",), unsafe_fixes=True)
-CODES = SETTINGS.selected_codes()
+CODES = selected_codes(SETTINGS)
 
 IMPORTS = [
     "import asyncio",

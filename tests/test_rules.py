@@ -13,6 +13,7 @@ from fixture_support import Marker, compare_markers, fixture_markers, fixture_se
 
 from asynclint.discovery import module_name
 from asynclint.fixer import FixOutcome, fix_text, verify
+from asynclint.registry import selected_codes
 from asynclint.runner import Runner
 
 
@@ -89,7 +90,7 @@ def test_fix_golden(case: Path, update_fixtures: bool) -> None:
             str(case),
             case.name,
             settings,
-            settings.selected_codes(),
+            selected_codes(settings),
             unsafe=unsafe,
             module_name=name,
             is_package=is_package,

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from asynclint import registry
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
 from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
 from asynclint.discovery import discover, module_name
@@ -182,7 +183,7 @@ class Runner:
         self.mode = mode
         self.unsafe = unsafe
         self.progress = progress
-        self.selected = settings.selected_codes()
+        self.selected = registry.selected_codes(settings)
         self._cwd = os.getcwd()
         self._root_prefix = os.path.join(os.path.abspath(settings.project_root), "")
 
@@ -195,7 +196,7 @@ class Runner:
         else:
             relpath = os.path.relpath(key, self.settings.project_root)
         relpath = relpath.replace(os.sep, "/")
-        return Task(path, key, relpath, self.settings.codes_for(relpath, self.selected))
+        return Task(path, key, relpath, registry.codes_for(self.settings, relpath, self.selected))
 
     def check(self, paths: Iterable[str]) -> RunResult:
         found = discover(list(paths), self.settings)
@@ -320,8 +321,6 @@ class Runner:
         shape its rules write (a corrupt file) is linted."""
         if cache is None or not facts_elsewhere:
             return
-        from asynclint import registry
-
         rules: dict[str, type[Rule] | None] = {}
 
         def valid(code: str, value: object) -> bool:
@@ -434,8 +433,6 @@ class Runner:
         codes = sorted({code for r in results.values() for code in r.facts if code in self.selected})
         if not codes:
             return []
-        from asynclint import registry
-
         out = []
         for cls in registry.load(set(codes)):
             facts = {path: r.facts[cls.code] for path, r in results.items() if cls.code in r.facts}
