@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asynclint.analysis.context import Context
-from asynclint.engine import Walker, rules_that_can_fire
+from asynclint.engine import rules_that_can_fire
 from asynclint.registry import rule_infos
 from asynclint.runner import lint_text
 from asynclint.settings import Settings
 from asynclint.suppression import file_is_skipped, parse_noqa
+from asynclint.walker import Walker
 
 SLEEPY = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -214,6 +214,7 @@ def _lint_module(
 ) -> FileResult:
     from asynclint import registry
     from asynclint.analysis.context import Context
+    from asynclint.walker import Walker
 
     ctx = Context(module, text, path, module_name, is_package, settings, is_test)
     rules = [cls(ctx) for cls in registry.load(active)]
@@ -363,139 +364,3 @@ class _recursion_limit:
 
     def __exit__(self, *exc: object) -> None:
         sys.setrecursionlimit(self.old)
-
-
-Handler = Callable[["cst.CSTNode"], None]
-
-
-class Walker:
-    """One depth-first traversal that calls every rule's `visit_<Node>` and
-    `leave_<Node>`, keeps the context's stack and scopes, and isolates rule failures.
-
-    The walk is iterative (an explicit stack, no Python recursion), so deeply nested code
-    cannot exhaust the interpreter's stack here, and a RecursionError can only come from a
-    rule, which then fails alone (ASL002).
-    """
-
-    def __init__(self, ctx: Context, rules: list[Rule]) -> None:
-        import libcst as cst
-
-        from asynclint.analysis.nodes import COMPREHENSIONS, children
-
-        self.ctx = ctx
-        self.rules = rules
-        self.failures: dict[Rule, BaseException] = {}
-        self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
-        self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
-        self._children = children
-        self._cst = cst
-        # A set of exact types: isinstance against libcst's ABC classes is slow, and these
-        # classes have no subclasses.
-        self._scope_types = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS})
-
-    def _handlers(
-        self, table: dict[type, list[tuple[Rule, Handler]]], prefix: str, node_type: type
-    ) -> list[tuple[Rule, Handler]]:
-        handlers = []
-        for rule in self.rules:
-            method = getattr(rule, f"{prefix}{node_type.__name__}", None)
-            if method is not None:
-                handlers.append((rule, method))
-        table[node_type] = handlers
-        return handlers
-
-    def _call(self, handlers: list[tuple[Rule, Handler]], node: cst.CSTNode) -> None:
-        for rule, method in handlers:
-            try:
-                method(node)
-            except Exception as exc:  # includes RecursionError from a rule's own analysis
-                self._fail(rule, exc)
-
-    def _fail(self, rule: Rule, exc: BaseException) -> None:
-        self.failures[rule] = exc
-        for table in (self._visit, self._leave):
-            for node_type, handlers in table.items():
-                table[node_type] = [(r, m) for r, m in handlers if r is not rule]
-
-    # The work list holds (action, node) pairs: visit a node, leave it, or enter/exit the
-    # scope a definition's body runs in.
-    _VISIT, _LEAVE, _ENTER_SCOPE, _EXIT_SCOPE, _VISIT_COMP = range(5)
-
-    def walk(self, root: cst.CSTNode) -> None:
-        ctx = self.ctx
-        todo: list[tuple[int, cst.CSTNode]] = [(self._VISIT, root)]
-        pop, push = todo.pop, todo.append
-        visit_table, leave_table = self._visit, self._leave
-        scope_types = self._scope_types
-        call_type = self._cst.Call
-        children = self._children
-        while todo:
-            action, node = pop()
-            if action == 0 or action == 4:  # visit (4: a comprehension's first clause)
-                node_type = type(node)
-                ctx.stack.append(node)
-                handlers = visit_table.get(node_type)
-                if handlers is None:
-                    handlers = self._handlers(visit_table, "visit_", node_type)
-                if handlers:
-                    self._call(handlers, node)
-                if node_type is call_type:
-                    ctx.note_call(node)  # type: ignore[arg-type]
-                push((self._LEAVE, node))
-                if action == 4:
-                    kids = [node.target, *node.ifs]  # type: ignore[attr-defined]
-                    if node.inner_for_in is not None:  # type: ignore[attr-defined]
-                        kids.append(node.inner_for_in)  # type: ignore[attr-defined]
-                    for kid in reversed(kids):
-                        push((self._VISIT, kid))
-                elif node_type in scope_types:
-                    for item in reversed(self._scope_plan(node)):
-                        push(item)
-                else:
-                    kids = children(node)
-                    for kid in reversed(kids):
-                        push((self._VISIT, kid))
-            elif action == 1:  # leave
-                handlers = leave_table.get(type(node))
-                if handlers is None:
-                    handlers = self._handlers(leave_table, "leave_", type(node))
-                if handlers:
-                    self._call(handlers, node)
-                ctx.stack.pop()
-            elif action == 2:
-                ctx.enter_scope(node)
-            else:
-                ctx.exit_scope()
-
-    def _scope_plan(self, node: cst.CSTNode) -> list[tuple[int, cst.CSTNode]]:
-        """The order in which a definition's parts are walked: parts evaluated outside it
-        (decorators, defaults, bases, the first iterable of a comprehension) in the
-        enclosing scope, the body inside its own."""
-        import libcst as cst
-
-        visit, enter, exit_ = self._VISIT, self._ENTER_SCOPE, self._EXIT_SCOPE
-        plan: list[tuple[int, cst.CSTNode]] = []
-        if isinstance(node, cst.FunctionDef):
-            plan += [(visit, d) for d in node.decorators]
-            plan.append((visit, node.params))
-            if node.returns is not None:
-                plan.append((visit, node.returns))
-            plan += [(enter, node), (visit, node.body), (exit_, node)]
-        elif isinstance(node, cst.Lambda):
-            plan += [(visit, node.params), (enter, node), (visit, node.body), (exit_, node)]
-        elif isinstance(node, cst.ClassDef):
-            plan += [(visit, d) for d in node.decorators]
-            plan += [(visit, a) for a in (*node.bases, *node.keywords)]
-            plan += [(enter, node), (visit, node.body), (exit_, node)]
-        else:
-            comp = node.for_in  # type: ignore[attr-defined]
-            plan += [(visit, comp.iter), (enter, node)]
-            for name in ("elt", "key", "value"):
-                part = getattr(node, name, None)
-                if part is not None:
-                    plan.append((visit, part))
-            # The outermost `for` clause itself: visited and left around its target,
-            # conditions and inner clauses (its iterable was walked outside).
-            plan.append((self._VISIT_COMP, comp))
-            plan.append((exit_, node))
-        return plan
