@@ -26,6 +26,7 @@ from corpus import ensure_corpus  # noqa: E402
 
 from asynclint.diagnostics import Diagnostic  # noqa: E402
 from asynclint.discovery import module_name  # noqa: E402
+from asynclint.engine import LintRequest  # noqa: E402
 from asynclint.fixer import fix_text, verify  # noqa: E402
 from asynclint.registry import selected_codes  # noqa: E402
 from asynclint.runner import Runner  # noqa: E402
@@ -77,9 +78,10 @@ def fix_check(root: Path, codes: tuple[str, ...], include_tests: bool = False) -
             continue
         relpath = str(path.relative_to(root))
         name, is_package = module_name(str(path))
-        outcome = fix_text(
-            text, str(path), relpath, settings, selected, unsafe=True, module_name=name, is_package=is_package
+        request = LintRequest(
+            text, str(path), relpath, settings, selected, module_name=name, is_package=is_package
         )
+        outcome = fix_text(request, unsafe=True)
         problems.extend(outcome.failures)
         if outcome.text == text:
             continue
@@ -88,16 +90,7 @@ def fix_check(root: Path, codes: tuple[str, ...], include_tests: bool = False) -
         reason = verify(outcome.text, str(path))
         if reason is not None:
             problems.append(f"{path}: fixed text is invalid: {reason}")
-        again = fix_text(
-            outcome.text,
-            str(path),
-            relpath,
-            settings,
-            selected,
-            unsafe=True,
-            module_name=name,
-            is_package=is_package,
-        )
+        again = fix_text(replace(request, text=outcome.text), unsafe=True)
         if again.text != outcome.text:
             problems.append(f"{path}: a second run changed the fixed text again")
     return changed, applied, problems

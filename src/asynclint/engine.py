@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from asynclint.diagnostics import (
@@ -75,24 +75,33 @@ def rules_that_can_fire(text: str, codes: Iterable[str], infos: dict[str, RuleIn
     return chosen
 
 
-def lint_text(
-    text: str,
-    path: str,
-    relpath: str,
-    settings: Settings,
-    codes: frozenset[str],
-    *,
-    module_name: str | None = None,
-    is_package: bool = False,
-    module_file: str | None = None,
-    with_edits: bool = True,
-    honour_noqa: bool = True,
-) -> FileResult:
-    """Lint one module's source text with the rules of `codes` (already narrowed by
-    per-file ignores). The dotted module name (for relative imports and cross-module
-    facts) is `module_name`, or is worked out from `module_file` when the file is parsed.
-    `honour_noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own, and
-    its `--disable-noqa` must be able to show everything)."""
+@dataclass(frozen=True, slots=True)
+class LintRequest:
+    """One module's source text and how to lint it."""
+
+    text: str
+    #: The file as diagnostics name it.
+    path: str
+    #: The file relative to the project root, for per-file settings (test files).
+    relpath: str
+    settings: Settings
+    #: The rules to run, already narrowed by per-file ignores.
+    codes: frozenset[str]
+    #: The dotted module name (for relative imports and cross-module facts), or None to work
+    #: it out from `module_file` when the file is parsed ("" when that is None too).
+    module_name: str | None = None
+    is_package: bool = False
+    module_file: str | None = None
+    #: Turn fixes into text edits (without, a fixable diagnostic has a fix with no edits).
+    with_edits: bool = True
+    #: False leaves `# noqa` comments to the caller (flake8 applies its own, and its
+    #: `--disable-noqa` must be able to show everything).
+    honour_noqa: bool = True
+
+
+def lint(request: LintRequest) -> FileResult:
+    """Lint one module's source text with the rules of `request.codes`."""
+    text, path, settings, codes = request.text, request.path, request.settings, request.codes
     result = FileResult(path)
     if file_is_skipped(text):
         result.skipped = True
@@ -101,17 +110,18 @@ def lint_text(
     active = rules_that_can_fire(text, codes, infos)
     if not active:
         return result
-    is_test = settings.is_test_file(relpath)
+    is_test = settings.is_test_file(request.relpath)
     if is_test:
         active = {c for c in active if not infos[c].skip_test_files}
         if not active:
             return result
-    if module_name is None:
+    if request.module_name is None:
         module_name, is_package = ("", False)
-        if module_file is not None:
+        if request.module_file is not None:
             from asynclint.discovery import module_name as name_of
 
-            module_name, is_package = name_of(module_file)
+            module_name, is_package = name_of(request.module_file)
+        request = replace(request, module_name=module_name, is_package=is_package)
     if len(text) > settings.max_file_size:
         # Said only of files with async code (ASL001's own trigger): a huge generated module
         # without any is of interest to the project index alone, and is skipped quietly.
@@ -142,21 +152,7 @@ def lint_text(
             result.diagnostics.append(syntax_error(path, f"cannot parse: {type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
-    return _lint_module(
-        module,
-        text,
-        path,
-        relpath,
-        settings,
-        codes,
-        active,
-        result,
-        module_name,
-        is_package,
-        is_test,
-        with_edits,
-        honour_noqa,
-    )
+    return _lint_module(request, module, active, is_test, result)
 
 
 _LIBCST_AT_RE = re.compile(r"error at (\d+):(\d+): ")
@@ -198,25 +194,17 @@ def _parse(text: str) -> cst.Module:
 
 
 def _lint_module(
-    module: cst.Module,
-    text: str,
-    path: str,
-    relpath: str,
-    settings: Settings,
-    codes: frozenset[str],
-    active: set[str],
-    result: FileResult,
-    module_name: str,
-    is_package: bool,
-    is_test: bool,
-    with_edits: bool,
-    honour_noqa: bool = True,
+    request: LintRequest, module: cst.Module, active: set[str], is_test: bool, result: FileResult
 ) -> FileResult:
+    """The rules of `active` on the parsed `module` of `request` (whose module name is known)."""
     from asynclint import registry
     from asynclint.analysis.context import Context
     from asynclint.walker import Walker
 
-    ctx = Context(module, text, path, module_name, is_package, settings, is_test)
+    text, path, codes = request.text, request.path, request.codes
+    with_edits, honour_noqa = request.with_edits, request.honour_noqa
+    assert request.module_name is not None
+    ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
     rules = [cls(ctx) for cls in registry.load(active)]
     walker = Walker(ctx, rules)
     try:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asynclint.diagnostics import Diagnostic, Edit, FileResult
-from asynclint.engine import FixIntent, lint_text
+from asynclint.engine import FixIntent, LintRequest, lint
 from asynclint.fixes import EditSet, apply_edits
-from asynclint.settings import Settings
 
 MAX_ROUNDS = 10
 
@@ -50,29 +49,19 @@ def verify(text: str, path: str) -> str | None:
     return None
 
 
-def fix_text(
-    text: str,
-    path: str,
-    relpath: str,
-    settings: Settings,
-    codes: frozenset[str],
-    *,
-    unsafe: bool,
-    module_name: str = "",
-    is_package: bool = False,
-) -> FixOutcome:
-    """Fix `text` to a fixed point. Never raises for a bad file or a faulty fix: what went
-    wrong is a failure message (a fault of asynclint's leaves the text as it was)."""
+def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
+    """Fix `request.text` to a fixed point (each round lints the current text as `request`
+    says). Never raises for a bad file or a faulty fix: what went wrong is a failure message
+    (a fault of asynclint's leaves the text as it was)."""
+    text, path = request.text, request.path
 
-    def lint(current: str) -> FileResult:
-        return lint_text(
-            current, path, relpath, settings, codes, module_name=module_name, is_package=is_package
-        )
+    def lint_again(current: str) -> FileResult:
+        return lint(replace(request, text=current))
 
-    result = lint(text)
+    result = lint(request)
     outcome = FixOutcome(text, result, result)
     try:
-        _fix_rounds(outcome, path, unsafe, lint)
+        _fix_rounds(outcome, path, unsafe, lint_again)
     except Exception as exc:  # a fault of ours: the file keeps its text, the run goes on
         outcome.text, outcome.result = text, result
         outcome.applied.clear()

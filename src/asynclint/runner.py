@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from asynclint import registry
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
 from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
-from asynclint.discovery import discover, module_name
+from asynclint.discovery import discover
+from asynclint.engine import LintRequest, lint
 from asynclint.settings import Settings
 
 if TYPE_CHECKING:
@@ -100,27 +101,13 @@ def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes 
         result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
         return Outcome(task, _only_selected(result, task.codes), stamp)
     module_file = task.key if not stdin or os.path.exists(task.key) else None
+    request = LintRequest(source.text, task.path, task.relpath, settings, task.codes, module_file=module_file)
     if mode == "check":
-        from asynclint.engine import lint_text
-
-        result = lint_text(
-            source.text, task.path, task.relpath, settings, task.codes, module_file=module_file
-        )
-        return Outcome(task, result, stamp)
+        return Outcome(task, lint(request), stamp)
 
     from asynclint.fixer import fix_text, unified_diff
 
-    name, is_package = module_name(module_file) if module_file else ("", False)
-    fixed = fix_text(
-        source.text,
-        task.path,
-        task.relpath,
-        settings,
-        task.codes,
-        unsafe=unsafe,
-        module_name=name,
-        is_package=is_package,
-    )
+    fixed = fix_text(request, unsafe=unsafe)
     outcome = Outcome(task, fixed.result, stamp, fixed.applied, warnings=fixed.failures)
     if fixed.text == source.text:
         return outcome
@@ -356,10 +343,8 @@ class Runner:
     ) -> RunResult:
         """Lint one file's already decoded text (what the flake8 plugin is given): the
         engine, then the project-wide phase on this file's facts alone. Never fixes."""
-        from asynclint.engine import lint_text
-
         task = self._task(filename)
-        result = lint_text(
+        request = LintRequest(
             text,
             task.path,
             task.relpath,
@@ -369,6 +354,7 @@ class Runner:
             with_edits=with_edits,
             honour_noqa=honour_noqa,
         )
+        result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))
         results = {task.path: result}
         self._finish(run, results, self._project_diagnostics(results))
