@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Applicability = Literal["safe", "unsafe"]
+APPLICABILITIES: tuple[Applicability, ...] = get_args(Applicability)
 
 #: asynclint's own codes, reported by the engine and the runner rather than by a rule.
 SYNTAX_ERROR = "ASL001"

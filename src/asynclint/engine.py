@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from asynclint.diagnostics import (
     INTERNAL_ERROR,
     SYNTAX_ERROR,
+    Applicability,
     Diagnostic,
     Edit,
     FileResult,
@@ -25,6 +26,7 @@ from asynclint.diagnostics import (
     syntax_error,
 )
 from asynclint.registry import RuleInfo, rule_infos
+from asynclint.rule import FixSafety
 from asynclint.suppression import file_is_skipped
 from asynclint.triggers import Trigger
 
@@ -317,7 +319,9 @@ def _diagnostic(
             return None
     fix = None
     if finding.fix is not None and result.unfixable is None:
-        applicability = finding.fix.applicability or rule.fix_safety.value
+        applicability: Applicability = finding.fix.applicability or (
+            "unsafe" if rule.fix_safety is FixSafety.UNSAFE else "safe"
+        )
         edits: tuple[Edit, ...] = ()
         if with_edits:
             try:
@@ -334,9 +338,9 @@ def _diagnostic(
                 )
                 edits = ()
             if edits:
-                fix = Fix(applicability, finding.fix.message, edits)  # type: ignore[arg-type]
+                fix = Fix(applicability, finding.fix.message, edits)
         else:
-            fix = Fix(applicability, finding.fix.message, ())  # type: ignore[arg-type]
+            fix = Fix(applicability, finding.fix.message, ())
     return Diagnostic(rule.code, rule.name, finding.message, ctx.path, start, end, fix)
 
 

@@ -29,7 +29,6 @@ PREFIX = "asynclint-"
 FLAKE8_OWNS = frozenset(
     {"select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude"}
 )
-_LIST_KINDS = ("codes", "globs", "strings", "glob-codes", "str-map")
 
 
 def plugin_options() -> tuple[Option, ...]:
@@ -120,6 +119,8 @@ class Plugin:
 
     @classmethod
     def add_options(cls, parser: Any) -> None:
+        from asynclint.settings import LIST_KINDS
+
         for opt in plugin_options():
             kwargs: dict[str, Any] = {
                 "parse_from_config": True,
@@ -130,7 +131,7 @@ class Plugin:
                 kwargs["action"] = "store_true"
             else:
                 kwargs["metavar"] = opt.metavar
-                kwargs["comma_separated_list"] = opt.kind in _LIST_KINDS
+                kwargs["comma_separated_list"] = opt.kind in LIST_KINDS
             parser.add_option(f"--{PREFIX}{opt.key}", **kwargs)
 
     @classmethod

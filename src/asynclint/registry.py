@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from asynclint.diagnostics import family_of
 
@@ -32,8 +32,8 @@ class RuleInfo:
     code: str
     name: str
     module: str
-    default: str  # "on" | "opt"
-    fix: str  # "safe" | "unsafe" | "none"
+    default: Literal["on", "opt"]  # `Rule.default`
+    fix: Literal["safe", "unsafe", "none"]  # `Rule.fix_safety`
     summary: str
     triggers: tuple[str, ...]
     skip_test_files: bool

@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 from asynclint import registry
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from asynclint.rule import Rule
 from asynclint.sourcefile import DecodeError, FileChangedError, decode, encode, write_atomic
 
-MODES = ("check", "fix", "diff")
+#: check: report; fix: write the fixed files; diff: print the fixes as a diff, write nothing.
+Mode = Literal["check", "fix", "diff"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +70,27 @@ class RunResult:
 
 # Worker side ------------------------------------------------------------------------------
 
-_WORKER: dict[str, object] = {}
+
+@dataclass(frozen=True, slots=True)
+class _WorkerSetup:
+    settings: Settings
+    mode: Mode
+    unsafe: bool
 
 
-def _init_worker(settings: Settings, mode: str, unsafe: bool) -> None:
-    _WORKER.update(settings=settings, mode=mode, unsafe=unsafe)
+_WORKER: list[_WorkerSetup] = []  # this worker process's setup, once it is made
+
+
+def _init_worker(settings: Settings, mode: Mode, unsafe: bool) -> None:
+    _WORKER[:] = [_WorkerSetup(settings, mode, unsafe)]
 
 
 def _run_task(task: Task) -> Outcome:
-    return process(task, _WORKER["settings"], _WORKER["mode"], _WORKER["unsafe"])  # type: ignore[arg-type]
+    setup = _WORKER[0]
+    return process(task, setup.settings, setup.mode, setup.unsafe)
 
 
-def process(task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes | None = None) -> Outcome:
+def process(task: Task, settings: Settings, mode: Mode, unsafe: bool, raw: bytes | None = None) -> Outcome:
     """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file."""
     stdin = raw is not None
     if raw is None:
@@ -159,7 +170,7 @@ class Runner:
         *,
         jobs: int | None = None,
         use_cache: bool = True,
-        mode: str = "check",
+        mode: Mode = "check",
         unsafe: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:

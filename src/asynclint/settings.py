@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, get_args
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,6 +63,28 @@ DEFAULT_STATEFUL_NAMES = (
 )
 
 
+#: How an option's TOML value and command-line strings parse (see `_parse_value`).
+OptionKind = Literal[
+    "codes",
+    "glob-codes",
+    "globs",
+    "strings",
+    "str-map",
+    "version",
+    "number",
+    "choice",
+    "regex",
+    "bool",
+    "path",
+]
+#: The kinds whose values are lists or tables: the command line repeats the option.
+LIST_KINDS: tuple[OptionKind, ...] = ("codes", "globs", "strings", "glob-codes", "str-map")
+Format = Literal["text", "json", "sarif", "github", "grouped"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+GatherStyle = Literal["gather", "taskgroup"]
+GATHER_STYLES: tuple[GatherStyle, ...] = get_args(GatherStyle)
+
+
 class ConfigError(Exception):
     """A configuration problem, with a message fit for the user."""
 
@@ -70,7 +92,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class Option:
     key: str
-    kind: str
+    kind: OptionKind
     default: Any
     help: str
     metavar: str = ""
@@ -154,7 +176,7 @@ OPTIONS: tuple[Option, ...] = (
         "gather",
         "What ASL200's fix writes: asyncio.gather or a TaskGroup (py311+).",
         "STYLE",
-        ("gather", "taskgroup"),
+        GATHER_STYLES,
     ),
     Option(
         "stateful-names",
@@ -228,7 +250,7 @@ OPTIONS: tuple[Option, ...] = (
         "text",
         "Output format.",
         "FORMAT",
-        ("text", "json", "sarif", "github", "grouped"),
+        FORMATS,
         False,
     ),
     Option("show-source", "bool", False, "Show the offending line with a caret.", "", (), False),
@@ -263,7 +285,7 @@ class Settings:
     extend_blocking_calls: Mapping[str, str] = field(default_factory=dict)
     extend_resource_types: tuple[str, ...] = ()
     test_files: tuple[str, ...] = DEFAULT_TEST_FILES
-    gather_style: str = "gather"
+    gather_style: GatherStyle = "gather"
     stateful_names: str = DEFAULT_STATEFUL_NAMES
     pool_backed_types: tuple[str, ...] = ()
     stateful_types: tuple[str, ...] = ()
@@ -274,7 +296,7 @@ class Settings:
     blocking_imports: bool = False
     timeout_reads: bool = False
     max_file_size: float = 2_000_000
-    format: str = "text"
+    format: Format = "text"
     show_source: bool = False
     unsafe_fixes: bool = False
     cache_dir: str | None = None
@@ -369,7 +391,7 @@ def _parse_value(opt: Option, value: object, where: str) -> Any:
     key, kind = opt.key, opt.kind
     if kind == "codes":
         return _codes(where, key, value)
-    if kind in ("globs", "strings"):
+    if kind == "globs" or kind == "strings":  # `==`, so that mypy narrows `kind`
         return _str_list(where, key, value)
     if kind == "glob-codes":
         if not isinstance(value, Mapping):
@@ -409,6 +431,10 @@ def _parse_value(opt: Option, value: object, where: str) -> Any:
         if not isinstance(value, str) or not value.strip():
             raise _expect(where, key, "a path", value)
         return value
+    return _unreachable(kind)  # mypy: every kind is handled above
+
+
+def _unreachable(kind: NoReturn) -> NoReturn:
     raise AssertionError(kind)
 
 

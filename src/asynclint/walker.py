@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
@@ -64,7 +64,10 @@ class Walker:
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
 
     def _handlers(
-        self, table: dict[type, list[tuple[Rule, Handler]]], prefix: str, node_type: type
+        self,
+        table: dict[type, list[tuple[Rule, Handler]]],
+        prefix: Literal["visit_", "leave_"],
+        node_type: type,
     ) -> list[tuple[Rule, Handler]]:
         handlers = []
         for rule in self.rules:

@@ -6,10 +6,11 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from asynclint.settings import FORMATS, Format
+
 if TYPE_CHECKING:
     from asynclint.diagnostics import Diagnostic
-
-FORMATS = ("text", "grouped", "json", "sarif", "github")
+    from asynclint.runner import Mode
 
 
 @dataclass
@@ -18,7 +19,7 @@ class ReportOptions:
     show_source: bool = False
     color: bool = False
     fixed: int = 0  # fixes applied by this run
-    mode: str = "check"
+    mode: Mode = "check"
     statistics: bool = False
     sources: dict[str, list[str]] = field(default_factory=dict)
 
@@ -27,7 +28,7 @@ class Renderer(Protocol):
     def __call__(self, diagnostics: list[Diagnostic], options: ReportOptions) -> str: ...
 
 
-def render(fmt: str, diagnostics: list[Diagnostic], options: ReportOptions) -> str:
+def render(fmt: Format, diagnostics: list[Diagnostic], options: ReportOptions) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     module = importlib.import_module(f"asynclint.reporting.{fmt}")
