@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -25,10 +24,10 @@ from asynclint.diagnostics import (
     internal_error,
     syntax_error,
 )
-from asynclint.registry import RuleInfo, rule_infos
+from asynclint.registry import rule_infos
 from asynclint.rule import FixSafety
 from asynclint.suppression import file_is_skipped
-from asynclint.triggers import Trigger
+from asynclint.triggers import rules_that_can_fire
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
-_TRIGGERS: dict[str, Trigger] = {}
 RECURSION_LIMIT = 20_000
 UNFIXABLE_ROUND_TRIP = (
     "libcst, asynclint's parser, does not reproduce this file exactly (whitespace before the colon"
@@ -53,28 +51,6 @@ class FixIntent:
 
     module: cst.Module
     fixes: dict[int, NodeFix] = field(default_factory=dict)
-
-
-def rules_that_can_fire(text: str, codes: Iterable[str], infos: dict[str, RuleInfo]) -> set[str]:
-    """The codes whose trigger patterns all occur in `text` (a text scan, no parse)."""
-    chosen = set()
-    seen: dict[str, bool] = {}
-    for code in codes:
-        info = infos.get(code)
-        if info is None or code == INTERNAL_ERROR:
-            continue
-        for source in info.triggers:
-            hit = seen.get(source)
-            if hit is None:
-                trigger = _TRIGGERS.get(source)
-                if trigger is None:
-                    trigger = _TRIGGERS[source] = Trigger(source)
-                hit = seen[source] = trigger.occurs_in(text)
-            if not hit:
-                break
-        else:
-            chosen.add(code)
-    return chosen
 
 
 @dataclass(frozen=True, slots=True)

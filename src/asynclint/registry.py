@@ -23,6 +23,7 @@ from asynclint.diagnostics import family_of
 if TYPE_CHECKING:
     from asynclint.rule import Rule
     from asynclint.settings import Settings
+    from asynclint.triggers import Trigger
 
 MANIFEST = Path(__file__).parent / "rules" / "_manifest.py"
 
@@ -35,8 +36,9 @@ class RuleInfo:
     default: Literal["on", "opt"]  # `Rule.default`
     fix: Literal["safe", "unsafe", "none"]  # `Rule.fix_safety`
     summary: str
-    triggers: tuple[str, ...]
+    triggers: tuple[Trigger, ...]
     skip_test_files: bool
+    trigger_regex: str | None = None
 
     @property
     def family(self) -> str:
@@ -165,6 +167,7 @@ def manifest_text() -> str:
             summary,
             tuple(cls.triggers),
             cls.skip_test_files,
+            cls.trigger_regex,
         )
         lines.append(f"    {row!r},")
     lines.append(")")

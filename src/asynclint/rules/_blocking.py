@@ -5,8 +5,6 @@ rule is this class with its own code, message and documentation. What a call is 
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import libcst as cst
 
 from asynclint.analysis.blocking import Hit, blocking_call, replacement_text
@@ -32,8 +30,6 @@ class BlockingCallRule(Rule):
     """Reports the catalog calls of its code made on the event loop."""
 
     abstract = True
-    #: Names the family's triggers look for; a rule narrows the file scan with them.
-    triggers: ClassVar[tuple[str, ...]] = (r"\basync\b",)
 
     def visit_Call(self, node: cst.Call) -> None:
         function = self.ctx.async_function

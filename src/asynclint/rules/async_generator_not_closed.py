@@ -67,7 +67,7 @@ class AsyncGeneratorNotClosed(Rule):
     message = "Async generator `{name}()` is left unfinished when this loop stops early, so its cleanup waits for garbage collection; wrap it in `contextlib.aclosing()`"
     fix_safety = FixSafety.SAFE
     peer = "FA ASYNC900/ASYNC119 (related)"
-    triggers = (r"\basync\s+for\b", r"\byield\b")
+    triggers = ("async", "for", "yield")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -42,7 +42,7 @@ class BlockingSleep(Rule):
     message = "`time.sleep()` blocks the event loop in `async def {function}`; use `await {replacement}(...)`"
     fix_safety = FixSafety.SAFE
     peer = "FA/RF ASYNC251"
-    triggers = (r"\basync\b", r"\bsleep\b")
+    triggers = ("async", "sleep")
 
     def visit_Call(self, node: cst.Call) -> None:
         function = self.ctx.async_function
