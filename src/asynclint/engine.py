@@ -1,5 +1,6 @@
-"""One file: decode, decide whether any selected rule can fire, parse once, one traversal
-shared by every selected rule, positions for what was reported, noqa -> diagnostics.
+"""One file: a `LintRequest` in, a `FileResult` out. Decide whether any selected rule can
+fire (a text scan), parse once, one traversal shared by every selected rule (walker.py),
+positions for what was reported, noqa -> diagnostics.
 
 Errors are values: a file that does not decode or parse is diagnostic ASL001; a rule that
 raises is diagnostic ASL002 naming the rule, and the other rules' findings stand.
