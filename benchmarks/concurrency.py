@@ -26,7 +26,9 @@ from corpus import ensure_corpus  # noqa: E402
 
 from asynclint.diagnostics import Diagnostic  # noqa: E402
 from asynclint.discovery import module_name  # noqa: E402
+from asynclint.engine import LintRequest  # noqa: E402
 from asynclint.fixer import fix_text, verify  # noqa: E402
+from asynclint.registry import selected_codes  # noqa: E402
 from asynclint.runner import Runner  # noqa: E402
 from asynclint.settings import Settings  # noqa: E402
 
@@ -69,16 +71,17 @@ def fix_check(root: Path, codes: tuple[str, ...], include_tests: bool = False) -
         settings = replace(settings, test_files=())
     changed = applied = 0
     problems: list[str] = []
-    selected = settings.selected_codes()
+    selected = selected_codes(settings)
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8", errors="replace")
         if "await" not in text and "create_task" not in text and "ensure_future" not in text:
             continue
         relpath = str(path.relative_to(root))
         name, is_package = module_name(str(path))
-        outcome = fix_text(
-            text, str(path), relpath, settings, selected, unsafe=True, module_name=name, is_package=is_package
+        request = LintRequest(
+            text, str(path), relpath, settings, selected, module_name=name, is_package=is_package
         )
+        outcome = fix_text(request, unsafe=True)
         problems.extend(outcome.failures)
         if outcome.text == text:
             continue
@@ -87,16 +90,7 @@ def fix_check(root: Path, codes: tuple[str, ...], include_tests: bool = False) -
         reason = verify(outcome.text, str(path))
         if reason is not None:
             problems.append(f"{path}: fixed text is invalid: {reason}")
-        again = fix_text(
-            outcome.text,
-            str(path),
-            relpath,
-            settings,
-            selected,
-            unsafe=True,
-            module_name=name,
-            is_package=is_package,
-        )
+        again = fix_text(replace(request, text=outcome.text), unsafe=True)
         if again.text != outcome.text:
             problems.append(f"{path}: a second run changed the fixed text again")
     return changed, applied, problems

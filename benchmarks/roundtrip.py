@@ -15,14 +15,16 @@ import argparse
 import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CorpusUnavailable, ensure_corpus, python_files
 
 from asynclint.discovery import module_name
+from asynclint.engine import LintRequest
 from asynclint.fixer import fix_text
+from asynclint.registry import selected_codes
 from asynclint.settings import Settings
 from asynclint.sourcefile import DecodeError, decode
 
@@ -58,11 +60,12 @@ def check_file(path: Path) -> Stats:
         text = decode(path.read_bytes()).text
     except DecodeError:
         return stats
-    codes = SETTINGS.selected_codes()
+    codes = selected_codes(SETTINGS)
     name, is_package = module_name(str(path))
-    outcome = fix_text(
-        text, str(path), path.name, SETTINGS, codes, unsafe=True, module_name=name, is_package=is_package
+    request = LintRequest(
+        text, str(path), path.name, SETTINGS, codes, module_name=name, is_package=is_package
     )
+    outcome = fix_text(request, unsafe=True)
     stats.parsed += outcome.result.parsed
     stats.fixes.update(outcome.applied)
     for d in outcome.result.diagnostics:
@@ -72,16 +75,7 @@ def check_file(path: Path) -> Stats:
     stats.findings.update(outcome.applied)  # fixed findings count too
     stats.broken_fixes += [f for f in outcome.failures if "before fixing" not in f]
     if outcome.text != text:
-        again = fix_text(
-            outcome.text,
-            str(path),
-            path.name,
-            SETTINGS,
-            codes,
-            unsafe=True,
-            module_name=name,
-            is_package=is_package,
-        )
+        again = fix_text(replace(request, text=outcome.text), unsafe=True)
         if again.text != outcome.text:
             stats.unstable.append(str(path))
     return stats

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from conftest import run_cli
 
-from asynclint import __version__
 from asynclint.cache import FORMAT, KEEP_FILES, SUBFOLDER, TAG_NAME, Cache, Stamp, owned
-from asynclint.engine import FileResult
+from asynclint.diagnostics import FileResult
 from asynclint.runner import Runner
 from asynclint.settings import ConfigError, Settings, load_settings
 from asynclint.sourcefile import ORPHAN_AGE, TEMP_SUFFIX, orphaned_temp_file
+from asynclint.version import __version__
 
 BAD = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 #: ASL116 (facts and project diagnostics), ASL101 with a fix, and a clean file.

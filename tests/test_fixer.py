@@ -12,10 +12,11 @@ import libcst as cst
 import pytest
 
 from asynclint import runner as runner_module
-from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
-from asynclint.engine import FileResult, FixIntent
+from asynclint.diagnostics import Diagnostic, Edit, FileResult, Fix, Location
+from asynclint.engine import FixIntent, LintRequest
 from asynclint.fixer import FixOutcome, _apply_verified, _Checker, fix_text, unified_diff, verify
 from asynclint.fixes import NodeFix, apply_edits, overlaps, text_edits
+from asynclint.registry import selected_codes
 from asynclint.runner import Runner
 from asynclint.settings import Settings
 from asynclint.sourcefile import FileChangedError, write_atomic
@@ -159,14 +160,18 @@ def test_failed_write_leaves_old_content_and_no_temp(tmp_path: Path, monkeypatch
 
 def test_fix_is_a_fixed_point_over_several_rounds() -> None:
     source = "import asyncio\nimport time\n\n\nasync def poll():\n    time.sleep(1)\n    time.sleep(2)\n    asyncio.run(asyncio.sleep(0))\n"
-    outcome = fix_text(source, "x.py", "x.py", Settings(), Settings().selected_codes(), unsafe=False)
+    outcome = fix_text(
+        LintRequest(source, "x.py", "x.py", Settings(), selected_codes(Settings())), unsafe=False
+    )
     assert outcome.text == (
         "import asyncio\nimport time\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
         "    await asyncio.sleep(2)\n    await asyncio.sleep(0)\n"
     )
     assert outcome.applied == Counter({"ASL101": 2, "ASL600": 1})
     assert outcome.result.diagnostics == []
-    again = fix_text(outcome.text, "x.py", "x.py", Settings(), Settings().selected_codes(), unsafe=False)
+    again = fix_text(
+        LintRequest(outcome.text, "x.py", "x.py", Settings(), selected_codes(Settings())), unsafe=False
+    )
     assert again.text == outcome.text and not again.applied
 
 
@@ -213,7 +218,9 @@ def test_verify_requires_compile() -> None:
 
 def test_files_that_do_not_compile_are_not_fixed() -> None:
     source = "import time\n\n\nasync def poll():\n    time.sleep(1)\n\n\nreturn 5\n"
-    outcome = fix_text(source, "x.py", "x.py", Settings(), Settings().selected_codes(), unsafe=False)
+    outcome = fix_text(
+        LintRequest(source, "x.py", "x.py", Settings(), selected_codes(Settings())), unsafe=False
+    )
     assert outcome.text == source
     assert outcome.failures and "does not compile" in outcome.failures[0]
 
@@ -254,7 +261,7 @@ def test_a_file_libcst_does_not_reproduce_is_linted_at_true_positions_and_not_fi
     )
     line = source.splitlines().index("    asyncio.get_event_loop()") + 1
     settings = Settings(project_root=str(tmp_path))
-    outcome = fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+    outcome = fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
     assert outcome.text == source
     assert not outcome.applied
     [finding] = [d for d in outcome.result.diagnostics if d.code == "ASL601"]
@@ -287,7 +294,7 @@ def test_unwrapping_a_call_split_before_its_parenthesis_is_not_written(tmp_path:
     # would be `await fetch` followed by a statement `()`; it compiles, and the call is gone.
     source = "import asyncio\n\n\nasync def f(fetch):\n    x = await asyncio.wait_for(fetch\n    (), None)\n    return x\n"
     settings = Settings(project_root=str(tmp_path))
-    outcome = fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+    outcome = fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
     assert "(fetch\n    ()" in outcome.text or "fetch\n    ())" in outcome.text or outcome.text == source
     import ast
 
@@ -340,7 +347,9 @@ def test_a_fault_while_fixing_leaves_the_text_and_does_not_raise(monkeypatch: py
         raise RuntimeError("boom")
 
     monkeypatch.setattr(fixer_module, "apply_edits", explode)
-    outcome = fix_text(SLEEPY, "x.py", "x.py", Settings(), Settings().selected_codes(), unsafe=True)
+    outcome = fix_text(
+        LintRequest(SLEEPY, "x.py", "x.py", Settings(), selected_codes(Settings())), unsafe=True
+    )
     assert outcome.text == SLEEPY and not outcome.applied
     assert any("internal error RuntimeError: boom" in f for f in outcome.failures)
 

@@ -16,13 +16,15 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from asynclint.engine import LintRequest
 from asynclint.fixer import fix_text, verify
+from asynclint.registry import selected_codes
 from asynclint.settings import Settings
 
 pytestmark = pytest.mark.slow
 
 SETTINGS = Settings(select=("ALL",), unsafe_fixes=True)
-CODES = SETTINGS.selected_codes()
+CODES = selected_codes(SETTINGS)
 
 IMPORTS = [
     "import asyncio",
@@ -221,13 +223,13 @@ def async_programs(draw: st.DrawFn) -> str:
 
 
 def check_properties(source: str) -> None:
-    outcome = fix_text(source, "fuzz.py", "fuzz.py", SETTINGS, CODES, unsafe=True)
+    outcome = fix_text(LintRequest(source, "fuzz.py", "fuzz.py", SETTINGS, CODES), unsafe=True)
     internal = [d for d in outcome.result.diagnostics if d.code == "ASL002"]
     assert not internal, "\n".join(d.message for d in internal) + "\n---\n" + source
     assert not [f for f in outcome.failures if "before fixing" not in f], (outcome.failures, source)
     if outcome.text != source:
         assert verify(outcome.text, "fuzz.py") is None, outcome.text
-        again = fix_text(outcome.text, "fuzz.py", "fuzz.py", SETTINGS, CODES, unsafe=True)
+        again = fix_text(LintRequest(outcome.text, "fuzz.py", "fuzz.py", SETTINGS, CODES), unsafe=True)
         assert again.text == outcome.text, (
             f"second fix changed the code:\n{source}\n---\n{outcome.text}\n---\n{again.text}"
         )

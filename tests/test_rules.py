@@ -12,7 +12,9 @@ from conftest import FIXTURES
 from fixture_support import Marker, compare_markers, fixture_markers, fixture_settings
 
 from asynclint.discovery import module_name
+from asynclint.engine import LintRequest
 from asynclint.fixer import FixOutcome, fix_text, verify
+from asynclint.registry import selected_codes
 from asynclint.runner import Runner
 
 
@@ -84,16 +86,16 @@ def test_fix_golden(case: Path, update_fixtures: bool) -> None:
     name, is_package = module_name(str(case))
 
     def fix(text: str) -> FixOutcome:
-        return fix_text(
+        request = LintRequest(
             text,
             str(case),
             case.name,
             settings,
-            settings.selected_codes(),
-            unsafe=unsafe,
+            selected_codes(settings),
             module_name=name,
             is_package=is_package,
         )
+        return fix_text(request, unsafe=unsafe)
 
     outcome = fix(source)
     golden = case.with_name(case.stem + ".fixed.py")

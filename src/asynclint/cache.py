@@ -35,10 +35,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from asynclint import __version__
-from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
-from asynclint.engine import FileResult
+from asynclint.diagnostics import APPLICABILITIES, Diagnostic, Edit, FileResult, Fix, Location
 from asynclint.sourcefile import TEMP_SUFFIX, orphaned_temp_file
+from asynclint.version import __version__
 
 FORMAT = 2
 KEEP_FILES = 8
@@ -380,7 +379,7 @@ def diagnostic_from_json(row: object) -> Diagnostic:
         if not isinstance(fix, list) or len(fix) != 3:
             raise ValueError("not a cached fix")
         applicability, fix_message, edits = fix
-        if applicability not in ("safe", "unsafe") or not isinstance(fix_message, str):
+        if applicability not in APPLICABILITIES or not isinstance(fix_message, str):
             raise ValueError("not a cached fix")
         if not isinstance(edits, list):
             raise ValueError("not a cached fix")

@@ -18,23 +18,25 @@ import io
 import os
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from asynclint import __version__
-from asynclint.settings import OPTIONS, ConfigError, load_settings
+from asynclint.settings import LIST_KINDS, OPTIONS, ConfigError, load_settings
+from asynclint.version import __version__
+
+if TYPE_CHECKING:
+    from asynclint.runner import Mode
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-_LIST_KINDS = ("codes", "globs", "strings", "glob-codes", "str-map")
 
 
 def _config_options(func: Any) -> Any:
     """One command-line option per configuration key, generated from `OPTIONS`."""
     for opt in reversed(OPTIONS):
         flag = f"--{opt.key}"
-        if opt.kind in _LIST_KINDS:
+        if opt.kind in LIST_KINDS:
             decorator = click.option(flag, opt.attr, multiple=True, metavar=opt.metavar, help=opt.help)
         elif opt.kind == "bool":
             decorator = click.option(f"{flag}/--no-{opt.key}", opt.attr, default=None, help=opt.help)
@@ -150,7 +152,7 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
         return _error("--fix and --diff cannot be used together")
     if "-" in paths and len(paths) > 1:
         return _error("`-` (standard input) cannot be combined with other paths")
-    mode = "diff" if kw["diff"] else "fix" if kw["fix"] else "check"
+    mode: Mode = "diff" if kw["diff"] else "fix" if kw["fix"] else "check"
     unsafe = bool(settings.unsafe_fixes)
     quiet, verbose = kw["quiet"], kw["verbose"]
 

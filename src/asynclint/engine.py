@@ -1,5 +1,6 @@
-"""One file: decode, decide whether any selected rule can fire, parse once, one traversal
-shared by every selected rule, positions for what was reported, noqa -> diagnostics.
+"""One file: a `LintRequest` in, a `FileResult` out. Decide whether any selected rule can
+fire (a text scan), parse once, one traversal shared by every selected rule (walker.py),
+positions for what was reported, noqa -> diagnostics.
 
 Errors are values: a file that does not decode or parse is diagnostic ASL001; a rule that
 raises is diagnostic ASL002 naming the rule, and the other rules' findings stand.
@@ -9,14 +10,25 @@ from __future__ import annotations
 
 import re
 import sys
-import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from asynclint.diagnostics import Diagnostic, Edit, Fix, Location
-from asynclint.registry import RuleInfo, rule_infos
-from asynclint.triggers import Trigger
+from asynclint.diagnostics import (
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    Applicability,
+    Diagnostic,
+    Edit,
+    FileResult,
+    Fix,
+    Location,
+    internal_error,
+    syntax_error,
+)
+from asynclint.registry import rule_infos
+from asynclint.rule import FixSafety
+from asynclint.suppression import file_is_skipped
+from asynclint.triggers import rules_that_can_fire
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -26,11 +38,6 @@ if TYPE_CHECKING:
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
-SYNTAX_ERROR = "ASL001"
-INTERNAL_ERROR = "ASL002"
-ENGINE_CODES = frozenset({SYNTAX_ERROR, INTERNAL_ERROR})
-_FILE_NOQA_RE = re.compile(r"^\s*#\s*asynclint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
-_TRIGGERS: dict[str, Trigger] = {}
 RECURSION_LIMIT = 20_000
 UNFIXABLE_ROUND_TRIP = (
     "libcst, asynclint's parser, does not reproduce this file exactly (whitespace before the colon"
@@ -39,88 +46,41 @@ UNFIXABLE_ROUND_TRIP = (
 
 
 @dataclass
-class FileResult:
-    """What linting one file produced; plain data, so it can be cached and pickled."""
-
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: Per-rule facts for project-wide rules (see `Rule.project_diagnostics`).
-    facts: dict[str, object] = field(default_factory=dict)
-    parsed: bool = False
-    skipped: bool = False  # `# asynclint: noqa` for the whole file
-    #: Why no fix is offered for this file (None: fixes are offered).
-    unfixable: str | None = None
-    #: With edits: the parsed module and each fixable diagnostic's fix as its rule built
-    #: it (by `id` of the diagnostic), so the fixer can check that the edits mean what the
-    #: rule intended. In-process only: the fixer drops it before the result travels.
-    intent: FixIntent | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass
 class FixIntent:
+    """A `FileResult.intent`: the parsed module, and each fixable diagnostic's fix as its
+    rule built it (by `id` of the diagnostic)."""
+
     module: cst.Module
     fixes: dict[int, NodeFix] = field(default_factory=dict)
 
 
-def file_is_skipped(text: str) -> bool:
-    """`# asynclint: noqa` on a line of its own near the top skips the whole file."""
-    head = text[:4000]
-    return _FILE_NOQA_RE.search(head) is not None
+@dataclass(frozen=True, slots=True)
+class LintRequest:
+    """One module's source text and how to lint it."""
+
+    text: str
+    #: The file as diagnostics name it.
+    path: str
+    #: The file relative to the project root, for per-file settings (test files).
+    relpath: str
+    settings: Settings
+    #: The rules to run, already narrowed by per-file ignores.
+    codes: frozenset[str]
+    #: The dotted module name (for relative imports and cross-module facts), or None to work
+    #: it out from `module_file` when the file is parsed ("" when that is None too).
+    module_name: str | None = None
+    is_package: bool = False
+    module_file: str | None = None
+    #: Turn fixes into text edits (without, a fixable diagnostic has a fix with no edits).
+    with_edits: bool = True
+    #: False leaves noqa comments to the caller (flake8 applies its own, and its
+    #: `--disable-noqa` must be able to show everything).
+    honour_noqa: bool = True
 
 
-def rules_that_can_fire(text: str, codes: Iterable[str], infos: dict[str, RuleInfo]) -> set[str]:
-    """The codes whose trigger patterns all occur in `text` (a text scan, no parse)."""
-    chosen = set()
-    seen: dict[str, bool] = {}
-    for code in codes:
-        info = infos.get(code)
-        if info is None or code == INTERNAL_ERROR:
-            continue
-        for source in info.triggers:
-            hit = seen.get(source)
-            if hit is None:
-                trigger = _TRIGGERS.get(source)
-                if trigger is None:
-                    trigger = _TRIGGERS[source] = Trigger(source)
-                hit = seen[source] = trigger.occurs_in(text)
-            if not hit:
-                break
-        else:
-            chosen.add(code)
-    return chosen
-
-
-def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
-    loc = Location(max(line, 1), max(column, 1))
-    return Diagnostic(SYNTAX_ERROR, "syntax-error", message, path, loc, loc)
-
-
-def internal_error(path: str, code: str, name: str, exc: BaseException, what: str = "raised") -> Diagnostic:
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
-    message = f"rule {code} ({name}) {what} {type(exc).__name__}: {exc}{where}; its findings for this file are dropped (please report this)"
-    loc = Location(1, 1)
-    return Diagnostic(INTERNAL_ERROR, "internal-error", message, path, loc, loc)
-
-
-def lint_text(
-    text: str,
-    path: str,
-    relpath: str,
-    settings: Settings,
-    codes: frozenset[str],
-    *,
-    module_name: str | None = None,
-    is_package: bool = False,
-    module_file: str | None = None,
-    with_edits: bool = True,
-    honour_noqa: bool = True,
-) -> FileResult:
-    """Lint one module's source text with the rules of `codes` (already narrowed by
-    per-file ignores). The dotted module name (for relative imports and cross-module
-    facts) is `module_name`, or is worked out from `module_file` when the file is parsed.
-    `honour_noqa=False` leaves `# noqa` comments to the caller (flake8 applies its own, and
-    its `--disable-noqa` must be able to show everything)."""
+def lint(request: LintRequest) -> FileResult:
+    """Lint one module's source text with the rules of `request.codes`."""
+    text, path, settings, codes = request.text, request.path, request.settings, request.codes
     result = FileResult(path)
     if file_is_skipped(text):
         result.skipped = True
@@ -129,17 +89,18 @@ def lint_text(
     active = rules_that_can_fire(text, codes, infos)
     if not active:
         return result
-    is_test = settings.is_test_file(relpath)
+    is_test = settings.is_test_file(request.relpath)
     if is_test:
         active = {c for c in active if not infos[c].skip_test_files}
         if not active:
             return result
-    if module_name is None:
+    if request.module_name is None:
         module_name, is_package = ("", False)
-        if module_file is not None:
+        if request.module_file is not None:
             from asynclint.discovery import module_name as name_of
 
-            module_name, is_package = name_of(module_file)
+            module_name, is_package = name_of(request.module_file)
+        request = replace(request, module_name=module_name, is_package=is_package)
     if len(text) > settings.max_file_size:
         # Said only of files with async code (ASL001's own trigger): a huge generated module
         # without any is of interest to the project index alone, and is skipped quietly.
@@ -182,21 +143,7 @@ def lint_text(
     # is ASL001, never a crash of the run.
     try:
         with _recursion_limit(RECURSION_LIMIT):
-            return _lint_module(
-                module,
-                text,
-                path,
-                relpath,
-                settings,
-                codes,
-                active,
-                result,
-                module_name,
-                is_package,
-                is_test,
-                with_edits,
-                honour_noqa,
-            )
+            return _lint_module(request, module, active, is_test, result)
     except RecursionError:
         result.diagnostics = []
         result.facts = {}
@@ -247,24 +194,17 @@ def _parse(text: str) -> cst.Module:
 
 
 def _lint_module(
-    module: cst.Module,
-    text: str,
-    path: str,
-    relpath: str,
-    settings: Settings,
-    codes: frozenset[str],
-    active: set[str],
-    result: FileResult,
-    module_name: str,
-    is_package: bool,
-    is_test: bool,
-    with_edits: bool,
-    honour_noqa: bool = True,
+    request: LintRequest, module: cst.Module, active: set[str], is_test: bool, result: FileResult
 ) -> FileResult:
+    """The rules of `active` on the parsed `module` of `request` (whose module name is known)."""
     from asynclint import registry
     from asynclint.analysis.context import Context
+    from asynclint.walker import Walker
 
-    ctx = Context(module, text, path, module_name, is_package, settings, is_test)
+    text, path, codes = request.text, request.path, request.codes
+    with_edits, honour_noqa = request.with_edits, request.honour_noqa
+    assert request.module_name is not None
+    ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
     rules = [cls(ctx) for cls in registry.load(active)]
     walker = Walker(ctx, rules)
     try:
@@ -336,9 +276,10 @@ def _lint_module(
             if diagnostic is not None:
                 result.diagnostics.append(diagnostic)
                 if with_edits and diagnostic.fix is not None and finding.fix is not None:
-                    if result.intent is None:
-                        result.intent = FixIntent(module)
-                    result.intent.fixes[id(diagnostic)] = finding.fix
+                    intent = result.intent
+                    if not isinstance(intent, FixIntent):
+                        intent = result.intent = FixIntent(module)
+                    intent.fixes[id(diagnostic)] = finding.fix
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
 
@@ -376,7 +317,9 @@ def _diagnostic(
             return None
     fix = None
     if finding.fix is not None and result.unfixable is None:
-        applicability = finding.fix.applicability or rule.fix_safety.value
+        applicability: Applicability = finding.fix.applicability or (
+            "unsafe" if rule.fix_safety is FixSafety.UNSAFE else "safe"
+        )
         edits: tuple[Edit, ...] = ()
         if with_edits:
             try:
@@ -393,9 +336,9 @@ def _diagnostic(
                 )
                 edits = ()
             if edits:
-                fix = Fix(applicability, finding.fix.message, edits)  # type: ignore[arg-type]
+                fix = Fix(applicability, finding.fix.message, edits)
         else:
-            fix = Fix(applicability, finding.fix.message, ())  # type: ignore[arg-type]
+            fix = Fix(applicability, finding.fix.message, ())
     return Diagnostic(rule.code, rule.name, finding.message, ctx.path, start, end, fix)
 
 
@@ -411,139 +354,3 @@ class _recursion_limit:
 
     def __exit__(self, *exc: object) -> None:
         sys.setrecursionlimit(self.old)
-
-
-Handler = Callable[["cst.CSTNode"], None]
-
-
-class Walker:
-    """One depth-first traversal that calls every rule's `visit_<Node>` and
-    `leave_<Node>`, keeps the context's stack and scopes, and isolates rule failures.
-
-    The walk is iterative (an explicit stack, no Python recursion), so deeply nested code
-    cannot exhaust the interpreter's stack here, and a RecursionError can only come from a
-    rule, which then fails alone (ASL002).
-    """
-
-    def __init__(self, ctx: Context, rules: list[Rule]) -> None:
-        import libcst as cst
-
-        from asynclint.analysis.nodes import COMPREHENSIONS, children
-
-        self.ctx = ctx
-        self.rules = rules
-        self.failures: dict[Rule, BaseException] = {}
-        self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
-        self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
-        self._children = children
-        self._cst = cst
-        # A set of exact types: isinstance against libcst's ABC classes is slow, and these
-        # classes have no subclasses.
-        self._scope_types = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS})
-
-    def _handlers(
-        self, table: dict[type, list[tuple[Rule, Handler]]], prefix: str, node_type: type
-    ) -> list[tuple[Rule, Handler]]:
-        handlers = []
-        for rule in self.rules:
-            method = getattr(rule, f"{prefix}{node_type.__name__}", None)
-            if method is not None:
-                handlers.append((rule, method))
-        table[node_type] = handlers
-        return handlers
-
-    def _call(self, handlers: list[tuple[Rule, Handler]], node: cst.CSTNode) -> None:
-        for rule, method in handlers:
-            try:
-                method(node)
-            except Exception as exc:  # includes RecursionError from a rule's own analysis
-                self._fail(rule, exc)
-
-    def _fail(self, rule: Rule, exc: BaseException) -> None:
-        self.failures[rule] = exc
-        for table in (self._visit, self._leave):
-            for node_type, handlers in table.items():
-                table[node_type] = [(r, m) for r, m in handlers if r is not rule]
-
-    # The work list holds (action, node) pairs: visit a node, leave it, or enter/exit the
-    # scope a definition's body runs in.
-    _VISIT, _LEAVE, _ENTER_SCOPE, _EXIT_SCOPE, _VISIT_COMP = range(5)
-
-    def walk(self, root: cst.CSTNode) -> None:
-        ctx = self.ctx
-        todo: list[tuple[int, cst.CSTNode]] = [(self._VISIT, root)]
-        pop, push = todo.pop, todo.append
-        visit_table, leave_table = self._visit, self._leave
-        scope_types = self._scope_types
-        call_type = self._cst.Call
-        children = self._children
-        while todo:
-            action, node = pop()
-            if action == 0 or action == 4:  # visit (4: a comprehension's first clause)
-                node_type = type(node)
-                ctx.stack.append(node)
-                handlers = visit_table.get(node_type)
-                if handlers is None:
-                    handlers = self._handlers(visit_table, "visit_", node_type)
-                if handlers:
-                    self._call(handlers, node)
-                if node_type is call_type:
-                    ctx.note_call(node)  # type: ignore[arg-type]
-                push((self._LEAVE, node))
-                if action == 4:
-                    kids = [node.target, *node.ifs]  # type: ignore[attr-defined]
-                    if node.inner_for_in is not None:  # type: ignore[attr-defined]
-                        kids.append(node.inner_for_in)  # type: ignore[attr-defined]
-                    for kid in reversed(kids):
-                        push((self._VISIT, kid))
-                elif node_type in scope_types:
-                    for item in reversed(self._scope_plan(node)):
-                        push(item)
-                else:
-                    kids = children(node)
-                    for kid in reversed(kids):
-                        push((self._VISIT, kid))
-            elif action == 1:  # leave
-                handlers = leave_table.get(type(node))
-                if handlers is None:
-                    handlers = self._handlers(leave_table, "leave_", type(node))
-                if handlers:
-                    self._call(handlers, node)
-                ctx.stack.pop()
-            elif action == 2:
-                ctx.enter_scope(node)
-            else:
-                ctx.exit_scope()
-
-    def _scope_plan(self, node: cst.CSTNode) -> list[tuple[int, cst.CSTNode]]:
-        """The order in which a definition's parts are walked: parts evaluated outside it
-        (decorators, defaults, bases, the first iterable of a comprehension) in the
-        enclosing scope, the body inside its own."""
-        import libcst as cst
-
-        visit, enter, exit_ = self._VISIT, self._ENTER_SCOPE, self._EXIT_SCOPE
-        plan: list[tuple[int, cst.CSTNode]] = []
-        if isinstance(node, cst.FunctionDef):
-            plan += [(visit, d) for d in node.decorators]
-            plan.append((visit, node.params))
-            if node.returns is not None:
-                plan.append((visit, node.returns))
-            plan += [(enter, node), (visit, node.body), (exit_, node)]
-        elif isinstance(node, cst.Lambda):
-            plan += [(visit, node.params), (enter, node), (visit, node.body), (exit_, node)]
-        elif isinstance(node, cst.ClassDef):
-            plan += [(visit, d) for d in node.decorators]
-            plan += [(visit, a) for a in (*node.bases, *node.keywords)]
-            plan += [(enter, node), (visit, node.body), (exit_, node)]
-        else:
-            comp = node.for_in  # type: ignore[attr-defined]
-            plan += [(visit, comp.iter), (enter, node)]
-            for name in ("elt", "key", "value"):
-                part = getattr(node, name, None)
-                if part is not None:
-                    plan.append((visit, part))
-            # The outermost `for` clause itself: visited and left around its target,
-            # conditions and inner clauses (its iterable was walked outside).
-            plan.append((self._VISIT_COMP, comp))
-            plan.append((exit_, node))
-        return plan

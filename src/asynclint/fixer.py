@@ -13,12 +13,11 @@ import difflib
 import warnings
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from asynclint.diagnostics import Diagnostic, Edit
-from asynclint.engine import RECURSION_LIMIT, FileResult, _recursion_limit, lint_text
+from asynclint.diagnostics import Diagnostic, Edit, FileResult
+from asynclint.engine import RECURSION_LIMIT, FixIntent, LintRequest, _recursion_limit, lint
 from asynclint.fixes import EditSet, apply_edits
-from asynclint.settings import Settings
 
 MAX_ROUNDS = 10
 
@@ -55,30 +54,20 @@ def verify(text: str, path: str) -> str | None:
     return None
 
 
-def fix_text(
-    text: str,
-    path: str,
-    relpath: str,
-    settings: Settings,
-    codes: frozenset[str],
-    *,
-    unsafe: bool,
-    module_name: str = "",
-    is_package: bool = False,
-) -> FixOutcome:
-    """Fix `text` to a fixed point. Never raises for a bad file or a faulty fix: what went
-    wrong is a failure message (a fault of asynclint's leaves the text as it was)."""
+def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
+    """Fix `request.text` to a fixed point (each round lints the current text as `request`
+    says). Never raises for a bad file or a faulty fix: what went wrong is a failure message
+    (a fault of asynclint's leaves the text as it was)."""
+    text, path = request.text, request.path
 
-    def lint(current: str) -> FileResult:
-        return lint_text(
-            current, path, relpath, settings, codes, module_name=module_name, is_package=is_package
-        )
+    def lint_again(current: str) -> FileResult:
+        return lint(replace(request, text=current))
 
-    result = lint(text)
+    result = lint(request)
     outcome = FixOutcome(text, result, result)
     try:
         with _recursion_limit(RECURSION_LIMIT):
-            _fix_rounds(outcome, path, unsafe, lint)
+            _fix_rounds(outcome, path, unsafe, lint_again)
     except Exception as exc:  # a fault of ours: the file keeps its text, the run goes on
         outcome.text, outcome.result = text, result
         outcome.applied.clear()
@@ -154,7 +143,7 @@ class _Checker:
     def __init__(self, text: str, path: str, result: FileResult) -> None:
         self.text = text
         self.path = path
-        self.intent = result.intent
+        self.intent = result.intent if isinstance(result.intent, FixIntent) else None
 
     def __call__(self, chosen: list[Diagnostic]) -> tuple[str, str | None]:
         try:
@@ -235,7 +224,7 @@ def _verified_subsets(
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
-    from asynclint.analysis_text import split_lines
+    from asynclint.sourcefile import split_lines
 
     lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=f"a/{path}", tofile=f"b/{path}")
     out = []

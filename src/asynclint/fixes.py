@@ -13,9 +13,9 @@ from typing import Literal
 import libcst as cst
 
 from asynclint.analysis.nodes import all_children, dotted_name
-from asynclint.analysis_text import split_lines
 from asynclint.diagnostics import Edit, Location
 from asynclint.positions import Span
+from asynclint.sourcefile import split_lines
 
 Replacement = cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]
 

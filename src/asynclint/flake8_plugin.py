@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from asynclint import __version__
+from asynclint.version import __version__
 
 if TYPE_CHECKING:
     import argparse
@@ -29,7 +29,6 @@ PREFIX = "asynclint-"
 FLAKE8_OWNS = frozenset(
     {"select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude"}
 )
-_LIST_KINDS = ("codes", "globs", "strings", "glob-codes", "str-map")
 
 
 def plugin_options() -> tuple[Option, ...]:
@@ -44,7 +43,7 @@ def chosen_codes(options: argparse.Namespace | None, infos: Mapping[str, RuleInf
     """The codes worth running: on by default or named in full by `select`/`extend-select`,
     and not deselected by flake8 (so `--select ASYNC` costs no libcst parse). flake8 still
     makes the final decision per file and per line."""
-    from asynclint.engine import SYNTAX_ERROR
+    from asynclint.diagnostics import SYNTAX_ERROR
 
     named: set[str] = set()
     if options is not None:
@@ -120,6 +119,8 @@ class Plugin:
 
     @classmethod
     def add_options(cls, parser: Any) -> None:
+        from asynclint.settings import LIST_KINDS
+
         for opt in plugin_options():
             kwargs: dict[str, Any] = {
                 "parse_from_config": True,
@@ -130,7 +131,7 @@ class Plugin:
                 kwargs["action"] = "store_true"
             else:
                 kwargs["metavar"] = opt.metavar
-                kwargs["comma_separated_list"] = opt.kind in _LIST_KINDS
+                kwargs["comma_separated_list"] = opt.kind in LIST_KINDS
             parser.add_option(f"--{PREFIX}{opt.key}", **kwargs)
 
     @classmethod
@@ -146,7 +147,7 @@ class Plugin:
         cls._runner = _runner(settings)
 
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
-        from asynclint.engine import INTERNAL_ERROR, SYNTAX_ERROR
+        from asynclint.diagnostics import INTERNAL_ERROR, SYNTAX_ERROR
 
         runner = type(self)._runner
         try:

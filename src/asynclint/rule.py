@@ -14,6 +14,8 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from asynclint.triggers import Trigger, trigger_problems
+
 if TYPE_CHECKING:
     import libcst as cst
 
@@ -67,10 +69,14 @@ class Rule:
     default: ClassVar[Default] = Default.ON
     #: Equivalent rule of flake8-async (FA) or ruff (RF), for the docs.
     peer: ClassVar[str] = ""
-    #: Regular expressions that must all match somewhere in a file for the rule to be able
-    #: to fire there (a text scan before parsing; a file where one is absent is not parsed
-    #: for this rule). Most rules only look inside `async def`, hence the default.
-    triggers: ClassVar[tuple[str, ...]] = (r"\basync\b",)
+    #: Substrings that must all occur in a file for the rule to be able to fire there (a
+    #: text scan before parsing; a file where one is absent is not parsed for this rule); an
+    #: item that is a tuple needs one of its substrings. Most rules only look inside
+    #: `async def`, hence the default.
+    triggers: ClassVar[tuple[Trigger, ...]] = ("async",)
+    #: A regular expression that must match too, for a rule whose substrings occur in many
+    #: files where it cannot fire (`wait` inside every `await`); run only where they all occur.
+    trigger_regex: ClassVar[str | None] = None
     #: Rules whose advice does not fit tests (act, then assert) skip files matching
     #: the `test-files` setting.
     skip_test_files: ClassVar[bool] = False
@@ -96,6 +102,7 @@ class Rule:
             problems.append("fix_safety must be a FixSafety")
         if not isinstance(cls.default, Default):
             problems.append("default must be a Default")
+        problems += trigger_problems(cls.triggers, cls.trigger_regex)
         sections = doc_sections(cls.__doc__ or "")
         missing = [title for title in DOC_SECTIONS if not sections.get(title, "").strip()]
         if missing:

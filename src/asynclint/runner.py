@@ -16,21 +16,24 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
-from asynclint.analysis_text import split_lines
+from asynclint import registry
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
-from asynclint.diagnostics import Diagnostic
-from asynclint.discovery import discover, module_name
-from asynclint.engine import SYNTAX_ERROR, FileResult, syntax_error
+from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
+from asynclint.discovery import discover
+from asynclint.engine import LintRequest, lint
 from asynclint.settings import Settings
+from asynclint.sourcefile import split_lines
 
 if TYPE_CHECKING:
     from asynclint.fixer import FixOutcome
     from asynclint.rule import Rule
 from asynclint.sourcefile import DecodeError, FileChangedError, decode, decoded, encode, write_atomic
 
-MODES = ("check", "fix", "diff")
+#: check: report; fix: write the fixed files; diff: print the fixes as a diff, write nothing.
+Mode = Literal["check", "fix", "diff"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +79,28 @@ class RunResult:
 
 # Worker side ------------------------------------------------------------------------------
 
-_WORKER: dict[str, object] = {}
+
+@dataclass(frozen=True, slots=True)
+class _WorkerSetup:
+    settings: Settings
+    mode: Mode
+    unsafe: bool
 
 
-def _init_worker(settings: Settings, mode: str, unsafe: bool) -> None:
-    _WORKER.update(settings=settings, mode=mode, unsafe=unsafe)
+_WORKER: list[_WorkerSetup] = []  # this worker process's setup, once it is made
+
+
+def _init_worker(settings: Settings, mode: Mode, unsafe: bool) -> None:
+    _WORKER[:] = [_WorkerSetup(settings, mode, unsafe)]
 
 
 def _run_task(task: Task) -> Outcome:
-    return process(task, _WORKER["settings"], _WORKER["mode"], _WORKER["unsafe"])  # type: ignore[arg-type]
+    setup = _WORKER[0]
+    return process(task, setup.settings, setup.mode, setup.unsafe)
 
 
 def process(
-    task: Task, settings: Settings, mode: str, unsafe: bool, raw: bytes | str | None = None
+    task: Task, settings: Settings, mode: Mode, unsafe: bool, raw: bytes | str | None = None
 ) -> Outcome:
     """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file.
     `raw`: the content, not read from the file (standard input; a str is decoded already)."""
@@ -113,27 +125,13 @@ def process(
         result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
         return Outcome(task, _only_selected(result, task.codes), stamp)
     module_file = task.key if not stdin or os.path.exists(task.key) else None
+    request = LintRequest(source.text, task.path, task.relpath, settings, task.codes, module_file=module_file)
     if mode == "check":
-        from asynclint.engine import lint_text
-
-        result = lint_text(
-            source.text, task.path, task.relpath, settings, task.codes, module_file=module_file
-        )
-        return Outcome(task, result, stamp, text=source.text if stdin else None)
+        return Outcome(task, lint(request), stamp, text=source.text if stdin else None)
 
     from asynclint.fixer import fix_text, unified_diff
 
-    name, is_package = module_name(module_file) if module_file else ("", False)
-    fixed = fix_text(
-        source.text,
-        task.path,
-        task.relpath,
-        settings,
-        task.codes,
-        unsafe=unsafe,
-        module_name=name,
-        is_package=is_package,
-    )
+    fixed = fix_text(request, unsafe=unsafe)
     outcome = Outcome(task, fixed.result, stamp, fixed.applied, warnings=fixed.failures)
     if stdin:
         outcome.text = fixed.text
@@ -230,7 +228,7 @@ class Runner:
         *,
         jobs: int | None = None,
         use_cache: bool = True,
-        mode: str = "check",
+        mode: Mode = "check",
         unsafe: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -241,7 +239,7 @@ class Runner:
         self.mode = mode
         self.unsafe = unsafe
         self.progress = progress
-        self.selected = settings.selected_codes()
+        self.selected = registry.selected_codes(settings)
         self._cwd = os.getcwd()
         self._root_prefix = os.path.join(os.path.abspath(settings.project_root), "")
 
@@ -254,7 +252,7 @@ class Runner:
         else:
             relpath = os.path.relpath(key, self.settings.project_root)
         relpath = relpath.replace(os.sep, "/")
-        return Task(path, key, relpath, self.settings.codes_for(relpath, self.selected))
+        return Task(path, key, relpath, registry.codes_for(self.settings, relpath, self.selected))
 
     def check(self, paths: Iterable[str]) -> RunResult:
         found = discover(list(paths), self.settings)
@@ -379,8 +377,6 @@ class Runner:
         shape its rules write (a corrupt file) is linted."""
         if cache is None or not facts_elsewhere:
             return
-        from asynclint import registry
-
         rules: dict[str, type[Rule] | None] = {}
 
         def valid(code: str, value: object) -> bool:
@@ -422,10 +418,8 @@ class Runner:
     ) -> RunResult:
         """Lint one file's already decoded text (what the flake8 plugin is given): the
         engine, then the project-wide phase on this file's facts alone. Never fixes."""
-        from asynclint.engine import lint_text
-
         task = self._task(filename)
-        result = lint_text(
+        request = LintRequest(
             text,
             task.path,
             task.relpath,
@@ -435,6 +429,7 @@ class Runner:
             with_edits=with_edits,
             honour_noqa=honour_noqa,
         )
+        result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))
         results = {task.path: result}
         self._finish(run, results, self._project_diagnostics(results))
@@ -499,8 +494,6 @@ class Runner:
         codes = sorted({code for r in results.values() for code in r.facts if code in self.selected})
         if not codes:
             return []
-        from asynclint import registry
-
         out = []
         for cls in registry.load(set(codes)):
             facts = {path: r.facts[cls.code] for path, r in results.items() if cls.code in r.facts}

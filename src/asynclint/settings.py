@@ -17,16 +17,16 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn, get_args
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-from asynclint import __version__
+from asynclint.registry import selector_problem
+from asynclint.version import __version__
 
-CODE_SELECTOR_RE = re.compile(r"(ALL|ASL\d{0,3})\Z")
 VERSION_RE = re.compile(r"py3(\d{1,2})\Z")
 SUPPORTED_TARGETS = tuple(f"py3{minor}" for minor in range(8, 16))
 DEFAULT_TARGET = "py310"
@@ -64,6 +64,28 @@ DEFAULT_STATEFUL_NAMES = (
 )
 
 
+#: How an option's TOML value and command-line strings parse (see `_parse_value`).
+OptionKind = Literal[
+    "codes",
+    "glob-codes",
+    "globs",
+    "strings",
+    "str-map",
+    "version",
+    "number",
+    "choice",
+    "regex",
+    "bool",
+    "path",
+]
+#: The kinds whose values are lists or tables: the command line repeats the option.
+LIST_KINDS: tuple[OptionKind, ...] = ("codes", "globs", "strings", "glob-codes", "str-map")
+Format = Literal["text", "json", "sarif", "github", "grouped"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+GatherStyle = Literal["gather", "taskgroup"]
+GATHER_STYLES: tuple[GatherStyle, ...] = get_args(GatherStyle)
+
+
 class ConfigError(Exception):
     """A configuration problem, with a message fit for the user."""
 
@@ -71,7 +93,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class Option:
     key: str
-    kind: str
+    kind: OptionKind
     default: Any
     help: str
     metavar: str = ""
@@ -165,7 +187,7 @@ OPTIONS: tuple[Option, ...] = (
         "gather",
         "What ASL200's fix writes: asyncio.gather or a TaskGroup (py311+).",
         "STYLE",
-        ("gather", "taskgroup"),
+        GATHER_STYLES,
     ),
     Option(
         "stateful-names",
@@ -239,7 +261,7 @@ OPTIONS: tuple[Option, ...] = (
         "text",
         "Output format.",
         "FORMAT",
-        ("text", "json", "sarif", "github", "grouped"),
+        FORMATS,
         False,
     ),
     Option("show-source", "bool", False, "Show the offending line with a caret.", "", (), False),
@@ -274,7 +296,7 @@ class Settings:
     extend_blocking_calls: Mapping[str, str] = field(default_factory=dict)
     extend_resource_types: tuple[str, ...] = ()
     test_files: tuple[str, ...] = DEFAULT_TEST_FILES
-    gather_style: str = "gather"
+    gather_style: GatherStyle = "gather"
     stateful_names: str = DEFAULT_STATEFUL_NAMES
     pool_backed_types: tuple[str, ...] = ()
     stateful_types: tuple[str, ...] = ()
@@ -285,7 +307,7 @@ class Settings:
     blocking_imports: bool = False
     timeout_reads: bool = False
     max_file_size: float = 2_000_000
-    format: str = "text"
+    format: Format = "text"
     show_source: bool = False
     unsafe_fixes: bool = False
     cache_dir: str | None = None
@@ -311,22 +333,13 @@ class Settings:
         parts.append(f"target={self.target}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
-    # Selection ---------------------------------------------------------------------------
-
-    def selected_codes(self) -> frozenset[str]:
-        from asynclint.registry import rule_infos
-
-        return resolve_selection(self, rule_infos())
-
-    def codes_for(self, relpath: str, selected: frozenset[str]) -> frozenset[str]:
-        """The selected codes minus the per-file ignores that match `relpath`."""
+    def per_file_ignores_for(self, relpath: str) -> list[str]:
+        """The selectors of the per-file ignores whose globs match `relpath`."""
         ignored: list[str] = []
         for pattern, codes in self.per_file_ignores.items():
             if path_matches(pattern, relpath):
                 ignored.extend(codes)
-        if not ignored:
-            return selected
-        return frozenset(c for c in selected if not any(_selects(sel, c) for sel in ignored))
+        return ignored
 
     def is_test_file(self, relpath: str) -> bool:
         return any(path_matches(pattern, relpath) for pattern in self.test_files)
@@ -338,40 +351,6 @@ def _canonical(value: object) -> str:
     if isinstance(value, (tuple, list)):
         return "[" + ",".join(_canonical(v) for v in value) + "]"
     return repr(value)
-
-
-def _selects(selector: str, code: str) -> bool:
-    return selector == "ALL" or code.startswith(selector)
-
-
-def resolve_selection(settings: Settings, infos: Mapping[str, Any]) -> frozenset[str]:
-    """Ruff's rule: for each code the most specific matching selector wins; on a tie,
-    ignoring wins. Opt-in rules are only selected by their full code or by `ALL`."""
-    positive: list[str] = list(settings.select) if settings.select is not None else []
-    positive += settings.extend_select
-    negative = list(settings.ignore) + list(settings.extend_ignore)
-    chosen = set()
-    for code, info in infos.items():
-        best_len = -1
-        on = False
-        if settings.select is None and info.default == "on":
-            best_len, on = 0, True
-        for sel in positive:
-            if not _selects(sel, code):
-                continue
-            if info.default == "opt" and sel not in (code, "ALL"):
-                continue
-            length = 0 if sel == "ALL" else len(sel)
-            if length > best_len:
-                best_len, on = length, True
-        for sel in negative:
-            if _selects(sel, code):
-                length = 0 if sel == "ALL" else len(sel)
-                if length >= best_len:
-                    best_len, on = length, False
-        if on:
-            chosen.add(code)
-    return frozenset(chosen)
 
 
 def path_matches(pattern: str, relpath: str) -> bool:
@@ -415,29 +394,18 @@ def _codes(where: str, key: str, value: object) -> tuple[str, ...]:
         for code in re.split(r"[,\s]+", item.strip()):
             if not code:
                 continue
-            if not CODE_SELECTOR_RE.match(code):
-                raise ConfigError(
-                    f"{where}: `{key}` has {code!r}, which is not a rule code or prefix "
-                    "(expected ALL, ASL, ASL1, ASL10 or a full code such as ASL101)"
-                )
-            _check_known(where, key, code)
+            problem = selector_problem(code)
+            if problem is not None:
+                raise ConfigError(f"{where}: `{key}` has {code!r}, {problem}")
             out.append(code)
     return tuple(out)
-
-
-def _check_known(where: str, key: str, selector: str) -> None:
-    from asynclint.registry import rule_infos
-
-    if selector == "ALL" or any(code.startswith(selector) for code in rule_infos()):
-        return
-    raise ConfigError(f"{where}: `{key}` has {selector!r}, which selects no rule")
 
 
 def _parse_value(opt: Option, value: object, where: str) -> Any:
     key, kind = opt.key, opt.kind
     if kind == "codes":
         return _codes(where, key, value)
-    if kind in ("globs", "strings"):
+    if kind == "globs" or kind == "strings":  # `==`, so that mypy narrows `kind`
         return _str_list(where, key, value)
     if kind == "glob-codes":
         if not isinstance(value, Mapping):
@@ -484,6 +452,10 @@ def _parse_value(opt: Option, value: object, where: str) -> Any:
         if not isinstance(value, str) or not value.strip():
             raise _expect(where, key, "a path", value)
         return value
+    return _unreachable(kind)  # mypy: every kind is handled above
+
+
+def _unreachable(kind: NoReturn) -> NoReturn:
     raise AssertionError(kind)
 
 

@@ -1,4 +1,5 @@
-"""Reading and writing Python source files without losing anything.
+"""Reading and writing Python source files without losing anything, and splitting their text
+into lines (no parser needed: reports never import libcst).
 
 A file is read as bytes and decoded as Python would (BOM, PEP 263 cookie, UTF-8 default);
 a cookie must name an ASCII-compatible text codec (PEP 263), so `rot13`, `hex`, `utf-16`,
@@ -128,6 +129,36 @@ def unusable_codec(codec: str) -> str | None:
     if not compatible:
         return f"encoding {codec!r} is not ASCII-compatible; Python source cannot use it"
     return None
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of the source file at `path`, without their endings (none when it cannot be
+    decoded, or it is not a regular file: opening a FIFO would wait for a writer)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return []
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        text = decode(raw).text
+    except DecodeError:
+        return []
+    return [line.rstrip("\r\n") for line in split_lines(text)]
+
+
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer sees them (only \\n, \\r\\n and \\r end a line),
+    each with its ending."""
+    lines = []
+    start = 0
+    for match in _NEWLINE_RE.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
 
 
 def encode(source: SourceText, text: str) -> bytes:

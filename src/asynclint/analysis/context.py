@@ -6,17 +6,16 @@ that several rules need is computed once and kept with `Context.memo`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import libcst as cst
 
 from asynclint.analysis import scopes, types
 from asynclint.analysis.scopes import Binding, Frame, ModuleInfo, qualified_name
-from asynclint.analysis_text import split_lines
 from asynclint.catalogs.calls import OFFLOAD_CALLS, OFFLOAD_METHODS
+from asynclint.sourcefile import split_lines
+from asynclint.suppression import Noqa, may_have_noqa, parse_noqa
 
 if TYPE_CHECKING:
     from libcst._position import CodeRange
@@ -25,30 +24,6 @@ if TYPE_CHECKING:
     from asynclint.settings import Settings
 
 T = TypeVar("T")
-
-_NOQA_RE = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Noqa:
-    """A `# noqa` comment: `codes` is None for a bare `# noqa` (everything)."""
-
-    codes: frozenset[str] | None
-
-    def suppresses(self, code: str) -> bool:
-        return self.codes is None or any(code.startswith(c) for c in self.codes)
-
-
-def parse_noqa(line: str) -> Noqa | None:
-    if "noqa" not in line.lower():
-        return None
-    match = _NOQA_RE.search(line)
-    if match is None:
-        return None
-    codes = match.group("codes")
-    if codes is None:
-        return Noqa(None)
-    return Noqa(frozenset(c.upper() for c in re.split(r"[,\s]+", codes) if c))
 
 
 class Context:
@@ -289,7 +264,7 @@ class Context:
     def has_noqa(self) -> bool:
         """Whether any line of the file may hold a `# noqa` comment (a cheap text test)."""
         if self._has_noqa is None:
-            self._has_noqa = _NOQA_RE.search(self.source) is not None
+            self._has_noqa = may_have_noqa(self.source)
         return self._has_noqa
 
 

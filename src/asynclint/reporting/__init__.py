@@ -8,10 +8,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from asynclint.settings import FORMATS, Format
+
 if TYPE_CHECKING:
     from asynclint.diagnostics import Diagnostic
-
-FORMATS = ("text", "grouped", "json", "sarif", "github")
+    from asynclint.runner import Mode
 
 
 @dataclass
@@ -20,7 +21,7 @@ class ReportOptions:
     show_source: bool = False
     color: bool = False
     fixed: int = 0  # fixes applied by this run
-    mode: str = "check"
+    mode: Mode = "check"
     statistics: bool = False
     sources: dict[str, list[str]] = field(default_factory=dict)
 
@@ -29,7 +30,7 @@ class Renderer(Protocol):
     def __call__(self, diagnostics: list[Diagnostic], options: ReportOptions) -> str: ...
 
 
-def render(fmt: str, diagnostics: list[Diagnostic], options: ReportOptions) -> str:
+def render(fmt: Format, diagnostics: list[Diagnostic], options: ReportOptions) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     module = importlib.import_module(f"asynclint.reporting.{fmt}")
@@ -41,7 +42,7 @@ def source_lines(path: str, options: ReportOptions) -> list[str]:
     """The file's lines, for `--show-source` (empty when unreadable)."""
     if path not in options.sources:
         try:
-            from asynclint.analysis_text import read_lines
+            from asynclint.sourcefile import read_lines
 
             options.sources[path] = read_lines(path)
         except OSError:

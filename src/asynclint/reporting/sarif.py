@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from asynclint import __version__
 from asynclint.diagnostics import Diagnostic, family_of
 from asynclint.reporting import ReportOptions, json_text
+from asynclint.version import __version__
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 HOME = "https://github.com/asynclint/asynclint"

@@ -14,7 +14,7 @@ fixes of rule-catalog §1.3 are built here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -305,8 +305,6 @@ class BlockingCallRule(Rule):
     """Reports the catalog calls of its code made on the event loop."""
 
     abstract = True
-    #: Names the family's triggers look for; a rule narrows the file scan with them.
-    triggers: ClassVar[tuple[str, ...]] = (r"\basync\b",)
 
     def visit_Call(self, node: cst.Call) -> None:
         function = self.ctx.async_function

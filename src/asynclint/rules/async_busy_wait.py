@@ -70,7 +70,7 @@ class AsyncBusyWait(Rule):
     message = "Polling `{cond}` with `{sleep}()` in a loop; wait on an `{event}` (or a `Condition`) that the changing task sets"
     fix_safety = FixSafety.NONE
     peer = "ASYNC110"
-    triggers = (r"\bwhile\b", r"\bsleep\b")
+    triggers = ("while", "sleep")
 
     def visit_While(self, node: cst.While) -> None:
         if self.ctx.async_function is None or node.orelse is not None:

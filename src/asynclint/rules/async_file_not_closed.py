@@ -48,4 +48,4 @@ class AsyncFileNotClosed(CreationRule):
     name = "async-file-not-closed"
     message = "{subject} {problem}; {advice}"
     fix_safety = FixSafety.SAFE
-    triggers = (r"\basync\b", r"\b(aiofiles|open_file)\b")
+    triggers = ("async", ("aiofiles", "open_file"))

@@ -40,7 +40,7 @@ class AsyncFunctionTimeoutParam(Rule):
     fix_safety = FixSafety.NONE
     default = Default.OPT
     peer = "FA/RF ASYNC109"
-    triggers = (r"\basync\b", r"\btimeout\b")
+    triggers = ("async", "timeout")
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is None or node.decorators:

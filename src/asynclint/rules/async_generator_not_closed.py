@@ -66,7 +66,7 @@ class AsyncGeneratorNotClosed(Rule):
     message = "Async generator `{name}()` is left unfinished when this loop stops early, so its cleanup waits for garbage collection; wrap it in `contextlib.aclosing()`"
     fix_safety = FixSafety.SAFE
     peer = "FA ASYNC900/ASYNC119 (related)"
-    triggers = (r"\basync\s+for\b", r"\byield\b")
+    triggers = ("async", "for", "yield")
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is None or self.ctx.async_function is None:

@@ -44,7 +44,7 @@ class AsyncioRunInCoroutine(Rule):
     name = "asyncio-run-in-coroutine"
     message = "`{name}` inside `async def {function}` raises RuntimeError (the loop is already running); `await` the coroutine instead"
     fix_safety = FixSafety.SAFE
-    triggers = (r"\basync\b", r"\brun(_until_complete)?\b")
+    triggers = ("async", "run")
 
     def visit_Call(self, node: cst.Call) -> None:
         function = self.ctx.async_function

@@ -55,7 +55,7 @@ class AwaitInComprehension(Rule):
     message = "Awaiting `{call}(...)` for each item of a comprehension runs the calls one after another; use {how} (bound the concurrency, e.g. with an `asyncio.Semaphore`, for large inputs)"
     fix_safety = FixSafety.UNSAFE
     skip_test_files = True
-    triggers = (r"\bawait\b", r"\bfor\b")
+    triggers = ("await", "for")
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._check(node, node.elt)

@@ -43,7 +43,7 @@ class AwaitInGatherArgs(Rule):
     name = "await-in-gather-args"
     message = "`await {call}(...)` inside `asyncio.gather(...)` runs it before the others start; pass the coroutine without `await`"
     fix_safety = FixSafety.SAFE
-    triggers = (r"\bawait\b", r"\bgather\b")
+    triggers = ("await", "gather")
 
     def visit_Call(self, node: cst.Call) -> None:
         if not node.args or self.ctx.async_function is None:

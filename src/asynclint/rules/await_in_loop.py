@@ -156,7 +156,7 @@ class AwaitInLoop(Rule):
     message = "Awaiting `{call}(...)` on each iteration runs the calls one after another; run them concurrently with {how} (bound the concurrency, e.g. with an `asyncio.Semaphore`, for large inputs)"
     fix_safety = FixSafety.UNSAFE
     skip_test_files = True
-    triggers = (r"\bawait\b", r"\bfor\b")
+    triggers = ("await", "for")
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is not None or self.ctx.async_function is None:

@@ -44,7 +44,7 @@ class BlockingCallConfigured(BlockingCallRule):
     message = "`{name}()` is configured as blocking and runs on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.NONE
     peer = "FA ASYNC200"
-    triggers = ("\\basync\\b",)
+    triggers = ("async",)
     #: The configuration the documentation's example assumes (read by the meta tests).
     example_settings: ClassVar[dict[str, object]] = {
         "extend_blocking_calls": {"shutil.disk_usage": "asyncio.to_thread(shutil.disk_usage, path)"}

@@ -73,7 +73,7 @@ class BlockingCallViaHelper(Rule):
     fix_safety = FixSafety.NONE
     # Files with coroutines call helpers; files without them are summarised only when
     # they can hold a helper at all.
-    triggers = (r"\b(def|import)\b",)
+    triggers = (("def", "import"),)
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)

@@ -41,6 +41,19 @@ class BlockingDbClient(BlockingCallRule):
     message = "`{name}()` is a synchronous database or service client call on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.NONE
     triggers = (
-        "\\basync\\b",
-        "\\b(sqlite3|psycopg2?|pymysql|MySQLdb|mysql|redis|pymongo|sqlalchemy|boto3|elasticsearch|pika|kafka|paramiko)\\b",
+        "async",
+        (
+            "sqlite3",
+            "psycopg",
+            "mysql",
+            "MySQLdb",
+            "redis",
+            "pymongo",
+            "sqlalchemy",
+            "boto3",
+            "elasticsearch",
+            "pika",
+            "kafka",
+            "paramiko",
+        ),
     )

@@ -42,4 +42,4 @@ class BlockingFileIo(BlockingCallRule):
     message = "`{name}()` does file I/O synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC232, RF ASYNC230 (preview)"
-    triggers = ("\\basync\\b", "(\\bIO\\b|TextIO|BinaryIO|\\bio\\b|open|Path|pathlib|tempfile|codecs)")
+    triggers = ("async", ("IO", "io", "open", "Path", "pathlib", "tempfile", "codecs"))

@@ -42,4 +42,4 @@ class BlockingFileOpen(BlockingCallRule):
     )
     fix_safety = FixSafety.NONE
     peer = "FA ASYNC230/231, RF ASYNC230"
-    triggers = ("\\basync\\b", "(open|tempfile|mk[sd]temp|Temporary)")
+    triggers = ("async", ("open", "tempfile", "mkstemp", "mkdtemp", "Temporary"))

@@ -51,4 +51,4 @@ class BlockingFsCall(BlockingCallRule):
     )
     fix_safety = FixSafety.UNSAFE
     peer = "FA/RF ASYNC240"
-    triggers = ("\\basync\\b", "\\b(os|shutil|glob|pathlib|Path|fcntl)\\b")
+    triggers = ("async", ("os", "shutil", "glob", "pathlib", "Path", "fcntl"))

@@ -49,4 +49,4 @@ class BlockingHttpCall(BlockingCallRule):
     message = "`{name}()` is a synchronous HTTP call that blocks the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC210-212, RF ASYNC210/212"
-    triggers = ("\\basync\\b", "\\b(requests|httpx|httpx2|urllib|urllib3|http|xmlrpc)\\b")
+    triggers = ("async", ("requests", "http", "urllib", "xmlrpc"))

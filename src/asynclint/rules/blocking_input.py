@@ -35,4 +35,4 @@ class BlockingInput(BlockingCallRule):
     message = "`{name}()` waits on the console on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA/RF ASYNC250"
-    triggers = ("\\basync\\b", "\\b(input|getpass|stdin)\\b")
+    triggers = ("async", ("input", "getpass", "stdin"))

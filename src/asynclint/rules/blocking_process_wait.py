@@ -41,4 +41,4 @@ class BlockingProcessWait(BlockingCallRule):
     message = "`{name}()` waits for a process synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA/RF ASYNC222"
-    triggers = ("\\basync\\b", "\\b(subprocess|os)\\b")
+    triggers = ("async", ("subprocess", "os"))

@@ -38,4 +38,4 @@ class BlockingSleep(BlockingCallRule):
     message = "`{name}()` blocks the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.SAFE
     peer = "FA/RF ASYNC251"
-    triggers = (r"\basync\b", r"\bsleep\b")
+    triggers = ("async", "sleep")

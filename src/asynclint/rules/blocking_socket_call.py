@@ -40,4 +40,4 @@ class BlockingSocketCall(BlockingCallRule):
     name = "blocking-socket-call"
     message = "`{name}()` is a blocking socket or DNS call on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
-    triggers = ("\\basync\\b", "\\b(socket|ssl)\\b")
+    triggers = ("async", ("socket", "ssl"))

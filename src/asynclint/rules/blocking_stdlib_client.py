@@ -39,4 +39,4 @@ class BlockingStdlibClient(BlockingCallRule):
     name = "blocking-stdlib-client"
     message = "`{name}()` is a blocking standard-library network client on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.NONE
-    triggers = ("\\basync\\b", "\\b(smtplib|ftplib|poplib|imaplib|telnetlib|nntplib)\\b")
+    triggers = ("async", ("smtplib", "ftplib", "poplib", "imaplib", "telnetlib", "nntplib"))

@@ -45,4 +45,4 @@ class BlockingSubprocess(BlockingCallRule):
     message = "`{name}()` starts a process synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA/RF ASYNC220/221"
-    triggers = ("\\basync\\b", "\\b(subprocess|os)\\b")
+    triggers = ("async", ("subprocess", "os"))

@@ -47,6 +47,6 @@ class BlockingSyncWait(BlockingCallRule):
     message = "`{name}()` waits on a thread or process primitive on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     triggers = (
-        "\\basync\\b",
-        "\\b(threading|queue|multiprocessing|concurrent|run_coroutine_threadsafe|Future)\\b",
+        "async",
+        ("threading", "queue", "multiprocessing", "concurrent", "run_coroutine_threadsafe", "Future"),
     )

@@ -40,4 +40,4 @@ class BlockingTlsSetup(BlockingCallRule):
     name = "blocking-tls-setup"
     message = "`{name}()` reads certificate files synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
-    triggers = ("\\basync\\b", "\\bssl\\b")
+    triggers = ("async", "ssl")

@@ -59,7 +59,7 @@ class CancelNotAwaited(Rule):
     message = "`{task}.cancel()` is not followed by awaiting `{task}`; its cleanup may not have run yet"
     fix_safety = FixSafety.NONE
     default = Default.OPT
-    triggers = (r"\basync\b", r"\bcancel\b")
+    triggers = ("async", "cancel")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -100,7 +100,7 @@ class CancelledErrorSwallowed(Rule):
     message = "`{handler}` in `async def {function}` can swallow cancellation (the handler {how}); re-raise `CancelledError`"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC103/104"
-    triggers = (r"\basync\b", r"\bexcept\b")
+    triggers = ("async", "except")
     # Tests catch cancellation on purpose, to check that it happened.
     skip_test_files = True
 

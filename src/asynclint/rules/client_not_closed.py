@@ -58,4 +58,4 @@ class ClientNotClosed(CreationRule):
     message = "{subject} {problem}; {advice}"
     fix_safety = FixSafety.SAFE
     # `extend-resource-types` may name any class, so no narrower trigger is sound.
-    triggers = (r"\basync\b",)
+    triggers = ("async",)

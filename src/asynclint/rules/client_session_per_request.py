@@ -60,7 +60,7 @@ class ClientSessionPerRequest(Rule):
     )
     fix_safety = FixSafety.NONE
     default = Default.OPT
-    triggers = (r"\b(ClientSession|AsyncClient|Client)\b",)
+    triggers = ("Client",)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -52,7 +52,7 @@ class CoroutineNotAwaited(Rule):
     message = "Coroutine `{name}()` is created but never awaited, so it never runs{hint}"
     fix_safety = FixSafety.SAFE
     peer = "FA ASYNC105 (trio only)"
-    triggers = (r"\basync\b|\basyncio\b|\baiohttp\b|\banyio\b|\btrio\b",)
+    triggers = (("async", "aiohttp", "anyio", "trio"),)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value

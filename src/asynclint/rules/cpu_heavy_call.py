@@ -43,6 +43,22 @@ class CpuHeavyCall(BlockingCallRule):
     message = "`{name}()` is CPU-heavy and blocks the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     triggers = (
-        "\\basync\\b",
-        "\\b(hashlib|bcrypt|argon2|passlib|cryptography|zlib|gzip|bz2|lzma|json|pickle|pandas|PIL|importlib|__import__)\\b",
+        "async",
+        (
+            "hashlib",
+            "bcrypt",
+            "argon2",
+            "passlib",
+            "cryptography",
+            "zlib",
+            "gzip",
+            "bz2",
+            "lzma",
+            "json",
+            "pickle",
+            "pandas",
+            "PIL",
+            "importlib",
+            "__import__",
+        ),
     )

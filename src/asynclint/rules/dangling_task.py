@@ -61,7 +61,7 @@ class DanglingTask(Rule):
     message = "The task from `{name}(...)` is not kept; the event loop holds only a weak reference, so it can be garbage-collected before it finishes"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC300, RF RUF006"
-    triggers = (r"\b(create_task|ensure_future)\b",)
+    triggers = (("create_task", "ensure_future"),)
 
     def visit_Call(self, node: cst.Call) -> None:
         name = task_creator(self.ctx, node)

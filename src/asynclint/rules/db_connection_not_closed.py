@@ -53,4 +53,4 @@ class DbConnectionNotClosed(CreationRule):
     name = "db-connection-not-closed"
     message = "{subject} {problem}; {advice}"
     fix_safety = FixSafety.SAFE
-    triggers = (r"\basync\b", r"\b(connect|create_pool|acquire)\b")
+    triggers = ("async", ("connect", "create_pool", "acquire"))

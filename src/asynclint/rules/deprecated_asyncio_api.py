@@ -54,7 +54,7 @@ class DeprecatedAsyncioApi(Rule):
     message = "`{name}` {status}; use {replacement}"
     fix_safety = FixSafety.SAFE
     peer = "RF UP041 (TimeoutError only)"
-    triggers = (r"\basyncio\b",)
+    triggers = ("asyncio",)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value not in _LAST_NAMES or isinstance(self.ctx.parent, cst.Attribute):

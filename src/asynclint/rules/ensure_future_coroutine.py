@@ -51,7 +51,7 @@ class EnsureFutureCoroutine(Rule):
     name = "ensure-future-coroutine"
     message = "`asyncio.ensure_future({coroutine}(...))` wraps a coroutine; use `asyncio.create_task({coroutine}(...))`"
     fix_safety = FixSafety.SAFE
-    triggers = (r"\bensure_future\b",)
+    triggers = ("ensure_future",)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

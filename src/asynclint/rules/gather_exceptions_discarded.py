@@ -80,7 +80,7 @@ class GatherExceptionsDiscarded(Rule):
     name = "gather-exceptions-discarded"
     message = "`asyncio.gather(..., return_exceptions=True)` result is discarded, so the exceptions it collected are silently lost"
     fix_safety = FixSafety.NONE
-    triggers = (r"\breturn_exceptions\b",)
+    triggers = ("return_exceptions",)
 
     def visit_Call(self, node: cst.Call) -> None:
         flag = keyword_arg(node, "return_exceptions")

@@ -61,7 +61,7 @@ class GetEventLoopDeprecated(Rule):
     name = "get-event-loop-deprecated"
     message = "`asyncio.get_event_loop()` {where} is deprecated and raises RuntimeError without a current event loop on Python 3.14+; {advice}"
     fix_safety = FixSafety.UNSAFE
-    triggers = (r"\bget_event_loop\b",)
+    triggers = ("get_event_loop",)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -39,7 +39,7 @@ class GetEventLoopInCoroutine(Rule):
         "Use `asyncio.get_running_loop()` instead of `asyncio.get_event_loop()` inside `async def {function}`"
     )
     fix_safety = FixSafety.SAFE
-    triggers = (r"\basync\b", r"\bget_event_loop\b")
+    triggers = ("async", "get_event_loop")
 
     def visit_Call(self, node: cst.Call) -> None:
         function = self.ctx.async_function

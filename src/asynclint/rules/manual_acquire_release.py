@@ -58,7 +58,7 @@ class ManualAcquireRelease(Rule):
     name = "manual-acquire-release"
     message = "`{lock}.acquire()` is not paired with a `release()` in a `finally:`; use `async with {lock}:`"
     fix_safety = FixSafety.SAFE
-    triggers = (r"\basync\b", r"\bacquire\b", r"\brelease\b")
+    triggers = ("async", "acquire", "release")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -46,7 +46,7 @@ class ManualTransaction(Rule):
     name = "manual-transaction"
     message = "Transaction `{name}` is started by hand and not rolled back on errors; use `async with {conn}.transaction():`"
     fix_safety = FixSafety.NONE
-    triggers = (r"\basync\b", r"\btransaction\b", r"\bstart\b")
+    triggers = ("async", "transaction", "start")
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

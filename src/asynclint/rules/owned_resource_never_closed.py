@@ -71,7 +71,7 @@ class OwnedResourceNeverClosed(Rule):
     )
     fix_safety = FixSafety.NONE
     default = Default.OPT
-    triggers = (r"\bclass\b", r"\bself\b")
+    triggers = ("class", "self")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

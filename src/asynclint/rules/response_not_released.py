@@ -70,7 +70,7 @@ class ResponseNotReleased(Rule):
     name = "response-not-released"
     message = "Response `{name}` {problem}; {advice}"
     fix_safety = FixSafety.UNSAFE
-    triggers = (r"\basync\b", r"\b(get|post|put|patch|delete|head|options|request|send)\b")
+    triggers = ("async", ("get", "post", "put", "patch", "delete", "head", "options", "request", "send"))
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

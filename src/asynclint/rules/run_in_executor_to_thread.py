@@ -49,7 +49,7 @@ class RunInExecutorToThread(Rule):
     message = "Use `await asyncio.to_thread({function}, ...)` instead of `run_in_executor(None, ...)`"
     fix_safety = FixSafety.UNSAFE
     default = Default.OPT
-    triggers = (r"\brun_in_executor\b",)
+    triggers = ("run_in_executor",)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -89,7 +89,7 @@ class SequentialIndependentAwaits(Rule):
     message = "{count} awaits in a row look independent ({calls}); run them concurrently with {how}"
     fix_safety = FixSafety.UNSAFE
     skip_test_files = True
-    triggers = (r"\bawait\b",)
+    triggers = ("await",)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         if self.ctx.async_function is None:

@@ -45,7 +45,7 @@ class StreamWriterNotClosed(CreationRule):
     name = "stream-writer-not-closed"
     message = "{subject} {problem}; {advice}"
     fix_safety = FixSafety.NONE
-    triggers = (r"\basync\b", r"\bopen_(unix_)?connection\b")
+    triggers = ("async", ("open_connection", "open_unix_connection"))
     any_close_counts = True
 
     def subject(self, creation: Creation) -> str:

@@ -40,7 +40,7 @@ class SubprocessNotWaited(CreationRule):
     name = "subprocess-not-waited"
     message = "{subject} {problem}; {advice}"
     fix_safety = FixSafety.NONE
-    triggers = (r"\basync\b", r"\bcreate_subprocess_(exec|shell)\b")
+    triggers = ("async", ("create_subprocess_exec", "create_subprocess_shell"))
     any_close_counts = True
 
     def subject(self, creation: Creation) -> str:

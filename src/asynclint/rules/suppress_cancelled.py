@@ -49,7 +49,7 @@ class SuppressCancelled(Rule):
     name = "suppress-cancelled"
     message = "`{call}` swallows cancellation of `async def {function}`; let `CancelledError` propagate (suppress it only around awaiting a task you cancelled)"
     fix_safety = FixSafety.NONE
-    triggers = (r"\basync\b", r"\bsuppress\b")
+    triggers = ("async", "suppress")
     skip_test_files = True
 
     def visit_With(self, node: cst.With) -> None:

@@ -62,7 +62,17 @@ class SyncRequestWithoutTimeout(Rule):
     fix_safety = FixSafety.UNSAFE
     peer = "RF S113"
     triggers = (
-        r"\b(requests|urlopen|create_connection|smtplib|SMTP|SMTP_SSL|http\.client|HTTPS?Connection|ftplib)\b",
+        (
+            "requests",
+            "urlopen",
+            "create_connection",
+            "smtplib",
+            "SMTP",
+            "http.client",
+            "HTTPConnection",
+            "HTTPSConnection",
+            "ftplib",
+        ),
     )
     skip_test_files = True
 

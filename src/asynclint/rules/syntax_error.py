@@ -36,4 +36,4 @@ class SyntaxError_(Rule):
     peer = "flake8 E999"
     # Syntax errors are reported for the files asynclint parses: those where some selected
     # rule can fire. This rule alone makes every file with `async`/`await` parsed.
-    triggers = (r"\b(async|await)\b",)
+    triggers = (("async", "await"),)

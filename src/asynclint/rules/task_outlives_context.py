@@ -56,7 +56,7 @@ class TaskOutlivesContext(Rule):
     message = "Task `{name}(...)` uses `{resource}` from the enclosing `with` block but is not awaited before the block ends; await it inside the block or use a TaskGroup"
     fix_safety = FixSafety.NONE
     peer = "ASYNC111 (analogue)"
-    triggers = (r"\b(create_task|ensure_future)\b", r"\bwith\b")
+    triggers = (("create_task", "ensure_future"), "with")
 
     def visit_Call(self, node: cst.Call) -> None:
         if not node.args:

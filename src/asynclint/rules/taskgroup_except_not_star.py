@@ -71,7 +71,7 @@ class TaskgroupExceptNotStar(Rule):
     name = "taskgroup-except-not-star"
     message = "`except {exception}` around a TaskGroup never matches (it raises an ExceptionGroup); use `except* {exception}`"
     fix_safety = FixSafety.UNSAFE
-    triggers = (r"\basync\b", r"TaskGroup")
+    triggers = ("async", "TaskGroup")
 
     def visit_Try(self, node: cst.Try) -> None:
         if self.ctx.async_function is None or not isinstance(node.body, cst.IndentedBlock):

@@ -50,7 +50,7 @@ class ThreadingLockInAsync(Rule):
     name = "threading-lock-in-async"
     message = "thread lock `{name}` ({kind}) is {how} on the event loop in `async def {function}`{detail}; use `asyncio.Lock` with `async with` if only tasks share it"
     fix_safety = FixSafety.NONE
-    triggers = (r"\basync\b", r"\b(threading|multiprocessing)\b")
+    triggers = ("async", ("threading", "multiprocessing"))
 
     def visit_With(self, node: cst.With) -> None:
         function = self.ctx.async_function

@@ -52,7 +52,7 @@ class TimeoutCreatedBeforeEntry(Rule):
     message = "`{scope}(...)` fixes its deadline when it is created, and `{name}` is entered after an `await`; create the timeout in the `async with`"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC122 (analogue)"
-    triggers = (r"\basync\b", r"\btimeout\b")
+    triggers = ("async", "timeout")
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is None or self.ctx.async_function is None:

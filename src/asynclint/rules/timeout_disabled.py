@@ -61,7 +61,8 @@ class TimeoutDisabled(Rule):
     message = "Timeout disabled by `{expr}`: {why}"
     fix_safety = FixSafety.SAFE
     peer = "RF S113 (partly)"
-    triggers = (r"(?i)timeout|wait_for",)
+    triggers = ()
+    trigger_regex = r"(?i)timeout|wait_for"
     skip_test_files = True
 
     def __init__(self, ctx: Context) -> None:

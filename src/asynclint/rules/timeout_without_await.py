@@ -46,7 +46,7 @@ class TimeoutWithoutAwait(Rule):
     message = "`{scope}` has no `await` in its body, so the timeout can never fire; move the awaited work inside or drop the scope"
     fix_safety = FixSafety.NONE
     peer = "FA/RF ASYNC100"
-    triggers = (r"\basync\b", r"timeout|fail_|move_on_")
+    triggers = ("async", ("timeout", "fail_", "move_on_"))
 
     def visit_With(self, node: cst.With) -> None:
         if self.ctx.async_function is None:

@@ -53,7 +53,7 @@ class UnboundedGather(Rule):
     message = "`asyncio.gather` over `{iter}` starts one task per item at once; bound the concurrency with an `asyncio.Semaphore`"
     fix_safety = FixSafety.NONE
     default = Default.OPT
-    triggers = (r"\bgather\b",)
+    triggers = ("gather",)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -53,7 +53,7 @@ class WaitPendingNotCancelled(Rule):
     name = "wait-pending-not-cancelled"
     message = "Tasks still pending after `asyncio.wait()` {how} keep running; cancel them (`for t in {pending}: t.cancel()`) or await them"
     fix_safety = FixSafety.NONE
-    triggers = (r"\basync\b", r"\bwait\b")
+    triggers = ("async", "wait")
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

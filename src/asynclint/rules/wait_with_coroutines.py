@@ -52,7 +52,7 @@ class WaitWithCoroutines(Rule):
     name = "wait-with-coroutines"
     message = "`asyncio.wait()` is given coroutines (`{coroutine}(...)`), a TypeError since Python 3.11; wrap them in `asyncio.create_task()`"
     fix_safety = FixSafety.SAFE
-    triggers = (r"\basync\b", r"\bwait\b")
+    triggers = ("async", "wait")
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
