@@ -101,7 +101,9 @@ def main() -> None:
     )
     parser.add_argument("names", nargs="*", help="projects (default: all; `ci` for the CI subset)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--corpus", choices=["projects", "apps"], default="projects", help="which pinned corpus")
+    parser.add_argument(
+        "--corpus", choices=["projects", "apps"], default="projects", help="which pinned corpus"
+    )
     args = parser.parse_args()
     names = CI_SUBSET if args.names == ["ci"] else (args.names or None)
     try:
