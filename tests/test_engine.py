@@ -281,3 +281,21 @@ def test_get_event_loop_advice_depends_on_where_it_runs() -> None:
     assert "outside any function" in top.message and "get_running_loop" not in top.message
     assert "in sync function `__init__`" in method.message and "get_running_loop()" in method.message
     assert "in a lambda" in lam.message and "if this lambda runs on the event loop" in lam.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import requests\n\n\ndef f():\n    requests.get('u')\n",
+        "import os; import requests\n\n\ndef f():\n    requests.get('u')\n",
+        "import \\\n    requests\n\n\ndef f():\n    requests.get('u')\n",
+        "if True: import requests\n\n\ndef f():\n    requests.get('u')\n",
+        "import os\rimport requests\r\rdef f():\r    requests.get('u')\r",
+    ],
+    ids=["plain", "semicolon", "backslash", "inline-suite", "cr"],
+)
+def test_a_request_is_found_whatever_the_layout_of_its_import(source: str) -> None:
+    # ASL402 takes `x.get()` for a request only where the module imports requests.
+    found = lint_text(source, "m.py", Settings(select=("ASL402",)))
+    row = source.replace("\r", "\n").splitlines().index("    requests.get('u')") + 1
+    assert [(d.code, d.start.row) for d in found] == [("ASL402", row)]

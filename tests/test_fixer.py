@@ -343,3 +343,43 @@ def test_a_fault_while_fixing_leaves_the_text_and_does_not_raise(monkeypatch: py
     outcome = fix_text(SLEEPY, "x.py", "x.py", Settings(), Settings().selected_codes(), unsafe=True)
     assert outcome.text == SLEEPY and not outcome.applied
     assert any("internal error RuntimeError: boom" in f for f in outcome.failures)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        SLEEPY.replace("\n", "\r"),  # CR line endings: libcst drops the final CR
+        SLEEPY.replace("\n", "\r\n") + "\r",  # a CRLF file whose last line break is a CR
+        SLEEPY + "\n\n  \n",  # blank lines before a last line of spaces: libcst drops them
+    ],
+    ids=["cr", "crlf-then-cr", "blank-lines-at-the-end"],
+)
+def test_a_file_libcst_shortens_is_linted_at_true_positions(source: str) -> None:
+    # libcst's code for these files lacks a line break of the text; asynclint must still
+    # carry the positions over to the text (and not fix), not give up on the file.
+    settings = Settings()
+    outcome = fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+    assert outcome.initial is not None
+    found = [(d.code, d.start.row, d.start.column, d.end.column) for d in outcome.initial.diagnostics]
+    assert found == [("ASL101", 5, 5, 18)]
+    assert outcome.text == source
+
+
+@pytest.mark.parametrize(
+    "prelude",
+    [
+        'import time\nimport asyncio; URL = "x"\n',  # the import shares its line with an assignment
+        "import time\n\n\ndef helper():\n    pass\n\n\nimport asyncio\n",  # the import comes after a def
+        "import time\ntry:\n    import asyncio\nexcept ImportError:\n    raise\n",  # an import in a `try`
+    ],
+    ids=["semicolon", "after-def", "in-try"],
+)
+def test_the_task_set_is_declared_after_the_import_it_names(prelude: str) -> None:
+    # ASL204's fix declares `_background_tasks: set[asyncio.Task[object]]` after the
+    # imports; declared before `import asyncio`, the module would raise NameError on import.
+    source = prelude + "\n\nasync def f():\n    asyncio.create_task(f())\n"
+    settings = Settings(select=("ASL204",))
+    outcome = fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+    assert outcome.applied == Counter({"ASL204": 1}), outcome.failures
+    assert outcome.text.index("_background_tasks: set[asyncio.Task") > outcome.text.index("import asyncio")
+    exec(compile(outcome.text, "x.py", "exec"), {})  # defines functions only

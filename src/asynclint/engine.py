@@ -34,7 +34,7 @@ _TRIGGERS: dict[str, Trigger] = {}
 RECURSION_LIMIT = 20_000
 UNFIXABLE_ROUND_TRIP = (
     "libcst, asynclint's parser, does not reproduce this file exactly (whitespace before the colon"
-    " of an `except` clause?); it is linted but not fixed"
+    " of an `except` clause? CR line endings?); it is linted but not fixed"
 )
 
 
