@@ -299,3 +299,21 @@ def test_a_request_is_found_whatever_the_layout_of_its_import(source: str) -> No
     found = lint_text(source, "m.py", Settings(select=("ASL402",)))
     row = source.replace("\r", "\n").splitlines().index("    requests.get('u')") + 1
     assert [(d.code, d.start.row) for d in found] == [("ASL402", row)]
+
+
+@pytest.mark.parametrize(
+    ("handler", "reported"),
+    [
+        ("    except Exception:\n        print('failed')\n", True),
+        ("    except Exception: print('failed')\n", True),
+        ("    except Exception:\n        pass\n", False),
+        ("    except Exception: pass\n", False),
+    ],
+    ids=["block", "on-the-except-line", "pass", "pass-on-the-except-line"],
+)
+def test_a_handler_on_its_except_line_is_read_like_a_block(handler: str, reported: bool) -> None:
+    # A client discarded in a `try` whose handler only passes provokes an error on purpose
+    # (ASL300 is silent); a handler that does something is no such thing, on any line.
+    source = "import aiohttp\n\n\nasync def f():\n    try:\n        aiohttp.ClientSession()\n" + handler
+    found = lint_text(source, "m.py", Settings(select=("ASL300",)))
+    assert [(d.code, d.start.row) for d in found] == ([("ASL300", 6)] if reported else [])
