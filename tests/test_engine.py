@@ -317,3 +317,23 @@ def test_a_handler_on_its_except_line_is_read_like_a_block(handler: str, reporte
     source = "import aiohttp\n\n\nasync def f():\n    try:\n        aiohttp.ClientSession()\n" + handler
     found = lint_text(source, "m.py", Settings(select=("ASL300",)))
     assert [(d.code, d.start.row) for d in found] == ([("ASL300", 6)] if reported else [])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    user = await client.get('/user')\n    orders = await client.get('/orders')\n",
+        "    user = await client.get('/user'); orders = await client.get('/orders')\n",
+        "    if client: user = await client.get('/user'); orders = await client.get('/orders')\n",
+    ],
+    ids=["lines", "semicolon", "on-the-if-line"],
+)
+def test_sequential_awaits_are_found_whatever_their_lines(body: str) -> None:
+    # Two independent awaits in a row are as sequential on one line as on two; the fix
+    # (which rewrites whole lines) is only offered when each await has its line.
+    source = (
+        "import httpx\n\n\nasync def f(client: httpx.AsyncClient):\n" + body + "    return user, orders\n"
+    )
+    [found] = lint_text(source, "m.py", Settings(select=("ASL200",)))
+    assert (found.code, found.start.row, found.start.column) == ("ASL200", 5, body.index("await") + 1)
+    assert (found.fix is not None) == (body.count("\n") == 2)
