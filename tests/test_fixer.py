@@ -383,3 +383,21 @@ def test_the_task_set_is_declared_after_the_import_it_names(prelude: str) -> Non
     assert outcome.applied == Counter({"ASL204": 1}), outcome.failures
     assert outcome.text.index("_background_tasks: set[asyncio.Task") > outcome.text.index("import asyncio")
     exec(compile(outcome.text, "x.py", "exec"), {})  # defines functions only
+
+
+@pytest.mark.parametrize("body", [["print('x')", "pass"], ["..."], ["pass"], ["print('x')"]])
+def test_a_handler_on_its_except_line_is_fixed_like_a_block(body: list[str]) -> None:
+    # ASL500 appends `raise` (in place of a lone `pass` or `...`); one line or a block,
+    # the handler must end up meaning the same.
+    import ast
+
+    head = "import asyncio\n\n\nasync def f():\n    try:\n        await asyncio.sleep(1)\n    except asyncio.CancelledError:"
+    block = head + "".join(f"\n        {line}" for line in body) + "\n"
+    inline = head + " " + "; ".join(body) + "\n"
+    settings = Settings(select=("ASL500",))
+    fixed = [
+        fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+        for source in (block, inline)
+    ]
+    assert [outcome.applied for outcome in fixed] == [Counter({"ASL500": 1})] * 2
+    assert ast.dump(ast.parse(fixed[0].text)) == ast.dump(ast.parse(fixed[1].text))
