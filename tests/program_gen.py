@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+import libcst as cst
 from hypothesis import strategies as st
 
 T = TypeVar("T")
@@ -256,3 +257,146 @@ def async_programs(draw: st.DrawFn) -> str:
 
 def random_program(rng: random.Random) -> str:
     return program(RandomChooser(rng))
+
+
+# Async programs from hypothesmith ------------------------------------------------------
+
+ASYNC_PRELUDE = """\
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import aiohttp
+import httpx
+import requests
+"""
+
+#: What a call to a plain name in a hypothesmith program becomes (by the name's letters),
+#: so the rules meet their functions with odd arguments in odd places.
+CALLEES = [
+    "time.sleep",
+    "asyncio.sleep",
+    "asyncio.create_task",
+    "asyncio.ensure_future",
+    "asyncio.gather",
+    "asyncio.wait_for",
+    "asyncio.wait",
+    "asyncio.get_event_loop",
+    "asyncio.run",
+    "asyncio.timeout",
+    "asyncio.to_thread",
+    "requests.get",
+    "requests.Session",
+    "subprocess.run",
+    "os.listdir",
+    "open",
+    "input",
+    "socket.getaddrinfo",
+    "threading.Lock",
+    "aiohttp.ClientSession",
+    "httpx.AsyncClient",
+    "contextlib.suppress",
+]
+
+
+class _AwaitCalls(cst.CSTTransformer):
+    """Renames the callees that are plain names to functions the rules know (`CALLEES`)
+    and awaits calls that run in the function being built (not in a nested def, lambda
+    or class, where `await` is not allowed): every other one, or (`statements_only`)
+    those that are a whole expression statement, or (`awaits=False`) none."""
+
+    def __init__(self, awaits: bool, statements_only: bool = False) -> None:
+        super().__init__()
+        self.awaits = awaits
+        self.statements_only = statements_only
+        self.depth = 0
+        self.calls = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth += 1
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.depth -= 1
+        return updated
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.depth += 1
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.Lambda:
+        self.depth -= 1
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth += 1
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.depth -= 1
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if isinstance(updated.func, cst.Name):
+            name = updated.func.value
+            callee = CALLEES[sum(map(ord, name)) % len(CALLEES)]
+            updated = updated.with_changes(func=cst.parse_expression(callee))
+        self.calls += 1
+        if self.depth or not self.awaits or self.statements_only or self.calls % 2:
+            return updated
+        return cst.Await(updated, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.Expr:
+        if self.depth or not self.statements_only or not isinstance(updated.value, cst.Call):
+            return updated
+        return updated.with_changes(value=cst.Await(updated.value))
+
+
+def asyncify(source: str) -> str | None:
+    """`source` (a module) as the body of an `async def` that awaits `asyncio.sleep(0)`
+    and the calls it makes (see `_AwaitCalls`), after imports of the modules `CALLEES`
+    name. `from __future__` and star imports stay at module level. None when no such
+    program compiles (the module's code only fits at module level) or libcst cannot
+    read `source`."""
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return None
+    top: list[cst.BaseStatement] = []
+    body: list[cst.BaseStatement] = []
+    for stmt in module.body:
+        module_only = isinstance(stmt, cst.SimpleStatementLine) and any(
+            isinstance(s, cst.ImportFrom)
+            and (
+                isinstance(s.names, cst.ImportStar)
+                or (s.module is not None and _dotted(s.module) == "__future__")
+            )
+            for s in stmt.body
+        )
+        (top if module_only else body).append(stmt)
+    sleep = cst.parse_statement("await asyncio.sleep(0)\n")
+    prelude = cst.parse_module(ASYNC_PRELUDE).body
+    for transform in (_AwaitCalls(True), _AwaitCalls(True, statements_only=True), _AwaitCalls(False)):
+        try:
+            awaited = [s.visit(transform) for s in body]
+            function = cst.FunctionDef(
+                name=cst.Name("_fuzz"),
+                params=cst.Parameters(),
+                body=cst.IndentedBlock(body=[sleep, *awaited]),  # type: ignore[list-item]
+                asynchronous=cst.Asynchronous(),
+            )
+            code = module.with_changes(body=[*top, *prelude, function]).code
+            compile(code, "fuzz.py", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, cst.CSTValidationError):
+            continue
+        return code
+    return None
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
