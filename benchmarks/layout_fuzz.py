@@ -34,6 +34,7 @@ from program_gen import random_program
 class Stats:
     programs: int = 0
     variants: int = 0
+    edits: int = 0
     discarded: int = 0  # drawn layouts that did not compile to the same tree
     no_variant: int = 0
     diagnostics: int = 0
@@ -45,6 +46,7 @@ class Stats:
     def add(self, other: Stats) -> None:
         self.programs += other.programs
         self.variants += other.variants
+        self.edits += other.edits
         self.discarded += other.discarded
         self.no_variant += other.no_variant
         self.diagnostics += other.diagnostics
@@ -65,6 +67,7 @@ def check_program(seed: int, index: int, variants: int) -> Stats:
             stats.no_variant += 1
             continue
         stats.discarded += found.discarded
+        stats.edits += found.edits
         try:
             outcome = compare(source, found.text, found.style.allowances, fixed_original=fixed)
         except Exception as exc:  # a crash of the checker or of asynclint: report it, go on
@@ -133,8 +136,9 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     print(f"programs: {total.programs}")
     print(
-        f"variants checked: {total.variants} (drawn layouts discarded: {total.discarded}; "
-        f"programs without a variant: {total.no_variant})"
+        f"variants checked: {total.variants}, with {total.edits} layout changes besides line endings and"
+        f" indentation (drawn layouts discarded: {total.discarded}; programs without a variant:"
+        f" {total.no_variant})"
     )
     print(f"  fixed like the original: {total.kinds['same']}")
     print(f"  not fixed (libcst does not reproduce the layout): {total.kinds['not-fixed']}")

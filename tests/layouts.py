@@ -9,24 +9,35 @@ indentation, CR, CRLF and mixed line endings, no final newline, extra blank and 
 lines, simple statements joined with `;`, a block's simple statements on its header line.
 A variant is used only if it compiles and its `ast.dump` is the original's.
 
-`compare(original, mutated)` checks, with every rule selected and unsafe fixes on:
+`compare(original, variant, allowances)` checks, with every rule selected and unsafe
+fixes on (`Allowances` says what a variant's layout lets differ; `Style.allowances`):
 
-- Check mode: the same number of diagnostics per code, and each diagnostic of the variant
-  starts at the same token and ends at the same token (counted among the tokens that are
-  not layout: not newlines, indentation, comments or `;`) as one of the original, with
-  the same message; a diagnostic offers a fix in the variant exactly when it does in the
-  original, unless the variant is not fixed at all (below).
-- Fixing: no internal error. The variant is refused fixes only for a reason its layout
-  gives:
-  * libcst does not reproduce the variant (`parse_module(v).code != v`): then, and only
-    then, it is not fixed at all, and the fixer returns it unchanged, with the reason;
-  * a fix is rejected by the meaning check ("would not mean what the fix intends"):
-    the fixed variant must compile, the fixes applied per code are at most the
-    original's, and completing it (fixing it again after re-laying it out with
-    `ast.unparse`) must give the original's fixed program (`ast.dump` equal), so
-    whatever was applied was whole fixes and nothing else.
-  Otherwise `ast.dump(ast.parse(fix(variant)))` equals `ast.dump(ast.parse(fix(original)))`
-  and the fixes applied per code are equal.
+- No internal error (ASL002, or ASL001 for a valid file), in check mode or while fixing.
+- Check mode: the same number of diagnostics per code; each diagnostic of the variant
+  starts at the start of a token and ends at the end of one, and those are the same
+  tokens (counted among the tokens that are not layout: newlines, indentation, comments,
+  `;`) as a diagnostic of the original with the same code and message (messages quote
+  code as written: compared without whitespace, backslashes and the fuzzer's comments;
+  where a rule shortened the quote by its written length, only outside the quotes). A
+  finding offers a fix in the variant when it does in the original, except that:
+  * a variant libcst does not reproduce (`parse_module(v).code != v`) offers none: then,
+    and only then (when it has findings), it is not fixed at all: the fixer returns it
+    unchanged and says why;
+  * with `decline` (comments, statements sharing a line), a rule may not offer a fix it
+    offers for the original (it would drop a comment, or rewrite a whole line).
+- Fixing: the fixed variant parses and compiles, and its module level runs (imports
+  stubbed) when the fixed original's does. Then either
+  * nothing was declined or refused for the layout: `fix(variant)` and `fix(original)`
+    have equal `ast.dump`s and the same fixes applied per code; or
+  * fixes were declined (above, also in a later round: findings left after fixing that
+    the original's fixing did not leave) or, with `refuse` (line breaks inside
+    brackets), refused by the fixer's checks (meaning, parse): the fixes applied per code
+    are at most the original's, and completing the fixed variant (fixing it again after
+    re-laying it out with `ast.unparse`) gives the original's fixed program, so what was
+    applied was whole fixes and nothing else.
+  Programs are compared by `ast.dump`, with the fresh names fixes choose compared as one
+  (`FRESH_NAMES`) and, with `reorder` (statements sharing a line, where a statement a fix
+  adds after a line comes after all of it), the module's statements in any order.
 """
 
 from __future__ import annotations
@@ -239,9 +250,13 @@ class _Writer:
         self.rng = rng
         self.parts: list[str] = []
         self.path: list[str] = []  # indentation unit of each open block
+        self.edits = 0  # changes made (but the line endings and indentation, made everywhere)
 
     def chance(self, p: float) -> bool:
-        return p > 0 and self.rng.random() < p
+        """Whether to make a change drawn with probability `p` (and count it)."""
+        hit = p > 0 and self.rng.random() < p
+        self.edits += hit
+        return hit
 
     def newline(self) -> str:
         if self.style.newline == "mixed":
@@ -408,8 +423,7 @@ def _block_of_simple_statements(lines: list[Line], index: int) -> list[Line]:
 
 def relayout(source: str, rng: random.Random, style: Style | None = None) -> str:
     """`source` laid out differently (it may not compile: see `variant`)."""
-    style = style or draw_style(rng)
-    return _Writer(style, rng).write(logical_lines(source))
+    return _Writer(style or draw_style(rng), rng).write(logical_lines(source))
 
 
 def same_meaning(original: str, mutated: str) -> bool:
@@ -424,6 +438,7 @@ def same_meaning(original: str, mutated: str) -> bool:
 class Variant:
     text: str
     style: Style
+    edits: int  # changes made to the layout (see `_Writer.edits`)
     discarded: int  # drawn layouts thrown away (they changed the meaning or did not compile)
 
 
@@ -431,9 +446,10 @@ def variant(source: str, rng: random.Random, tries: int = 5) -> Variant | None:
     """A re-layout of `source` that compiles to the same tree, or None."""
     for attempt in range(tries):
         style = draw_style(rng)
-        mutated = relayout(source, rng, style)
+        writer = _Writer(style, rng)
+        mutated = writer.write(logical_lines(source))
         if same_meaning(source, mutated):
-            return Variant(mutated, style, attempt)
+            return Variant(mutated, style, writer.edits, attempt)
     return None
 
 

@@ -104,7 +104,7 @@ def test_hypothesmith_programs_in_async_code() -> None:
     seen: Counter[str] = Counter()
 
     @settings(
-        max_examples=40,
+        max_examples=100,
         deadline=None,
         derandomize=True,
         phases=NO_SHRINK,
@@ -122,7 +122,7 @@ def test_grammar_programs_in_async_code() -> None:
     seen: Counter[str] = Counter()
 
     @settings(
-        max_examples=60,
+        max_examples=150,
         deadline=None,
         derandomize=True,
         phases=NO_SHRINK,

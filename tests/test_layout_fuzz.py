@@ -29,7 +29,7 @@ NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 
 
 @settings(
-    max_examples=200,
+    max_examples=160,
     deadline=None,
     derandomize=True,
     phases=NO_SHRINK,
