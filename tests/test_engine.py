@@ -337,3 +337,35 @@ def test_sequential_awaits_are_found_whatever_their_lines(body: str) -> None:
     [found] = lint_text(source, "m.py", Settings(select=("ASL200",)))
     assert (found.code, found.start.row, found.start.column) == ("ASL200", 5, body.index("await") + 1)
     assert (found.fix is not None) == (body.count("\n") == 2)
+
+
+@pytest.mark.parametrize(
+    ("second", "reported"),
+    [
+        ("await fetch_orders(uid)", True),
+        ("await fetch_user(uid)", False),
+        ("await fetch_user (uid)", False),
+        ("await fetch_user(\n        uid,  # again\n    )", False),
+    ],
+    ids=["other-call", "same-call", "same-call-spaced", "same-call-split"],
+)
+def test_the_same_call_twice_is_not_run_concurrently_whatever_its_layout(second: str, reported: bool) -> None:
+    # ASL200 leaves the same call twice alone (a retry, a poll): "the same" is the same
+    # code, not the same text.
+    source = (
+        "async def profile(uid, fetch_user, fetch_orders):\n"
+        f"    user = await fetch_user(uid)\n    other = {second}\n    return user, other\n"
+    )
+    found = lint_text(source, "m.py", Settings(select=("ASL200",)))
+    assert [d.code for d in found] == (["ASL200"] if reported else [])
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["asyncio.exceptions", "asyncio . exceptions", "asyncio.\\\n    exceptions"],
+    ids=["plain", "spaced", "backslash"],
+)
+def test_a_deprecated_import_is_found_whatever_the_spacing_of_its_module(module: str) -> None:
+    source = f"from {module} import TimeoutError\n"
+    found = lint_text(source, "m.py", Settings(select=("ASL605",), target_version="py311"))
+    assert [(d.code, "asyncio.exceptions.TimeoutError" in d.message) for d in found] == [("ASL605", True)]
