@@ -251,6 +251,7 @@ class _Writer:
         self.parts: list[str] = []
         self.path: list[str] = []  # indentation unit of each open block
         self.edits = 0  # changes made (but the line endings and indentation, made everywhere)
+        self.statement_indent = ""  # of the statement being written
 
     def chance(self, p: float) -> bool:
         """Whether to make a change drawn with probability `p` (and count it)."""
@@ -322,7 +323,9 @@ class _Writer:
         text += self.newline()
         while self.chance(0.2):
             text += self.rng.choice(["", "  ", self.any_indent() + self.comment()]) + self.newline()
-        return text + self.any_indent()
+        # Often the statement's own indentation: text moved out of the brackets then
+        # still parses (as a statement of its own), and only the meaning check tells.
+        return text + self.rng.choice([self.statement_indent, self.any_indent()])
 
     def tokens(self, line: Line) -> str:
         out = [line.tokens[0].string]
@@ -359,7 +362,8 @@ class _Writer:
         while index < len(lines):
             line = lines[index]
             self.blank_lines()
-            text = self.indent(line.depth) + self.tokens(line)
+            self.statement_indent = self.indent(line.depth)
+            text = self.statement_indent + self.tokens(line)
             body = _block_of_simple_statements(lines, index)
             if body and self.chance(style.inline_suite):
                 # `if x: a; b` for a block of simple statements.
