@@ -86,13 +86,15 @@ def check_async_hypothesmith(statements: str, host: str, seen: Counter[str]) -> 
         return  # it only fits at module level (or libcst cannot read it)
     source = body.rstrip("\r\n") + "\n\n\n" + host
     tree = ast.parse(source)
-    fuzz = next(n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == "_fuzz")
-    assert any(isinstance(n, ast.Await) for n in ast.walk(fuzz))
+    fuzz = [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == "_fuzz"]
+    assert fuzz and any(isinstance(n, ast.Await) for n in ast.walk(fuzz[0])), (
+        f"hypothesmith's code is not in an async def that awaits:\n{source}"
+    )
     seen["async"] += 1
     outcome = check_properties(source, LAYOUT_REASONS)
     assert outcome.initial is not None
     seen["linted"] += outcome.initial.parsed
-    seen["calls"] += sum(isinstance(n, ast.Call) for n in ast.walk(fuzz))
+    seen["calls"] += sum(isinstance(n, ast.Call) for n in ast.walk(fuzz[0]))
 
 
 def assert_mostly_linted(seen: Counter[str]) -> None:
