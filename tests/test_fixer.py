@@ -401,3 +401,22 @@ def test_a_handler_on_its_except_line_is_fixed_like_a_block(body: list[str]) -> 
     ]
     assert [outcome.applied for outcome in fixed] == [Counter({"ASL500": 1})] * 2
     assert ast.dump(ast.parse(fixed[0].text)) == ast.dump(ast.parse(fixed[1].text))
+
+
+def test_a_file_libcst_does_not_reproduce_is_not_fixed_when_its_findings_come_late() -> None:
+    # ASL500 reports from `finish()`, after the positions of the other findings are laid
+    # out; with no other finding, the file's exactness must still be checked (a fix
+    # computed on libcst's code also rewrote the `except ValueError \ :` above).
+    source = (
+        "import asyncio\n\n\nasync def main():\n    try:\n        await asyncio.sleep(1)\n"
+        "    except ValueError \\\n        :\n        pass\n    try:\n        await asyncio.sleep(2)\n"
+        "    except asyncio.CancelledError:\n        pass\n"
+    )
+    settings = Settings(select=("ASL500",))
+    outcome = fix_text(source, "x.py", "x.py", settings, settings.selected_codes(), unsafe=True)
+    assert outcome.initial is not None
+    assert [(d.code, d.start.row, d.start.column, d.fix) for d in outcome.initial.diagnostics] == [
+        ("ASL500", 12, 5, None)
+    ]
+    assert outcome.text == source and not outcome.applied
+    assert any("does not reproduce this file exactly" in f for f in outcome.failures)
