@@ -4,7 +4,7 @@ fixing them must give the same program, except where the layout is a reason for
 asynclint to fix less (a file libcst does not reproduce, a fix that would drop a comment
 or move a split call out of its brackets), and then only whole fixes are applied.
 
-The hypothesis test is derandomized and sized for CI (about a minute on one core);
+The hypothesis test is derandomized and sized for CI (about 25 s on one core);
 `python benchmarks/layout_fuzz.py -n 10000` runs the same check on 10,000 programs.
 """
 
