@@ -295,3 +295,91 @@ def test_get_event_loop_advice_depends_on_where_it_runs() -> None:
     assert "outside any function" in top.message and "get_running_loop" not in top.message
     assert "in sync function `__init__`" in method.message and "get_running_loop()" in method.message
     assert "in a lambda" in lam.message and "if this lambda runs on the event loop" in lam.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import requests\n\n\ndef f():\n    requests.get('u')\n",
+        "import os; import requests\n\n\ndef f():\n    requests.get('u')\n",
+        "import \\\n    requests\n\n\ndef f():\n    requests.get('u')\n",
+        "if True: import requests\n\n\ndef f():\n    requests.get('u')\n",
+        "import os\rimport requests\r\rdef f():\r    requests.get('u')\r",
+    ],
+    ids=["plain", "semicolon", "backslash", "inline-suite", "cr"],
+)
+def test_a_request_is_found_whatever_the_layout_of_its_import(source: str) -> None:
+    # ASL402 takes `x.get()` for a request only where the module imports requests.
+    found = lint_text(source, "m.py", Settings(select=("ASL402",)))
+    row = source.replace("\r", "\n").splitlines().index("    requests.get('u')") + 1
+    assert [(d.code, d.start.row) for d in found] == [("ASL402", row)]
+
+
+@pytest.mark.parametrize(
+    ("handler", "reported"),
+    [
+        ("    except Exception:\n        print('failed')\n", True),
+        ("    except Exception: print('failed')\n", True),
+        ("    except Exception:\n        pass\n", False),
+        ("    except Exception: pass\n", False),
+    ],
+    ids=["block", "on-the-except-line", "pass", "pass-on-the-except-line"],
+)
+def test_a_handler_on_its_except_line_is_read_like_a_block(handler: str, reported: bool) -> None:
+    # A client discarded in a `try` whose handler only passes provokes an error on purpose
+    # (ASL300 is silent); a handler that does something is no such thing, on any line.
+    source = "import aiohttp\n\n\nasync def f():\n    try:\n        aiohttp.ClientSession()\n" + handler
+    found = lint_text(source, "m.py", Settings(select=("ASL300",)))
+    assert [(d.code, d.start.row) for d in found] == ([("ASL300", 6)] if reported else [])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    user = await client.get('/user')\n    orders = await client.get('/orders')\n",
+        "    user = await client.get('/user'); orders = await client.get('/orders')\n",
+        "    if client: user = await client.get('/user'); orders = await client.get('/orders')\n",
+    ],
+    ids=["lines", "semicolon", "on-the-if-line"],
+)
+def test_sequential_awaits_are_found_whatever_their_lines(body: str) -> None:
+    # Two independent awaits in a row are as sequential on one line as on two; the fix
+    # (which rewrites whole lines) is only offered when each await has its line.
+    source = (
+        "import httpx\n\n\nasync def f(client: httpx.AsyncClient):\n" + body + "    return user, orders\n"
+    )
+    [found] = lint_text(source, "m.py", Settings(select=("ASL200",)))
+    assert (found.code, found.start.row, found.start.column) == ("ASL200", 5, body.index("await") + 1)
+    assert (found.fix is not None) == (body.count("\n") == 2)
+
+
+@pytest.mark.parametrize(
+    ("second", "reported"),
+    [
+        ("await fetch_orders(uid)", True),
+        ("await fetch_user(uid)", False),
+        ("await fetch_user (uid)", False),
+        ("await fetch_user(\n        uid,  # again\n    )", False),
+    ],
+    ids=["other-call", "same-call", "same-call-spaced", "same-call-split"],
+)
+def test_the_same_call_twice_is_not_run_concurrently_whatever_its_layout(second: str, reported: bool) -> None:
+    # ASL200 leaves the same call twice alone (a retry, a poll): "the same" is the same
+    # code, not the same text.
+    source = (
+        "async def profile(uid, fetch_user, fetch_orders):\n"
+        f"    user = await fetch_user(uid)\n    other = {second}\n    return user, other\n"
+    )
+    found = lint_text(source, "m.py", Settings(select=("ASL200",)))
+    assert [d.code for d in found] == (["ASL200"] if reported else [])
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["asyncio.exceptions", "asyncio . exceptions", "asyncio.\\\n    exceptions"],
+    ids=["plain", "spaced", "backslash"],
+)
+def test_a_deprecated_import_is_found_whatever_the_spacing_of_its_module(module: str) -> None:
+    source = f"from {module} import TimeoutError\n"
+    found = lint_text(source, "m.py", Settings(select=("ASL605",), target_version="py311"))
+    assert [(d.code, "asyncio.exceptions.TimeoutError" in d.message) for d in found] == [("ASL605", True)]

@@ -379,3 +379,80 @@ def test_verification_neither_prints_nor_fails_on_the_users_warnings(tmp_path: P
         cwd=tmp_path,
     )
     assert "SyntaxWarning" not in done.stderr and "DeprecationWarning" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        SLEEPY.replace("\n", "\r"),  # CR line endings: libcst drops the final CR
+        SLEEPY.replace("\n", "\r\n") + "\r",  # a CRLF file whose last line break is a CR
+        SLEEPY + "\n\n  \n",  # blank lines before a last line of spaces: libcst drops them
+    ],
+    ids=["cr", "crlf-then-cr", "blank-lines-at-the-end"],
+)
+def test_a_file_libcst_shortens_is_linted_at_true_positions(source: str) -> None:
+    # libcst's code for these files lacks a line break of the text; asynclint must still
+    # carry the positions over to the text (and not fix), not give up on the file.
+    settings = Settings()
+    outcome = fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
+    assert outcome.initial is not None
+    found = [(d.code, d.start.row, d.start.column, d.end.column) for d in outcome.initial.diagnostics]
+    assert found == [("ASL101", 5, 5, 18)]
+    assert outcome.text == source
+
+
+@pytest.mark.parametrize(
+    "prelude",
+    [
+        'import time\nimport asyncio; URL = "x"\n',  # the import shares its line with an assignment
+        "import time\n\n\ndef helper():\n    pass\n\n\nimport asyncio\n",  # the import comes after a def
+        "import time\ntry:\n    import asyncio\nexcept ImportError:\n    raise\n",  # an import in a `try`
+    ],
+    ids=["semicolon", "after-def", "in-try"],
+)
+def test_the_task_set_is_declared_after_the_import_it_names(prelude: str) -> None:
+    # ASL204's fix declares `_background_tasks: set[asyncio.Task[object]]` after the
+    # imports; declared before `import asyncio`, the module would raise NameError on import.
+    source = prelude + "\n\nasync def f():\n    asyncio.create_task(f())\n"
+    settings = Settings(select=("ASL204",))
+    outcome = fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
+    assert outcome.applied == Counter({"ASL204": 1}), outcome.failures
+    assert outcome.text.index("_background_tasks: set[asyncio.Task") > outcome.text.index("import asyncio")
+    exec(compile(outcome.text, "x.py", "exec"), {})  # defines functions only
+
+
+@pytest.mark.parametrize("body", [["print('x')", "pass"], ["..."], ["pass"], ["print('x')"]])
+def test_a_handler_on_its_except_line_is_fixed_like_a_block(body: list[str]) -> None:
+    # ASL500 appends `raise` (in place of a lone `pass` or `...`); one line or a block,
+    # the handler must end up meaning the same.
+    import ast
+
+    head = "import asyncio\n\n\nasync def f():\n    try:\n        await asyncio.sleep(1)\n    except asyncio.CancelledError:"
+    block = head + "".join(f"\n        {line}" for line in body) + "\n"
+    inline = head + " " + "; ".join(body) + "\n"
+    settings = Settings(select=("ASL500",))
+    fixed = [
+        fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
+        for source in (block, inline)
+    ]
+    assert [outcome.applied for outcome in fixed] == [Counter({"ASL500": 1})] * 2
+    assert ast.dump(ast.parse(fixed[0].text)) == ast.dump(ast.parse(fixed[1].text))
+
+
+def test_a_file_libcst_does_not_reproduce_is_not_fixed_when_its_findings_come_late() -> None:
+    # ASL500 reports from `finish()`, after the positions of the other findings are laid
+    # out; with no other finding, the file's exactness must still be checked (a fix
+    # computed on libcst's code also rewrote the `except ValueError \ :` above).
+    source = (
+        "import asyncio\n\n\nasync def main():\n    try:\n        await asyncio.sleep(1)\n"
+        "    except ValueError \\\n        :\n        pass\n    try:\n        await asyncio.sleep(2)\n"
+        "    except asyncio.CancelledError:\n        pass\n"
+    )
+    settings = Settings(select=("ASL500",))
+    outcome = fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
+    assert outcome.initial is not None
+    assert [(d.code, d.start.row, d.start.column, d.fix) for d in outcome.initial.diagnostics] == [
+        ("ASL500", 12, 5, None)
+    ]
+    assert outcome.text == source and not outcome.applied
+    assert any("does not reproduce this file exactly" in f for f in outcome.failures)

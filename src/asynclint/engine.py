@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 RECURSION_LIMIT = 20_000
 UNFIXABLE_ROUND_TRIP = (
     "libcst, asynclint's parser, does not reproduce this file exactly (whitespace before the colon"
-    " of an `except` clause?); it is linted but not fixed"
+    " of an `except` clause? CR line endings?); it is linted but not fixed"
 )
 
 
@@ -219,27 +219,36 @@ def _lint_module(
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
     from asynclint.positions import RoundTripError, layout
 
-    try:
-        ctx._positions, ctx._spans, exact = layout(
-            module,
-            [f.node for f in findings] + ctx._wanted,
-            _span_nodes(module, findings, with_edits),
-            source=text,
-        )
-    except RoundTripError as exc:
-        if SYNTAX_ERROR in codes:
-            result.diagnostics.append(
-                syntax_error(
-                    path,
-                    f"not linted: libcst, asynclint's parser, does not reproduce this file exactly ({exc})",
-                )
+    def place(found: list[Finding], wanted: list[cst.CSTNode]) -> bool:
+        """Positions of `found` and `wanted` (and spans for the fixes of `found`) into the
+        context; False (and ASL001) when libcst's code cannot be matched with the text.
+        A file whose text is not libcst's code gets no fix (positions were carried over to
+        the text; a fix built on libcst's code could change what the file means)."""
+        nonlocal with_edits
+        try:
+            positions, spans, exact = layout(
+                module, [f.node for f in found] + wanted, _span_nodes(module, found, with_edits), source=text
             )
+        except RoundTripError as exc:
+            if SYNTAX_ERROR in codes:
+                result.diagnostics.append(
+                    syntax_error(
+                        path,
+                        f"not linted: libcst, asynclint's parser, does not reproduce this file exactly ({exc})",
+                    )
+                )
+            return False
+        if not exact:
+            with_edits = False
+            result.unfixable = UNFIXABLE_ROUND_TRIP
+        ctx._positions.update(positions)
+        ctx._spans.update(spans)
+        return True
+
+    # (Without findings yet, this generates no code: exactness is then decided by the
+    # findings reported from `finish()`.)
+    if not place(findings, ctx._wanted):
         return result
-    if not exact:
-        # Positions were carried over to the text; a fix built on libcst's code could
-        # change what the file means, so none is offered.
-        with_edits = False
-        result.unfixable = UNFIXABLE_ROUND_TRIP
     for rule in rules:
         if rule in walker.failures:
             continue
@@ -258,13 +267,9 @@ def _lint_module(
         if f.node not in ctx._positions
         or (with_edits and f.fix is not None and not all(n in ctx._spans for n in f.fix.replacements))
     ]
-    if late:
-        # Findings reported from `finish()`: their positions, and their fixes' spans.
-        positions, spans, _ = layout(
-            module, [f.node for f in late], _span_nodes(module, late, with_edits), source=text
-        )
-        ctx._positions.update(positions)
-        ctx._spans.update(spans)
+    # Findings reported from `finish()`: their positions, and their fixes' spans.
+    if late and not place(late, []):
+        return result
     for rule, failure in walker.failures.items():
         if INTERNAL_ERROR in codes:
             result.diagnostics.append(internal_error(path, rule.code, rule.name, failure))

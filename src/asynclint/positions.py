@@ -7,7 +7,8 @@ they borrow), and answers the same ranges PositionProvider would.
 
 Positions come from the code libcst generates, which is the file's text except in a few
 constructs libcst does not reproduce (whitespace or a backslash-newline between an
-`except` type and its colon). `layout` says whether the generated code is the text; when it
+`except` type and its colon; a last line break that is a CR; blank lines before a last
+line of spaces). `layout` says whether the generated code is the text; when it
 is not, `TokenMap` carries positions over to the text through CPython's tokenizer, and
 fixes are not offered (their edits would be computed on text that is not the file's).
 """
@@ -164,9 +165,10 @@ _LAYOUT_TOKENS = frozenset(
 class TokenMap:
     """Positions in libcst's code for a module, carried over to the module's own text.
 
-    The two differ only in whitespace between tokens, so CPython's tokenizer yields the
-    same tokens for both; a position inside or at the end of a token maps to the same
-    place in the matching token of the text."""
+    The two differ only in whitespace between tokens and in blank lines, so CPython's
+    tokenizer yields the same tokens for both once blank lines are left out; a position
+    inside or at the end of a token maps to the same place in the matching token of the
+    text."""
 
     def __init__(self, generated: str, source: str) -> None:
         gen = _tokens(generated)
@@ -201,8 +203,15 @@ class TokenMap:
 
 
 def _tokens(text: str) -> list[tokenize.TokenInfo]:
+    """CPython's tokens of `text` but blank lines (NL tokens), which libcst may drop (before
+    a last line of spaces). Lines end at CR, LF or CRLF, as in libcst's positions (and in
+    CRLF or CR files)."""
     try:
-        return list(tokenize.generate_tokens(io.StringIO(text).readline))
+        return [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(text, newline=None).readline)
+            if t.type != tokenize.NL
+        ]
     except (tokenize.TokenError, SyntaxError, ValueError, RecursionError) as exc:
         raise RoundTripError(f"CPython's tokenizer cannot read it: {exc}") from None
 

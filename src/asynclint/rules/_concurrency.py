@@ -27,6 +27,7 @@ from asynclint.analysis.nodes import (
 )
 from asynclint.catalogs import concurrency as catalog
 from asynclint.catalogs.names import configured
+from asynclint.meaning import meaning
 
 #: The longest line a fix writes.
 MAX_LINE = 88
@@ -122,20 +123,21 @@ class Access:
     writes: set[str] = field(default_factory=set)
     #: Root names of attributes or items the statement assigns (`self` for `self.x = ...`).
     writes_into: set[str] = field(default_factory=set)
-    #: The attribute or item targets themselves, as source text (`self.x`).
-    targets_into: set[str] = field(default_factory=set)
+    #: The attribute or item targets themselves (`self.x`), without layout (`meaning`).
+    targets_into: set[object] = field(default_factory=set)
     #: Root names of the objects whose methods the call (or its arguments) calls.
     receivers: set[str] = field(default_factory=set)
     stateful: set[str] = field(default_factory=set)
     #: The awaited call runs on a client that serves concurrent calls.
     pooled: bool = False
-    #: For a pooled call: the receiver's source text, the first argument's source text
+    #: For a pooled call: the receiver (without layout), the first argument's source text
     #: (the key or URL it works on) and the string literals among its arguments.
-    pooled_receiver: str | None = None
+    pooled_receiver: object | None = None
     first_literal: str | None = None
     literals: set[str] = field(default_factory=set)
-    #: The awaited call's source text.
-    code: str = ""
+    #: The awaited call, without its layout (`asynclint.meaning`: `f(x)` and `f (\n x)`
+    #: are the same call).
+    code: object = None
     #: The method name says it only reads.
     reads_only: bool = False
 
@@ -144,7 +146,7 @@ def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] =
     name = callee_name(call) or ""
     info = Access(
         reads=names_loaded(call),
-        code=ctx.code_for(call),
+        code=meaning(call),
         reads_only=name.lstrip("_").lower().startswith(catalog.READ_PREFIXES),
     )
     positional = [a for a in call.args if a.keyword is None and not a.star]
@@ -160,7 +162,7 @@ def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] =
         info.writes |= bound
         info.writes_into |= into
         if into:
-            info.targets_into.add(ctx.code_for(target))
+            info.targets_into.add(meaning(target))
     pattern = stateful_name_re(ctx)
     for node in _walk_expr(call):
         # A stateful-looking name is fine when its type is known to serve concurrent
@@ -184,7 +186,7 @@ def access(ctx: Context, call: cst.Call, targets: Iterable[cst.BaseExpression] =
             if node is call:
                 info.pooled = pooled
                 if pooled:
-                    info.pooled_receiver = ctx.code_for(found[1])
+                    info.pooled_receiver = meaning(found[1])
             if not pooled:
                 info.receivers.add(found[0])
                 if is_stateful_type(ctx, ctx.type_of(found[1])):

@@ -207,9 +207,14 @@ def _errors_ignored(stack: list[cst.CSTNode]) -> bool:
             return False
         if isinstance(node, cst.Try) and stack[index + 1] is node.body:
             for handler in node.handlers:
-                body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ()
-                smalls = [s for line in body if isinstance(line, cst.SimpleStatementLine) for s in line.body]
-                if len(smalls) == len(body) and all(isinstance(s, cst.Pass) for s in smalls):
+                body = handler.body
+                if isinstance(body, cst.IndentedBlock):  # else `except E: pass` on one line
+                    if not all(isinstance(line, cst.SimpleStatementLine) for line in body.body):
+                        continue
+                    smalls = [s for line in body.body for s in line.body]  # type: ignore[attr-defined]
+                else:
+                    smalls = list(body.body)
+                if all(isinstance(s, cst.Pass) for s in smalls):
                     return True
             return False
     return False

@@ -193,8 +193,10 @@ class CancelledErrorSwallowed(Rule):
 
 def _append_raise(body: cst.BaseSuite) -> cst.BaseSuite:
     raise_line = cst.SimpleStatementLine(body=[cst.Raise()])
-    if isinstance(body, cst.SimpleStatementSuite):
-        smalls = [s for s in body.body if not isinstance(s, cst.Pass)]
+    if isinstance(body, cst.SimpleStatementSuite):  # as for a block: `raise` replaces a lone `pass`
+        smalls = list(body.body)
+        if len(smalls) == 1 and _is_pass(cst.SimpleStatementLine(body=smalls)):
+            smalls = []
         return body.with_changes(body=[*smalls, cst.Raise()])
     assert isinstance(body, cst.IndentedBlock)
     statements = list(body.body)

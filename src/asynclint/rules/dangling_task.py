@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asynclint.analysis.nodes import walk
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
@@ -155,7 +156,7 @@ class DanglingTask(Rule):
             if all(_is_empty_set(b.value) for b in existing):
                 return {}, None
             return None
-        anchor = None
+        anchor: cst.BaseStatement | None = None
         for stmt in self.ctx.module.body:
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 break
@@ -169,6 +170,8 @@ class DanglingTask(Rule):
         if reference is None:
             return None
         task_type, module = reference
+        if module is None:
+            anchor = self._after_import_of(task_type, anchor)
         annotation = f"set[{self.ctx.code_for(task_type)}[object]]"
         if self.ctx.settings.target_minor < 9:
             annotation = f'"{annotation}"'
@@ -181,6 +184,24 @@ class DanglingTask(Rule):
             return None
         declaration = declaration.with_changes(leading_lines=[cst.EmptyLine()])
         return {anchor: cst.FlattenSentinel([anchor, declaration])}, module
+
+    def _after_import_of(self, expr: cst.BaseExpression, anchor: cst.BaseStatement) -> cst.BaseStatement:
+        """`anchor`, or the later module-level statement that imports the name `expr`
+        starts with (one sharing its line with other statements, after a def, in a `try`):
+        the declaration's annotation is evaluated where it stands, after that import."""
+        while isinstance(expr, cst.Attribute):
+            expr = expr.value
+        if not isinstance(expr, cst.Name):
+            return anchor
+        imports = {
+            id(b.node) for b in self.ctx.module_frame.bindings.get(expr.value, ()) if b.node is not None
+        }
+        passed_anchor = False
+        for stmt in self.ctx.module.body:
+            if any(id(node) in imports for node in walk(stmt, into_scopes=False)):
+                return stmt if passed_anchor else anchor
+            passed_anchor = passed_anchor or stmt is anchor
+        return anchor
 
 
 def _is_empty_set(value: cst.BaseExpression | None) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import keyword_arg
+from asynclint.analysis.nodes import dotted_name, keyword_arg
 from asynclint.catalogs.loop_api import DEPRECATED, LOOP_PARAMETER_REMOVED, Deprecation
 from asynclint.catalogs.names import canonical
 from asynclint.fixes import NodeFix, imports_for
@@ -76,9 +76,9 @@ class DeprecatedAsyncioApi(Rule):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar) or node.relative or node.module is None:
             return
-        module = self.ctx.code_for(node.module)
+        module = dotted_name(node.module)  # the names, not the text (`asyncio . events`)
         for alias in node.names:
-            name = canonical(f"{module}.{self.ctx.code_for(alias.name)}")
+            name = canonical(f"{module}.{dotted_name(alias.name)}")
             entry = DEPRECATED.get(name)
             if entry is not None and self._applies(entry):
                 self.report(

@@ -24,7 +24,7 @@ from asynclint.rules._concurrency import (
 
 @dataclass
 class _Await:
-    stmt: cst.SimpleStatementLine
+    stmt: cst.SimpleStatementLine | cst.SimpleStatementSuite  # the line it is on
     small: cst.BaseSmallStatement
     awaited: cst.Await
     call: cst.Call
@@ -79,8 +79,9 @@ class SequentialIndependentAwaits(Rule):
     "taskgroup"` and `target-version` py311 or later, the fix writes an
     `async with asyncio.TaskGroup()` block instead: a failure then cancels the siblings
     and raises an `ExceptionGroup`, so surrounding `except X` clauses need `except* X`.
-    Runs with annotated or non-name targets, or comments between the statements, are
-    reported without a fix; under anyio or trio the message suggests a task group and
+    Runs with annotated or non-name targets, comments between the statements, or
+    statements that share a line (`a = await f(); b = await g()`) are reported without a
+    fix; under anyio or trio the message suggests a task group and
     there is no fix.
     """
 
@@ -92,6 +93,12 @@ class SequentialIndependentAwaits(Rule):
     triggers = ("await",)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._scan(node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._scan(node)  # `if x: a = await f(); b = await g()`
+
+    def _scan(self, node: cst.IndentedBlock | cst.SimpleStatementSuite) -> None:
         if self.ctx.async_function is None:
             return
         parent = self.ctx.parent
@@ -100,22 +107,25 @@ class SequentialIndependentAwaits(Rule):
             return
         run: list[_Await] = []
         serialised: list[bool] = []
-        for stmt in node.body:
-            item = self._candidate(stmt)
+        for stmt, small in _statements(node):
+            item = self._candidate(stmt, small)
             if item is None:
-                self._flush(run, node, serialised)
+                self._flush(run, serialised)
                 run = []
                 continue
             if run and not all(independent(prev.access, item.access) for prev in run):
-                self._flush(run, node, serialised)
+                self._flush(run, serialised)
                 run = []
             run.append(item)
-        self._flush(run, node, serialised)
+        self._flush(run, serialised)
 
-    def _candidate(self, stmt: cst.BaseStatement) -> _Await | None:
-        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+    def _candidate(
+        self,
+        stmt: cst.SimpleStatementLine | cst.SimpleStatementSuite | None,
+        small: cst.BaseSmallStatement | None,
+    ) -> _Await | None:
+        if stmt is None or small is None:
             return None
-        small = stmt.body[0]
         targets: tuple[cst.BaseExpression, ...] = ()
         if isinstance(small, cst.Expr):
             value = small.value
@@ -136,7 +146,7 @@ class SequentialIndependentAwaits(Rule):
             return None
         return _Await(stmt, small, value, call, targets, access(self.ctx, call, targets))
 
-    def _flush(self, run: list[_Await], block: cst.IndentedBlock, serialised: list[bool]) -> None:
+    def _flush(self, run: list[_Await], serialised: list[bool]) -> None:
         # Awaits whose result is dropped are mostly commands (set up, notify, close),
         # whose order is the point; a run needs two that fetch something.
         if sum(1 for item in run if item.targets or item.access.pooled) < 2:
@@ -148,13 +158,18 @@ class SequentialIndependentAwaits(Rule):
         library = self.ctx.library
         calls = ", ".join(f"`{describe_call(item.call)}(...)`" for item in run)
         how = "`asyncio.gather`" if library == "asyncio" else GATHER[library]
-        fix = self._fix(run, block) if library == "asyncio" else None
+        fix = self._fix(run) if library == "asyncio" else None
         self.report(run[0].awaited, fix=fix, count=len(run), calls=calls, how=how)
 
     # Fix ---------------------------------------------------------------------------------
 
-    def _fix(self, run: list[_Await], block: cst.IndentedBlock) -> NodeFix | None:
-        if any(has_comments(item.stmt) for item in run[1:]) or has_comments(run[0].stmt.body[0]):
+    def _fix(self, run: list[_Await]) -> NodeFix | None:
+        # The fix rewrites whole lines: each await must have its own.
+        if not all(
+            isinstance(item.stmt, cst.SimpleStatementLine) and len(item.stmt.body) == 1 for item in run
+        ):
+            return None
+        if any(has_comments(item.stmt) for item in run[1:]) or has_comments(run[0].small):
             return None
         names: list[str | None] = []
         for item in run:
@@ -193,9 +208,9 @@ class SequentialIndependentAwaits(Rule):
         new = self._parse_statement(text)
         if new is None:
             return None
-        new = new.with_changes(
-            leading_lines=run[0].stmt.leading_lines, trailing_whitespace=run[0].stmt.trailing_whitespace
-        )
+        head = run[0].stmt
+        assert isinstance(head, cst.SimpleStatementLine)  # (see `_fix`)
+        new = new.with_changes(leading_lines=head.leading_lines, trailing_whitespace=head.trailing_whitespace)
         replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel] = {run[0].stmt: new}
         for item in run[1:]:
             replacements[item.stmt] = cst.RemoveFromParent()
@@ -234,9 +249,10 @@ class SequentialIndependentAwaits(Rule):
         statements = list(module_node.body)
         first = statements[0]
         assert isinstance(first, cst.With) and isinstance(first.body, cst.IndentedBlock)
+        head = run[0].stmt
+        assert isinstance(head, cst.SimpleStatementLine)  # (see `_fix`)
         first = first.with_changes(
-            leading_lines=run[0].stmt.leading_lines,
-            body=first.body.with_changes(header=run[0].stmt.trailing_whitespace),
+            leading_lines=head.leading_lines, body=first.body.with_changes(header=head.trailing_whitespace)
         )
         replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]]
         replacements = {run[0].stmt: cst.FlattenSentinel([first, *statements[1:]])}
@@ -256,3 +272,21 @@ class SequentialIndependentAwaits(Rule):
         except cst.ParserSyntaxError:
             return None
         return stmt if isinstance(stmt, cst.SimpleStatementLine) else None
+
+
+def _statements(
+    block: cst.IndentedBlock | cst.SimpleStatementSuite,
+) -> list[tuple[cst.SimpleStatementLine | cst.SimpleStatementSuite | None, cst.BaseSmallStatement | None]]:
+    """The statements of a block in order, each with the line it is on (several share a
+    line with `;`); (None, None) for a compound statement."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return [(block, small) for small in block.body]
+    out: list[
+        tuple[cst.SimpleStatementLine | cst.SimpleStatementSuite | None, cst.BaseSmallStatement | None]
+    ] = []
+    for stmt in block.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            out.extend((stmt, small) for small in stmt.body)
+        else:
+            out.append((None, None))
+    return out

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import is_none, keyword_arg, last_name, positional_args, walk
+from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, last_name, positional_args, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
@@ -19,7 +18,6 @@ _LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in table.SYNC_UNBOUNDED
 _SESSION_METHODS = frozenset(
     name.rsplit(".", 1)[-1] for name in table.SYNC_UNBOUNDED if name.startswith("requests.Session.")
 )
-_REQUESTS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+requests\b|\bimport\s+\*", re.M)
 
 
 class SyncRequestWithoutTimeout(Rule):
@@ -109,7 +107,12 @@ class SyncRequestWithoutTimeout(Rule):
         """Whether the module imports requests (anywhere, also inside a function), so that
         a method call can be on a session; computed once."""
         if self._clients is None:
-            self._clients = _REQUESTS_IMPORT_RE.search(self.ctx.source) is not None
+            source = self.ctx.source
+            # The tree, not a scan of lines: an import may share its line (`import os;
+            # import requests`), follow a backslash, or end with a CR.
+            self._clients = ("requests" in source or "*" in source) and any(
+                _imports_requests(node) for node in walk(self.ctx.module)
+            )
         return self._clients
 
     def _aliases(self) -> frozenset[str]:
@@ -141,3 +144,15 @@ class SyncRequestWithoutTimeout(Rule):
         if arg is not None:
             return NodeFix({arg.value: seconds}, f"Replace `{keyword}=None` with `{text}`")
         return NodeFix({node: with_keyword(node, keyword, seconds)}, f"Pass `{text}`")
+
+
+def _imports_requests(node: cst.CSTNode) -> bool:
+    """`import requests[.x]`, `from requests[.x] import ...`, or a star import."""
+    if isinstance(node, cst.Import):
+        return any((dotted_name(alias.name) or "").split(".")[0] == "requests" for alias in node.names)
+    if isinstance(node, cst.ImportFrom):
+        if isinstance(node.names, cst.ImportStar):
+            return True
+        module = dotted_name(node.module) if node.module is not None and not node.relative else None
+        return (module or "").split(".")[0] == "requests"
+    return False
