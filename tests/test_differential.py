@@ -33,9 +33,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 
 from asynclint.analysis.context import Context
 from asynclint.discovery import module_name
-from asynclint.engine import Walker
 from asynclint.positions import layout, positions
 from asynclint.settings import Settings
+from asynclint.walker import Walker
 
 pytestmark = pytest.mark.slow
 

@@ -78,8 +78,8 @@ class DeprecatedAsyncioApi(Rule):
             return
         module = dotted_name(node.module)  # the names, not the text (`asyncio . events`)
         for alias in node.names:
-            name = canonical(f"{module}.{dotted_name(alias.name)}")
-            entry = DEPRECATED.get(name)
+            name = f"{module}.{dotted_name(alias.name)}"  # as written: the message quotes it
+            entry = DEPRECATED.get(canonical(name))
             if entry is not None and self._applies(entry):
                 self.report(
                     alias, name=name, status=self._status(entry), replacement=f"`{entry.replacement}`"
