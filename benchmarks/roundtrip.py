@@ -6,13 +6,17 @@
 For each file: lint and fix to a fixed point (what `--unsafe-fixes --diff` computes), then
 count findings, fixes applied, internal errors (ASL002), fixes whose output would not parse
 or compile (the fixer rejects them and says so), and files that a second fix changes again.
-The last three must be 0. tests/test_corpus.py runs this on a fixed subset in CI.
+The last three must be 0. Also printed: the slowest file (lint, fix and the second fix
+together) and the largest peak memory of a worker process, with the file it was reached on
+(peak resident set size, which only grows: the file that raised it last). tests/test_corpus.py runs this on a fixed subset in CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -43,8 +47,13 @@ class Stats:
     internal_errors: list[str] = field(default_factory=list)
     broken_fixes: list[str] = field(default_factory=list)
     unstable: list[str] = field(default_factory=list)
+    slowest: tuple[float, str] = (0.0, "")
+    #: Peak resident set size of the worker (MiB) after the file, and the file.
+    peak: tuple[float, str] = (0.0, "")
 
     def add(self, other: Stats) -> None:
+        self.slowest = max(self.slowest, other.slowest)
+        self.peak = max(self.peak, other.peak)
         self.files += other.files
         self.parsed += other.parsed
         self.findings.update(other.findings)
@@ -55,6 +64,20 @@ class Stats:
 
 
 def check_file(path: Path) -> Stats:
+    start = time.perf_counter()
+    stats = _check_file(path)
+    stats.slowest = (time.perf_counter() - start, str(path))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if peak > _WORKER_PEAK[0]:  # this file raised the worker's peak
+        _WORKER_PEAK[0] = peak
+        stats.peak = (peak, str(path))
+    return stats
+
+
+_WORKER_PEAK = [0.0]
+
+
+def _check_file(path: Path) -> Stats:
     stats = Stats(files=1)
     try:
         text = decode(path.read_bytes()).text
@@ -117,6 +140,8 @@ def main() -> None:
     print(f"internal errors (ASL002) {len(stats.internal_errors)}")
     print(f"broken fixes (rejected: output would not parse or compile) {len(stats.broken_fixes)}")
     print(f"unstable fixes (a second round changes the file) {len(stats.unstable)}")
+    print(f"slowest file {stats.slowest[0]:.2f} s: {stats.slowest[1]}")
+    print(f"largest worker peak memory {stats.peak[0]:.0f} MiB, reached on {stats.peak[1]}")
     for line in stats.internal_errors + stats.broken_fixes + stats.unstable:
         print("  " + line)
     sys.exit(1 if stats.internal_errors or stats.broken_fixes or stats.unstable else 0)
