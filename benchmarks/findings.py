@@ -26,14 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CACHE, CorpusUnavailable, ensure_corpus
 
 
-def findings(folders: list[Path], jobs: int) -> list[str]:
+def findings(folders: list[Path], jobs: int, select: str | None = "ALL") -> list[str]:
+    """Every finding in `folders`, one tab-separated line each, sorted (`select=None`: the
+    default selection, what a user who installs asynclint sees)."""
     command = [
         sys.executable,
         "-m",
         "asynclint",
         "--isolated",
-        "--select",
-        "ALL",
+        *(["--select", select] if select else []),
         "--no-cache",
         "--exit-zero",
         "--format",
