@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from asynclint.diagnostics import INTERNAL_ERROR
 from asynclint.settings import OPTIONS_BY_KEY, Settings, parse_cli_value
 
 _STRING = r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'"
@@ -200,7 +201,9 @@ def _unpaired(entries: list[Marker], messages: list[str]) -> tuple[list[Marker],
 def fixture_settings(path: Path, code: str) -> tuple[Settings, bool]:
     """Settings for a fixture: only its folder's rule, plus `# asynclint-test:` overrides
     (`key=value` pairs as on the command line; `unsafe-fixes=false` keeps unsafe fixes out
-    of the golden). Returns the settings and whether unsafe fixes are applied."""
+    of the golden). ASL002 is always selected too: a rule that raises on a fixture is then
+    reported, and fails the fixture, instead of silently reporting nothing (which a file of
+    traps would take for a pass). Returns the settings and whether unsafe fixes are applied."""
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
     values: dict[str, Any] = {"select": (code,)}
     unsafe = True
@@ -220,5 +223,6 @@ def fixture_settings(path: Path, code: str) -> tuple[Settings, bool]:
                 else:
                     value = parse_cli_value(opt, raw)
                 values[opt.attr] = value
+    values["extend_select"] = (*values.get("extend_select", ()), INTERNAL_ERROR)
     root = path if path.is_dir() else path.parent
     return replace(Settings(), **values, project_root=str(root)), unsafe

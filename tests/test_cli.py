@@ -206,6 +206,8 @@ def test_version_and_help() -> None:
 def test_explain() -> None:
     proc = run_cli("--explain", "ASL101")
     assert proc.returncode == 0
+    assert proc.stdout.startswith("# ASL101 blocking-sleep\n")  # every rule has the sections
+    assert "`time.sleep` stops the whole thread" in proc.stdout
     for section in [
         "## What it does",
         "## Why is this bad?",

@@ -329,7 +329,8 @@ def test_a_handler_on_its_except_line_is_read_like_a_block(handler: str, reporte
     # A client discarded in a `try` whose handler only passes provokes an error on purpose
     # (ASL300 is silent); a handler that does something is no such thing, on any line.
     source = "import aiohttp\n\n\nasync def f():\n    try:\n        aiohttp.ClientSession()\n" + handler
-    found = lint_text(source, "m.py", Settings(select=("ASL300",)))
+    # With ASL002: a rule that raised would report nothing, as the silent cases expect.
+    found = lint_text(source, "m.py", Settings(select=("ASL300",), extend_select=("ASL002",)))
     assert [(d.code, d.start.row) for d in found] == ([("ASL300", 6)] if reported else [])
 
 
@@ -370,7 +371,8 @@ def test_the_same_call_twice_is_not_run_concurrently_whatever_its_layout(second:
         "async def profile(uid, fetch_user, fetch_orders):\n"
         f"    user = await fetch_user(uid)\n    other = {second}\n    return user, other\n"
     )
-    found = lint_text(source, "m.py", Settings(select=("ASL200",)))
+    # With ASL002: a rule that raised would report nothing, as the silent cases expect.
+    found = lint_text(source, "m.py", Settings(select=("ASL200",), extend_select=("ASL002",)))
     assert [d.code for d in found] == (["ASL200"] if reported else [])
 
 

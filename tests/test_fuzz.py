@@ -49,14 +49,16 @@ def check_properties(source: str, allowed: tuple[str, ...] = ("before fixing",))
         outcome.failures,
         source,
     )
+    if not any(d.fix for d in outcome.initial.diagnostics):
+        assert outcome.text == source, (
+            f"nothing to fix, yet the text changed:\n{source!r}\n---\n{outcome.text!r}"
+        )
     if outcome.text != source:
         assert verify(outcome.text, "fuzz.py") is None, outcome.text
         again = fix_text(LintRequest(outcome.text, "fuzz.py", "fuzz.py", SETTINGS, CODES), unsafe=True)
         assert again.text == outcome.text, (
             f"second fix changed the code:\n{source}\n---\n{outcome.text}\n---\n{again.text}"
         )
-    elif not any(d.fix for d in outcome.result.diagnostics):
-        assert outcome.text == source
     return outcome
 
 

@@ -60,11 +60,16 @@ DOC_EXAMPLE_CODES = sorted(set(RULES) - {"ASL002"})
 def test_example_triggers_and_use_instead_does_not(code: str) -> None:
     sections = doc_sections(RULES[code].__doc__ or "")
     extra = getattr(RULES[code], "example_settings", {})
-    settings = Settings(select=(code,), project_root=str(ROOT / "build-doc-examples"), **extra)
+    # ASL002 too: a rule that raises reports nothing, which "Use instead" would pass.
+    settings = Settings(
+        select=(code,), extend_select=("ASL002",), project_root=str(ROOT / "build-doc-examples"), **extra
+    )
     example = lint_text(_code_block(sections["Example"]), "example.py", settings)
     assert any(d.code == code for d in example), f"{code}: its Example does not trigger it"
     fixed = lint_text(_code_block(sections["Use instead"]), "example.py", settings)
     assert not [d for d in fixed if d.code == code], f"{code}: its 'Use instead' triggers it"
+    raised = [d.message for d in [*example, *fixed] if d.code == "ASL002"]
+    assert not raised, raised
 
 
 def test_fixtures_compile() -> None:

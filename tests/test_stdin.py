@@ -177,8 +177,10 @@ def test_fix_stdin_prints_the_input_on_an_internal_error(monkeypatch: pytest.Mon
     assert result.exit_code == 2
     assert result.stdout_bytes == BAD
     assert b"internal error: RuntimeError: boom" in result.stderr_bytes
-    # Checking (no code to give back) still fails loudly.
-    assert CliRunner().invoke(cli, ["--isolated", "-"], input=BAD).exception is not None
+    # Checking (no code to give back) still fails loudly: the error itself propagates
+    # (any non-zero exit would also set `exception`, as a SystemExit).
+    checked = CliRunner().invoke(cli, ["--isolated", "-"], input=BAD)
+    assert isinstance(checked.exception, RuntimeError) and str(checked.exception) == "boom"
 
 
 @pytest.mark.skipif(os.name != "posix", reason="closes a file descriptor in the child")
