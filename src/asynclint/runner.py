@@ -24,7 +24,7 @@ from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, di
 from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
 from asynclint.discovery import discover
 from asynclint.engine import LintRequest, lint
-from asynclint.pool import Failure, Pool, begin_commit
+from asynclint.pool import Failure, Pool, begin_commit, start_method
 from asynclint.settings import Settings
 from asynclint.sourcefile import split_lines
 
@@ -475,13 +475,15 @@ class Runner:
 
         Files run in supervised worker processes (`asynclint.pool`): a file that kills its
         worker or runs longer than `file-timeout` is reported as not linted, and the other
-        files' results stand. Only `-j 1` with `file-timeout = 0` runs in this process."""
+        files' results stand. With `-j 1` they run in this process only when
+        `file-timeout = 0`, or when there is one file and a worker would cost a new
+        interpreter (spawn: about half a second, against a few milliseconds for fork)."""
         total = len(tasks)
         if total == 0:
             return
         jobs = min(self.jobs, total)
         timeout = self.settings.file_timeout or None
-        if jobs <= 1 and timeout is None:
+        if jobs <= 1 and (timeout is None or (total == 1 and start_method() == "spawn")):
             for done, task in enumerate(tasks, 1):
                 yield process(task, self.settings, self.mode, self.unsafe)
                 if self.progress:
