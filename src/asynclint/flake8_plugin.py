@@ -53,9 +53,7 @@ def chosen_codes(options: argparse.Namespace | None, infos: Mapping[str, RuleInf
             named.update(getattr(options, attr, None) or ())
     selected = _flake8_decision(options)
     return frozenset(
-        code
-        for code, info in infos.items()
-        if (info.default == "on" or code in named) and selected(code)
+        code for code, info in infos.items() if (info.default == "on" or code in named) and selected(code)
     )
 
 
