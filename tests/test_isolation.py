@@ -67,7 +67,7 @@ def test_every_file_crashing_is_still_an_answer(tmp_path: Path) -> None:
 def test_a_file_that_outlasts_the_timeout(tmp_path: Path) -> None:
     make_project(tmp_path, 3)
     proc = run_cli(
-        *BASE, "-j", "1", "--file-timeout", "1", ".", cwd=tmp_path, env={"ASYNCLINT_TEST_HANG_ON": "mod1"}
+        *BASE, "-j", "1", "--file-timeout", "3", ".", cwd=tmp_path, env={"ASYNCLINT_TEST_HANG_ON": "mod1"}
     )
     # The hook sleeps for an hour: a run that waited for it would fail by run_cli's timeout.
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
@@ -77,7 +77,7 @@ def test_a_file_that_outlasts_the_timeout(tmp_path: Path) -> None:
         ["mod1.py:1:1:", "ASL001"],
         ["mod2.py:85:5:", "ASL101"],
     ]
-    assert lines[1] == "mod1.py:1:1: ASL001 not linted: it took longer than file-timeout (1 s)"
+    assert lines[1] == "mod1.py:1:1: ASL001 not linted: it took longer than file-timeout (3 s)"
 
 
 def test_fix_mode_leaves_the_crashed_and_timed_out_files_as_they_are(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_fix_mode_leaves_the_crashed_and_timed_out_files_as_they_are(tmp_path: P
         "-j",
         "2",
         "--file-timeout",
-        "1",
+        "3",
         "--fix",
         "--unsafe-fixes",
         ".",
@@ -98,7 +98,7 @@ def test_fix_mode_leaves_the_crashed_and_timed_out_files_as_they_are(tmp_path: P
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert f"mod2.py:1:1: ASL001 not linted: {CRASH}; it was left as it is" in proc.stdout
     assert (
-        "mod4.py:1:1: ASL001 not linted: it took longer than file-timeout (1 s); it was left as it is"
+        "mod4.py:1:1: ASL001 not linted: it took longer than file-timeout (3 s); it was left as it is"
         in proc.stdout
     )
     for name in names:

@@ -8,6 +8,10 @@ is on: when the worker dies, or that item's time is up (the parent then kills it
 item is reported as a `Failure`, the rest of its chunk goes back to the queue and a fresh
 worker takes its place. Nothing waits on a dead process, so a run never hangs.
 
+The clock of a worker's first item starts once the worker has started up (its imports and
+initializer are not charged to an item; a worker that dies while starting up costs its
+first item, as any crash does).
+
 A task that must not be cut short once begun (writing a file) calls `begin_commit()`
 first: in a worker this asks the parent for permission and stops the item's clock (the
 parent answers only while the time is not up; otherwise it kills the worker before the
@@ -95,6 +99,7 @@ def _worker_main(
     _CONN[:] = [conn]
     if initializer is not None:
         initializer(*initargs)
+    conn.send(("ready", -1, None))  # the items' clock starts now, not while starting up
     while True:
         try:
             message = conn.recv()
@@ -125,6 +130,7 @@ class _Worker(Generic[T]):
     outstanding: deque[tuple[int, T]] = field(default_factory=deque)
     started: float = 0.0  # when the item at the front of `outstanding` began
     committing: bool = False  # the front item is writing: its clock is stopped
+    ready: bool = False  # started up (imports, initializer): the clock runs from then on
     dead: bool = False
 
 
@@ -177,7 +183,14 @@ class Pool(Generic[T, R]):
                     failure = self._failure(worker)
                     if failure is None:
                         if not worker.outstanding:
-                            self._feed(worker, queue)
+                            if queue and not worker.dead and worker.process.is_alive():
+                                self._feed(worker, queue)
+                            else:
+                                # Nothing left to give it (its memory is freed now), or
+                                # it died between two chunks.
+                                self._close(worker)
+                                workers.remove(worker)
+                                self._replace(workers, queue)
                         continue
                     culprit = worker.outstanding[0][0]
                     self._stop(worker)
@@ -193,14 +206,18 @@ class Pool(Generic[T, R]):
                         yield culprit, failure
                     queue.extendleft(reversed(worker.outstanding))
                     worker.outstanding.clear()
-                    if queue and len(workers) < self.jobs:
-                        replacement = self._start()
-                        self.replaced += 1
-                        workers.append(replacement)
-                        self._feed(replacement, queue)
+                    self._replace(workers, queue)
         finally:
             for worker in workers:
                 self._close(worker)
+
+    def _replace(self, workers: list[_Worker[T]], queue: deque[tuple[int, T]]) -> None:
+        """A new worker for the queue, if it has items and a place is free."""
+        if queue and len(workers) < self.jobs:
+            replacement = self._start()
+            self.replaced += 1
+            workers.append(replacement)
+            self._feed(replacement, queue)
 
     def _start(self) -> _Worker[T]:
         parent, child = self.context.Pipe()
@@ -238,7 +255,7 @@ class Pool(Generic[T, R]):
     def _next_deadline(self, workers: list[_Worker[T]]) -> float | None:
         if self.timeout is None:
             return None
-        ends = [w.started + self.timeout for w in workers if w.outstanding and not w.committing]
+        ends = [w.started + self.timeout for w in workers if w.ready and w.outstanding and not w.committing]
         return max(0.0, min(ends) - time.monotonic()) if ends else None
 
     def _receive(self, worker: _Worker[T]) -> Iterator[tuple[int, R | Failure]]:
@@ -251,6 +268,10 @@ class Pool(Generic[T, R]):
             except (EOFError, OSError):
                 worker.dead = True
                 return
+            if kind == "ready":
+                worker.ready = True
+                worker.started = time.monotonic()
+                continue
             if kind == "commit":
                 worker.committing = True
                 try:
@@ -273,6 +294,7 @@ class Pool(Generic[T, R]):
             return Failure("crashed", describe_exit(worker.process.exitcode))
         if (
             self.timeout is not None
+            and worker.ready
             and not worker.committing
             and time.monotonic() - worker.started >= self.timeout
         ):

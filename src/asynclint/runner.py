@@ -94,6 +94,13 @@ _WORKER: list[_WorkerSetup] = []  # this worker process's setup, once it is made
 
 def _init_worker(settings: Settings, mode: Mode, unsafe: bool) -> None:
     _WORKER[:] = [_WorkerSetup(settings, mode, unsafe)]
+    # Import libcst and the selected rules now, so that the first file's file-timeout
+    # is not spent on start-up.
+    import libcst  # noqa: F401
+
+    registry.load(registry.selected_codes(settings))
+    if mode != "check":
+        import asynclint.fixer  # noqa: F401
 
 
 def _run_task(task: Task) -> Outcome:
