@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from asynclint.pool import Failure, Pool, begin_commit, describe_exit
+from asynclint.pool import Failure, Pool, begin_commit, describe_exit, start_method
 from asynclint.settings import ConfigError, load_settings
 
 SLEEPY = "import time\n\n\nasync def poll():\n    time.sleep({})\n"
@@ -117,6 +117,30 @@ def test_diff_order_does_not_depend_on_jobs(tmp_path: Path) -> None:
     assert one.returncode == two.returncode == 1
     assert one.stdout.count("+++ ") == 6
     assert one.stdout == two.stdout
+
+
+@pytest.mark.skipif(
+    start_method() != "fork", reason="standard input is linted in-process where workers spawn"
+)
+def test_standard_input_is_supervised_too(tmp_path: Path) -> None:
+    code = SLEEPY.format(1).encode()
+    env = {"ASYNCLINT_TEST_CRASH_ON": "piped.py"}
+    check = run_cli(*BASE, "--stdin-filename", "piped.py", "-", cwd=tmp_path, stdin=code, env=env)
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    assert check.stdout.splitlines()[0] == f"piped.py:1:1: ASL001 not linted: {CRASH}"
+    fix = run_cli(
+        *BASE,
+        "--fix",
+        "--unsafe-fixes",
+        "--stdin-filename",
+        "piped.py",
+        "-",
+        cwd=tmp_path,
+        stdin=code,
+        env=env,
+    )
+    assert fix.stdout == code.decode()  # the input, unchanged
+    assert f"piped.py:1:1: ASL001 not linted: {CRASH}; it was left as it is" in fix.stderr
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,15 @@ def _run_task(task: Task) -> Outcome:
     return outcome
 
 
+def _run_stdin_task(item: tuple[Task, bytes | str]) -> Outcome:
+    setup = _WORKER[0]
+    task, raw = item
+    _test_hooks(task)
+    outcome = process(task, setup.settings, setup.mode, setup.unsafe, raw=raw)
+    outcome.result.intent = None
+    return outcome
+
+
 def _test_hooks(task: Task) -> None:
     """For the isolation tests only, and only when the variable is set: a worker that
     crashes (ASYNCLINT_TEST_CRASH_ON) or hangs (ASYNCLINT_TEST_HANG_ON) on a file whose
@@ -424,11 +433,25 @@ class Runner:
             self._collect(outcome, run, results, cache)
             stamps[path] = outcome.stamp
 
-    def check_stdin(self, data: bytes | str, filename: str) -> RunResult:
+    def check_stdin(self, data: bytes | str, filename: str, *, supervised: bool = False) -> RunResult:
         """Lint (fix, diff) standard input's bytes, shown as `filename`; never writes.
-        A str is text already: its coding cookie, if any, is not read."""
+        A str is text already: its coding cookie, if any, is not read. `supervised`: in a
+        worker process under `file-timeout`, as files are (the command line; a library
+        call never starts a process)."""
         task = self._task(filename)
-        outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
+        outcome = None
+        if supervised and self.settings.file_timeout and start_method() == "fork":
+            pool = Pool(
+                _run_stdin_task,
+                jobs=1,
+                timeout=self.settings.file_timeout,
+                initializer=_init_worker,
+                initargs=(self.settings, self.mode, self.unsafe),
+            )
+            for _, result in pool.map([(task, data)]):
+                outcome = self._failed(task, result) if isinstance(result, Failure) else result
+        if outcome is None:
+            outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
         run = RunResult(files=1)
         results: dict[str, FileResult] = {}
         self._collect(outcome, run, results, None)
