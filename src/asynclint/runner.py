@@ -94,8 +94,13 @@ _WORKER: list[_WorkerSetup] = []  # this worker process's setup, once it is made
 
 def _init_worker(settings: Settings, mode: Mode, unsafe: bool) -> None:
     _WORKER[:] = [_WorkerSetup(settings, mode, unsafe)]
-    # Import libcst and the selected rules now, so that the first file's file-timeout
-    # is not spent on start-up.
+    # Before the first file, so that its file-timeout is not spent on start-up (a forked
+    # worker has it all from the parent already).
+    _warm_up(settings, mode)
+
+
+def _warm_up(settings: Settings, mode: Mode) -> None:
+    """Import libcst, the selected rules and (to fix) the fixer."""
     import libcst  # noqa: F401
 
     registry.load(registry.selected_codes(settings))
@@ -441,6 +446,7 @@ class Runner:
         task = self._task(filename)
         outcome = None
         if supervised and self.settings.file_timeout and start_method() == "fork":
+            _warm_up(self.settings, self.mode)
             pool = Pool(
                 _run_stdin_task,
                 jobs=1,
@@ -519,6 +525,9 @@ class Runner:
                 if self.progress:
                     self.progress(done, total)
             return
+        if start_method() == "fork":
+            # Imported once here, the workers inherit it (the project phase needs it too).
+            _warm_up(self.settings, self.mode)
         # Big files first, so no worker is left with one at the end.
         order = sorted(range(total), key=lambda i: _size(tasks[i]), reverse=True)
         pool = Pool(
