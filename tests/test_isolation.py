@@ -214,6 +214,21 @@ def test_pool_does_not_time_out_a_commit() -> None:
     assert dict(pool.map([1])) == {0: 1}
 
 
+def _parse_with_libcst(text: str) -> int:
+    import libcst
+
+    return len(libcst.parse_module(text).body)
+
+
+@pytest.mark.slow
+def test_pool_survives_a_real_segmentation_fault() -> None:
+    # libcst's native parser overflows its stack on a long `and` chain (asynclint's
+    # pre-checks keep such code away from it; here it gets it on purpose).
+    chain = "x = " + " and ".join(["a"] * 30_000) + "\n"
+    results = sorted(Pool(_parse_with_libcst, jobs=1).map(["x = 1\n", chain, "y = 2\nz = 3\n"]))
+    assert results == [(0, 1), (1, Failure("crashed", "signal 11, SIGSEGV")), (2, 2)]
+
+
 def test_begin_commit_outside_a_worker_does_nothing() -> None:
     begin_commit()
 
