@@ -233,6 +233,14 @@ def test_pool_survives_a_real_segmentation_fault() -> None:
     assert results == [(0, 1), (1, Failure("crashed", "signal 11, SIGSEGV")), (2, 2)]
 
 
+def test_a_worker_that_never_starts_does_not_hang_the_pool() -> None:
+    pool: Pool[int, int] = Pool(abs, jobs=1, initializer=time.sleep, initargs=(3600,), startup_limit=0.5)
+    assert dict(pool.map([-1, -2])) == {
+        0: Failure("crashed", "it did not start within 0.5 s"),
+        1: Failure("crashed", "it did not start within 0.5 s"),
+    }
+
+
 def test_begin_commit_outside_a_worker_does_nothing() -> None:
     begin_commit()
 

@@ -43,6 +43,9 @@ R = TypeVar("R")
 #: crashed: the worker process died; timeout: the item ran out of time and its worker was
 #: killed; error: the function raised (a bug), and the worker goes on.
 FailureKind = Literal["crashed", "timeout", "error"]
+#: Seconds a worker may take to start (spawn imports asynclint again) before it counts as
+#: crashed: a worker that never starts must not hang the run.
+STARTUP_LIMIT = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ class _Worker(Generic[T]):
     started: float = 0.0  # when the item at the front of `outstanding` began
     committing: bool = False  # the front item is writing: its clock is stopped
     ready: bool = False  # started up (imports, initializer): the clock runs from then on
+    born: float = field(default_factory=time.monotonic)
     dead: bool = False
 
 
@@ -151,7 +155,8 @@ class Pool(Generic[T, R]):
         initializer: Callable[..., None] | None = None,
         initargs: tuple[Any, ...] = (),
         chunksize: int = 1,
-        context: Any = None,  # a multiprocessing context (default: `start_method()`'s)
+        context: Any = None,
+        startup_limit: float = STARTUP_LIMIT,  # a multiprocessing context (default: `start_method()`'s)
     ) -> None:
         assert jobs >= 1 and chunksize >= 1
         self.func = func
@@ -161,6 +166,7 @@ class Pool(Generic[T, R]):
         self.initargs = initargs
         self.chunksize = chunksize
         self.context: Any = context or multiprocessing.get_context(start_method())
+        self.startup_limit = startup_limit
         self.replaced = 0  # workers started to replace dead or killed ones
 
     def map(self, items: Sequence[T]) -> Iterator[tuple[int, R | Failure]]:
@@ -253,9 +259,11 @@ class Pool(Generic[T, R]):
         wait(waitables, timeout=self._next_deadline(workers))
 
     def _next_deadline(self, workers: list[_Worker[T]]) -> float | None:
-        if self.timeout is None:
-            return None
-        ends = [w.started + self.timeout for w in workers if w.ready and w.outstanding and not w.committing]
+        ends = [w.born + self.startup_limit for w in workers if not w.ready]
+        if self.timeout is not None:
+            ends += [
+                w.started + self.timeout for w in workers if w.ready and w.outstanding and not w.committing
+            ]
         return max(0.0, min(ends) - time.monotonic()) if ends else None
 
     def _receive(self, worker: _Worker[T]) -> Iterator[tuple[int, R | Failure]]:
@@ -292,6 +300,8 @@ class Pool(Generic[T, R]):
         if worker.dead or not worker.process.is_alive():
             worker.process.join()
             return Failure("crashed", describe_exit(worker.process.exitcode))
+        if not worker.ready and time.monotonic() - worker.born >= self.startup_limit:
+            return Failure("crashed", f"it did not start within {self.startup_limit:g} s")
         if (
             self.timeout is not None
             and worker.ready
