@@ -65,8 +65,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_same_findings_as_the_command_line_on_every_fixture() -> None:
-    """Same lines, same columns, same codes, on every fixture file (ASL001 aside: flake8
-    reports syntax errors itself), with every opt-in rule turned on in both."""
+    """Same lines, same columns, same codes, on every fixture file (syntax errors aside:
+    flake8 reports them itself), with every opt-in rule turned on in both."""
     opt_in = sorted(code for code, info in rule_infos().items() if info.default == "opt")
     extend = [f"--extend-select={','.join(opt_in)}"] if opt_in else []
     # The plugin reads the project's configuration (flake8 keeps `--isolated` to itself), so
@@ -85,7 +85,7 @@ def test_same_findings_as_the_command_line_on_every_fixture() -> None:
     expected = {
         (os.path.normpath(d["filename"]), d["location"]["row"], d["location"]["column"], d["code"])
         for d in json.loads(cli.stdout)
-        if d["code"] != "ASL001"
+        if d["code"] != "ASL001" or d["message"].startswith(("not linted: ", "file not linted: "))
     }
 
     def single_file(path: str) -> bool:
@@ -171,7 +171,8 @@ def test_options_from_pyproject_and_flake8_config(project: Path) -> None:
     (`max-file-size` has a visible effect with any rule: a file above it is not linted.)"""
     (project / "pyproject.toml").write_text("[tool.asynclint]\nmax-file-size = 10\n", encoding="utf-8")
     args = ("--select=ASL", FORMAT, "app.py")
-    assert codes_at(run_flake8(*args, cwd=project).stdout) == set()
+    # Not linted, and said so: ASL001 at 1:1 (a file asynclint did not lint is not a syntax error).
+    assert codes_at(run_flake8(*args, cwd=project).stdout) == {(1, "ASL001")}
     assert codes_at(run_flake8("--asynclint-max-file-size=100000", *args, cwd=project).stdout)
 
     (project / "setup.cfg").write_text("[flake8]\nasynclint-max-file-size = 100000\n", encoding="utf-8")
@@ -219,7 +220,7 @@ def test_flake8_options_reach_the_settings(project: Path, monkeypatch: pytest.Mo
     assert settings.default_timeout == 12.5
     assert settings.extend_resource_types == ("mylib.Client", "mylib.Pool")
     # Selection is flake8's: `ignore` in [tool.asynclint] does not apply under flake8.
-    assert "ASL101" in Plugin._runner.selected and "ASL001" not in Plugin._runner.selected
+    assert "ASL101" in Plugin._runner.selected
 
 
 def test_opt_in_rules_need_their_full_code() -> None:
@@ -240,11 +241,11 @@ def test_opt_in_rules_need_their_full_code() -> None:
         "extended_default_select": ["ASL", "ASYNC", "E", "F", "W", "C90"],
         "extended_default_ignore": [],
     }
-    assert chosen_codes(argparse.Namespace(**base), infos) == {"ASL101"}
+    assert chosen_codes(argparse.Namespace(**base), infos) == {"ASL001", "ASL101"}
     prefix = argparse.Namespace(**{**base, "extend_select": ["ASL4"]})
-    assert chosen_codes(prefix, infos) == {"ASL101"}
+    assert chosen_codes(prefix, infos) == {"ASL001", "ASL101"}
     named = argparse.Namespace(**{**base, "extend_select": ["ASL406"]})
-    assert chosen_codes(named, infos) == {"ASL101", "ASL406"}
+    assert chosen_codes(named, infos) == {"ASL001", "ASL101", "ASL406"}
     theirs = argparse.Namespace(**{**base, "select": ["ASYNC"]})
     assert chosen_codes(theirs, infos) == set()
 
@@ -277,9 +278,62 @@ def test_a_file_libcst_cannot_parse_does_not_stop_flake8(project: Path) -> None:
     )
     assert "Traceback" not in syntax.stderr, syntax.stderr
     rows = codes_at(syntax.stdout)
-    assert not {code for _, code in rows if code.startswith("ASL")}  # no ASL001 under flake8
+    # Python parses the file and libcst does not: not a syntax error (those are flake8's
+    # E999) but a file asynclint did not lint, which it says.
+    assert {code for _, code in rows if code.startswith("ASL")} == {"ASL001"}
+    assert (
+        "ASL001 not linted: valid Python that libcst"
+        in _flake8_with_parse(
+            'return libcst.parse_module("def (:\\n")', "--isolated", "-j1", ".", cwd=project
+        ).stdout
+    )
     assert (1, "E225") in rows  # the other plugins still ran
 
     crash = _flake8_with_parse('raise RuntimeError("boom")', "--isolated", "-j1", FORMAT, ".", cwd=project)
     assert "Traceback" not in crash.stderr, crash.stderr
     assert (1, "ASL002") in codes_at(crash.stdout) and (1, "E225") in codes_at(crash.stdout)
+
+
+def _flake8_without_flake8_async(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real flake8 with asynclint and flake8's own plugins, not flake8-async (whose
+    libcst parse is its own affair)."""
+    code = textwrap.dedent(
+        """\
+        import sys
+        import flake8.plugins.finder as finder
+
+        found = finder._find_importlib_plugins
+        finder._find_importlib_plugins = lambda: (
+            p for p in found() if p.package.replace("_", "-").lower() != "flake8-async"
+        )
+        from flake8.main.cli import main
+        sys.exit(main(sys.argv[1:]))
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=_env()
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expression"),
+    [
+        # Python parses these; libcst's native parser would overflow its stack.
+        ("and_10000", " and ".join(["a"] * 10_000)),
+        ("or_6000", " or ".join(["a"] * 6_000)),
+    ],
+)
+def test_code_past_asynclint_limits_is_reported_not_crashed(
+    tmp_path: Path, name: str, expression: str
+) -> None:
+    body = f"import time\n\n\nasync def f(a):\n    time.sleep(1)\n    x = {expression}\n    return x\n"
+    (tmp_path / "weird.py").write_text(body, encoding="utf-8")
+    (tmp_path / "plain.py").write_text(BLOCKING, encoding="utf-8")
+    proc = _flake8_without_flake8_async(
+        "--isolated", "-j1", "--select=ASL", "weird.py", "plain.py", cwd=tmp_path
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    lines = sorted(proc.stdout.splitlines(), reverse=True)
+    assert lines[0].startswith("weird.py:1:1: ASL001 not linted: an `and`/`or` chain of "), lines
+    assert not [line for line in lines[1:] if line.startswith("weird.py")]
+    assert "plain.py:6:5: ASL101" in "\n".join(lines)  # the other file is linted

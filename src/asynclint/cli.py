@@ -171,7 +171,7 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
             progress=progress,
         )
         if stdin:
-            result = runner.check_stdin(raw, kw["stdin_filename"] or "-")
+            result = runner.check_stdin(raw, kw["stdin_filename"] or "-", supervised=True)
         else:
             result = runner.check(paths)
     except ConfigError as exc:

@@ -131,7 +131,9 @@ def lint(request: LintRequest) -> FileResult:
         return result
     except RecursionError:
         if SYNTAX_ERROR in codes:
-            result.diagnostics.append(syntax_error(path, "cannot parse: the code is nested too deeply"))
+            result.diagnostics.append(
+                syntax_error(path, "not linted: the code is nested too deeply to parse")
+            )
         return result
     except (MemoryError, ValueError) as exc:
         if SYNTAX_ERROR in codes:

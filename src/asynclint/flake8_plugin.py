@@ -2,8 +2,10 @@
 text flake8 has already read.
 
 flake8 owns what it already does for every plugin: `# noqa`, `--select`/`--ignore`,
-per-file ignores, file discovery and syntax errors (its E999; asynclint's ASL001 is never
-reported here). asynclint's other settings come from `[tool.asynclint]` in pyproject.toml and
+per-file ignores, file discovery and syntax errors (its E999). asynclint's ASL001 is reported
+here only for a file asynclint does not lint although Python parses it ("not linted: ...":
+code past asynclint's limits, refused by its pre-checks so that libcst's native parser
+cannot take flake8's process down). asynclint's other settings come from `[tool.asynclint]` in pyproject.toml and
 from flake8's own configuration and command line as `--asynclint-<key>` options, which win.
 Opt-in rules stay opt-in: they run only when flake8's `select` or `extend-select` names
 their full code, as asynclint's own selection does.
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from asynclint.settings import Option, Settings
 
 PREFIX = "asynclint-"
+#: How the ASL001 messages of files asynclint does not lint (as opposed to cannot parse) begin.
+NOT_LINTED = ("not linted: ", "file not linted: ")
 #: asynclint settings that flake8 replaces with its own options.
 FLAKE8_OWNS = frozenset(
     {"select", "extend-select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude"}
@@ -43,17 +47,13 @@ def chosen_codes(options: argparse.Namespace | None, infos: Mapping[str, RuleInf
     """The codes worth running: on by default or named in full by `select`/`extend-select`,
     and not deselected by flake8 (so `--select ASYNC` costs no libcst parse). flake8 still
     makes the final decision per file and per line."""
-    from asynclint.diagnostics import SYNTAX_ERROR
-
     named: set[str] = set()
     if options is not None:
         for attr in ("select", "extend_select"):
             named.update(getattr(options, attr, None) or ())
     selected = _flake8_decision(options)
     return frozenset(
-        code
-        for code, info in infos.items()
-        if code != SYNTAX_ERROR and (info.default == "on" or code in named) and selected(code)
+        code for code, info in infos.items() if (info.default == "on" or code in named) and selected(code)
     )
 
 
@@ -162,7 +162,8 @@ class Plugin:
             yield 1, 0, f"{INTERNAL_ERROR} {message}", type(self)
             return
         for d in result.diagnostics:
-            if d.code != SYNTAX_ERROR:
+            # Syntax errors are flake8's E999; a file past asynclint's limits is not one.
+            if d.code != SYNTAX_ERROR or d.message.startswith(NOT_LINTED):
                 # flake8 counts columns from 0 and adds 1 when printing.
                 yield d.start.row, d.start.column - 1, f"{d.code} {d.message}", type(self)
 

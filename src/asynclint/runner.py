@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import stat
-import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, di
 from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
 from asynclint.discovery import discover
 from asynclint.engine import LintRequest, lint
+from asynclint.pool import Failure, Pool, begin_commit, start_method
 from asynclint.settings import Settings
 from asynclint.sourcefile import split_lines
 
@@ -92,11 +94,49 @@ _WORKER: list[_WorkerSetup] = []  # this worker process's setup, once it is made
 
 def _init_worker(settings: Settings, mode: Mode, unsafe: bool) -> None:
     _WORKER[:] = [_WorkerSetup(settings, mode, unsafe)]
+    # Before the first file, so that its file-timeout is not spent on start-up (a forked
+    # worker has it all from the parent already).
+    _warm_up(settings, mode)
+
+
+def _warm_up(settings: Settings, mode: Mode) -> None:
+    """Import libcst, the selected rules and (to fix) the fixer."""
+    import libcst  # noqa: F401
+
+    registry.load(registry.selected_codes(settings))
+    if mode != "check":
+        import asynclint.fixer  # noqa: F401
 
 
 def _run_task(task: Task) -> Outcome:
     setup = _WORKER[0]
-    return process(task, setup.settings, setup.mode, setup.unsafe)
+    _test_hooks(task)
+    outcome = process(task, setup.settings, setup.mode, setup.unsafe)
+    # The fixer's in-process data (the whole parsed module) must not travel: it costs
+    # time to pickle, and a deep tree does not pickle at all.
+    outcome.result.intent = None
+    return outcome
+
+
+def _run_stdin_task(item: tuple[Task, bytes | str]) -> Outcome:
+    setup = _WORKER[0]
+    task, raw = item
+    _test_hooks(task)
+    outcome = process(task, setup.settings, setup.mode, setup.unsafe, raw=raw)
+    outcome.result.intent = None
+    return outcome
+
+
+def _test_hooks(task: Task) -> None:
+    """For the isolation tests only, and only when the variable is set: a worker that
+    crashes (ASYNCLINT_TEST_CRASH_ON) or hangs (ASYNCLINT_TEST_HANG_ON) on a file whose
+    path contains the variable's value."""
+    crash = os.environ.get("ASYNCLINT_TEST_CRASH_ON")
+    if crash and crash in task.path:
+        os.kill(os.getpid(), getattr(signal, "SIGSEGV", signal.SIGTERM))
+    hang = os.environ.get("ASYNCLINT_TEST_HANG_ON")
+    if hang and hang in task.path:
+        time.sleep(3600)
 
 
 def process(
@@ -162,6 +202,7 @@ def process(
         return outcome
     assert isinstance(raw, bytes)  # read from the file
     try:
+        begin_commit()  # past this point, the file-timeout does not cut the worker short
         write_atomic(task.key, new_raw, raw)
         st = os.stat(task.key)
         outcome.stamp = Stamp(st.st_size, st.st_mtime_ns, content_hash(new_raw))
@@ -397,11 +438,26 @@ class Runner:
             self._collect(outcome, run, results, cache)
             stamps[path] = outcome.stamp
 
-    def check_stdin(self, data: bytes | str, filename: str) -> RunResult:
+    def check_stdin(self, data: bytes | str, filename: str, *, supervised: bool = False) -> RunResult:
         """Lint (fix, diff) standard input's bytes, shown as `filename`; never writes.
-        A str is text already: its coding cookie, if any, is not read."""
+        A str is text already: its coding cookie, if any, is not read. `supervised`: in a
+        worker process under `file-timeout`, as files are (the command line; a library
+        call never starts a process)."""
         task = self._task(filename)
-        outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
+        outcome = None
+        if supervised and self.settings.file_timeout and start_method() == "fork":
+            _warm_up(self.settings, self.mode)
+            pool = Pool(
+                _run_stdin_task,
+                jobs=1,
+                timeout=self.settings.file_timeout,
+                initializer=_init_worker,
+                initargs=(self.settings, self.mode, self.unsafe),
+            )
+            for _, result in pool.map([(task, data)]):
+                outcome = self._failed(task, result) if isinstance(result, Failure) else result
+        if outcome is None:
+            outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
         run = RunResult(files=1)
         results: dict[str, FileResult] = {}
         self._collect(outcome, run, results, None)
@@ -451,38 +507,64 @@ class Runner:
             cache.store(outcome.task.key, outcome.stamp, result)
 
     def _execute(self, tasks: list[Task]) -> Iterable[Outcome]:
+        """The outcome of every task, in the order of `tasks` (whatever `--jobs`).
+
+        Files run in supervised worker processes (`asynclint.pool`): a file that kills its
+        worker or runs longer than `file-timeout` is reported as not linted, and the other
+        files' results stand. With `-j 1` they run in this process only when
+        `file-timeout = 0`, or when there is one file and a worker would cost a new
+        interpreter (spawn: about half a second, against a few milliseconds for fork)."""
         total = len(tasks)
         if total == 0:
             return
         jobs = min(self.jobs, total)
-        if jobs <= 1 or total < 4:
+        timeout = self.settings.file_timeout or None
+        if jobs <= 1 and (timeout is None or (total == 1 and start_method() == "spawn")):
             for done, task in enumerate(tasks, 1):
                 yield process(task, self.settings, self.mode, self.unsafe)
                 if self.progress:
                     self.progress(done, total)
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
+        if start_method() == "fork":
+            # Imported once here, the workers inherit it (the project phase needs it too).
+            _warm_up(self.settings, self.mode)
         # Big files first, so no worker is left with one at the end.
-        ordered = sorted(tasks, key=_size, reverse=True)
-        method = (
-            "fork"
-            if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
-            else "spawn"
-        )
-        context = multiprocessing.get_context(method)
-        chunk = max(1, min(16, total // (jobs * 8)))
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=context,
+        order = sorted(range(total), key=lambda i: _size(tasks[i]), reverse=True)
+        pool = Pool(
+            _run_task,
+            jobs=jobs,
+            timeout=timeout,
             initializer=_init_worker,
             initargs=(self.settings, self.mode, self.unsafe),
-        ) as pool:
-            for done, outcome in enumerate(pool.map(_run_task, ordered, chunksize=chunk), 1):
-                yield outcome
-                if self.progress:
-                    self.progress(done, total)
+            chunksize=max(1, min(16, total // (jobs * 8))),
+        )
+        # Outcomes come in the order they finish; they are given out in the order of
+        # `tasks`, each as soon as every one before it is there.
+        waiting: dict[int, Outcome] = {}
+        given = 0
+        for done, (position, result) in enumerate(pool.map([tasks[i] for i in order]), 1):
+            index = order[position]
+            task = tasks[index]
+            waiting[index] = self._failed(task, result) if isinstance(result, Failure) else result
+            if self.progress:
+                self.progress(done, total)
+            while given in waiting:
+                yield waiting.pop(given)
+                given += 1
+
+    def _failed(self, task: Task, failure: Failure) -> Outcome:
+        """The outcome of a file whose worker crashed, timed out or raised: not linted (and
+        not fixed: a worker stops before it writes, or the write is atomic and finished)."""
+        if failure.kind == "crashed":
+            reason = f"the worker process crashed ({failure.detail}) while linting it"
+        elif failure.kind == "timeout":
+            reason = f"it took longer than file-timeout ({failure.detail})"
+        else:
+            reason = f"asynclint failed on it: {failure.detail} (please report this)"
+        if self.mode != "check":
+            reason += "; it was left as it is"
+        result = FileResult(task.path, [syntax_error(task.path, f"not linted: {reason}")])
+        return Outcome(task, _only_selected(result, task.codes))
 
     def _finish(self, run: RunResult, results: dict[str, FileResult], project: list[Diagnostic]) -> None:
         diagnostics = [d for result in results.values() for d in result.diagnostics]

@@ -102,6 +102,8 @@ class Option:
     #: For numbers: the largest value that makes sense (a typo such as `1e9` or `inf` is
     #: an error, not a timeout of thirty years).
     maximum: float = float("inf")
+    #: For numbers: 0 is allowed too, and switches the feature off.
+    zero_disables: bool = False
 
     @property
     def attr(self) -> str:
@@ -256,6 +258,16 @@ OPTIONS: tuple[Option, ...] = (
         "BYTES",
     ),
     Option(
+        "file-timeout",
+        "number",
+        20,
+        "Seconds one file may take to lint (and fix) before it is reported (ASL001) as not linted and the run goes on (at most 3600; 0: no limit, and -j 1 then runs in asynclint's own process).",
+        "SECONDS",
+        affects_results=False,
+        maximum=3600,
+        zero_disables=True,
+    ),
+    Option(
         "format",
         "choice",
         "text",
@@ -307,6 +319,7 @@ class Settings:
     blocking_imports: bool = False
     timeout_reads: bool = False
     max_file_size: float = 2_000_000
+    file_timeout: float = 20
     format: Format = "text"
     show_source: bool = False
     unsafe_fixes: bool = False
@@ -426,9 +439,10 @@ def _parse_value(opt: Option, value: object, where: str) -> Any:
             isinstance(value, bool)
             or not isinstance(value, (int, float))
             or not math.isfinite(value)
-            or value <= 0
+            or value < 0
+            or (value == 0 and not opt.zero_disables)
         ):
-            raise _expect(where, key, "a positive number", value)
+            raise _expect(where, key, "a positive number" + (" or 0" if opt.zero_disables else ""), value)
         if value > opt.maximum:
             raise _expect(where, key, f"a positive number of at most {opt.maximum:g}", value)
         return value
