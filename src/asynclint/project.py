@@ -13,15 +13,28 @@ imports (for re-exports) and the calls its coroutines make to possible helpers. 
 combines the facts of every file and finds, for each function, the shortest chain of calls
 to a blocking call (a breadth-first search backwards from the blocking functions, so
 cycles cost nothing special); `blocking_helper_calls` answers the question ASL116 asks.
-The flake8 plugin builds the same index from one file.
+
+Subset runs (`asynclint app.py`, pre-commit's staged files, the flake8 plugin, standard input
+with `--stdin-filename`) see the whole project all the same: `find_project` names the project
+a file belongs to, and the runner adds the facts of the project's other modules (from the
+cache, or computed on demand by linting them with the project-wide rules alone; those files
+get no findings). `ProjectIndex` is the query side of the model.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+#: The rules with a project-wide phase (`Rule.project_diagnostics`): the codes whose facts
+#: every module of a project contributes (an architecture test keeps this list exact).
+PROJECT_CODES = frozenset({"ASL116"})
+#: What marks a project's root folder (the nearest one above a file wins).
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 #: How many alias hops and base classes resolution follows before giving up.
 _MAX_HOPS = 20
@@ -283,18 +296,58 @@ class HelperCall:
 def blocking_helper_calls(facts: Mapping[str, object]) -> list[HelperCall]:
     """Every call site, in the files of `facts` (path -> `FileSummary.to_facts()`), whose
     callee reaches a blocking call through sync helpers of the project."""
-    summaries = {path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)}
-    if not any(s.sites for s in summaries.values()):
+    if not any(isinstance(f, Mapping) and f.get("sites") for f in facts.values()):
         return []
-    separate_homonyms(summaries)
-    index = Index(summaries.values())
+    project = ProjectIndex(facts)
     found = []
-    for path, summary in summaries.items():
+    for path, summary in project.summaries.items():
         for site in summary.sites:
-            target = index.resolve(site.callee)
-            if target is None:
-                continue
-            chain = index.chain(target)
+            chain = project.reaches_blocking(site.callee)
             if chain is not None:
                 found.append(HelperCall(path, site, chain, summary.library))
     return found
+
+
+class ProjectIndex:
+    """The project model's query side: the summaries of a project's modules (path ->
+    `FileSummary.to_facts()`, as the runner gathers them) and what they reach."""
+
+    def __init__(self, facts: Mapping[str, object]) -> None:
+        self.summaries = {
+            path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)
+        }
+        separate_homonyms(self.summaries)
+        self._by_module = {s.module: s for s in self.summaries.values()}
+        self._index = Index(self.summaries.values())
+
+    def summary(self, module: str) -> FileSummary | None:
+        return self._by_module.get(module)
+
+    def resolve(self, qualname: str) -> str | None:
+        """The summarised function `qualname` means (through re-exports and bases)."""
+        return self._index.resolve(qualname)
+
+    def reaches_blocking(self, qualname: str) -> Chain | None:
+        """How the sync function `qualname` reaches a blocking call, or None."""
+        target = self._index.resolve(qualname)
+        return None if target is None else self._index.chain(target)
+
+
+def find_project(folder: str) -> str | None:
+    """The root of the project `folder` belongs to: the nearest folder at or above it with a
+    `pyproject.toml`, `setup.cfg`, `setup.py` or `.git`; None outside any project (the
+    file-system root and the home folder never count: a dotfile repository there must not
+    make every stray script part of one huge project)."""
+    return _find_project(os.path.normpath(os.path.abspath(folder)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _find_project(folder: str) -> str | None:
+    home = os.path.normpath(os.path.expanduser("~"))
+    while True:
+        parent = os.path.dirname(folder)
+        if parent == folder or folder == home:
+            return None
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
+            return folder
+        folder = parent
