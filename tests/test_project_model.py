@@ -190,6 +190,12 @@ def test_flake8_on_one_file_sees_the_project(tmp_path: Path) -> None:
     assert [line.split(" ")[:2] for line in proc.stdout.splitlines()] == [
         ["src/app/caller.py:6:12:", "ASL116"]
     ]
+    # The summaries are cached for the next run (an editor runs flake8 on every save).
+    (results,) = (root / ".asynclint_cache" / "asynclint-v1").glob("results-*.json")
+    summaries = json.loads(results.read_text(encoding="utf-8"))["summaries"]
+    assert str(root / "src/app/helpers.py") in summaries
+    again = run_flake8("--select", "ASL", "src/app/caller.py", cwd=root)
+    assert again.stdout == proc.stdout
     # Two files in one flake8 process: each sees the other modules.
     proc = run_flake8("--select", "ASL", "-j", "1", "src/app/caller.py", "src/app/other.py", cwd=root)
     assert sorted(line.split(" ")[0] for line in proc.stdout.splitlines()) == [

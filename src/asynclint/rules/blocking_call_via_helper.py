@@ -20,9 +20,10 @@ class BlockingCallViaHelper(Rule):
     ## What it does
     Finds calls from an `async def` to a sync function that reaches a blocking call
     (one that ASL100 to ASL114 report), directly or through further sync functions, in the
-    same module or in another linted module: a module function, a method called on
-    `self` or on a receiver of known type, a class whose `__init__` blocks, a function
-    imported from another file. The message shows the chain, for example
+    same module or in another module of the project (also when only some of its files are
+    linted: see "The project model" in the command-line documentation): a module function,
+    a method called on `self` or on a receiver of known type, a class whose `__init__`
+    blocks, a function imported from another file. The message shows the chain, for example
     `load_config() → read_settings() → open()`. Helpers are followed only along the
     straight-line path of each function (loops included): a call under an `if`/`else`, an
     `except`, a `case` or a conditional expression is left out, since such branches mostly
