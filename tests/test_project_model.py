@@ -290,3 +290,126 @@ def test_find_project(tmp_path: Path) -> None:
 
 if sys.platform == "win32":  # pragma: no cover
     pytestmark = pytest.mark.skip("POSIX paths in the expected output")
+
+
+IO_HELPERS = """\
+import asyncio
+
+import httpx
+
+_cache = {}
+
+
+async def get_client():
+    return _cache["client"]
+
+
+async def build_url(path):
+    return f"https://example.invalid/{path}"
+
+
+async def make_config():
+    url = await build_url("config")
+    return {"url": url}
+
+
+async def schedule(job):
+    asyncio.create_task(job())
+
+
+async def fetch(path):
+    client = await get_client()
+    return await client.get(await build_url(path))
+
+
+async def via_fetch():
+    return await fetch("a")
+
+
+async def pause():
+    await asyncio.sleep(1)
+
+
+async def ping_pong(n):
+    if n:
+        return await pong(n - 1)
+    return n
+
+
+async def pong(n):
+    return await ping_pong(n)
+
+
+def some_decorator(function):
+    return function
+
+
+@some_decorator
+async def decorated():
+    return 1
+
+
+class Store:
+    async def cached(self):
+        return self._value
+
+    async def load(self):
+        return await self.cached()
+
+    @staticmethod
+    async def static():
+        return 1
+
+    async def locked(self):
+        async with self.lock:
+            return 1
+
+    async def each(self):
+        return [item async for item in self.items]
+
+
+class Sub(Store):
+    async def reload(self):
+        return await self.load()
+"""
+
+
+def _facts(files: dict[str, str]) -> dict[str, object]:
+    from asynclint.engine import LintRequest, lint
+
+    out = {}
+    for module, text in files.items():
+        request = LintRequest(
+            text, f"{module}.py", f"{module}.py", Settings(), frozenset({"ASL116"}), module_name=module
+        )
+        out[f"{module}.py"] = lint(request).facts["ASL116"]
+    return out
+
+
+def test_reaches_io_tells_fetches_from_getters_builders_and_schedulers() -> None:
+    caller = "from app.helpers import make_config as config, fetch\n\n\nasync def main():\n    return await config()\n"
+    index = ProjectIndex(_facts({"app.helpers": IO_HELPERS, "app.caller": caller}))
+    quiet = {
+        "get_client",
+        "build_url",
+        "make_config",
+        "schedule",
+        "ping_pong",
+        "pong",
+        "Store.cached",
+        "Store.load",
+        "Store.static",
+        "Sub.reload",
+    }
+    loud = {"fetch", "via_fetch", "pause", "decorated", "Store.locked", "Store.each"}
+    for name in quiet:
+        assert index.reaches_io(f"app.helpers.{name}") is False, name
+    for name in loud:
+        assert index.reaches_io(f"app.helpers.{name}") is True, name
+    assert index.reaches_io("app.caller.config") is False  # through the import's alias
+    assert index.reaches_io("app.caller.fetch") is True
+    assert index.reaches_io("app.caller.main") is False
+    assert index.reaches_io("app.helpers.some_decorator") is None  # not a coroutine function
+    assert index.reaches_io("httpx.AsyncClient.get") is None
+    # ASL116 is unchanged by coroutines in the index.
+    assert index.reaches_blocking("app.helpers.fetch") is None

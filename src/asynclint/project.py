@@ -49,6 +49,17 @@ class Function:
 
 
 @dataclass
+class Coroutine:
+    """A module-level `async def` or a method's: whether it may reach I/O on its own (an
+    await of anything but a call of a possible project coroutine, `async with`, `async
+    for`, a decorator that may wrap it), and the possible project coroutines it awaits."""
+
+    display: str
+    io: bool
+    awaits: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Site:
     callee: str
     display: str  # the callee as written: `load_config`, `self.load`
@@ -65,12 +76,14 @@ class FileSummary:
     classes: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)
+    coroutines: dict[str, Coroutine] = field(default_factory=dict)
 
     def to_facts(self) -> dict[str, Any]:
         return {
             "module": self.module,
             "library": self.library,
             "functions": {q: [f.display, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()},
+            "coroutines": {q: [c.display, c.io, c.awaits] for q, c in self.coroutines.items()},
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
@@ -83,6 +96,8 @@ class FileSummary:
             summary.functions[qual] = Function(display, noqa, blocking, list(calls))
         for qual, (bases, methods) in facts["classes"].items():
             summary.classes[qual] = (list(bases), list(methods))
+        for qual, (display, io, awaits) in facts["coroutines"].items():
+            summary.coroutines[qual] = Coroutine(display, io, list(awaits))
         summary.aliases = dict(facts["aliases"])
         for callee, display, line, column, end_line, end_column, function in facts["sites"]:
             summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
@@ -94,11 +109,12 @@ def valid_facts(facts: object) -> bool:
     gives, down to every string and number."""
     if not isinstance(facts, dict) or set(facts) != _FACT_KEYS:
         return False
-    functions, classes, aliases, sites = (
+    functions, classes, aliases, sites, coroutines = (
         facts["functions"],
         facts["classes"],
         facts["aliases"],
         facts["sites"],
+        facts["coroutines"],
     )
     return (
         isinstance(facts["module"], str)
@@ -118,6 +134,15 @@ def valid_facts(facts: object) -> bool:
             isinstance(c, list) and len(c) == 2 and _strings(c[0]) and _strings(c[1])
             for c in classes.values()
         )
+        and isinstance(coroutines, dict)
+        and all(
+            isinstance(c, list)
+            and len(c) == 3
+            and isinstance(c[0], str)
+            and type(c[1]) is bool
+            and _strings(c[2])
+            for c in coroutines.values()
+        )
         and isinstance(aliases, dict)
         and all(isinstance(target, str) for target in aliases.values())
         and isinstance(sites, list)
@@ -133,7 +158,7 @@ def valid_facts(facts: object) -> bool:
     )
 
 
-_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites"}
+_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines"}
 _MAX_POSITION = 2**31
 
 
@@ -166,6 +191,9 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     for function in summary.functions.values():
         function.calls = [own(c) for c in function.calls]
     summary.functions = {own(q): f for q, f in summary.functions.items()}
+    for coroutine in summary.coroutines.values():
+        coroutine.awaits = [own(a) for a in coroutine.awaits]
+    summary.coroutines = {own(q): c for q, c in summary.coroutines.items()}
     summary.classes = {
         own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
     }
@@ -190,14 +218,17 @@ class Index:
 
     def __init__(self, summaries: Iterable[FileSummary]) -> None:
         self.functions: dict[str, Function] = {}
+        self.coroutines: dict[str, Coroutine] = {}
         self.classes: dict[str, tuple[list[str], list[str]]] = {}
         self.aliases: dict[str, str] = {}
         for summary in summaries:
             self.functions.update(summary.functions)
+            self.coroutines.update(summary.coroutines)
             self.classes.update(summary.classes)
             self.aliases.update(summary.aliases)
         self._resolved: dict[str, str | None] = {}
         self._reach = self._solve()
+        self._quiet: set[str] | None = None
 
     def resolve(self, name: str) -> str | None:
         """The summarised function a qualified callee name means: through re-exports,
@@ -223,7 +254,7 @@ class Index:
 
     def _resolve(self, name: str) -> str | None:
         name = self._unalias(name)
-        if name in self.functions:
+        if name in self.functions or name in self.coroutines:
             return name
         if name in self.classes:
             return self._method(name, "__init__")
@@ -245,7 +276,7 @@ class Index:
             bases, methods = self.classes[current]
             if attr in methods:
                 qual = f"{current}.{attr}"
-                return qual if qual in self.functions else None
+                return qual if qual in self.functions or qual in self.coroutines else None
             queue.extend(bases)
         return None
 
@@ -271,6 +302,29 @@ class Index:
                     reach[caller] = (current, reach[current][1])
                     queue.append(caller)
         return reach
+
+    def quiet(self) -> set[str]:
+        """The coroutine functions that never reach I/O: every await in them is of a
+        project coroutine that never does either (the largest such set, so coroutines
+        that await each other in a cycle without I/O are quiet too)."""
+        if self._quiet is None:
+            awaiters: dict[str, list[str]] = {}
+            loud: deque[str] = deque()
+            for qual, coroutine in self.coroutines.items():
+                targets = [self.resolve(a) for a in coroutine.awaits]
+                if coroutine.io or any(t is None or t not in self.coroutines for t in targets):
+                    loud.append(qual)
+                for target in targets:
+                    if target is not None:
+                        awaiters.setdefault(target, []).append(qual)
+            reached = set(loud)
+            while loud:
+                for awaiter in awaiters.get(loud.popleft(), ()):
+                    if awaiter not in reached:
+                        reached.add(awaiter)
+                        loud.append(awaiter)
+            self._quiet = set(self.coroutines) - reached
+        return self._quiet
 
     def chain(self, qual: str) -> Chain | None:
         if qual not in self._reach:
@@ -330,7 +384,17 @@ class ProjectIndex:
     def reaches_blocking(self, qualname: str) -> Chain | None:
         """How the sync function `qualname` reaches a blocking call, or None."""
         target = self._index.resolve(qualname)
-        return None if target is None else self._index.chain(target)
+        return None if target is None or target not in self._index.functions else self._index.chain(target)
+
+    def reaches_io(self, qualname: str) -> bool | None:
+        """Whether the project coroutine function `qualname` may reach I/O (False: every
+        await in it, transitively, is of project coroutines without any: it returns a
+        cached or computed value, builds something, or only schedules work); None when
+        `qualname` is no coroutine function of the project."""
+        target = self._index.resolve(qualname)
+        if target is None or target not in self._index.coroutines:
+            return None
+        return target not in self._index.quiet()
 
 
 def find_project(folder: str) -> str | None:

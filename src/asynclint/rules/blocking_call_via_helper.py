@@ -8,8 +8,9 @@ import libcst as cst
 from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import describe_call
 from asynclint.catalogs.calls import TO_THREAD
+from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
 from asynclint.diagnostics import Diagnostic, Location
-from asynclint.project import FileSummary, Function, Site, blocking_helper_calls, valid_facts
+from asynclint.project import Coroutine, FileSummary, Function, Site, blocking_helper_calls, valid_facts
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._blocking import callee_name, classify, lookup, offloaded_iterator
 from asynclint.settings import Settings
@@ -85,6 +86,8 @@ class BlockingCallViaHelper(Rule):
         self._functions: dict[int, tuple[str, cst.Name]] = {}
         self._blocking: dict[str, list[tuple[str, str, cst.Call]]] = {}
         self._sites: list[tuple[str, str, cst.Call, str]] = []
+        #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
+        self._coroutines: dict[int, Coroutine] = {}
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -106,8 +109,6 @@ class BlockingCallViaHelper(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         frame = self.ctx.frame  # the scope the def is in
-        if node.asynchronous is not None:
-            return
         if frame.kind == "module":
             display = node.name.value
         elif frame.kind == "class" and frame.parent is not None and frame.parent.kind == "module":
@@ -116,10 +117,56 @@ class BlockingCallViaHelper(Rule):
         else:
             return
         qual = f"{self._module}.{display}"
+        if node.asynchronous is not None:
+            decorated = any(
+                self._decorator(d.decorator) not in TRANSPARENT_DECORATORS for d in node.decorators
+            )
+            coroutine = self.summary.coroutines[qual] = Coroutine(display, decorated)
+            self._coroutines[id(node)] = coroutine
+            return
         self._functions[id(node)] = (qual, node.name)
         if self.ctx.has_noqa:
             self.ctx.want_position(node.name)
         self.summary.functions[qual] = Function(display, False, None)
+
+    def _decorator(self, expr: cst.BaseExpression) -> str:
+        if isinstance(expr, cst.Call):
+            return ""  # a decorator factory: unknown
+        name = self.ctx.qualified_name(expr)
+        return (name or "").removeprefix("builtins.")
+
+    # Awaits (does a coroutine reach I/O?) --------------------------------------------------
+
+    def _coroutine(self) -> Coroutine | None:
+        function = self.ctx.async_function
+        return self._coroutines.get(id(function)) if function is not None else None
+
+    def visit_Await(self, node: cst.Await) -> None:
+        coroutine = self._coroutine()
+        if coroutine is None or coroutine.io:
+            return
+        callee = self._callee(node.expression) if isinstance(node.expression, cst.Call) else None
+        if callee is None:
+            coroutine.io = True
+        else:
+            coroutine.awaits.append(callee)
+
+    def visit_With(self, node: cst.With) -> None:
+        if node.asynchronous is not None:
+            self._may_do_io()
+
+    def visit_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None:
+            self._may_do_io()
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if node.asynchronous is not None:
+            self._may_do_io()
+
+    def _may_do_io(self) -> None:
+        coroutine = self._coroutine()
+        if coroutine is not None:
+            coroutine.io = True
 
     # Calls ---------------------------------------------------------------------------------
 
