@@ -137,6 +137,18 @@ def test_summarised_modules_are_cached_without_findings(tmp_path: Path) -> None:
     assert "1 parsed" in proc.stderr
 
 
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_fixing_one_file_leaves_the_summarised_modules_alone(tmp_path: Path, mode: str) -> None:
+    root = make_project(tmp_path)
+    bad = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
+    (root / "src/app/bad.py").write_text(bad, encoding="utf-8")
+    proc = run_cli(mode, "--no-cache", "src/app/caller.py", cwd=root)
+    if mode == "--fix":
+        assert len(asl116(proc.stdout)) == 1, proc.stdout + proc.stderr
+    assert "bad.py" not in proc.stdout + proc.stderr
+    assert (root / "src/app/bad.py").read_text(encoding="utf-8") == bad
+
+
 def test_a_file_outside_any_project_works_as_before(tmp_path: Path) -> None:
     if find_project(str(tmp_path)) is not None:
         pytest.skip("the temporary folder is inside a project")
