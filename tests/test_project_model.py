@@ -425,3 +425,85 @@ def test_reaches_io_tells_fetches_from_getters_builders_and_schedulers() -> None
     assert index.reaches_io("httpx.AsyncClient.get") is None
     # ASL116 is unchanged by coroutines in the index.
     assert index.reaches_blocking("app.helpers.fetch") is None
+
+
+MODELS = """\
+import contextlib
+from pathlib import Path
+from typing import AsyncIterator, Iterator, Optional
+
+import aiohttp
+
+
+class Config:
+    def load(self) -> "Config":
+        return self
+
+    path: Path
+
+
+class Data:
+    name: str
+    session: Optional[aiohttp.ClientSession]
+
+
+class Holder:
+    def __init__(self):
+        self.cfg = Config()
+        self.client: aiohttp.ClientSession = make_session()
+
+
+class Child(Holder):
+    pass
+
+
+def make_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession()
+
+
+def untyped():
+    return 1
+
+
+async def fetch_config() -> Config:
+    return Config()
+
+
+@contextlib.contextmanager
+def workdir() -> Iterator[Path]:
+    yield Path(".")
+
+
+@contextlib.asynccontextmanager
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    yield aiohttp.ClientSession()
+
+
+class Managed:
+    async def __aenter__(self) -> "Data":
+        return Data()
+"""
+
+
+def test_types_through_the_model() -> None:
+    package = "from app.models import make_session as new_session, Config, workdir\n"
+    index = ProjectIndex(_facts({"app.models": MODELS, "app": package}))
+    assert index.return_type("app.models.make_session") == "aiohttp.ClientSession"
+    assert index.return_type("app.new_session") == "aiohttp.ClientSession"  # re-exported
+    assert index.return_type("app.models.fetch_config") == "app.models.Config"  # awaited
+    assert index.return_type("app.Config") == "app.models.Config"  # a class call
+    assert index.return_type("app.models.Config.load") == "app.models.Config"
+    assert index.return_type("app.models.untyped") is None
+    assert index.return_type("app.models.workdir") is None  # a context manager, not a Path
+    assert index.enter_type("app.workdir") == "pathlib.Path"
+    assert index.enter_type("app.models.session") == "aiohttp.ClientSession"
+    assert index.enter_type("app.models.Managed") == "app.models.Data"
+    assert index.enter_type("app.models.make_session") is None
+    assert index.attribute_type("app.models.Config", "path") == "pathlib.Path"
+    assert index.attribute_type("app.Config", "path") == "pathlib.Path"
+    assert index.attribute_type("app.models.Data", "session") == "aiohttp.ClientSession"
+    assert index.attribute_type("app.models.Data", "name") == "builtins.str"
+    assert index.attribute_type("app.models.Holder", "cfg") == "app.models.Config"
+    assert index.attribute_type("app.models.Holder", "client") == "aiohttp.ClientSession"
+    assert index.attribute_type("app.models.Child", "client") == "aiohttp.ClientSession"  # inherited
+    assert index.attribute_type("app.models.Holder", "missing") is None

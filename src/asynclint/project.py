@@ -77,6 +77,12 @@ class FileSummary:
     aliases: dict[str, str] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)
     coroutines: dict[str, Coroutine] = field(default_factory=dict)
+    #: Types, as qualified names: what a function returns (a coroutine function: what
+    #: awaiting it gives), what a `@contextmanager`/`@asynccontextmanager` function
+    #: yields to its `with`, and the attributes classes annotate or assign in methods.
+    returns: dict[str, str] = field(default_factory=dict)
+    yields: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -84,6 +90,7 @@ class FileSummary:
             "library": self.library,
             "functions": {q: [f.display, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()},
             "coroutines": {q: [c.display, c.io, c.awaits] for q, c in self.coroutines.items()},
+            "types": [self.returns, self.yields, self.attributes],
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
@@ -98,6 +105,9 @@ class FileSummary:
             summary.classes[qual] = (list(bases), list(methods))
         for qual, (display, io, awaits) in facts["coroutines"].items():
             summary.coroutines[qual] = Coroutine(display, io, list(awaits))
+        returns, yields, attributes = facts["types"]
+        summary.returns, summary.yields = dict(returns), dict(yields)
+        summary.attributes = {cls: dict(attrs) for cls, attrs in attributes.items()}
         summary.aliases = dict(facts["aliases"])
         for callee, display, line, column, end_line, end_column, function in facts["sites"]:
             summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
@@ -145,6 +155,7 @@ def valid_facts(facts: object) -> bool:
         )
         and isinstance(aliases, dict)
         and all(isinstance(target, str) for target in aliases.values())
+        and _types(facts["types"])
         and isinstance(sites, list)
         and all(
             isinstance(s, list)
@@ -158,12 +169,28 @@ def valid_facts(facts: object) -> bool:
     )
 
 
-_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines"}
+_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines", "types"}
 _MAX_POSITION = 2**31
 
 
 def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _names(value: object) -> bool:
+    """A mapping of strings to strings."""
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+def _types(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and _names(value[0])
+        and _names(value[1])
+        and isinstance(value[2], dict)
+        and all(_names(attrs) for attrs in value[2].values())
+    )
 
 
 def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
@@ -194,6 +221,11 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     for coroutine in summary.coroutines.values():
         coroutine.awaits = [own(a) for a in coroutine.awaits]
     summary.coroutines = {own(q): c for q, c in summary.coroutines.items()}
+    summary.returns = {own(q): own(t) for q, t in summary.returns.items()}
+    summary.yields = {own(q): own(t) for q, t in summary.yields.items()}
+    summary.attributes = {
+        own(c): {a: own(t) for a, t in attrs.items()} for c, attrs in summary.attributes.items()
+    }
     summary.classes = {
         own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
     }
@@ -221,9 +253,15 @@ class Index:
         self.coroutines: dict[str, Coroutine] = {}
         self.classes: dict[str, tuple[list[str], list[str]]] = {}
         self.aliases: dict[str, str] = {}
+        self.returns: dict[str, str] = {}
+        self.yields: dict[str, str] = {}
+        self.attributes: dict[str, dict[str, str]] = {}
         for summary in summaries:
             self.functions.update(summary.functions)
             self.coroutines.update(summary.coroutines)
+            self.returns.update(summary.returns)
+            self.yields.update(summary.yields)
+            self.attributes.update(summary.attributes)
             self.classes.update(summary.classes)
             self.aliases.update(summary.aliases)
         self._resolved: dict[str, str | None] = {}
@@ -262,6 +300,25 @@ class Index:
         owner = self._unalias(owner)
         if owner in self.classes:
             return self._method(owner, attr)
+        return None
+
+    def unalias(self, name: str) -> str:
+        """`name` through re-exports: where it is defined, as far as the project shows."""
+        return self._unalias(name)
+
+    def attribute_type(self, cls: str, attr: str) -> str | None:
+        """The type class `cls` (or a base, breadth first) gives attribute `attr`."""
+        queue = deque([cls])
+        seen: set[str] = set()
+        while queue and len(seen) < _MAX_HOPS:
+            current = self._unalias(queue.popleft())
+            if current in seen or current not in self.classes:
+                continue
+            seen.add(current)
+            found = self.attributes.get(current, {}).get(attr)
+            if found is not None:
+                return self._unalias(found)
+            queue.extend(self.classes[current][0])
         return None
 
     def _method(self, cls: str, attr: str) -> str | None:
@@ -385,6 +442,37 @@ class ProjectIndex:
         """How the sync function `qualname` reaches a blocking call, or None."""
         target = self._index.resolve(qualname)
         return None if target is None or target not in self._index.functions else self._index.chain(target)
+
+    def return_type(self, qualname: str) -> str | None:
+        """What calling `qualname` gives (a class: an instance of it; a coroutine
+        function: what awaiting the call gives), from its annotation; None if unknown."""
+        name = self._index.unalias(qualname)
+        if name in self._index.classes:
+            return name
+        target = self._index.resolve(qualname)
+        found = self._index.returns.get(target) if target is not None else None
+        return self._index.unalias(found) if found is not None else None
+
+    def enter_type(self, qualname: str) -> str | None:
+        """What `with qualname(...) as x` (or `async with`) binds to `x`: the type a
+        `@contextmanager`/`@asynccontextmanager` function yields, or what the returned
+        object's `__enter__`/`__aenter__` is annotated to return."""
+        target = self._index.resolve(qualname)
+        if target is not None and target in self._index.yields:
+            return self._index.unalias(self._index.yields[target])
+        made = self.return_type(qualname)
+        if made is None:
+            return None
+        for method in ("__aenter__", "__enter__"):
+            entered = self.return_type(f"{made}.{method}")
+            if entered is not None:
+                return entered
+        return None
+
+    def attribute_type(self, cls: str, attr: str) -> str | None:
+        """The type class `cls` gives attribute `attr` (annotated in the class body,
+        `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
+        return self._index.attribute_type(cls, attr)
 
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every

@@ -107,6 +107,15 @@ class BlockingCallViaHelper(Rule):
         ]
         self.summary.classes[f"{self._module}.{node.name.value}"] = (bases, methods)
 
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        """The project model's attribute types of a module-level class."""
+        frame = self.ctx.frame_of(node)
+        if frame is None or frame.parent is None or frame.parent.kind != "module":
+            return
+        known = {a: t for a, t in self.ctx.class_attribute_types(frame).items() if t is not None}
+        if known:
+            self.summary.attributes[f"{self._module}.{node.name.value}"] = known
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         frame = self.ctx.frame  # the scope the def is in
         if frame.kind == "module":
@@ -117,6 +126,7 @@ class BlockingCallViaHelper(Rule):
         else:
             return
         qual = f"{self._module}.{display}"
+        self._types(node, qual)
         if node.asynchronous is not None:
             decorated = any(
                 self._decorator(d.decorator) not in TRANSPARENT_DECORATORS for d in node.decorators
@@ -128,6 +138,26 @@ class BlockingCallViaHelper(Rule):
         if self.ctx.has_noqa:
             self.ctx.want_position(node.name)
         self.summary.functions[qual] = Function(display, False, None)
+
+    def _types(self, node: cst.FunctionDef, qual: str) -> None:
+        """The project model's types: what the function returns or, for a context-manager
+        function, yields."""
+        ctx, frame = self.ctx, self.ctx.frame
+        if node.returns is None:
+            return
+        annotation = node.returns.annotation
+        decorators = {self._decorator(d.decorator) for d in node.decorators}
+        if decorators & _CONTEXT_MANAGERS:
+            if isinstance(annotation, cst.Subscript) and ctx.qualified_name(annotation.value) in _ITERATORS:
+                first = annotation.slice[0].slice
+                if isinstance(first, cst.Index):
+                    entered = ctx.annotation_type(first.value, frame)
+                    if entered is not None:
+                        self.summary.yields[qual] = entered
+            return
+        returned = ctx.annotation_type(annotation, frame)
+        if returned is not None:
+            self.summary.returns[qual] = returned
 
     def _decorator(self, expr: cst.BaseExpression) -> str:
         if isinstance(expr, cst.Call):
@@ -289,6 +319,15 @@ class BlockingCallViaHelper(Rule):
             )
         return out
 
+
+#: Decorators that make a generator function a context manager, and the annotations of
+#: such a function whose first argument is the type it yields.
+_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+_ITERATORS = frozenset(
+    f"{module}.{name}"
+    for module in ("typing", "collections.abc")
+    for name in ("Iterator", "Generator", "AsyncIterator", "AsyncGenerator")
+)
 
 #: Where code runs only on some paths through a function.
 _BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
