@@ -108,6 +108,9 @@ class Cache:
         self.facts_path = os.path.join(self.folder, f"facts-{fingerprint}.json")
         self.entries: dict[str, Any] = {}
         self.project: dict[str, Any] = {}
+        #: Files of the project that a subset run summarised without linting them: their
+        #: stamps (the facts go to the facts file, like a linted file's).
+        self.summaries: dict[str, Any] = {}
         self.dirty = False
         self.warning: str | None = None
         self._facts: dict[str, Any] | None = None
@@ -132,6 +135,9 @@ class Cache:
         project = data.get("project")
         if isinstance(project, dict):
             self.project = project
+        summaries = data.get("summaries")
+        if isinstance(summaries, dict):
+            self.summaries = summaries
 
     def lookup(self, key: str) -> tuple[FileResult, Stamp, bool] | None:
         """The cached result for the file at `key` (an absolute path) if its content is
@@ -171,7 +177,49 @@ class Cache:
         self._checked.add(key)
         return result, Stamp(size, mtime, digest), bool(has_facts)
 
+    def summary_lookup(self, key: str) -> tuple[Stamp, bool] | None:
+        """For a file that is only summarised (not linted): its stamp, if its content is
+        unchanged since it was (a linted file's stamp counts too), and whether it has facts."""
+        entry = self.entries.get(key)
+        if isinstance(entry, dict) and not self.summaries.get(key):
+            hit = self.lookup(key)
+            return None if hit is None else (hit[1], hit[2])
+        row = self.summaries.get(key)
+        if not (
+            isinstance(row, list)
+            and len(row) == 4
+            and _int(row[0], 0, _MAX_SIZE)
+            and _int(row[1], -_MAX_SIZE, _MAX_SIZE)
+            and isinstance(row[2], str)
+            and _int(row[3], 0, 2)
+        ):
+            return None
+        size, mtime, digest, has_facts = row
+        try:
+            st = os.stat(key)
+        except OSError:
+            return None
+        if size != st.st_size:
+            return None
+        if mtime != st.st_mtime_ns:
+            try:
+                with open(key, "rb") as handle:
+                    if content_hash(handle.read()) != digest:
+                        return None
+            except OSError:
+                return None
+            row[1] = mtime = st.st_mtime_ns
+            self.dirty = True
+        return Stamp(size, mtime, digest), bool(has_facts)
+
+    def store_summary(self, key: str, stamp: Stamp, facts: dict[str, object]) -> None:
+        """The facts of a file summarised, not linted (its diagnostics are not known)."""
+        self.summaries[key] = [stamp.size, stamp.mtime_ns, stamp.digest, 1 if facts else 0]
+        self._facts_updates[key] = [stamp.digest, facts] if facts else None
+        self.dirty = True
+
     def store(self, key: str, stamp: Stamp, result: FileResult) -> None:
+        self.summaries.pop(key, None)
         self.entries[key] = {
             "s": stamp.size,
             "m": stamp.mtime_ns,
@@ -228,11 +276,13 @@ class Cache:
                 "written": time.time(),
                 "files": self.entries,
                 "project": self.project,
+                "summaries": self.summaries,
             }
             text = _dumps(data)
             if text is None:
                 data["files"] = {k: v for k, v in self.entries.items() if k in self._checked}
                 data["project"] = {}
+                data["summaries"] = {}
                 text = _dumps(data)
             if text is not None:
                 _write_text(self.folder, self.path, text)

@@ -80,7 +80,9 @@ def _repo_root(start: str) -> str | None:
         folder = parent
 
 
-def discover(paths: list[str], settings: Settings) -> Discovery:
+def discover(paths: list[str], settings: Settings, *, tidy: bool = True) -> Discovery:
+    """The files to lint under `paths`. `tidy`: remove the orphaned temporary files met
+    (False for a walk that only looks, such as the project model's)."""
     result = Discovery()
     root = settings.project_root
     excludes = tuple(settings.exclude) + tuple(settings.extend_exclude)
@@ -114,7 +116,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 if settings.force_exclude
                 else tuple(p for p in excludes if not _excluded_file(start, root, (p,), builtin=False))
             )
-            for found in _walk(given, start, parents, settings, active, ignores, result, root):
+            for found in _walk(given, start, parents, settings, active, ignores, result, root, tidy):
                 key = os.path.normcase(os.path.normpath(os.path.join(cwd, found)))
                 if key not in seen:
                     seen.add(key)
@@ -127,7 +129,7 @@ def discover(paths: list[str], settings: Settings) -> Discovery:
                 seen.add(key)
                 result.files.append(given)
                 named_folders.add(os.path.dirname(os.path.abspath(given)))
-    for folder in named_folders:
+    for folder in named_folders if tidy else ():
         _remove_orphans(folder)
     return result
 
@@ -179,6 +181,7 @@ def _walk(
     ignores: _GitIgnores,
     result: Discovery,
     root: str,
+    tidy: bool = True,
 ) -> Iterator[str]:
     stack: list[tuple[str, str, list[str]]] = [(display, absolute, parents)]
     top = os.path.realpath(absolute)
@@ -211,7 +214,7 @@ def _walk(
                     # folder walk must not lint, or fix, files elsewhere on the disk.
                     continue
                 yield shown_path
-            elif is_file and entry.name.endswith(TEMP_SUFFIX) and orphaned_temp_file(entry.path):
+            elif tidy and is_file and entry.name.endswith(TEMP_SUFFIX) and orphaned_temp_file(entry.path):
                 # Left by a run killed while writing a fix: the original is intact (the
                 # rename never happened), so the copy can go.
                 with contextlib.suppress(OSError):

@@ -171,4 +171,7 @@ class Plugin:
 def _runner(settings: Settings) -> Runner:
     from asynclint.runner import Runner
 
-    return Runner(settings, jobs=1, use_cache=False)
+    # The cache serves the project model alone here: the summaries of the other modules
+    # of a file's project, which an editor running flake8 on one file would otherwise
+    # compute again on every run.
+    return Runner(settings, jobs=1, use_cache=True)

@@ -13,15 +13,28 @@ imports (for re-exports) and the calls its coroutines make to possible helpers. 
 combines the facts of every file and finds, for each function, the shortest chain of calls
 to a blocking call (a breadth-first search backwards from the blocking functions, so
 cycles cost nothing special); `blocking_helper_calls` answers the question ASL116 asks.
-The flake8 plugin builds the same index from one file.
+
+Subset runs (`asynclint app.py`, pre-commit's staged files, the flake8 plugin, standard input
+with `--stdin-filename`) see the whole project all the same: `find_project` names the project
+a file belongs to, and the runner adds the facts of the project's other modules (from the
+cache, or computed on demand by linting them with the project-wide rules alone; those files
+get no findings). `ProjectIndex` is the query side of the model.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+#: The rules with a project-wide phase (`Rule.project_diagnostics`): the codes whose facts
+#: every module of a project contributes (an architecture test keeps this list exact).
+PROJECT_CODES = frozenset({"ASL116"})
+#: What marks a project's root folder (the nearest one above a file wins).
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 #: How many alias hops and base classes resolution follows before giving up.
 _MAX_HOPS = 20
@@ -33,6 +46,17 @@ class Function:
     noqa: bool
     blocking: str | None  # display name of the first direct blocking call
     calls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Coroutine:
+    """A module-level `async def` or a method's: whether it may reach I/O on its own (an
+    await of anything but a call of a possible project coroutine, `async with`, `async
+    for`, a decorator that may wrap it), and the possible project coroutines it awaits."""
+
+    display: str
+    io: bool
+    awaits: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -52,12 +76,21 @@ class FileSummary:
     classes: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)
+    coroutines: dict[str, Coroutine] = field(default_factory=dict)
+    #: Types, as qualified names: what a function returns (a coroutine function: what
+    #: awaiting it gives), what a `@contextmanager`/`@asynccontextmanager` function
+    #: yields to its `with`, and the attributes classes annotate or assign in methods.
+    returns: dict[str, str] = field(default_factory=dict)
+    yields: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_facts(self) -> dict[str, Any]:
         return {
             "module": self.module,
             "library": self.library,
             "functions": {q: [f.display, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()},
+            "coroutines": {q: [c.display, c.io, c.awaits] for q, c in self.coroutines.items()},
+            "types": [self.returns, self.yields, self.attributes],
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
@@ -70,6 +103,11 @@ class FileSummary:
             summary.functions[qual] = Function(display, noqa, blocking, list(calls))
         for qual, (bases, methods) in facts["classes"].items():
             summary.classes[qual] = (list(bases), list(methods))
+        for qual, (display, io, awaits) in facts["coroutines"].items():
+            summary.coroutines[qual] = Coroutine(display, io, list(awaits))
+        returns, yields, attributes = facts["types"]
+        summary.returns, summary.yields = dict(returns), dict(yields)
+        summary.attributes = {cls: dict(attrs) for cls, attrs in attributes.items()}
         summary.aliases = dict(facts["aliases"])
         for callee, display, line, column, end_line, end_column, function in facts["sites"]:
             summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
@@ -81,11 +119,12 @@ def valid_facts(facts: object) -> bool:
     gives, down to every string and number."""
     if not isinstance(facts, dict) or set(facts) != _FACT_KEYS:
         return False
-    functions, classes, aliases, sites = (
+    functions, classes, aliases, sites, coroutines = (
         facts["functions"],
         facts["classes"],
         facts["aliases"],
         facts["sites"],
+        facts["coroutines"],
     )
     return (
         isinstance(facts["module"], str)
@@ -105,8 +144,18 @@ def valid_facts(facts: object) -> bool:
             isinstance(c, list) and len(c) == 2 and _strings(c[0]) and _strings(c[1])
             for c in classes.values()
         )
+        and isinstance(coroutines, dict)
+        and all(
+            isinstance(c, list)
+            and len(c) == 3
+            and isinstance(c[0], str)
+            and type(c[1]) is bool
+            and _strings(c[2])
+            for c in coroutines.values()
+        )
         and isinstance(aliases, dict)
         and all(isinstance(target, str) for target in aliases.values())
+        and _types(facts["types"])
         and isinstance(sites, list)
         and all(
             isinstance(s, list)
@@ -120,12 +169,28 @@ def valid_facts(facts: object) -> bool:
     )
 
 
-_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites"}
+_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines", "types"}
 _MAX_POSITION = 2**31
 
 
 def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _names(value: object) -> bool:
+    """A mapping of strings to strings."""
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+def _types(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and _names(value[0])
+        and _names(value[1])
+        and isinstance(value[2], dict)
+        and all(_names(attrs) for attrs in value[2].values())
+    )
 
 
 def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
@@ -153,6 +218,14 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     for function in summary.functions.values():
         function.calls = [own(c) for c in function.calls]
     summary.functions = {own(q): f for q, f in summary.functions.items()}
+    for coroutine in summary.coroutines.values():
+        coroutine.awaits = [own(a) for a in coroutine.awaits]
+    summary.coroutines = {own(q): c for q, c in summary.coroutines.items()}
+    summary.returns = {own(q): own(t) for q, t in summary.returns.items()}
+    summary.yields = {own(q): own(t) for q, t in summary.yields.items()}
+    summary.attributes = {
+        own(c): {a: own(t) for a, t in attrs.items()} for c, attrs in summary.attributes.items()
+    }
     summary.classes = {
         own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
     }
@@ -177,14 +250,23 @@ class Index:
 
     def __init__(self, summaries: Iterable[FileSummary]) -> None:
         self.functions: dict[str, Function] = {}
+        self.coroutines: dict[str, Coroutine] = {}
         self.classes: dict[str, tuple[list[str], list[str]]] = {}
         self.aliases: dict[str, str] = {}
+        self.returns: dict[str, str] = {}
+        self.yields: dict[str, str] = {}
+        self.attributes: dict[str, dict[str, str]] = {}
         for summary in summaries:
             self.functions.update(summary.functions)
+            self.coroutines.update(summary.coroutines)
+            self.returns.update(summary.returns)
+            self.yields.update(summary.yields)
+            self.attributes.update(summary.attributes)
             self.classes.update(summary.classes)
             self.aliases.update(summary.aliases)
         self._resolved: dict[str, str | None] = {}
         self._reach = self._solve()
+        self._quiet: set[str] | None = None
 
     def resolve(self, name: str) -> str | None:
         """The summarised function a qualified callee name means: through re-exports,
@@ -210,7 +292,7 @@ class Index:
 
     def _resolve(self, name: str) -> str | None:
         name = self._unalias(name)
-        if name in self.functions:
+        if name in self.functions or name in self.coroutines:
             return name
         if name in self.classes:
             return self._method(name, "__init__")
@@ -218,6 +300,25 @@ class Index:
         owner = self._unalias(owner)
         if owner in self.classes:
             return self._method(owner, attr)
+        return None
+
+    def unalias(self, name: str) -> str:
+        """`name` through re-exports: where it is defined, as far as the project shows."""
+        return self._unalias(name)
+
+    def attribute_type(self, cls: str, attr: str) -> str | None:
+        """The type class `cls` (or a base, breadth first) gives attribute `attr`."""
+        queue = deque([cls])
+        seen: set[str] = set()
+        while queue and len(seen) < _MAX_HOPS:
+            current = self._unalias(queue.popleft())
+            if current in seen or current not in self.classes:
+                continue
+            seen.add(current)
+            found = self.attributes.get(current, {}).get(attr)
+            if found is not None:
+                return self._unalias(found)
+            queue.extend(self.classes[current][0])
         return None
 
     def _method(self, cls: str, attr: str) -> str | None:
@@ -232,7 +333,7 @@ class Index:
             bases, methods = self.classes[current]
             if attr in methods:
                 qual = f"{current}.{attr}"
-                return qual if qual in self.functions else None
+                return qual if qual in self.functions or qual in self.coroutines else None
             queue.extend(bases)
         return None
 
@@ -259,6 +360,29 @@ class Index:
                     queue.append(caller)
         return reach
 
+    def quiet(self) -> set[str]:
+        """The coroutine functions that never reach I/O: every await in them is of a
+        project coroutine that never does either (the largest such set, so coroutines
+        that await each other in a cycle without I/O are quiet too)."""
+        if self._quiet is None:
+            awaiters: dict[str, list[str]] = {}
+            loud: deque[str] = deque()
+            for qual, coroutine in self.coroutines.items():
+                targets = [self.resolve(a) for a in coroutine.awaits]
+                if coroutine.io or any(t is None or t not in self.coroutines for t in targets):
+                    loud.append(qual)
+                for target in targets:
+                    if target is not None:
+                        awaiters.setdefault(target, []).append(qual)
+            reached = set(loud)
+            while loud:
+                for awaiter in awaiters.get(loud.popleft(), ()):
+                    if awaiter not in reached:
+                        reached.add(awaiter)
+                        loud.append(awaiter)
+            self._quiet = set(self.coroutines) - reached
+        return self._quiet
+
     def chain(self, qual: str) -> Chain | None:
         if qual not in self._reach:
             return None
@@ -283,18 +407,99 @@ class HelperCall:
 def blocking_helper_calls(facts: Mapping[str, object]) -> list[HelperCall]:
     """Every call site, in the files of `facts` (path -> `FileSummary.to_facts()`), whose
     callee reaches a blocking call through sync helpers of the project."""
-    summaries = {path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)}
-    if not any(s.sites for s in summaries.values()):
+    if not any(isinstance(f, Mapping) and f.get("sites") for f in facts.values()):
         return []
-    separate_homonyms(summaries)
-    index = Index(summaries.values())
+    project = ProjectIndex(facts)
     found = []
-    for path, summary in summaries.items():
+    for path, summary in project.summaries.items():
         for site in summary.sites:
-            target = index.resolve(site.callee)
-            if target is None:
-                continue
-            chain = index.chain(target)
+            chain = project.reaches_blocking(site.callee)
             if chain is not None:
                 found.append(HelperCall(path, site, chain, summary.library))
     return found
+
+
+class ProjectIndex:
+    """The project model's query side: the summaries of a project's modules (path ->
+    `FileSummary.to_facts()`, as the runner gathers them) and what they reach."""
+
+    def __init__(self, facts: Mapping[str, object]) -> None:
+        self.summaries = {
+            path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)
+        }
+        separate_homonyms(self.summaries)
+        self._by_module = {s.module: s for s in self.summaries.values()}
+        self._index = Index(self.summaries.values())
+
+    def summary(self, module: str) -> FileSummary | None:
+        return self._by_module.get(module)
+
+    def resolve(self, qualname: str) -> str | None:
+        """The summarised function `qualname` means (through re-exports and bases)."""
+        return self._index.resolve(qualname)
+
+    def reaches_blocking(self, qualname: str) -> Chain | None:
+        """How the sync function `qualname` reaches a blocking call, or None."""
+        target = self._index.resolve(qualname)
+        return None if target is None or target not in self._index.functions else self._index.chain(target)
+
+    def return_type(self, qualname: str) -> str | None:
+        """What calling `qualname` gives (a class: an instance of it; a coroutine
+        function: what awaiting the call gives), from its annotation; None if unknown."""
+        name = self._index.unalias(qualname)
+        if name in self._index.classes:
+            return name
+        target = self._index.resolve(qualname)
+        found = self._index.returns.get(target) if target is not None else None
+        return self._index.unalias(found) if found is not None else None
+
+    def enter_type(self, qualname: str) -> str | None:
+        """What `with qualname(...) as x` (or `async with`) binds to `x`: the type a
+        `@contextmanager`/`@asynccontextmanager` function yields, or what the returned
+        object's `__enter__`/`__aenter__` is annotated to return."""
+        target = self._index.resolve(qualname)
+        if target is not None and target in self._index.yields:
+            return self._index.unalias(self._index.yields[target])
+        made = self.return_type(qualname)
+        if made is None:
+            return None
+        for method in ("__aenter__", "__enter__"):
+            entered = self.return_type(f"{made}.{method}")
+            if entered is not None:
+                return entered
+        return None
+
+    def attribute_type(self, cls: str, attr: str) -> str | None:
+        """The type class `cls` gives attribute `attr` (annotated in the class body,
+        `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
+        return self._index.attribute_type(cls, attr)
+
+    def reaches_io(self, qualname: str) -> bool | None:
+        """Whether the project coroutine function `qualname` may reach I/O (False: every
+        await in it, transitively, is of project coroutines without any: it returns a
+        cached or computed value, builds something, or only schedules work); None when
+        `qualname` is no coroutine function of the project."""
+        target = self._index.resolve(qualname)
+        if target is None or target not in self._index.coroutines:
+            return None
+        return target not in self._index.quiet()
+
+
+def find_project(folder: str) -> str | None:
+    """The root of the project `folder` belongs to: the nearest folder at or above it with a
+    `pyproject.toml`, `setup.cfg`, `setup.py` or `.git`; None outside any project (the
+    file-system root and the home folder never count: a dotfile repository there must not
+    make every stray script part of one huge project)."""
+    return _find_project(os.path.normpath(os.path.abspath(folder)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _find_project(folder: str) -> str | None:
+    home = os.path.normpath(os.path.expanduser("~"))
+    while True:
+        parent = os.path.dirname(folder)
+        if parent == folder or folder == home:
+            return None
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
+            return folder
+        folder = parent

@@ -25,6 +25,7 @@ from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_e
 from asynclint.discovery import discover
 from asynclint.engine import LintRequest, lint
 from asynclint.pool import Failure, Pool, begin_commit, start_method
+from asynclint.project import PROJECT_CODES, find_project
 from asynclint.settings import Settings
 from asynclint.sourcefile import split_lines
 
@@ -44,6 +45,9 @@ class Task:
     key: str  # absolute path (cache key)
     relpath: str  # relative to the project root, for per-file settings
     codes: frozenset[str]
+    #: A module of the project that was not named: linted with the project-wide rules
+    #: alone, for its facts (its findings are not reported).
+    summary: bool = False
 
 
 @dataclass
@@ -145,6 +149,8 @@ def process(
     """Read, lint and (in fix/diff mode) fix one file. Never raises for a bad file.
     `raw`: the content, not read from the file (standard input; a str is decoded already)."""
     stdin = raw is not None
+    if task.summary:
+        mode = "check"
     if raw is None:
         try:
             raw, st = _read_regular_file(task.key)
@@ -283,6 +289,9 @@ class Runner:
         self.selected = registry.selected_codes(settings)
         self._cwd = os.getcwd()
         self._root_prefix = os.path.join(os.path.abspath(settings.project_root), "")
+        #: project root -> the facts of its modules (absolute path -> facts), for one-file runs.
+        self._memo: dict[str, dict[str, dict[str, object]]] = {}
+        self._members: dict[str, tuple[list[str], set[str]]] = {}
 
     def _task(self, path: str) -> Task:
         # os.path.abspath and relpath ask the OS for the working directory on every call;
@@ -296,16 +305,11 @@ class Runner:
         return Task(path, key, relpath, registry.codes_for(self.settings, relpath, self.selected))
 
     def check(self, paths: Iterable[str]) -> RunResult:
-        found = discover(list(paths), self.settings)
+        paths = list(paths)
+        found = discover(paths, self.settings)
         run = RunResult(files=len(found.files), missing=found.missing)
         run.errors.extend(f"cannot read folder {entry}" for entry in found.unreadable)
-        cache = None
-        if self.use_cache:
-            folder = self.settings.cache_dir or os.path.join(self.settings.project_root, ".asynclint_cache")
-            cache = Cache(folder, self.settings.fingerprint())
-            if cache.warning is not None:
-                run.warnings.append(cache.warning)
-                cache = None
+        cache = self._open_cache(run)
         results: dict[str, FileResult] = {}
         tasks: list[Task] = []
         by_path: dict[str, Task] = {}
@@ -326,6 +330,8 @@ class Runner:
                     run.from_cache += 1
                     continue
             tasks.append(task)
+        modules = self._project_modules([by_path[p].key for p in found.files], paths)
+        hidden = self._add_project_modules(modules, cache, results, by_path, stamps, facts_elsewhere, tasks)
         for outcome in self._execute(tasks):
             self._collect(outcome, run, results, cache)
             stamps[outcome.task.path] = outcome.stamp
@@ -337,8 +343,77 @@ class Runner:
                 self._store_project(cache, project, results, by_path, stamps, facts_elsewhere)
         if cache is not None:
             cache.save()
-        self._finish(run, results, project)
+        self._finish(run, results, project, hidden)
         return run
+
+    def _open_cache(self, run: RunResult) -> Cache | None:
+        if not self.use_cache:
+            return None
+        folder = self.settings.cache_dir or os.path.join(self.settings.project_root, ".asynclint_cache")
+        cache = Cache(folder, self.settings.fingerprint())
+        if cache.warning is not None:
+            run.warnings.append(cache.warning)
+            return None
+        return cache
+
+    def _add_project_modules(
+        self,
+        modules: list[str],
+        cache: Cache | None,
+        results: dict[str, FileResult],
+        by_path: dict[str, Task],
+        stamps: dict[str, Stamp | None],
+        facts_elsewhere: set[str],
+        tasks: list[Task],
+    ) -> set[str]:
+        """A run of some files of a project sees the whole project: the project's other
+        modules join the run as summary tasks (their facts from the cache, or linted with
+        the project-wide rules alone), under their absolute paths. Returns those paths."""
+        hidden: set[str] = set()
+        for key in modules:
+            task = self._task(key)
+            codes = task.codes & PROJECT_CODES
+            if not codes:
+                continue
+            task = by_path[key] = replace(task, codes=codes, summary=True)
+            hidden.add(key)
+            hit = cache.summary_lookup(key) if cache is not None else None
+            if hit is None:
+                tasks.append(task)
+                continue
+            stamps[key], has_facts = hit
+            results[key] = FileResult(key)
+            if has_facts:
+                facts_elsewhere.add(key)
+        return hidden
+
+    def _project_modules(self, named: list[str], given: Iterable[str]) -> list[str]:
+        """The absolute paths of the modules of the projects the `named` files (absolute
+        paths) belong to, other than those, unless the paths `given` cover the projects.
+        A file that the walk of its project's root does not find (a `.gitignore`d or
+        excluded folder: a vendored or downloaded tree) is not part of that project."""
+        if not (self.selected & PROJECT_CODES) or not named:
+            return []
+        roots = {root for root in map(find_project, {os.path.dirname(k) for k in named}) if root}
+        folders = [os.path.join(os.path.normpath(os.path.join(self._cwd, g)), "") for g in given]
+        skip = set(named)
+        out = []
+        for root in sorted(roots):
+            if any(os.path.join(root, "").startswith(f) and os.path.isdir(f) for f in folders):
+                continue  # the run covers the whole project
+            modules = self._modules_of(root)
+            if skip.isdisjoint(modules):
+                continue
+            for key in modules:
+                if key not in skip:
+                    skip.add(key)
+                    out.append(key)
+        return out
+
+    def _modules_of(self, root: str) -> list[str]:
+        """The absolute paths of the Python files of the project at `root`."""
+        found = discover([root], self.settings, tidy=False)
+        return [os.path.normpath(os.path.join(self._cwd, path)) for path in found.files]
 
     def _project_key(
         self,
@@ -466,14 +541,59 @@ class Runner:
         # Undecodable input has no lines to show (and the file on disk is not the input).
         lines = split_lines(outcome.text) if outcome.text is not None else []
         run.sources[task.path] = [line.rstrip("\r\n") for line in lines]
-        self._finish(run, results, self._project_diagnostics(results))
+        self._finish_one(run, task, results)
         return run
+
+    def _finish_one(self, run: RunResult, task: Task, results: dict[str, FileResult]) -> None:
+        """The project phase of a one-file run (standard input, the flake8 plugin): the
+        file's own facts with those of the project's other modules."""
+        hidden: set[str] = set()
+        if results[task.path].facts:
+            others = self._other_modules(task.key, run)
+            hidden = set(others)
+            for key, facts in others.items():
+                results[key] = FileResult(key, facts=facts)
+        self._finish(run, results, self._project_diagnostics(results), hidden)
+
+    def _other_modules(self, named: str, run: RunResult) -> dict[str, dict[str, object]]:
+        """The facts of the modules of `named`'s project other than `named` (absolute
+        paths), gathered once per runner (the flake8 plugin asks for every file)."""
+        root = find_project(os.path.dirname(named))
+        if root is None or not (self.selected & PROJECT_CODES):
+            return {}
+        if root not in self._members:
+            found = self._modules_of(root)
+            self._members[root] = (found, set(found))
+        modules, members = self._members[root]
+        if named not in members and os.path.exists(named):
+            return {}  # a file in an ignored or excluded folder is not part of the project
+        if root not in self._memo:
+            cache = self._open_cache(run)
+            results: dict[str, FileResult] = {}
+            by_path: dict[str, Task] = {}
+            stamps: dict[str, Stamp | None] = {}
+            facts_elsewhere: set[str] = set()
+            tasks: list[Task] = []
+            # `named` is summarised too, from the disk: another file of the same run may
+            # need it.
+            hidden = self._add_project_modules(
+                modules, cache, results, by_path, stamps, facts_elsewhere, tasks
+            )
+            for outcome in self._execute(tasks):
+                self._collect(outcome, run, results, cache)
+                stamps[outcome.task.path] = outcome.stamp
+            self._load_facts(cache, results, by_path, stamps, facts_elsewhere, run)
+            if cache is not None:
+                cache.save()
+            self._memo[root] = {k: results[k].facts for k in hidden if k in results and results[k].facts}
+        return {k: f for k, f in self._memo[root].items() if k != named}
 
     def check_text(
         self, text: str, filename: str, *, honour_noqa: bool = True, with_edits: bool = True
     ) -> RunResult:
         """Lint one file's already decoded text (what the flake8 plugin is given): the
-        engine, then the project-wide phase on this file's facts alone. Never fixes."""
+        engine, then the project-wide phase on this file's facts and those of the other
+        modules of its project. Never fixes."""
         task = self._task(filename)
         request = LintRequest(
             text,
@@ -488,7 +608,7 @@ class Runner:
         result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))
         results = {task.path: result}
-        self._finish(run, results, self._project_diagnostics(results))
+        self._finish_one(run, task, results)
         return run
 
     def _collect(
@@ -496,6 +616,12 @@ class Runner:
     ) -> None:
         result = outcome.result
         result.path = outcome.task.path
+        if outcome.task.summary:
+            result.diagnostics = []
+            results[outcome.task.path] = result
+            if cache is not None and outcome.stamp is not None:
+                cache.store_summary(outcome.task.key, outcome.stamp, result.facts)
+            return
         results[outcome.task.path] = result
         run.parsed += result.parsed
         run.applied.update(outcome.applied)
@@ -519,7 +645,7 @@ class Runner:
             return
         jobs = min(self.jobs, total)
         timeout = self.settings.file_timeout or None
-        if jobs <= 1 and (timeout is None or (total == 1 and start_method() == "spawn")):
+        if _daemonic() or (jobs <= 1 and (timeout is None or (total == 1 and start_method() == "spawn"))):
             for done, task in enumerate(tasks, 1):
                 yield process(task, self.settings, self.mode, self.unsafe)
                 if self.progress:
@@ -566,9 +692,15 @@ class Runner:
         result = FileResult(task.path, [syntax_error(task.path, f"not linted: {reason}")])
         return Outcome(task, _only_selected(result, task.codes))
 
-    def _finish(self, run: RunResult, results: dict[str, FileResult], project: list[Diagnostic]) -> None:
+    def _finish(
+        self,
+        run: RunResult,
+        results: dict[str, FileResult],
+        project: list[Diagnostic],
+        hidden: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
         diagnostics = [d for result in results.values() for d in result.diagnostics]
-        diagnostics.extend(project)
+        diagnostics.extend(d for d in project if d.path not in hidden)
         diagnostics.sort(key=lambda d: d.sort_key)
         run.diagnostics = diagnostics
 
@@ -605,3 +737,11 @@ def lint_text(source: str, path: str = "<stdin>", settings: Settings | None = No
 
 
 __all__ = ["SYNTAX_ERROR", "RunResult", "Runner", "lint_text"]
+
+
+def _daemonic() -> bool:
+    """Whether this process is a daemonic worker (flake8's, with `-j`), which may not start
+    processes of its own: files are processed here, under the pre-checks alone."""
+    import multiprocessing
+
+    return bool(multiprocessing.current_process().daemon)

@@ -8,8 +8,9 @@ import libcst as cst
 from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import describe_call
 from asynclint.catalogs.calls import TO_THREAD
+from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
 from asynclint.diagnostics import Diagnostic, Location
-from asynclint.project import FileSummary, Function, Site, blocking_helper_calls, valid_facts
+from asynclint.project import Coroutine, FileSummary, Function, Site, blocking_helper_calls, valid_facts
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._blocking import callee_name, classify, lookup, offloaded_iterator
 from asynclint.settings import Settings
@@ -20,9 +21,10 @@ class BlockingCallViaHelper(Rule):
     ## What it does
     Finds calls from an `async def` to a sync function that reaches a blocking call
     (one that ASL100 to ASL114 report), directly or through further sync functions, in the
-    same module or in another linted module: a module function, a method called on
-    `self` or on a receiver of known type, a class whose `__init__` blocks, a function
-    imported from another file. The message shows the chain, for example
+    same module or in another module of the project (also when only some of its files are
+    linted: see "The project model" in the command-line documentation): a module function,
+    a method called on `self` or on a receiver of known type, a class whose `__init__`
+    blocks, a function imported from another file. The message shows the chain, for example
     `load_config() → read_settings() → open()`. Helpers are followed only along the
     straight-line path of each function (loops included): a call under an `if`/`else`, an
     `except`, a `case` or a conditional expression is left out, since such branches mostly
@@ -84,6 +86,8 @@ class BlockingCallViaHelper(Rule):
         self._functions: dict[int, tuple[str, cst.Name]] = {}
         self._blocking: dict[str, list[tuple[str, str, cst.Call]]] = {}
         self._sites: list[tuple[str, str, cst.Call, str]] = []
+        #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
+        self._coroutines: dict[int, Coroutine] = {}
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -103,10 +107,17 @@ class BlockingCallViaHelper(Rule):
         ]
         self.summary.classes[f"{self._module}.{node.name.value}"] = (bases, methods)
 
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        """The project model's attribute types of a module-level class."""
+        frame = self.ctx.frame_of(node)
+        if frame is None or frame.parent is None or frame.parent.kind != "module":
+            return
+        known = {a: t for a, t in self.ctx.class_attribute_types(frame).items() if t is not None}
+        if known:
+            self.summary.attributes[f"{self._module}.{node.name.value}"] = known
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         frame = self.ctx.frame  # the scope the def is in
-        if node.asynchronous is not None:
-            return
         if frame.kind == "module":
             display = node.name.value
         elif frame.kind == "class" and frame.parent is not None and frame.parent.kind == "module":
@@ -115,10 +126,77 @@ class BlockingCallViaHelper(Rule):
         else:
             return
         qual = f"{self._module}.{display}"
+        self._types(node, qual)
+        if node.asynchronous is not None:
+            decorated = any(
+                self._decorator(d.decorator) not in TRANSPARENT_DECORATORS for d in node.decorators
+            )
+            coroutine = self.summary.coroutines[qual] = Coroutine(display, decorated)
+            self._coroutines[id(node)] = coroutine
+            return
         self._functions[id(node)] = (qual, node.name)
         if self.ctx.has_noqa:
             self.ctx.want_position(node.name)
         self.summary.functions[qual] = Function(display, False, None)
+
+    def _types(self, node: cst.FunctionDef, qual: str) -> None:
+        """The project model's types: what the function returns or, for a context-manager
+        function, yields."""
+        ctx, frame = self.ctx, self.ctx.frame
+        if node.returns is None:
+            return
+        annotation = node.returns.annotation
+        decorators = {self._decorator(d.decorator) for d in node.decorators}
+        if decorators & _CONTEXT_MANAGERS:
+            if isinstance(annotation, cst.Subscript) and ctx.qualified_name(annotation.value) in _ITERATORS:
+                first = annotation.slice[0].slice
+                if isinstance(first, cst.Index):
+                    entered = ctx.annotation_type(first.value, frame)
+                    if entered is not None:
+                        self.summary.yields[qual] = entered
+            return
+        returned = ctx.annotation_type(annotation, frame)
+        if returned is not None:
+            self.summary.returns[qual] = returned
+
+    def _decorator(self, expr: cst.BaseExpression) -> str:
+        if isinstance(expr, cst.Call):
+            return ""  # a decorator factory: unknown
+        name = self.ctx.qualified_name(expr)
+        return (name or "").removeprefix("builtins.")
+
+    # Awaits (does a coroutine reach I/O?) --------------------------------------------------
+
+    def _coroutine(self) -> Coroutine | None:
+        function = self.ctx.async_function
+        return self._coroutines.get(id(function)) if function is not None else None
+
+    def visit_Await(self, node: cst.Await) -> None:
+        coroutine = self._coroutine()
+        if coroutine is None or coroutine.io:
+            return
+        callee = self._callee(node.expression) if isinstance(node.expression, cst.Call) else None
+        if callee is None:
+            coroutine.io = True
+        else:
+            coroutine.awaits.append(callee)
+
+    def visit_With(self, node: cst.With) -> None:
+        if node.asynchronous is not None:
+            self._may_do_io()
+
+    def visit_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None:
+            self._may_do_io()
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if node.asynchronous is not None:
+            self._may_do_io()
+
+    def _may_do_io(self) -> None:
+        coroutine = self._coroutine()
+        if coroutine is not None:
+            coroutine.io = True
 
     # Calls ---------------------------------------------------------------------------------
 
@@ -241,6 +319,15 @@ class BlockingCallViaHelper(Rule):
             )
         return out
 
+
+#: Decorators that make a generator function a context manager, and the annotations of
+#: such a function whose first argument is the type it yields.
+_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+_ITERATORS = frozenset(
+    f"{module}.{name}"
+    for module in ("typing", "collections.abc")
+    for name in ("Iterator", "Generator", "AsyncIterator", "AsyncGenerator")
+)
 
 #: Where code runs only on some paths through a function.
 _BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)

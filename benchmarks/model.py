@@ -1,0 +1,130 @@
+"""The cost of the project model, on the largest projects of the library corpus.
+
+    python benchmarks/model.py                       # the 3 largest projects, 3 repetitions
+    python benchmarks/model.py --projects 1 --reps 1
+    python benchmarks/model.py --before /work/main/src   # the same, with another checkout's code beside
+
+Each project is copied to a temporary folder with an empty `pyproject.toml` (the corpus keeps
+`.py` files only, so its trees have no project marker of their own), then, with one job:
+
+- bare parse: `libcst.parse_module` of every file, in a fresh interpreter;
+- cold: `asynclint --no-cache .` (the whole project); the ratio cold / bare parse;
+- one file, warm index: the whole project is linted once with the cache, then one file's
+  content changes and `asynclint <file>` runs: it re-lints that file and reads the other
+  modules' summaries from the cache. Its extra time is measured against the same file linted
+  alone (`--no-cache`, in a copy of the file outside any project).
+
+Times are CPU seconds (user + system of the child process), the median of the repetitions:
+the machine is shared, and CPU time is what the model adds. With `--before`, every asynclint
+command also runs with that source folder first on PYTHONPATH, for a before/after table.
+Numbers go in the documentation and issue notes, never in test assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import ensure_corpus
+
+HERE = Path(__file__).resolve().parent
+SOURCE = str(HERE.parent / "src")
+
+PARSE = """\
+import sys
+import libcst
+for path in sys.argv[1:]:
+    try:
+        libcst.parse_module(open(path, encoding="utf-8", errors="replace").read())
+    except Exception:
+        pass
+"""
+
+
+def cpu(command: list[str], cwd: Path, source: str) -> float:
+    env = dict(os.environ, PYTHONPATH=source, PYTHONDONTWRITEBYTECODE="")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def asynclint(*args: str) -> list[str]:
+    return [sys.executable, "-m", "asynclint", "-j", "1", "--exit-zero", *args]
+
+
+def median_async_file(root: Path) -> Path:
+    files = sorted(
+        (p for p in root.rglob("*.py") if "async def" in p.read_text(encoding="utf-8", errors="replace")),
+        key=lambda p: p.stat().st_size,
+    )
+    return files[len(files) // 2]
+
+
+def measure(project: Path, work: Path, source: str, reps: int) -> dict[str, float]:
+    root = work / project.name
+    shutil.copytree(project, root)
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    one = median_async_file(root)
+    alone = work / "alone"
+    alone.mkdir(exist_ok=True)
+    shutil.copy(one, alone / one.name)
+    parse, cold, single, warm_one = [], [], [], []
+    original = one.read_text(encoding="utf-8")
+    for rep in range(reps):
+        parse.append(cpu([sys.executable, "-c", PARSE, *files], root, source))
+        cold.append(cpu(asynclint("--no-cache", "."), root, source))
+        single.append(cpu(asynclint("--no-cache", one.name), alone, source))
+        shutil.rmtree(root / ".asynclint_cache", ignore_errors=True)
+        cpu(asynclint("."), root, source)  # fills the cache
+        one.write_text(original + f"\n# changed {rep}\n", encoding="utf-8")
+        warm_one.append(cpu(asynclint(str(one.relative_to(root))), root, source))
+        one.write_text(original, encoding="utf-8")
+    shutil.rmtree(root)
+    return {
+        "files": len(files),
+        "parse": statistics.median(parse),
+        "cold": statistics.median(cold),
+        "single": statistics.median(single),
+        "warm_one": statistics.median(warm_one),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--projects", type=int, default=3, help="how many of the largest projects")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--before", help="another checkout's src folder, measured beside this one")
+    args = parser.parse_args()
+    folders = ensure_corpus(None, "projects")
+    largest = sorted(folders, key=lambda f: sum(1 for _ in f.rglob("*.py")), reverse=True)[: args.projects]
+    sources = [("after", SOURCE)] + ([("before", args.before)] if args.before else [])
+    print(
+        "| project | files | code | bare parse s | cold s | cold / parse | one file alone s | one file, warm index s | extra s |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for project in largest:
+        for label, source in sources:
+            with tempfile.TemporaryDirectory(prefix="asl-model-") as work:
+                r = measure(project, Path(work), source, args.reps)
+            print(
+                f"| {project.name} | {r['files']:.0f} | {label} | {r['parse']:.2f} | {r['cold']:.2f} "
+                f"| {r['cold'] / r['parse']:.2f}x | {r['single']:.2f} | {r['warm_one']:.2f} "
+                f"| {r['warm_one'] - r['single']:+.2f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,509 @@
+"""The project model: a run of some files of a project (one file named, pre-commit's staged
+files, the flake8 plugin, standard input) sees the project's other modules, and reports what
+a run of the whole project reports for the files it names."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, asynclint_command, run_cli
+
+from asynclint.project import PROJECT_CODES, ProjectIndex, find_project
+from asynclint.runner import Runner
+from asynclint.settings import Settings
+
+HELPERS = """\
+import json
+
+
+def read_settings(path):
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def load_config():
+    return read_settings("settings.json")
+
+
+def pure():
+    return 1
+"""
+
+CALLER = """\
+from app.helpers import load_config, pure
+
+
+async def start():
+    pure()
+    return load_config()
+"""
+
+OTHER = """\
+from app import helpers
+
+
+async def other():
+    return helpers.load_config()
+"""
+
+
+def make_project(root: Path, marker: str = "pyproject.toml") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    if marker == ".git":
+        (root / ".git").mkdir()
+    else:
+        (root / marker).write_text("", encoding="utf-8")
+    package = root / "src" / "app"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "helpers.py").write_text(HELPERS, encoding="utf-8")
+    (package / "caller.py").write_text(CALLER, encoding="utf-8")
+    (package / "other.py").write_text(OTHER, encoding="utf-8")
+    return root
+
+
+def asl116(output: str) -> list[str]:
+    return sorted(line for line in output.splitlines() if " ASL116 " in line)
+
+
+@pytest.mark.parametrize("marker", ["pyproject.toml", "setup.cfg", "setup.py", ".git"])
+def test_one_file_sees_the_helper_in_another_module(tmp_path: Path, marker: str) -> None:
+    root = make_project(tmp_path, marker)
+    one = run_cli("--no-cache", "src/app/caller.py", cwd=root)
+    assert one.returncode == 1, one.stdout + one.stderr
+    assert asl116(one.stdout) == [
+        "src/app/caller.py:6:12: ASL116 `load_config()` blocks the event loop in `async def start`: "
+        "load_config() → read_settings() → open() (2 calls deep); "
+        "run it with `await asyncio.to_thread(load_config, ...)` or make it async"
+    ]
+    # Only the named file is linted and reported.
+    assert all(line.startswith("src/app/caller.py:") for line in one.stdout.splitlines()[:-1])
+    assert "1 parsed" in run_cli("--no-cache", "-v", "src/app/caller.py", cwd=root).stderr
+
+
+def test_subset_runs_report_what_the_whole_project_run_reports(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    whole = asl116(run_cli("--no-cache", ".", cwd=root).stdout)
+    assert len(whole) == 2
+    caller = run_cli("--no-cache", "src/app/caller.py", cwd=root).stdout
+    other = run_cli("--no-cache", "src/app/other.py", cwd=root).stdout
+    assert sorted(asl116(caller) + asl116(other)) == whole
+    both = run_cli("--no-cache", "src/app/caller.py", "src/app/other.py", cwd=root).stdout
+    assert asl116(both) == whole
+    # From another folder, with the paths as written.
+    outside = run_cli("--no-cache", str(root / "src/app/caller.py"), cwd=root.parent).stdout
+    assert [line.split(":", 1)[1] for line in asl116(outside)] == [
+        line.split(":", 1)[1] for line in asl116(caller)
+    ]
+
+
+def test_a_cached_index_follows_changes_of_the_helpers(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    helpers = root / "src/app/helpers.py"
+    first = run_cli("-v", "src/app/caller.py", cwd=root)  # cold: the other modules summarised
+    assert len(asl116(first.stdout)) == 1
+    assert "1 parsed" in first.stderr
+    warm = run_cli("-v", "src/app/caller.py", cwd=root)
+    assert asl116(warm.stdout) == asl116(first.stdout)
+    assert "0 parsed, 1 from cache" in warm.stderr
+    helpers.write_text(HELPERS.replace("with open(path) as handle", "with path as handle"), encoding="utf-8")
+    assert asl116(run_cli("src/app/caller.py", cwd=root).stdout) == []
+    helpers.write_text(HELPERS, encoding="utf-8")
+    assert len(asl116(run_cli("src/app/caller.py", cwd=root).stdout)) == 1
+    # A subset run's cached project phase must not shorten a later whole run's.
+    assert len(asl116(run_cli(".", cwd=root).stdout)) == 2
+    assert len(asl116(run_cli("src/app/other.py", cwd=root).stdout)) == 1
+
+
+def test_summarised_modules_are_cached_without_findings(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "src/app/bad.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    run_cli("src/app/caller.py", cwd=root)
+    folder = root / ".asynclint_cache" / "asynclint-v1"
+    (results,) = folder.glob("results-*.json")
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert set(data["files"]) == {str(root / "src/app/caller.py")}
+    assert str(root / "src/app/helpers.py") in data["summaries"]
+    # The summarised file is linted in full when it is named, and reports its finding.
+    proc = run_cli("-v", "src/app/bad.py", cwd=root)
+    assert "src/app/bad.py:5:5: ASL101" in proc.stdout
+    assert "1 parsed" in proc.stderr
+
+
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_fixing_one_file_leaves_the_summarised_modules_alone(tmp_path: Path, mode: str) -> None:
+    root = make_project(tmp_path)
+    bad = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
+    (root / "src/app/bad.py").write_text(bad, encoding="utf-8")
+    proc = run_cli(mode, "--no-cache", "src/app/caller.py", cwd=root)
+    if mode == "--fix":
+        assert len(asl116(proc.stdout)) == 1, proc.stdout + proc.stderr
+    assert "bad.py" not in proc.stdout + proc.stderr
+    assert (root / "src/app/bad.py").read_text(encoding="utf-8") == bad
+
+
+def test_a_file_outside_any_project_works_as_before(tmp_path: Path) -> None:
+    if find_project(str(tmp_path)) is not None:
+        pytest.skip("the temporary folder is inside a project")
+    (tmp_path / "helpers.py").write_text(HELPERS, encoding="utf-8")
+    (tmp_path / "caller.py").write_text(CALLER.replace("app.helpers", "helpers"), encoding="utf-8")
+    assert asl116(run_cli("--no-cache", "caller.py", cwd=tmp_path).stdout) == []
+    assert len(asl116(run_cli("--no-cache", ".", cwd=tmp_path).stdout)) == 1
+
+
+def test_a_file_in_an_ignored_folder_is_not_part_of_the_project(tmp_path: Path) -> None:
+    """A downloaded or vendored tree inside a project (`.gitignore`d) is a world of its own:
+    the project's modules are not summarised for it."""
+    root = make_project(tmp_path)
+    (root / ".gitignore").write_text("/vendor/\n")
+    (root / "vendor").mkdir()
+    (root / "vendor" / "caller.py").write_text(CALLER)
+    (root / "vendor" / "helpers.py").write_text("def load_config():\n    return 1\n")
+    assert asl116(run_cli("--no-cache", "vendor/caller.py", cwd=root).stdout) == []
+    assert asl116(run_cli("--no-cache", "vendor", cwd=root).stdout) == []
+    assert (
+        asl116(
+            run_cli(
+                "--no-cache", "--stdin-filename", "vendor/caller.py", "-", cwd=root, stdin=CALLER.encode()
+            ).stdout
+        )
+        == []
+    )
+    assert len(asl116(run_cli("--no-cache", "src/app/caller.py", cwd=root).stdout)) == 1
+
+
+def test_stdin_with_its_file_name_sees_the_project(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    proc = run_cli(
+        "--no-cache", "--stdin-filename", "src/app/caller.py", "-", cwd=root, stdin=CALLER.encode()
+    )
+    assert [line.split(" ASL116 ")[0] for line in asl116(proc.stdout)] == ["src/app/caller.py:6:12:"]
+    # The text given, not the file on disk, is what the findings describe.
+    edited = CALLER.replace("    return load_config()", "    return pure()")
+    proc = run_cli(
+        "--no-cache", "--stdin-filename", "src/app/caller.py", "-", cwd=root, stdin=edited.encode()
+    )
+    assert asl116(proc.stdout) == []
+
+
+def test_flake8_on_one_file_sees_the_project(tmp_path: Path) -> None:
+    from test_flake8 import run_flake8
+
+    root = make_project(tmp_path)
+    proc = run_flake8("--select", "ASL", "src/app/caller.py", cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert [line.split(" ")[:2] for line in proc.stdout.splitlines()] == [
+        ["src/app/caller.py:6:12:", "ASL116"]
+    ]
+    # The summaries are cached for the next run (an editor runs flake8 on every save).
+    (results,) = (root / ".asynclint_cache" / "asynclint-v1").glob("results-*.json")
+    summaries = json.loads(results.read_text(encoding="utf-8"))["summaries"]
+    assert str(root / "src/app/helpers.py") in summaries
+    again = run_flake8("--select", "ASL", "src/app/caller.py", cwd=root)
+    assert again.stdout == proc.stdout
+    # Two files in one flake8 process: each sees the other modules.
+    proc = run_flake8("--select", "ASL", "-j", "1", "src/app/caller.py", "src/app/other.py", cwd=root)
+    assert sorted(line.split(" ")[0] for line in proc.stdout.splitlines()) == [
+        "src/app/caller.py:6:12:",
+        "src/app/other.py:5:12:",
+    ]
+
+
+def _hook_command(hook: str) -> list[str]:
+    hooks = {
+        h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    }
+    return shlex.split(str(hooks[hook]["entry"]))[1:]
+
+
+def test_the_pre_commit_hook_command_on_the_staged_file_alone(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    command = [*asynclint_command(), *_hook_command("asynclint"), "src/app/caller.py"]
+    proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert [line.split(" ")[:2] for line in asl116(proc.stdout)] == [["src/app/caller.py:6:12:", "ASL116"]]
+
+
+@pytest.mark.slow
+def test_real_pre_commit_with_only_the_staged_file(tmp_path: Path) -> None:
+    from test_precommit import _pre_commit, _run
+
+    inside = _run("git", "rev-parse", "--is-inside-work-tree", cwd=ROOT)
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        pytest.skip("pre-commit try-repo needs this project to be a git checkout")
+    root = make_project(tmp_path, ".git")
+    os.rmdir(root / ".git")
+    for command in (("git", "init", "-q"), ("git", "add", "."), ("git", "commit", "-qm", "start")):
+        proc = _run(*command, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+    caller = root / "src/app/caller.py"
+    caller.write_text(CALLER + "\n\nasync def again():\n    return load_config()\n", encoding="utf-8")
+    assert _run("git", "add", "src/app/caller.py", cwd=root).returncode == 0
+    proc = _pre_commit("try-repo", str(ROOT), "asynclint", "--verbose", cwd=root)
+    output = proc.stdout + proc.stderr
+    if "Could not find a version" in output or "Failed to establish a new connection" in output:
+        pytest.skip("pre-commit could not install the hook: the package index is unreachable")
+    assert proc.returncode == 1, output
+    assert "src/app/caller.py:6:12: ASL116" in output, output
+    assert "src/app/caller.py:10:12: ASL116" in output, output
+
+
+def test_the_runner_api_on_one_file_and_the_index(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    settings = Settings(project_root=str(root))
+    run = Runner(settings, jobs=1, use_cache=False).check([str(root / "src/app/caller.py")])
+    assert [d.code for d in run.diagnostics] == ["ASL116"]
+    assert run.files == 1 and run.parsed == 1
+    text = Runner(settings, jobs=1, use_cache=False).check_text(CALLER, str(root / "src/app/caller.py"))
+    assert [d.code for d in text.diagnostics] == ["ASL116"]
+
+
+def test_project_index_queries() -> None:
+    from asynclint.project import FileSummary, Function
+
+    helpers = FileSummary("app.helpers")
+    helpers.functions["app.helpers.read"] = Function("read", False, "open")
+    helpers.functions["app.helpers.load"] = Function("load", False, None, ["app.helpers.read"])
+    package = FileSummary("app", aliases={"app.load": "app.helpers.load"})
+    index = ProjectIndex({"helpers.py": helpers.to_facts(), "__init__.py": package.to_facts()})
+    assert index.summary("app.helpers") is not None
+    chain = index.reaches_blocking("app.load")
+    assert chain is not None and chain.render() == "load() → read() → open()"
+    assert index.reaches_blocking("app.helpers.missing") is None
+
+
+def test_project_codes_are_the_rules_with_a_project_phase() -> None:
+    from asynclint import registry
+    from asynclint.rule import Rule
+
+    classes = registry.load(set(registry.rule_infos()))
+    assert {
+        c.code for c in classes if c.project_diagnostics.__func__ is not Rule.project_diagnostics.__func__
+    } == (  # type: ignore[attr-defined]
+        PROJECT_CODES
+    )
+
+
+def test_find_project(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "repo")
+    assert find_project(str(root / "src" / "app")) == str(root)
+    nested = root / "src" / "app" / "sub"
+    nested.mkdir()
+    (nested / "setup.py").write_text("")
+    assert find_project(str(nested)) == str(nested)
+
+
+if sys.platform == "win32":  # pragma: no cover
+    pytestmark = pytest.mark.skip("POSIX paths in the expected output")
+
+
+IO_HELPERS = """\
+import asyncio
+
+import httpx
+
+_cache = {}
+
+
+async def get_client():
+    return _cache["client"]
+
+
+async def build_url(path):
+    return f"https://example.invalid/{path}"
+
+
+async def make_config():
+    url = await build_url("config")
+    return {"url": url}
+
+
+async def schedule(job):
+    asyncio.create_task(job())
+
+
+async def fetch(path):
+    client = await get_client()
+    return await client.get(await build_url(path))
+
+
+async def via_fetch():
+    return await fetch("a")
+
+
+async def pause():
+    await asyncio.sleep(1)
+
+
+async def ping_pong(n):
+    if n:
+        return await pong(n - 1)
+    return n
+
+
+async def pong(n):
+    return await ping_pong(n)
+
+
+def some_decorator(function):
+    return function
+
+
+@some_decorator
+async def decorated():
+    return 1
+
+
+class Store:
+    async def cached(self):
+        return self._value
+
+    async def load(self):
+        return await self.cached()
+
+    @staticmethod
+    async def static():
+        return 1
+
+    async def locked(self):
+        async with self.lock:
+            return 1
+
+    async def each(self):
+        return [item async for item in self.items]
+
+
+class Sub(Store):
+    async def reload(self):
+        return await self.load()
+"""
+
+
+def _facts(files: dict[str, str]) -> dict[str, object]:
+    from asynclint.engine import LintRequest, lint
+
+    out = {}
+    for module, text in files.items():
+        request = LintRequest(
+            text, f"{module}.py", f"{module}.py", Settings(), frozenset({"ASL116"}), module_name=module
+        )
+        out[f"{module}.py"] = lint(request).facts["ASL116"]
+    return out
+
+
+def test_reaches_io_tells_fetches_from_getters_builders_and_schedulers() -> None:
+    caller = "from app.helpers import make_config as config, fetch\n\n\nasync def main():\n    return await config()\n"
+    index = ProjectIndex(_facts({"app.helpers": IO_HELPERS, "app.caller": caller}))
+    quiet = {
+        "get_client",
+        "build_url",
+        "make_config",
+        "schedule",
+        "ping_pong",
+        "pong",
+        "Store.cached",
+        "Store.load",
+        "Store.static",
+        "Sub.reload",
+    }
+    loud = {"fetch", "via_fetch", "pause", "decorated", "Store.locked", "Store.each"}
+    for name in quiet:
+        assert index.reaches_io(f"app.helpers.{name}") is False, name
+    for name in loud:
+        assert index.reaches_io(f"app.helpers.{name}") is True, name
+    assert index.reaches_io("app.caller.config") is False  # through the import's alias
+    assert index.reaches_io("app.caller.fetch") is True
+    assert index.reaches_io("app.caller.main") is False
+    assert index.reaches_io("app.helpers.some_decorator") is None  # not a coroutine function
+    assert index.reaches_io("httpx.AsyncClient.get") is None
+    # ASL116 is unchanged by coroutines in the index.
+    assert index.reaches_blocking("app.helpers.fetch") is None
+
+
+MODELS = """\
+import contextlib
+from pathlib import Path
+from typing import AsyncIterator, Iterator, Optional
+
+import aiohttp
+
+
+class Config:
+    def load(self) -> "Config":
+        return self
+
+    path: Path
+
+
+class Data:
+    name: str
+    session: Optional[aiohttp.ClientSession]
+
+
+class Holder:
+    def __init__(self):
+        self.cfg = Config()
+        self.client: aiohttp.ClientSession = make_session()
+
+
+class Child(Holder):
+    pass
+
+
+def make_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession()
+
+
+def untyped():
+    return 1
+
+
+async def fetch_config() -> Config:
+    return Config()
+
+
+@contextlib.contextmanager
+def workdir() -> Iterator[Path]:
+    yield Path(".")
+
+
+@contextlib.asynccontextmanager
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    yield aiohttp.ClientSession()
+
+
+class Managed:
+    async def __aenter__(self) -> "Data":
+        return Data()
+"""
+
+
+def test_types_through_the_model() -> None:
+    package = "from app.models import make_session as new_session, Config, workdir\n"
+    index = ProjectIndex(_facts({"app.models": MODELS, "app": package}))
+    assert index.return_type("app.models.make_session") == "aiohttp.ClientSession"
+    assert index.return_type("app.new_session") == "aiohttp.ClientSession"  # re-exported
+    assert index.return_type("app.models.fetch_config") == "app.models.Config"  # awaited
+    assert index.return_type("app.Config") == "app.models.Config"  # a class call
+    assert index.return_type("app.models.Config.load") == "app.models.Config"
+    assert index.return_type("app.models.untyped") is None
+    assert index.return_type("app.models.workdir") is None  # a context manager, not a Path
+    assert index.enter_type("app.workdir") == "pathlib.Path"
+    assert index.enter_type("app.models.session") == "aiohttp.ClientSession"
+    assert index.enter_type("app.models.Managed") == "app.models.Data"
+    assert index.enter_type("app.models.make_session") is None
+    assert index.attribute_type("app.models.Config", "path") == "pathlib.Path"
+    assert index.attribute_type("app.Config", "path") == "pathlib.Path"
+    assert index.attribute_type("app.models.Data", "session") == "aiohttp.ClientSession"
+    assert index.attribute_type("app.models.Data", "name") == "builtins.str"
+    assert index.attribute_type("app.models.Holder", "cfg") == "app.models.Config"
+    assert index.attribute_type("app.models.Holder", "client") == "aiohttp.ClientSession"
+    assert index.attribute_type("app.models.Child", "client") == "aiohttp.ClientSession"  # inherited
+    assert index.attribute_type("app.models.Holder", "missing") is None
