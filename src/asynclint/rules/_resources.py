@@ -606,17 +606,18 @@ def unclosed_fix(
         for node in walk_nodes(stmt):
             if isinstance(node, (*SCOPE_NODES, cst.Yield, cst.Global, cst.Nonlocal, cst.Del)):
                 return None
-            if isinstance(node, (cst.Return,)) and node.value is not None and name in _names(node.value):
+            if isinstance(node, cst.Return) and node.value is not None and name in _names(node.value):
                 return None
-            if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and node.value is not None:
-                if name in _names(node.value):
-                    targets = (
-                        [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                    )
-                    for target in targets:
-                        if not isinstance(target, cst.Name):
-                            return None  # stored on an object or in a container
-                        derived.add(target.value)
+            if (
+                isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign))
+                and node.value is not None
+                and name in _names(node.value)
+            ):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                for target in targets:
+                    if not isinstance(target, cst.Name):
+                        return None  # stored on an object or in a container
+                    derived.add(target.value)
             if isinstance(node, cst.WithItem) and node.asname is not None and name in _names(node.item):
                 if not isinstance(node.asname.name, cst.Name):
                     return None
