@@ -39,9 +39,12 @@ def _names_used_otherwise(module: cst.Module) -> frozenset[str]:
 
 def _is_stub(body: cst.BaseSuite) -> bool:
     """A body that is only a docstring, `pass`, `...`, `return` (of nothing) or `raise`."""
-    statements = body.body if isinstance(body, cst.IndentedBlock) else (body,)
-    for stmt in statements:
-        if not isinstance(stmt, cst.SimpleStatementLine):
+    if isinstance(body, cst.SimpleStatementSuite):  # `async def f(): ...`
+        lines: tuple[cst.CSTNode, ...] = (body,)
+    else:
+        lines = tuple(body.body) if isinstance(body, cst.IndentedBlock) else (body,)
+    for stmt in lines:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             return False
         for small in stmt.body:
             if isinstance(small, (cst.Pass, cst.Raise)):
@@ -56,6 +59,19 @@ def _is_stub(body: cst.BaseSuite) -> bool:
                 continue
             return False
     return True
+
+
+def _awaits_in_nested_headers(body: cst.BaseSuite) -> bool:
+    """An `await` in the default values or decorators of a function, lambda or class
+    defined in `body`: those run in the enclosing function."""
+    for node in walk(body, into_scopes=False):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)) and has_checkpoint(node.params):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and any(
+            has_checkpoint(d) for d in node.decorators
+        ):
+            return True
+    return False
 
 
 class AsyncWithoutAwait(Rule):
@@ -115,7 +131,7 @@ class AsyncWithoutAwait(Rule):
         if len(stack) >= 3 and isinstance(stack[-3], cst.ClassDef):
             return  # a method: it may implement or override an async interface
         body = node.body
-        if _is_stub(body) or has_checkpoint(body, yields=True):
+        if _is_stub(body) or has_checkpoint(body, yields=True) or _awaits_in_nested_headers(body):
             return
         for sub in walk(body, into_scopes=False):
             if isinstance(sub, cst.Call) and self.ctx.qualified_name(sub.func) in _NEEDS_LOOP:
