@@ -121,7 +121,7 @@ class AsyncWithoutAwait(Rule):
     message = "`async def {function}` never awaits (no `await`, `async for` or `async with`); make it a plain `def` and drop the `await` of its callers"
     fix_safety = FixSafety.NONE
     default = Default.OPT
-    triggers = ("async def",)
+    triggers = ("async",)
     peer = "FA ASYNC124, RF RUF029"
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
