@@ -252,3 +252,11 @@ def test_a_missing_path_creates_no_cache_folder(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "not-there: no such file or folder" in proc.stderr
     assert not (tmp_path / ".asynclint_cache").exists()
+
+
+def test_fix_uses_each_projects_selection(tmp_path: Path) -> None:
+    _two_projects(tmp_path)
+    proc = run_cli("--no-cache", "--fix", ".", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "time.sleep(1)" in (tmp_path / "pkg_a" / "m.py").read_text()  # ASL101 ignored there
+    assert "await asyncio.sleep(1)" in (tmp_path / "pkg_b" / "m.py").read_text()
