@@ -82,7 +82,7 @@ def test_exit_zero(project: Path) -> None:
         (["--ignore", "ASL101"], False),
         (["--extend-ignore", "ASL1"], False),
         (["--select", "ASL6", "--extend-select", "ASL101"], True),
-        (["--select", "ALL", "--ignore", "ASL1"], False),
+        (["--select", "ALL", "--ignore", "ASL1", "--ignore", "ASL212"], False),
         (["--ignore", "ASL1", "--extend-select", "ASL101"], True),
         (["--per-file-ignores", "src/bad.py:ASL101"], False),
         (["--per-file-ignores", "*.py:ASL1"], False),

@@ -32,6 +32,7 @@ from conftest import FIXTURES, ROOT
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider, QualifiedNameSource
 
 from asynclint.analysis.context import Context
+from asynclint.catalogs.names import canonical
 from asynclint.discovery import module_name
 from asynclint.positions import layout, positions
 from asynclint.settings import Settings
@@ -146,9 +147,11 @@ def expected(name: str, ours: str, module: str, is_package: bool, theirs: set[st
     - a relative import is resolved against the module (`from . import x` in `pkg.mod`
       gives `pkg.x`), where libcst keeps the dots (`.x`);
     - an attribute of a builtin is named in full (`builtins.dict.fromkeys`), where libcst
-      names the builtin alone (`builtins.dict`).
+      names the builtin alone (`builtins.dict`);
+    - names are canonical (`catalogs/names.py`): a drop-in fork's names are the original's
+      (`httpx2.get` is `httpx.get`).
     """
-    if ours in theirs:
+    if ours in theirs or any(canonical(answer) == ours for answer in theirs):
         return True
     if any(a.startswith("builtins.") and ours.startswith(a + ".") for a in theirs):
         return True

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from asynclint.settings import LIST_KINDS, OPTIONS, ConfigError, load_settings
+from asynclint.settings import LIST_KINDS, OPTIONS, ConfigError, ProjectSettings, load_settings
 from asynclint.version import __version__
 
 if TYPE_CHECKING:
@@ -169,6 +169,10 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
             mode=mode,
             unsafe=unsafe,
             progress=progress,
+            # Each file gets its nearest project's configuration, unless one was chosen.
+            settings_for=None
+            if kw["config_file"] is not None or kw["isolated"] or stdin
+            else ProjectSettings(cli_values).for_file,
         )
         if stdin:
             result = runner.check_stdin(raw, kw["stdin_filename"] or "-", supervised=True)

@@ -39,11 +39,17 @@ class _GitIgnores:
         if folder not in self._specs:
             path = os.path.join(folder, ".gitignore")
             spec = None
-            try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    lines = handle.read().splitlines()
-            except OSError:
-                lines = []
+            lines = _read_lines(path)
+            git = os.path.join(folder, ".git")
+            if os.path.exists(git):
+                # The top of a work tree: git's other ignore files apply to the whole tree,
+                # with less weight than the .gitignore files (a later line wins).
+                common = _git_common_dir(git)
+                lines = [
+                    *_read_lines(_global_excludes_file(common)),
+                    *(_read_lines(os.path.join(common, "info", "exclude")) if common else []),
+                    *lines,
+                ]
             if lines:
                 import pathspec
 
@@ -67,6 +73,70 @@ class _GitIgnores:
             if spec.match_file(rel):  # type: ignore[attr-defined]
                 return True
         return False
+
+
+def _read_lines(path: str | None) -> list[str]:
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().splitlines()
+    except OSError:
+        return []
+
+
+def _git_common_dir(git: str) -> str | None:
+    """The repository folder of a work tree's `.git`: the folder itself, or for a linked
+    work tree or submodule (`.git` is a file: `gitdir: ...`) the folder it names, and that
+    folder's `commondir` (where `info/exclude` lives)."""
+    if os.path.isdir(git):
+        return git
+    for line in _read_lines(git):
+        if line.startswith("gitdir:"):
+            gitdir = os.path.join(os.path.dirname(git), line[len("gitdir:") :].strip())
+            common = _read_lines(os.path.join(gitdir, "commondir"))
+            if common and common[0].strip():
+                return os.path.normpath(os.path.join(gitdir, common[0].strip()))
+            return os.path.normpath(gitdir)
+    return None
+
+
+def _global_excludes_file(common: str | None) -> str | None:
+    """git's `core.excludesFile`: from the repository's config, else the user's
+    (`~/.gitconfig`, `$XDG_CONFIG_HOME/git/config`), else `$XDG_CONFIG_HOME/git/ignore`.
+    Read without running git; `include` directives are not followed."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    configs = [os.path.join(xdg, "git", "config"), os.path.join(os.path.expanduser("~"), ".gitconfig")]
+    if common:
+        configs.append(os.path.join(common, "config"))
+    value = None
+    for config in configs:  # later files win, as in git
+        value = _config_value(config, "core", "excludesfile") or value
+    if value is None:
+        return os.path.join(xdg, "git", "ignore")
+    return os.path.expanduser(value)
+
+
+def _config_value(path: str, section: str, key: str) -> str | None:
+    """The last value of `section.key` in a git config file (simple syntax only)."""
+    current = ""
+    value = None
+    for raw in _read_lines(path):
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            current = line[1 : line.find("]")].strip().split()[0].lower() if "]" in line else ""
+            line = line[line.find("]") + 1 :].strip()
+            if not line:
+                continue
+        name, sep, rest = line.partition("=")
+        if sep and current == section and name.strip().lower() == key:
+            rest = rest.strip()
+            for mark in (" #", " ;", "\t#", "\t;"):
+                rest = rest.split(mark, 1)[0]
+            value = rest.strip().strip('"') or None
+    return value
 
 
 def _repo_root(start: str) -> str | None:
@@ -154,6 +224,12 @@ def _excluded(path: str, name: str, root: str, excludes: tuple[str, ...], builti
         return False
     rel = os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
     return any(path_matches(pattern, rel) or path_matches(pattern, name) for pattern in excludes)
+
+
+def excluded_by(path: str, root: str, excludes: tuple[str, ...]) -> bool:
+    """Whether the user's patterns `excludes`, relative to `root`, skip this file or a
+    folder above it (for a file found under another project than the run's)."""
+    return _excluded_file(path, root, excludes, builtin=False)
 
 
 def _excluded_file(path: str, root: str, excludes: tuple[str, ...], builtin: bool = True) -> bool:

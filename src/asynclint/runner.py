@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 from asynclint import registry
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
 from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
-from asynclint.discovery import discover
+from asynclint.discovery import Discovery, discover, excluded_by
 from asynclint.engine import LintRequest, lint
 from asynclint.pool import Failure, Pool, begin_commit, start_method
 from asynclint.project import PROJECT_CODES, find_project
@@ -278,9 +278,13 @@ class Runner:
         mode: Mode = "check",
         unsafe: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        settings_for: Callable[[str], Settings] | None = None,
     ) -> None:
         assert mode in MODES
         self.settings = settings
+        #: Each file's own settings (its nearest project's configuration), or None: all
+        #: files use `settings`.
+        self.settings_for = settings_for
         self.jobs = jobs or os.cpu_count() or 1
         self.use_cache = use_cache
         self.mode = mode
@@ -307,9 +311,62 @@ class Runner:
     def check(self, paths: Iterable[str]) -> RunResult:
         paths = list(paths)
         found = discover(paths, self.settings)
+        if self.settings_for is not None:
+            projects = self._projects(found, paths)
+            if projects is not None:
+                return self._check_projects(found, projects)
+        return self._check_found(found, paths)
+
+    def _projects(self, found: Discovery, paths: list[str]) -> list[tuple[Settings, list[str]]] | None:
+        """The files grouped by the settings of their nearest project, in the order found;
+        None when every file has the run's settings. A file a walk found under another
+        project is left out when that project's excludes skip it."""
+        assert self.settings_for is not None
+        named = {os.path.normcase(os.path.abspath(p)) for p in paths}
+        groups: dict[str | None, tuple[Settings, list[str]]] = {}
+        for path in found.files:
+            settings = self.settings_for(path)
+            key = settings.config_path
+            if key != self.settings.config_path and os.path.normcase(os.path.abspath(path)) not in named:
+                excludes = tuple(settings.exclude) + tuple(settings.extend_exclude)
+                if excludes and excluded_by(path, settings.project_root, excludes):
+                    continue
+            groups.setdefault(key, (settings, []))[1].append(path)
+        if len(groups) <= 1 and all(key == self.settings.config_path for key in groups):
+            return None
+        return list(groups.values())
+
+    def _check_projects(self, found: Discovery, projects: list[tuple[Settings, list[str]]]) -> RunResult:
+        """One run per project (each with its settings, cache and project-wide phase),
+        merged."""
+        run = RunResult(missing=found.missing)
+        run.errors.extend(f"cannot read folder {entry}" for entry in found.unreadable)
+        for settings, files in projects:
+            runner = Runner(
+                settings,
+                jobs=self.jobs,
+                use_cache=self.use_cache,
+                mode=self.mode,
+                unsafe=self.unsafe,
+                progress=self.progress,
+            )
+            part = runner._check_found(Discovery(files=files), files)
+            run.diagnostics.extend(part.diagnostics)
+            run.files += part.files
+            run.parsed += part.parsed
+            run.from_cache += part.from_cache
+            run.applied.update(part.applied)
+            run.diffs.extend(part.diffs)
+            run.errors.extend(part.errors)
+            run.warnings.extend(w for w in part.warnings if w not in run.warnings)
+        run.diagnostics.sort(key=lambda d: d.sort_key)
+        return run
+
+    def _check_found(self, found: Discovery, paths: list[str]) -> RunResult:
         run = RunResult(files=len(found.files), missing=found.missing)
         run.errors.extend(f"cannot read folder {entry}" for entry in found.unreadable)
-        cache = self._open_cache(run)
+        # A run with nothing to lint leaves no cache folder.
+        cache = self._open_cache(run) if found.files else None
         results: dict[str, FileResult] = {}
         tasks: list[Task] = []
         by_path: dict[str, Task] = {}

@@ -574,23 +574,67 @@ def _resolve_paths(values: dict[str, Any], base: str, only: Option | None = None
             values[opt.attr] = os.path.normpath(os.path.join(os.path.abspath(base), path))
 
 
-def find_config(start: Path) -> tuple[Path | None, Path | None]:
-    """The nearest pyproject.toml with [tool.asynclint] at or above `start`, and the
-    nearest pyproject.toml at all (for requires-python)."""
+#: The configuration files of one folder, the first found wins: a standalone file holds the
+#: keys at top level (or under `[tool.asynclint]`), a pyproject.toml counts only when it has
+#: a `tool.asynclint` table. The nearest folder with any of them wins over the folders above.
+CONFIG_FILES = (".asynclint.toml", "asynclint.toml", "pyproject.toml")
+
+
+def _has_our_table(path: Path) -> tuple[bool, dict[str, Any] | None]:
+    """Whether a pyproject.toml configures asynclint (read as TOML, so `[ tool.asynclint ]`
+    and dotted keys such as `asynclint.ignore = [...]` under `[tool]` count), and its data.
+    A pyproject.toml that is not valid TOML is an error only when it names asynclint; any
+    other is skipped, as a file of another tool."""
+    try:
+        data = read_toml(path)
+    except ConfigError:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False, None
+        if "asynclint" in text:
+            raise
+        return False, None
+    tool = data.get("tool")
+    return isinstance(tool, Mapping) and "asynclint" in tool, data
+
+
+def find_config(
+    start: Path, memo: dict[Path, tuple[Path | None, Path | None]] | None = None
+) -> tuple[Path | None, Path | None]:
+    """The nearest configuration file at or above `start` (see `CONFIG_FILES`), and the
+    nearest pyproject.toml at all (for requires-python). `memo` keeps the answer of every
+    folder on the way, for many lookups in one tree."""
     start = start if start.is_dir() else start.parent
-    nearest: Path | None = None
+    memo = memo if memo is not None else {}
+    chain: list[tuple[Path, Path | None, Path | None, bool]] = []
+    above: tuple[Path | None, Path | None] = (None, None)
+    found = False
     for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            if nearest is None:
-                nearest = candidate
-            try:
-                text = candidate.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            if re.search(r"^\s*\[tool\.asynclint[\].]", text, re.M):
-                return candidate, nearest
-    return None, nearest
+        if folder in memo:
+            above = memo[folder]
+            break
+        config: Path | None = None
+        pyproject = folder / "pyproject.toml"
+        own_pyproject = pyproject if pyproject.is_file() else None
+        for name in CONFIG_FILES if not found else ():
+            candidate = folder / name
+            if name == "pyproject.toml":
+                if own_pyproject is not None and _has_our_table(candidate)[0]:
+                    config = candidate
+                break
+            if candidate.is_file():
+                config = candidate
+                break
+        chain.append((folder, config, own_pyproject, not found))
+        found = found or config is not None
+        if found and own_pyproject is not None:
+            break  # nothing above can change the answer
+    for folder, config, own_pyproject, checked in reversed(chain):
+        above = (config or above[0], own_pyproject or above[1])
+        if checked:  # above a configuration, only pyproject.toml files were looked for
+            memo[folder] = above
+    return above
 
 
 def load_settings(
@@ -601,42 +645,54 @@ def load_settings(
     cwd: str | None = None,
     transform: Callable[[dict[str, Any]], None] | None = None,
 ) -> Settings:
-    """Build the Settings for a run: configuration file, then command-line values."""
+    """Build the Settings for a run: configuration file, then command-line values. The
+    configuration is the one nearest to the first path (`ProjectSettings` gives each file
+    its own)."""
     cwd = cwd or os.getcwd()
-    values: dict[str, Any] = {}
-    config_path: Path | None = None
-    requires_target: str | None = None
-    project_root = Path(cwd)
     if config is not None:
         config_path = Path(config)
         if not config_path.is_file():
             raise ConfigError(f"{config}: configuration file not found")
         data = read_toml(config_path)
-        table = table_of(config_path, data)
-        if table is None:
+        if table_of(config_path, data) is None:
             raise ConfigError(f"{config}: no [tool.asynclint] table")
-        values.update(options_from_table(table, str(config_path)))
-        requires_target = target_from_requires(data.get("project", {}).get("requires-python"))
-        project_root = config_path.resolve().parent
-        _resolve_paths(values, str(project_root))
-    elif not isolated:
-        first = next(iter(paths), ".")
-        start = Path(cwd) / (first if first != "-" else ".")
-        found, nearest = find_config(start.resolve() if start.exists() else Path(cwd))
-        if found is not None:
-            config_path = found
-            data = read_toml(found)
-            table = table_of(found, data)
-            if table is not None:
-                values.update(options_from_table(table, str(found)))
-                _resolve_paths(values, str(found.parent))
-            project_root = found.parent
-        if nearest is not None:
-            project = read_toml(nearest).get("project", {})
-            if isinstance(project, Mapping):
-                requires_target = target_from_requires(project.get("requires-python"))
-            if found is None:
-                project_root = nearest.parent
+        return _build(config_path, config_path, cli, cwd, transform, data)
+    if isolated:
+        return _build(None, None, cli, cwd, transform)
+    first = next(iter(paths), ".")
+    start = Path(cwd) / (first if first != "-" else ".")
+    found, nearest = find_config(start.resolve() if start.exists() else Path(cwd))
+    return _build(found, nearest, cli, cwd, transform)
+
+
+def _build(
+    found: Path | None,
+    nearest: Path | None,
+    cli: Mapping[str, Any],
+    cwd: str,
+    transform: Callable[[dict[str, Any]], None] | None,
+    data: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Settings from a configuration file (`found`, None for none), the nearest
+    pyproject.toml (for requires-python) and the command-line values, which win."""
+    values: dict[str, Any] = {}
+    requires_target: str | None = None
+    project_root = Path(cwd)
+    if found is not None:
+        data = data if data is not None else read_toml(found)
+        table = table_of(found, data)
+        if table is not None:
+            values.update(options_from_table(table, str(found)))
+            _resolve_paths(values, str(found.resolve().parent))
+        project_root = found.resolve().parent
+    if nearest is not None:
+        project = (data if nearest == found and data is not None else _has_our_table(nearest)[1] or {}).get(
+            "project", {}
+        )
+        if isinstance(project, Mapping):
+            requires_target = target_from_requires(project.get("requires-python"))
+        if found is None:
+            project_root = nearest.parent
     for key, raw in cli.items():
         opt = OPTIONS_BY_KEY[key]
         values[opt.attr] = parse_cli_value(opt, raw)
@@ -649,6 +705,31 @@ def load_settings(
         Settings(),
         **values,
         project_root=str(project_root),
-        config_path=str(config_path) if config_path else None,
+        config_path=str(found) if found else None,
         requires_python_target=requires_target,
     )
+
+
+class ProjectSettings:
+    """Each file's settings: the configuration of its nearest project (see `find_config`)
+    with the same command-line values on top, so that `asynclint pkg_a/ pkg_b/` lints
+    each package with its own configuration. One Settings per configuration file."""
+
+    def __init__(
+        self,
+        cli: Mapping[str, Any],
+        cwd: str | None = None,
+        transform: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._cli = dict(cli)
+        self._cwd = cwd or os.getcwd()
+        self._transform = transform
+        self._memo: dict[Path, tuple[Path | None, Path | None]] = {}
+        self._by_config: dict[tuple[Path | None, Path | None], Settings] = {}
+
+    def for_file(self, path: str) -> Settings:
+        folder = Path(os.path.dirname(os.path.abspath(os.path.join(self._cwd, path))))
+        found = find_config(folder, self._memo)
+        if found not in self._by_config:
+            self._by_config[found] = _build(*found, self._cli, self._cwd, self._transform)
+        return self._by_config[found]

@@ -92,6 +92,11 @@ _REEXPORTS: dict[str, tuple[str, str]] = {
     "kafka.consumer": ("kafka", "KafkaConsumer"),
 }
 
+#: Packages that are drop-in forks of another: everything under the fork is the original's
+#: (`httpx2`, the maintained fork of httpx, has httpx's API: `httpx2.AsyncClient` is
+#: catalogued as `httpx.AsyncClient`).
+_FORKS: dict[str, str] = {"httpx2": "httpx"}
+
 #: One object under two public names: the other name -> the canonical one.
 _SAME: dict[str, str] = {
     "redis.StrictRedis": "redis.Redis",
@@ -117,7 +122,7 @@ def _build() -> dict[str, str]:
 #: Every other spelling -> the canonical name.
 ALIASES: dict[str, str] = _build()
 #: First parts of the names above: any other name is canonical already.
-_ROOTS = frozenset(name.partition(".")[0] for name in ALIASES)
+_ROOTS = frozenset(name.partition(".")[0] for name in ALIASES) | frozenset(_FORKS)
 #: The canonical name -> its other spellings.
 _OTHERS: dict[str, list[str]] = {}
 for _alias, _name in ALIASES.items():
@@ -128,8 +133,12 @@ _CANONICAL_ROOTS = frozenset(name.partition(".")[0] for name in _OTHERS)
 def canonical(name: str) -> str:
     """The canonical spelling of a qualified name, also for what lies under an aliased
     name (`asyncio.tasks.Task.all_tasks` is `asyncio.Task.all_tasks`)."""
-    if name.partition(".")[0] not in _ROOTS:
+    root, dot, rest = name.partition(".")
+    if root not in _ROOTS:
         return name
+    fork = _FORKS.get(root)
+    if fork is not None:
+        name = fork + dot + rest
     found = ALIASES.get(name)
     if found is not None:
         return found
@@ -146,6 +155,15 @@ def canonical(name: str) -> str:
 def spellings(name: str) -> Iterator[str]:
     """A canonical name, then every other spelling of it: for names a user configures,
     which may be written either way (`requests.api.get` is `requests.get`)."""
+    root = name.partition(".")[0]
+    forks = [fork for fork, original in _FORKS.items() if original == root]
+    for spelling in _spellings(name):
+        yield spelling
+        for fork in forks:
+            yield fork + spelling[len(root) :]
+
+
+def _spellings(name: str) -> Iterator[str]:
     yield name
     if name.partition(".")[0] not in _CANONICAL_ROOTS:
         return

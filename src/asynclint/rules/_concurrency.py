@@ -414,3 +414,21 @@ def unread_local(ctx: Context, target: cst.BaseExpression) -> str | None:
     if variable_is_read(frame.node, target.value):
         return None
     return target.value
+
+
+TASK_GROUPS = frozenset({"asyncio.TaskGroup"})
+
+
+def task_group_item(ctx: Context, node: cst.With) -> cst.WithItem | None:
+    """The item of an `async with` that enters an `asyncio.TaskGroup` (a constructor call,
+    or a name of that type), else None."""
+    if node.asynchronous is None:
+        return None
+    for item in node.items:
+        expr = item.item
+        if isinstance(expr, cst.Call):
+            if ctx.qualified_name(expr.func) in TASK_GROUPS:
+                return item
+        elif ctx.type_of(expr) in TASK_GROUPS:
+            return item
+    return None

@@ -88,6 +88,8 @@ class Creation:
     block: cst.IndentedBlock | None
     function: cst.FunctionDef
     frame: Frame
+    #: Used at once and dropped: `await httpx.AsyncClient().get(url)`.
+    inline: bool = False
     # Filled by `analyse`:
     escapes: bool = False
     closes: list[Occurrence] = field(default_factory=list)
@@ -130,8 +132,15 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         return None  # not awaited: handed to gather, wait_for, create_task...
     holder = stack[index]
     name: str | None = None
+    inline = False
     if isinstance(holder, cst.Expr):
         pass
+    elif isinstance(holder, cst.Attribute) and holder.value is value and resource.code == table.CLIENT:
+        # `httpx.AsyncClient().get(url)`: a client made for one call and dropped (unless
+        # the call closes it).
+        if holder.attr.value in resource.closers:
+            return None
+        inline = True
     elif isinstance(holder, cst.Assign) and holder.value is value and len(holder.targets) == 1:
         target: cst.BaseExpression = holder.targets[0].target
         if resource.code == table.STREAM:
@@ -149,8 +158,8 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         return None
     if _borrows(call) or _expected_to_fail(stack) or (name is None and _errors_ignored(stack)):
         return None
-    line = stack[index - 1] if index >= 1 else None
-    block = stack[index - 2] if index >= 2 else None
+    line = stack[index - 1] if index >= 1 and not inline else None
+    block = stack[index - 2] if index >= 2 and not inline else None
     return Creation(
         call,
         resource,
@@ -160,6 +169,7 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         block if isinstance(block, cst.IndentedBlock) else None,
         func,
         ctx.frame,
+        inline,
     )
 
 
@@ -565,6 +575,103 @@ def close_fix(creation: Creation) -> tuple[dict[cst.CSTNode, Replacement], str] 
     return replacements, f"Use `{head}` instead of closing `{creation.name}` by hand"
 
 
+def unclosed_fix(
+    creation: Creation, module: cst.Module, indent: int, max_line: int = 88
+) -> tuple[dict[cst.CSTNode, Replacement], str] | None:
+    """A client that is never closed and whose whole life is in its function:
+    `x = Create(...)` directly in the function's body, bound once, every later statement
+    of the body in the new `async with Create(...) as x:` block. None unless nothing can
+    use the client, or a response of it, once the function has returned: no nested
+    function, lambda, class or `yield` in the block, the client not in a returned value,
+    and a name bound from an expression with the client (a response) used only as a
+    receiver (`resp.json()`, `resp.status`), never handed on or returned itself; the
+    block's lines must also fit in `max_line` once indented (`indent`: the body's
+    indentation)."""
+    resource = creation.resource
+    name = creation.name
+    line = creation.line
+    if not resource.context or name is None or line is None or creation.block is None:
+        return None
+    if creation.block is not creation.function.body or len(line.body) != 1:
+        return None
+    if len(creation.frame.bindings.get(name, [])) != 1:
+        return None
+    statements = list(creation.block.body)
+    start = statements.index(line) if line in statements else -1
+    wrapped = statements[start + 1 :]
+    if start < 0 or not wrapped:
+        return None
+    derived: set[str] = set()
+    for stmt in wrapped:
+        for node in walk_nodes(stmt):
+            if isinstance(node, (*SCOPE_NODES, cst.Yield, cst.Global, cst.Nonlocal, cst.Del)):
+                return None
+            if isinstance(node, cst.Return) and node.value is not None and name in _names(node.value):
+                return None
+            if (
+                isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign))
+                and node.value is not None
+                and name in _names(node.value)
+            ):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                for target in targets:
+                    if not isinstance(target, cst.Name):
+                        return None  # stored on an object or in a container
+                    derived.add(target.value)
+            if isinstance(node, cst.WithItem) and node.asname is not None and name in _names(node.item):
+                if not isinstance(node.asname.name, cst.Name):
+                    return None
+                derived.add(node.asname.name.value)
+            if isinstance(node, (cst.For, cst.CompFor)) and name in _names(node.iter):
+                derived |= _names(node.target)
+    derived.discard(name)
+    if derived and not _only_receivers(wrapped, derived):
+        return None
+    step = len(module.default_indent)
+    for stmt in wrapped:
+        for text in module.code_for_node(stmt).splitlines():
+            if indent + step + len(text) > max_line:
+                return None
+    with_node = cst.With(
+        items=[cst.WithItem(item=context_expression(creation), asname=cst.AsName(name=cst.Name(name)))],
+        body=indented(wrapped, line),
+        asynchronous=None if resource.sync_context else cst.Asynchronous(),
+        leading_lines=line.leading_lines,
+    )
+    replacements: dict[cst.CSTNode, Replacement] = {line: with_node}
+    for stmt in wrapped:
+        replacements[stmt] = cst.RemoveFromParent()
+    head = "with" if resource.sync_context else "async with"
+    return replacements, f"Use `{head}` so that `{name}` is closed when the function ends"
+
+
+def walk_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for node, _ in walk_with_path(root):
+        yield node
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    return {n.value for n, _ in walk_with_path(node) if isinstance(n, cst.Name)}
+
+
+def _only_receivers(statements: list[cst.BaseStatement], names: set[str]) -> bool:
+    """Every load of `names` is the receiver of an attribute (`resp.json()`), or the
+    name bound by its assignment."""
+    for stmt in statements:
+        for node, path in walk_with_path(stmt):
+            if not isinstance(node, cst.Name) or node.value not in names:
+                continue
+            parent = path[-1] if path else None
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                continue
+            if isinstance(parent, cst.Attribute) and parent.attr is node:
+                continue  # `other.resp`: another name
+            if isinstance(parent, (cst.AssignTarget, cst.AsName, cst.AnnAssign)) or _in_target(path):
+                continue
+            return False
+    return True
+
+
 def indented(statements: list[cst.BaseStatement], header: cst.SimpleStatementLine) -> cst.IndentedBlock:
     """The body of a new `with` block: `statements`, with the blank lines before the first
     one dropped (comments stay), and the trailing comment of the line it replaces."""
@@ -651,6 +758,16 @@ class CreationRule(Rule):
         return f"call `await {creation.name or 'it'}.{closer}()` in a `finally:` block"
 
     def report_discarded(self, creation: Creation) -> None:
+        if creation.inline:
+            form = context_text(creation)
+            problem = "is created for one call and never closed"
+            advice = (
+                f"use `{form[:-1]} as client:` and call the method on `client`, or reuse a long-lived client"
+                if form is not None
+                else "close it after the call, or reuse a long-lived client"
+            )
+            self.report(creation.call, subject=self.subject(creation), problem=problem, advice=advice)
+            return
         self.report(
             creation.call,
             subject=self.subject(creation),
@@ -660,12 +777,28 @@ class CreationRule(Rule):
 
     def report_unclosed(self, creation: Creation) -> None:
         verb = "released" if creation.resource.release_on_receiver else "closed"
+        fix = None
+        if self.fix_safety is not FixSafety.NONE and creation.resource.code == table.CLIENT:
+            built = unclosed_fix(creation, self.ctx.module, self._body_indent(creation))
+            if built is not None:
+                fix = NodeFix(*built)
         self.report(
             creation.call,
             subject=self.subject(creation),
             problem=f"is never {verb}",
             advice=self.advice(creation),
+            fix=fix,
         )
+
+    def _body_indent(self, creation: Creation) -> int:
+        """The width of the indentation of the function's body (the traversal is leaving
+        the function: the stack holds the blocks around it)."""
+        default = self.ctx.module.default_indent
+        blocks = [n for n in self.ctx.stack if isinstance(n, cst.IndentedBlock)]
+        body = creation.function.body
+        if isinstance(body, cst.IndentedBlock) and not any(b is body for b in blocks):
+            blocks.append(body)
+        return sum(len(b.indent if b.indent is not None else default) for b in blocks)
 
     def report_unprotected(self, creation: Creation) -> None:
         fix = None

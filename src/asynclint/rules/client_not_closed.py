@@ -14,7 +14,8 @@ class ClientNotClosed(CreationRule):
     yielded, stored on `self`, a global or a container, passed to a call, entered into an
     `AsyncExitStack` or whose close is registered as a callback belongs to someone else
     and is not reported; neither is one created in `__aenter__`, an
-    `@asynccontextmanager` or a pytest fixture.
+    `@asynccontextmanager` or a pytest fixture. A client made for one call and dropped,
+    `await httpx.AsyncClient().get(url)`, is reported too.
     A resource passed to a call by a function that also closes it is only lent: it is
     still this function's to close safely.
     In test files (the `test-files` setting) a client that is closed, but not in a
@@ -50,7 +51,14 @@ class ClientNotClosed(CreationRule):
     httpx and redis) as the last use, in one block": the creation becomes
     `async with Create(...) as client:` around the statements between, and the close goes.
     The normal path is unchanged and the close now also runs on exceptions, early returns
-    and cancellation. Anything else is reported without a fix.
+    and cancellation. Safe too for a client never closed whose whole life is in its
+    function: created directly in the function's body and bound once, with nothing that
+    could use it once the function has returned (no nested function, `yield`, `global`,
+    `del`; the client not in a returned value; a response of it used only as a receiver,
+    `resp.json()`, never returned, stored or handed on). The rest of the body moves into
+    `async with Create(...) as client:`, so the client is closed when the function ends
+    instead of never. Anything else, and a client made for one call, is reported
+    without a fix.
     """
 
     code = "ASL300"
