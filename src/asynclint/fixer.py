@@ -165,7 +165,9 @@ class _Checker:
         if intent is None or any(id(d) not in intent.fixes for d in chosen):
             return "it cannot be checked against the change its rule intended"
         try:
-            intended = apply_node_fixes(intent.module, [intent.fixes[id(d)] for d in chosen])
+            intended = apply_node_fixes(
+                intent.module, [intent.fixes[id(d)] for d in chosen], intent.line_length
+            )
             if meaning(cst.parse_module(new)) != meaning(intended):
                 return (
                     "the code written would not mean what the fix intends (it would change more than the fix)"

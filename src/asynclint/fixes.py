@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -86,7 +87,7 @@ def _ancestors(root: cst.CSTNode, targets: set[int]) -> set[int]:
     return found
 
 
-def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix]) -> cst.Module:
+def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix], line_length: int = 88) -> cst.Module:
     """`module` with every replacement and import of `fixes` applied. A replacement that
     still holds a node another fix replaces (rules build replacements around the original
     children) gets that replacement too, as the two fixes' text edits do. (Within one fix,
@@ -111,7 +112,7 @@ def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix]) -> cst.Module
         new = result
     imports = [imp for fix in fixes for imp in fix.imports]
     if imports:
-        new = add_imports(new, imports)
+        new = add_imports(new, imports, line_length)
     return new
 
 
@@ -143,31 +144,230 @@ def _replaced_within(
     return visited if isinstance(visited, cst.CSTNode) else node
 
 
-def add_imports(module: cst.Module, imports: Sequence[Import]) -> cst.Module:
-    """`module` with the imports it lacks added after the imports at its top (after the
-    docstring and `__future__` imports when there are no others).
+def add_imports(module: cst.Module, imports: Sequence[Import], line_length: int = 88) -> cst.Module:
+    """`module` with the imports it lacks added where an import sorter would put them (see
+    `placed_imports`).
 
     A small stand-in for libcst's AddImportsVisitor, whose import alone (libcst.matchers)
     costs more than linting a file.
     """
-    body = list(module.body)
-    new_lines = _missing_imports(module, imports)
-    if not new_lines:
-        return module
-    insert_at = _import_position(body)
-    rest = body[insert_at:]
-    if insert_at == 0 and rest and isinstance(rest[0], cst.BaseCompoundStatement):
-        first = rest[0]
-        blank = [cst.EmptyLine(), cst.EmptyLine()]
-        rest = [first.with_changes(leading_lines=[*blank, *first.leading_lines]), *rest[1:]]
-    return module.with_changes(body=[*body[:insert_at], *new_lines, *rest])
+    body = placed_imports(module, imports, line_length)
+    return module if body is None else module.with_changes(body=body)
+
+
+#: Import sections in the order sorters write them.
+_FUTURE, _STDLIB, _OTHER, _LOCAL = range(4)
+
+
+def _section(stmt: cst.SimpleStatementLine) -> int:
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative or small.module is None:
+            return _LOCAL
+        module = _dotted(small.module)
+    elif isinstance(small, cst.Import):
+        module = _dotted(small.names[0].name)
+    else:
+        return _OTHER
+    if module == "__future__":
+        return _FUTURE
+    return _STDLIB if module.split(".")[0] in sys.stdlib_module_names else _OTHER
+
+
+def _sort_key(stmt: cst.SimpleStatementLine, by_kind: bool) -> tuple[int, str, str]:
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom):
+        kind, module = 1, "." * len(small.relative) + (_dotted(small.module) if small.module else "")
+    elif isinstance(small, cst.Import):
+        kind, module = 0, _dotted(small.names[0].name)
+    else:
+        kind, module = 2, ""
+    return (kind if by_kind else 0, module.lower(), module)
+
+
+def _member_key(name: str) -> tuple[int, str, str]:
+    """Names inside `from x import (...)`: constants, then classes, then the rest."""
+    kind = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
+    return (kind, name.lower(), name)
+
+
+def _is_import_line(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body
+    )
+
+
+def _blank_prefix(lines: Sequence[cst.EmptyLine]) -> int:
+    count = 0
+    for line in lines:
+        if line.comment is not None:
+            break
+        count += 1
+    return count
+
+
+def _blank_lines_after_imports(stmt: cst.BaseStatement) -> int:
+    return 2 if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else 1
+
+
+def placed_imports(
+    module: cst.Module, imports: Sequence[Import], line_length: int = 88
+) -> list[cst.BaseStatement] | None:
+    """The module's statements with the imports it lacks placed as an import sorter (isort,
+    ruff's `I` rules) would: `__future__` first, then the standard library, in its own
+    section of the first import block, sorted (plain `import x` before `from x import y`
+    unless the file mixes them), and a name merged into an existing `from x import ...`.
+    None when nothing is missing."""
+    body: list[cst.BaseStatement] = list(module.body)
+    present = _present_imports(body)
+    changed = False
+    for imp in imports:
+        key = (imp.module, imp.name)
+        if key in present:
+            continue
+        present.add(key)
+        body = _place(body, imp, module.default_indent, line_length)
+        changed = True
+    return body if changed else None
+
+
+def _place(
+    body: list[cst.BaseStatement], imp: Import, indent: str, line_length: int
+) -> list[cst.BaseStatement]:
+    start = 1 if body and _is_docstring(body[0]) else 0
+    end = _import_position(body)
+    block = [stmt for stmt in body[start:end] if isinstance(stmt, cst.SimpleStatementLine)]
+    if imp.name is not None:
+        for index in range(start, end):
+            merged = _merged(body[index], imp, indent, line_length)
+            if merged is not None:
+                return [*body[:index], merged, *body[index + 1 :]]
+    new = _import_line(imp)
+    section = _section(new)
+    by_kind = not _mixes_kinds(block)
+    key = _sort_key(new, by_kind)
+    same = [i for i in range(start, end) if _section(_line(body[i])) == section]
+    later = [i for i in range(start, end) if _section(_line(body[i])) > section]
+    before = next((i for i in same if _sort_key(_line(body[i]), by_kind) > key), None)
+    if before is None and not same and later:
+        before = later[0]
+    if before is not None:
+        following = _line(body[before])
+        lines = list(following.leading_lines)
+        blanks = _blank_prefix(lines)
+        rest = lines[blanks:]
+        if before in later or (rest and rest[0].comment is not None):
+            # A new section, or a comment that belongs to the statement after: a blank
+            # line between them, as sorters write it.
+            rest = [cst.EmptyLine(), *rest]
+        new = new.with_changes(leading_lines=lines[:blanks])
+        return [*body[:before], new, following.with_changes(leading_lines=rest), *body[before + 1 :]]
+    if same:
+        at = same[-1] + 1
+        return [*body[:at], new, *body[at:]]
+    # A section of its own after the block (or the first import of the module).
+    if end > start or start:
+        new = new.with_changes(leading_lines=[cst.EmptyLine()])
+    tail = body[end:]
+    if tail and end == start:
+        # No import block before: the statement after gets the blank lines sorters want.
+        nxt = tail[0]
+        if isinstance(nxt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            lines = list(nxt.leading_lines)
+            wanted = [cst.EmptyLine()] * _blank_lines_after_imports(nxt)
+            tail = [nxt.with_changes(leading_lines=[*wanted, *lines[_blank_prefix(lines) :]]), *tail[1:]]
+    return [*body[:end], new, *tail]
+
+
+def _line(stmt: cst.BaseStatement) -> cst.SimpleStatementLine:
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    return stmt
+
+
+def _mixes_kinds(block: Sequence[cst.SimpleStatementLine]) -> bool:
+    """Whether the file sorts `from` and plain imports together (a `from x` before an
+    `import y` of the same section)."""
+    seen_from: set[int] = set()
+    for stmt in block:
+        section = _section(stmt)
+        if isinstance(stmt.body[0], cst.ImportFrom):
+            seen_from.add(section)
+        elif section in seen_from:
+            return True
+    return False
+
+
+def _merged(
+    stmt: cst.BaseStatement, imp: Import, indent: str, line_length: int
+) -> cst.SimpleStatementLine | None:
+    """`from imp.module import ..., imp.name` when `stmt` imports from that module."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if (
+        not isinstance(small, cst.ImportFrom)
+        or small.relative
+        or small.module is None
+        or isinstance(small.names, cst.ImportStar)
+        or _dotted(small.module) != imp.module
+    ):
+        return None
+    assert imp.name is not None
+    names = list(small.names)
+    key = _member_key(imp.name)
+    at = next((i for i, a in enumerate(names) if _member_key(_dotted(a.name)) > key), len(names))
+    multiline = small.lpar is not None and isinstance(
+        small.lpar.whitespace_after, cst.ParenthesizedWhitespace
+    )
+    if len(names) > 1 and isinstance(names[0].comma, cst.Comma):
+        interior = names[0].comma
+    elif multiline and small.lpar is not None:
+        interior = cst.Comma(whitespace_after=small.lpar.whitespace_after)
+    else:
+        interior = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    last = names[-1]
+    alias = cst.ImportAlias(name=cst.Name(imp.name))
+    items = [*names[:at], alias, *names[at:]]
+    for i, item in enumerate(items):
+        if i == len(items) - 1:
+            items[i] = item.with_changes(comma=last.comma)
+        elif item is alias or item is last:
+            items[i] = item.with_changes(comma=interior)
+    merged = stmt.with_changes(body=[small.with_changes(names=items)])
+    if not multiline and len(cst.Module(body=[merged]).code.rstrip("\n")) > line_length:
+        merged = _wrapped_import(merged, items, indent)
+    return merged
+
+
+def _wrapped_import(
+    stmt: cst.SimpleStatementLine, names: Sequence[cst.ImportAlias], indent: str
+) -> cst.SimpleStatementLine:
+    """`from x import (` one name a line, with a trailing comma `)`."""
+    small = stmt.body[0]
+    assert isinstance(small, cst.ImportFrom)
+    line = cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(indent)
+    )
+    close = cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=True)
+    items = [n.with_changes(comma=cst.Comma(whitespace_after=line)) for n in names[:-1]]
+    items.append(names[-1].with_changes(comma=cst.Comma(whitespace_after=close)))
+    return stmt.with_changes(
+        body=[
+            small.with_changes(
+                names=items,
+                lpar=cst.LeftParen(whitespace_after=line),
+                rpar=cst.RightParen(),
+            )
+        ]
+    )
 
 
 def _present_imports(body: Sequence[cst.BaseStatement]) -> set[tuple[str, str | None]]:
     """Plain imports at the top of the module: (module, None) or (module, name)."""
     present: set[tuple[str, str | None]] = set()
     for stmt in body[: _import_position(body)]:
-        assert isinstance(stmt, cst.SimpleStatementLine)
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
         for small in stmt.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
@@ -208,38 +408,31 @@ def _name_node(dotted: str) -> cst.Attribute | cst.Name:
     return node
 
 
-def import_anchor(module: cst.Module) -> tuple[cst.CSTNode | None, bool]:
-    """Where `add_imports` puts new imports: after the returned statement (True) or before
-    it (False); (None, False) for an empty module."""
-    body = list(module.body)
-    insert_at = _import_position(body)
-    if insert_at > 0:
-        return body[insert_at - 1], True
-    return (body[0], False) if body else (None, False)
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 def _import_position(body: Sequence[cst.BaseStatement]) -> int:
-    insert_at = 0
-    for index, stmt in enumerate(body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
+    """The index after the module's first block of imports (after its docstring)."""
+    insert_at = 1 if body and _is_docstring(body[0]) else 0
+    for stmt in body[insert_at:]:
+        if not _is_import_line(stmt):
             break
-        smalls = stmt.body
-        if (
-            index == 0
-            and len(smalls) == 1
-            and isinstance(smalls[0], cst.Expr)
-            and isinstance(smalls[0].value, (cst.SimpleString, cst.ConcatenatedString))
-        ):
-            insert_at = 1
-            continue
-        if not all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in smalls):
-            break
-        insert_at = index + 1
+        insert_at += 1
     return insert_at
 
 
 def local_edits(
-    module: cst.Module, fix: NodeFix, spans: Mapping[cst.CSTNode, Span]
+    module: cst.Module,
+    fix: NodeFix,
+    spans: Mapping[cst.CSTNode, Span],
+    source: str | None = None,
+    line_length: int = 88,
 ) -> tuple[Edit, ...] | None:
     """The fix as text edits built from the replaced nodes' spans alone (no whole-module
     rewrite), or None when a replaced node's text depends on its parent (an argument's
@@ -260,19 +453,50 @@ def local_edits(
             )
         )
     if fix.imports:
-        anchor, after = import_anchor(module)
-        missing = _missing_imports(module, fix.imports)
-        if missing:
-            if anchor is None or anchor not in spans:
+        placed = placed_imports(module, fix.imports, line_length)
+        if placed is not None:
+            import_edits = _import_edits(module, placed, source)
+            if import_edits is None:
                 return None
-            span = spans[anchor]
-            point = span.end if after else span.start
-            loc = Location(point.line, point.column + 1)
-            text = "".join(_generate(module, line, ()) for line in missing)
-            if not after and isinstance(anchor, cst.BaseCompoundStatement):
-                text += module.default_newline * 2  # imports, then two blank lines before a def
-            edits.append(Edit(loc, loc, text))
+            edits.extend(import_edits)
     return tuple(sorted(edits, key=lambda e: (e.start, e.end)))
+
+
+def _import_edits(
+    module: cst.Module, placed: Sequence[cst.BaseStatement], source: str | None
+) -> tuple[Edit, ...] | None:
+    """Line edits that turn the module's head into the head of `placed` (its statements
+    with imports added): only the statements up to the last one that changed are
+    generated, the last as a stand-in when it is not a line of imports (a `def` whose blank
+    lines change). None when the generated head is not the source's own text."""
+    body = list(module.body)
+    common = 0
+    while common < min(len(body), len(placed)) and body[-1 - common] is placed[-1 - common]:
+        common += 1
+    old_head, new_head = body[: len(body) - common], list(placed[: len(placed) - common])
+    cut_old = cut_new = False
+    if old_head and not _is_import_line(old_head[-1]) and new_head:
+        old_head[-1], cut_old = _stand_in(old_head[-1]), True
+        new_head[-1], cut_new = _stand_in(new_head[-1]), True
+    old_text = _head_text(module, old_head, cut_old)
+    new_text = _head_text(module, new_head, cut_new)
+    if source is None or not source.startswith(old_text):
+        return None
+    return text_edits(old_text, new_text)
+
+
+def _stand_in(stmt: cst.BaseStatement) -> cst.SimpleStatementLine:
+    leading = (
+        stmt.leading_lines if isinstance(stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) else ()
+    )
+    return cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=leading)
+
+
+def _head_text(module: cst.Module, head: Sequence[cst.BaseStatement], cut_last: bool) -> str:
+    text = module.with_changes(body=head, footer=(), has_trailing_newline=True).code
+    if cut_last:
+        text = text[: len(text) - len("pass" + module.default_newline)]
+    return text
 
 
 def _replaceable_in_place(node: cst.CSTNode) -> bool:
@@ -296,18 +520,6 @@ def _generate(module: cst.Module, node: Replacement, indent: tuple[str, ...]) ->
     for item in nodes:
         item._codegen(state)
     return "".join(state.tokens)
-
-
-def _missing_imports(module: cst.Module, imports: Sequence[Import]) -> list[cst.SimpleStatementLine]:
-    present = _present_imports(list(module.body))
-    lines = []
-    for imp in imports:
-        key = (imp.module, imp.name)
-        if key in present:
-            continue
-        present.add(key)
-        lines.append(_import_line(imp))
-    return lines
 
 
 def text_edits(old: str, new: str) -> tuple[Edit, ...]:

@@ -315,6 +315,9 @@ class Settings:
     project_root: str = field(default_factory=os.getcwd)
     config_path: str | None = None
     requires_python_target: str | None = None
+    #: The project's line length (ruff's, black's or flake8's; 88 when none is set): fixes
+    #: wrap what they write within it.
+    line_length: int = 88
 
     @property
     def target(self) -> str:
@@ -331,6 +334,7 @@ class Settings:
             if opt.affects_results:
                 parts.append(f"{opt.key}={_canonical(getattr(self, opt.attr))}")
         parts.append(f"target={self.target}")
+        parts.append(f"line-length={self.line_length}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def per_file_ignores_for(self, relpath: str) -> list[str]:

@@ -1,0 +1,142 @@
+"""Fixes a maintainer can merge as they are: imports where an import sorter puts them, lines
+within the project's line length, comments kept with their statements.
+
+The import-order checks run the real ruff (a test dependency) on the fixture goldens."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from conftest import FIXTURES
+
+from asynclint.engine import LintRequest
+from asynclint.fixer import fix_text
+from asynclint.fixes import Import, add_imports
+from asynclint.registry import selected_codes
+from asynclint.settings import Settings
+
+
+def _ruff() -> str | None:
+    script = Path(sys.executable).parent / "ruff"
+    if script.exists():
+        return str(script)
+    return shutil.which("ruff")
+
+
+def _import_order_errors(ruff: str, path: Path) -> int:
+    proc = subprocess.run(
+        [ruff, "check", "--isolated", "--select", "I001", "--output-format", "concise", "--quiet", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return sum(1 for line in proc.stdout.splitlines() if "I001" in line)
+
+
+def test_fixes_keep_sorted_imports_sorted() -> None:
+    """Every fixture whose imports are sorted (ruff's I001 is silent) has a golden whose
+    imports are sorted too."""
+    ruff = _ruff()
+    if ruff is None:
+        pytest.skip("ruff is not installed in this environment (it is a test dependency: pip install ruff)")
+    checked, broken = 0, []
+    for golden in sorted(FIXTURES.glob("ASL*/**/*.fixed.py")):
+        source = golden.with_name(golden.name.replace(".fixed.py", ".py"))
+        if not source.exists() or _import_order_errors(ruff, source):
+            continue
+        checked += 1
+        if _import_order_errors(ruff, golden):
+            broken.append(str(golden.relative_to(FIXTURES)))
+    assert checked >= 20
+    assert not broken, broken
+
+
+def fixed(source: str, select: str = "ASL101", **options: object) -> str:
+    settings = Settings(select=tuple(select.split(",")), **options)  # type: ignore[arg-type]
+    outcome = fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
+    assert not outcome.failures, outcome.failures
+    return outcome.text
+
+
+SLEEP = "\n\nasync def poll():\n    time.sleep(1)\n"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        # The standard library section, in order.
+        ("import os\nimport time\n", "import asyncio\nimport os\nimport time\n"),
+        ("import abc\nimport time\n", "import abc\nimport asyncio\nimport time\n"),
+        # Plain imports before `from` imports, as sorters write them.
+        ("import time\nfrom os import path\n", "import asyncio\nimport time\nfrom os import path\n"),
+        # After the docstring and `from __future__`, before other packages and relative imports.
+        (
+            '"""Doc."""\n\nfrom __future__ import annotations\n\nimport time\n\nimport requests\n\nfrom . import x\n',
+            '"""Doc."""\n\nfrom __future__ import annotations\n\nimport asyncio\nimport time\n\n'
+            "import requests\n\nfrom . import x\n",
+        ),
+        # A comment above an import stays above it, a blank line before it.
+        (
+            "import abc\n# the clock\nimport time\n",
+            "import abc\nimport asyncio\n\n# the clock\nimport time\n",
+        ),
+    ],
+)
+def test_added_import_goes_where_sorters_put_it(head: str, expected: str | None) -> None:
+    result = fixed(head + SLEEP)
+    assert "await asyncio.sleep(1)" in result
+    if expected is not None:
+        assert result == expected + SLEEP.replace("time.sleep", "await asyncio.sleep")
+
+
+def test_new_section_before_other_packages() -> None:
+    source = "import requests\n\nfrom .clock import time\n" + SLEEP
+    module = cst.parse_module(source)
+    new = add_imports(module, [Import("asyncio")])
+    assert new.code.startswith("import asyncio\n\nimport requests\n\nfrom .clock import time\n")
+
+
+def test_first_import_after_docstring_before_def() -> None:
+    module = cst.parse_module('"""Doc."""\n\nasync def poll():\n    pass\n')
+    new = add_imports(module, [Import("asyncio")])
+    assert new.code == '"""Doc."""\n\nimport asyncio\n\n\nasync def poll():\n    pass\n'
+    module = cst.parse_module("x = 1\n")
+    assert add_imports(module, [Import("asyncio")]).code == "import asyncio\n\nx = 1\n"
+
+
+def test_future_import_goes_first() -> None:
+    module = cst.parse_module('"""Doc."""\n\nimport os\n')
+    new = add_imports(module, [Import("__future__", "annotations")])
+    assert new.code == '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\n'
+
+
+def test_name_merged_into_existing_from_import() -> None:
+    one_line = cst.parse_module("from typing import TYPE_CHECKING, Any, cast\n")
+    assert (
+        add_imports(one_line, [Import("typing", "Set")]).code
+        == "from typing import TYPE_CHECKING, Any, Set, cast\n"
+    )
+    wrapped = cst.parse_module("from typing import (\n    Any,\n    Dict,\n)\n")
+    assert (
+        add_imports(wrapped, [Import("typing", "Set")]).code
+        == "from typing import (\n    Any,\n    Dict,\n    Set,\n)\n"
+    )
+    first = cst.parse_module("from typing import (\n    Dict,\n)\n")
+    assert (
+        add_imports(first, [Import("typing", "Any")]).code == "from typing import (\n    Any,\n    Dict,\n)\n"
+    )
+
+
+def test_merged_import_wrapped_at_line_length() -> None:
+    module = cst.parse_module("from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping\n")
+    new = add_imports(module, [Import("typing", "Set")], line_length=60)
+    assert new.code == (
+        "from typing import (\n    Any,\n    Awaitable,\n    Callable,\n    Dict,\n    Iterable,\n"
+        "    List,\n    Mapping,\n    Set,\n)\n"
+    )
