@@ -57,9 +57,9 @@ def test_fixes_keep_sorted_imports_sorted() -> None:
     assert not broken, broken
 
 
-def fixed(source: str, select: str = "ASL101", **options: object) -> str:
+def fixed(source: str, select: str = "ASL101", path: str = "x.py", **options: object) -> str:
     settings = Settings(select=tuple(select.split(",")), **options)  # type: ignore[arg-type]
-    outcome = fix_text(LintRequest(source, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
+    outcome = fix_text(LintRequest(source, path, path, settings, selected_codes(settings)), unsafe=True)
     assert not outcome.failures, outcome.failures
     return outcome.text
 
@@ -71,20 +71,20 @@ SLEEP = "\n\nasync def poll():\n    time.sleep(1)\n"
     ("head", "expected"),
     [
         # The standard library section, in order.
-        ("import os\nimport time\n", "import asyncio\nimport os\nimport time\n"),
-        ("import abc\nimport time\n", "import abc\nimport asyncio\nimport time\n"),
+        ("import os\nimport time\n", "import asyncio\nimport os\n"),
+        ("import abc\nimport time\n", "import abc\nimport asyncio\n"),
         # Plain imports before `from` imports, as sorters write them.
-        ("import time\nfrom os import path\n", "import asyncio\nimport time\nfrom os import path\n"),
+        ("import time\nfrom os import path\n", "import asyncio\nfrom os import path\n"),
         # After the docstring and `from __future__`, before other packages and relative imports.
         (
             '"""Doc."""\n\nfrom __future__ import annotations\n\nimport time\n\nimport requests\n\nfrom . import x\n',
-            '"""Doc."""\n\nfrom __future__ import annotations\n\nimport asyncio\nimport time\n\n'
+            '"""Doc."""\n\nfrom __future__ import annotations\n\nimport asyncio\n\n'
             "import requests\n\nfrom . import x\n",
         ),
-        # A comment above an import stays above it, a blank line before it.
+        # Between two imports: after the first, the comment above the second stays with it.
         (
-            "import abc\n# the clock\nimport time\n",
-            "import abc\nimport asyncio\n\n# the clock\nimport time\n",
+            "import abc\n\n# the clock\nimport time\n\n# files\nimport zipfile\n",
+            "import abc\nimport asyncio\n\n# the clock\nimport time\n\n# files\nimport zipfile\n",
         ),
     ],
 )
@@ -140,3 +140,52 @@ def test_merged_import_wrapped_at_line_length() -> None:
         "from typing import (\n    Any,\n    Awaitable,\n    Callable,\n    Dict,\n    Iterable,\n"
         "    List,\n    Mapping,\n    Set,\n)\n"
     )
+
+
+POLL = "\n\nasync def poll():\n    time.sleep(1)\n"
+POLLED = "\n\nasync def poll():\n    await asyncio.sleep(1)\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # The last use became `asyncio.sleep`: the import goes.
+        ("import os\nimport time\n" + POLL, "import asyncio\nimport os\n" + POLLED),
+        ("import asyncio\nimport os, time\n" + POLL, "import asyncio\nimport os\n" + POLLED),
+        (
+            "import asyncio\nfrom time import monotonic, sleep\n"
+            + POLL.replace("time.sleep", "sleep")
+            + "    monotonic()\n",
+            "import asyncio\nfrom time import monotonic\n" + POLLED + "    monotonic()\n",
+        ),
+        # The first import of a section: its blank line stays for the next one.
+        (
+            "import asyncio\n\nimport time\n\nimport anyio\n" + POLL + "    anyio.run\n",
+            "import asyncio\n\nimport anyio\n" + POLLED + "    anyio.run\n",
+        ),
+    ],
+)
+def test_import_left_unused_is_removed(source: str, expected: str) -> None:
+    assert fixed(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import asyncio\nimport time\n" + POLL + "    return time.monotonic()\n",  # another use
+        "import asyncio\nimport time\n\n__all__ = ['time']\n" + POLL,  # exported
+        "import asyncio\nimport time as time\n" + POLL,  # a re-export
+        "import asyncio\nimport time  # the clock\n" + POLL,  # a comment on it
+        "import asyncio\nimport time\n\nX: 'time.struct_time'\n" + POLL,  # a string annotation
+        "import asyncio\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import time\n" + POLL,
+    ],
+)
+def test_import_kept_when_still_needed(source: str) -> None:
+    result = fixed(source)
+    assert "await asyncio.sleep(1)" in result
+    assert result.count("import time") == source.count("import time")
+
+
+def test_import_kept_in_package_init() -> None:
+    source = "import asyncio\nimport time\n" + POLL
+    assert "import time" in fixed(source, path="pkg/__init__.py")

@@ -68,6 +68,8 @@ def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
     try:
         with _recursion_limit(RECURSION_LIMIT):
             _fix_rounds(outcome, path, unsafe, lint_again)
+            if outcome.applied:
+                _remove_unused_imports(outcome, text, path, lint_again)
     except Exception as exc:  # a fault of ours: the file keeps its text, the run goes on
         outcome.text, outcome.result = text, result
         outcome.applied.clear()
@@ -78,6 +80,18 @@ def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
         if item is not None:
             item.intent = None
     return outcome
+
+
+def _remove_unused_imports(
+    outcome: FixOutcome, original: str, path: str, lint: Callable[[str], FileResult]
+) -> None:
+    """Drop the imports the applied fixes left unused (see `fixes.remove_unused_imports`)."""
+    from asynclint.fixes import remove_unused_imports
+
+    new = remove_unused_imports(original, outcome.text, path)
+    if new != outcome.text and verify(new, path) is None:
+        outcome.text = new
+        outcome.result = lint(new)
 
 
 def _fix_rounds(outcome: FixOutcome, path: str, unsafe: bool, lint: Callable[[str], FileResult]) -> None:

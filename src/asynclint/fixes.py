@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -251,6 +252,10 @@ def _place(
     before = next((i for i in same if _sort_key(_line(body[i]), by_kind) > key), None)
     if before is None and not same and later:
         before = later[0]
+    if before is not None and before - 1 in same:
+        # Between two statements of the section: after the first, so that the comment
+        # and blank lines above the second stay with it.
+        return [*body[:before], new, *body[before:]]
     if before is not None:
         following = _line(body[before])
         lines = list(following.leading_lines)
@@ -625,3 +630,128 @@ class EditSet:
     @property
     def edits(self) -> list[Edit]:
         return list(self._edits)
+
+
+class _NameUses(cst.CSTVisitor):
+    """Names read or written anywhere outside import statements and attribute names, and
+    the words of every string (a name in a string annotation or in `__all__`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.names.update(_WORD.findall(node.value))
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        self.names.update(_WORD.findall(node.value))
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _name_uses(module: cst.Module) -> set[str]:
+    visitor = _NameUses()
+    module.visit(visitor)
+    return visitor.names
+
+
+def _bound_name(alias: cst.ImportAlias, from_import: bool) -> str | None:
+    """The name an import binds, or None for one that is a re-export (`import x as x`,
+    `from x import y as y`) or binds a package (`import a.b` binds `a`, also used by
+    `a.c`)."""
+    if alias.asname is not None:
+        bound = alias.asname.name
+        if not isinstance(bound, cst.Name) or bound.value == _dotted(alias.name):
+            return None
+        return bound.value
+    name = _dotted(alias.name)
+    if not from_import and "." in name:
+        return None
+    return name
+
+
+def remove_unused_imports(original: str, fixed: str, path: str) -> str:
+    """`fixed` without the module-level imports its fixes left unused: a name that
+    `original` used and `fixed` no longer uses (the last `time.sleep` became
+    `asyncio.sleep`). Imports in an `__init__.py`, under `if TYPE_CHECKING:` (or any other
+    block), re-exports, names of `__all__` or of any string, and import lines with a
+    comment are kept."""
+    if path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py":
+        return fixed
+    try:
+        before = cst.parse_module(original)
+        after = cst.parse_module(fixed)
+    except (cst.ParserSyntaxError, RecursionError):
+        return fixed
+    used_before = _name_uses(before)
+    used_after = _name_uses(after)
+    gone = used_before - used_after
+    if not gone:
+        return fixed
+    body: list[cst.BaseStatement] = list(after.body)
+    changed = False
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        kept = _without_unused(stmt, gone)
+        if kept is stmt:
+            index += 1
+            continue
+        changed = True
+        if kept is not None:
+            body[index] = kept
+            index += 1
+            continue
+        assert isinstance(stmt, cst.SimpleStatementLine)
+        del body[index]
+        if index < len(body):
+            nxt = body[index]
+            if isinstance(nxt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                lines = list(nxt.leading_lines)
+                own = lines[: _blank_prefix(lines)]
+                removed = list(stmt.leading_lines[: _blank_prefix(stmt.leading_lines)])
+                # The more blank lines of the two, but none added at the top of the module.
+                blanks = removed if not index or len(removed) > len(own) else own
+                body[index] = nxt.with_changes(leading_lines=[*blanks, *lines[len(own) :]])
+    if not changed:
+        return fixed
+    return after.with_changes(body=body).code
+
+
+def _without_unused(stmt: cst.BaseStatement, gone: set[str]) -> cst.BaseStatement | None:
+    """`stmt` without its imports of names in `gone` (None: nothing left; `stmt` itself:
+    nothing removed)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return stmt
+    small = stmt.body[0]
+    if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(small.names, cst.ImportStar):
+        return stmt
+    if isinstance(small, cst.ImportFrom) and (small.module is None or _dotted(small.module) == "__future__"):
+        return stmt
+    if any(line.comment is not None for line in stmt.leading_lines) or stmt.trailing_whitespace.comment:
+        return stmt
+    if "#" in cst.Module(body=[stmt]).code:
+        return stmt  # a comment inside the brackets
+    from_import = isinstance(small, cst.ImportFrom)
+    names = list(small.names)
+    keep = [a for a in names if _bound_name(a, from_import) not in gone]
+    if len(keep) == len(names):
+        return stmt
+    if not keep:
+        return None
+    keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
+    return stmt.with_changes(body=[small.with_changes(names=keep)])
