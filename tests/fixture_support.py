@@ -202,7 +202,9 @@ def fixture_settings(path: Path, code: str) -> tuple[Settings, bool]:
     (`key=value` pairs as on the command line; `unsafe-fixes=false` keeps unsafe fixes out
     of the golden). Returns the settings and whether unsafe fixes are applied."""
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    values: dict[str, Any] = {"select": (code,)}
+    # Markers make fixture lines long: fixes wrap no line unless a header asks for a
+    # project's line length (`line-length=88`).
+    values: dict[str, Any] = {"select": (code,), "line_length": 1000}
     unsafe = True
     for file in files:
         text = file.read_text(encoding="utf-8", errors="replace")
@@ -211,6 +213,9 @@ def fixture_settings(path: Path, code: str) -> tuple[Settings, bool]:
                 key, _, raw = pair.partition("=")
                 if key == "unsafe-fixes":
                     unsafe = raw.lower() == "true"
+                    continue
+                if key == "line-length":
+                    values["line_length"] = int(raw)
                     continue
                 opt = OPTIONS_BY_KEY[key]
                 if opt.kind in ("codes", "globs", "strings", "glob-codes", "str-map"):

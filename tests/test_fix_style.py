@@ -189,3 +189,47 @@ def test_import_kept_when_still_needed(source: str) -> None:
 def test_import_kept_in_package_init() -> None:
     source = "import asyncio\nimport time\n" + POLL
     assert "import time" in fixed(source, path="pkg/__init__.py")
+
+
+def test_fixed_line_too_long_is_wrapped_as_formatters_write_it() -> None:
+    source = (
+        "import os\n\n\nasync def prepare(self):\n"
+        "    if self.ready:\n"
+        "        os.makedirs(os.path.dirname(self.database_path), exist_ok=True)  # once\n"
+    )
+    assert fixed(source, "ASL107") == (
+        "import asyncio\nimport os\n\n\nasync def prepare(self):\n"
+        "    if self.ready:\n"
+        "        await asyncio.to_thread(\n"
+        "            os.makedirs, os.path.dirname(self.database_path), exist_ok=True\n"
+        "        )  # once\n"
+    )
+
+
+def test_wrapped_one_argument_a_line_when_one_line_is_not_enough() -> None:
+    source = (
+        "import os\n\n\nasync def prepare(self):\n"
+        "    os.makedirs(os.path.join(self.root, self.db_dir, 'subdir'), exist_ok=True)\n"
+    )
+    assert fixed(source, "ASL107", line_length=79) == (
+        "import asyncio\nimport os\n\n\nasync def prepare(self):\n"
+        "    await asyncio.to_thread(\n"
+        "        os.makedirs,\n"
+        "        os.path.join(self.root, self.db_dir, 'subdir'),\n"
+        "        exist_ok=True,\n"
+        "    )\n"
+    )
+
+
+def test_line_length_is_the_projects() -> None:
+    source = "import os\n\n\nasync def prepare(self):\n    os.makedirs(os.path.dirname(self.database_path), exist_ok=True)\n"
+    assert "await asyncio.to_thread(os.makedirs, os.path.dirname" in fixed(source, "ASL107", line_length=100)
+    assert "await asyncio.to_thread(\n" in fixed(source, "ASL107", line_length=79)
+
+
+def test_a_line_already_too_long_is_not_reformatted() -> None:
+    source = (
+        "import os\n\n\nasync def prepare(self):\n"
+        "    os.makedirs(os.path.dirname(self.database_path), exist_ok=True)  # a comment that makes it long\n"
+    )
+    assert "    await asyncio.to_thread(os.makedirs, os.path" in fixed(source, "ASL107")

@@ -163,3 +163,26 @@ def test_default_test_files_match_test_folders_at_any_depth() -> None:
     assert settings.is_test_file("src/pkg/test_thing.py")
     assert not settings.is_test_file("src/pkg/contests.py")
     assert not settings.is_test_file("src/latest/client.py")
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({}, 88),
+        ({"pyproject.toml": "[tool.ruff]\nline-length = 110\n"}, 110),
+        ({"pyproject.toml": "[tool.black]\nline-length = 100\n"}, 100),
+        ({"pyproject.toml": "[tool.ruff]\nline-length = 99\n[tool.black]\nline-length = 100\n"}, 99),
+        (
+            {"pyproject.toml": "[project]\nname = 'x'\n", "setup.cfg": "[flake8]\nmax-line-length = 120\n"},
+            120,
+        ),
+        ({"tox.ini": "[flake8]\nmax-line-length = 79\n"}, 79),
+        ({"pyproject.toml": "[tool.ruff]\nline-length = 'long'\n"}, 88),
+        ({".flake8": "[flake8\nbroken"}, 88),
+    ],
+)
+def test_line_length_from_the_project(tmp_path: Path, files: dict[str, str], expected: int) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "m.py").write_text("x = 1\n")
+    assert load_settings(["m.py"], {}, cwd=str(tmp_path)).line_length == expected

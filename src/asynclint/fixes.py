@@ -450,6 +450,8 @@ def local_edits(
         if span is None:
             return None
         text = _generate(module, new, span.indent)
+        if source is not None:
+            text = _within_line_length(module, source, span, new, text, line_length)
         edits.append(
             Edit(
                 Location(span.start.line, span.start.column + 1),
@@ -502,6 +504,103 @@ def _head_text(module: cst.Module, head: Sequence[cst.BaseStatement], cut_last: 
     if cut_last:
         text = text[: len(text) - len("pass" + module.default_newline)]
     return text
+
+
+def _source_line(source: str, line: int) -> str:
+    """Line `line` (1-based) of `source`, without its line break."""
+    start = 0
+    for _ in range(line - 1):
+        start = source.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = source.find("\n", start)
+    return source[start : end if end >= 0 else len(source)].rstrip("\r")
+
+
+def _within_line_length(
+    module: cst.Module, source: str, span: Span, new: Replacement, text: str, line_length: int
+) -> str:
+    """`text` (the generated replacement of the node at `span`) wrapped as formatters
+    write a call too long for its line: its arguments on one line of their own, indented
+    one level deeper than the line, or, when that is still too long, one argument a line
+    with a trailing comma. A line that was already too long is left alone, and so is a
+    replacement written on several lines already."""
+    body = text[:-1] if text.endswith("\n") else text
+    if "\n" in body or "\r" in body or not isinstance(new, cst.CSTNode):
+        return text
+    first = _source_line(source, span.start.line)
+    last = first if span.end.line == span.start.line else _source_line(source, span.end.line)
+    prefix, suffix = first[: span.start.column], last[span.end.column :]
+    if text.endswith("\n"):
+        suffix = ""
+    if _width(prefix + body + suffix) <= line_length or (
+        span.start.line == span.end.line and _width(first) > line_length
+    ):
+        return text
+    call = _first_call(new)
+    if call is None:
+        return text
+    leading = first[: len(first) - len(first.lstrip())]
+    unit = module.default_indent
+    for form in (_hugged, _exploded):
+        wrapped = new.deep_replace(call, form(call, unit))
+        assert isinstance(wrapped, cst.CSTNode)
+        candidate = _generate(module, wrapped, (leading,))
+        lines = (prefix + candidate + ("" if candidate.endswith("\n") else suffix)).splitlines()
+        if all(_width(line) <= line_length for line in lines) or form is _exploded:
+            return candidate
+    return text
+
+
+#: Trailing comments that line-length checks and formatters do not count.
+_PRAGMA = re.compile(r"\s*#\s*(noqa|type:|pyright:|pylint:|mypy:|nosec|fmt:|isort:)[^#]*$")
+
+
+def _width(line: str) -> int:
+    return len(_PRAGMA.sub("", line))
+
+
+def _first_call(node: cst.CSTNode) -> cst.Call | None:
+    """The outermost call with arguments in `node` (the brackets formatters split first)."""
+    if isinstance(node, cst.Call) and node.args:
+        return node
+    if isinstance(node, (cst.Lambda, cst.BaseComp)):
+        return None
+    for child in node.children:
+        found = _first_call(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(indent)
+    )
+
+
+def _hugged(call: cst.Call, unit: str) -> cst.Call:
+    """`f(` newline, the arguments on one line one level deeper, newline `)`."""
+    args = list(call.args)
+    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=_line_break(""))
+    return call.with_changes(whitespace_before_args=_line_break(unit), args=args)
+
+
+def _exploded(call: cst.Call, unit: str) -> cst.Call:
+    """One argument a line, each with its comma, the last too."""
+    args = [
+        arg.with_changes(
+            comma=cst.Comma(whitespace_after=_line_break(unit)), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+        for arg in call.args[:-1]
+    ]
+    last = call.args[-1]
+    args.append(
+        last.with_changes(
+            comma=cst.Comma(whitespace_after=_line_break("")), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+    )
+    return call.with_changes(whitespace_before_args=_line_break(unit), args=args)
 
 
 def _replaceable_in_place(node: cst.CSTNode) -> bool:

@@ -554,6 +554,37 @@ def target_from_requires(requires: object) -> str | None:
     return target if target in SUPPORTED_TARGETS else None
 
 
+DEFAULT_LINE_LENGTH = 88
+
+
+def line_length_of(pyproject: Mapping[str, Any] | None, folder: Path | None) -> int:
+    """The project's line length: `[tool.ruff] line-length`, `[tool.black] line-length`,
+    or flake8's `max-line-length` (setup.cfg, tox.ini, .flake8 in `folder`); 88 when none
+    is set or the value is not a positive whole number."""
+    tool = pyproject.get("tool", {}) if isinstance(pyproject, Mapping) else {}
+    for name in ("ruff", "black"):
+        table = tool.get(name) if isinstance(tool, Mapping) else None
+        value = table.get("line-length") if isinstance(table, Mapping) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    if folder is not None:
+        import configparser
+
+        for name in (".flake8", "setup.cfg", "tox.ini"):
+            path = folder / name
+            if not path.is_file():
+                continue
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(path, encoding="utf-8")
+                raw = parser.get("flake8", "max-line-length", fallback=None)
+            except (configparser.Error, OSError, UnicodeDecodeError):
+                continue
+            if raw is not None and raw.strip().isdigit() and int(raw) > 0:
+                return int(raw)
+    return DEFAULT_LINE_LENGTH
+
+
 def _resolve_paths(values: dict[str, Any], base: str, only: Option | None = None) -> None:
     """Make the path options among `values` absolute: `~` is the home folder, and a relative
     path is relative to `base` (the configuration file's folder for a path read from it,
@@ -596,6 +627,7 @@ def load_settings(
     values: dict[str, Any] = {}
     config_path: Path | None = None
     requires_target: str | None = None
+    line_length = DEFAULT_LINE_LENGTH
     project_root = Path(cwd)
     if config is not None:
         config_path = Path(config)
@@ -608,6 +640,7 @@ def load_settings(
         values.update(options_from_table(table, str(config_path)))
         requires_target = target_from_requires(data.get("project", {}).get("requires-python"))
         project_root = config_path.resolve().parent
+        line_length = line_length_of(data, project_root)
         _resolve_paths(values, str(project_root))
     elif not isolated:
         first = next(iter(paths), ".")
@@ -622,11 +655,15 @@ def load_settings(
                 _resolve_paths(values, str(found.parent))
             project_root = found.parent
         if nearest is not None:
-            project = read_toml(nearest).get("project", {})
+            nearest_data = read_toml(nearest)
+            project = nearest_data.get("project", {})
             if isinstance(project, Mapping):
                 requires_target = target_from_requires(project.get("requires-python"))
+            line_length = line_length_of(nearest_data, nearest.parent)
             if found is None:
                 project_root = nearest.parent
+        else:
+            line_length = line_length_of(None, project_root)
     for key, raw in cli.items():
         opt = OPTIONS_BY_KEY[key]
         values[opt.attr] = parse_cli_value(opt, raw)
@@ -641,4 +678,5 @@ def load_settings(
         project_root=str(project_root),
         config_path=str(config_path) if config_path else None,
         requires_python_target=requires_target,
+        line_length=line_length,
     )
