@@ -233,3 +233,41 @@ def test_a_line_already_too_long_is_not_reformatted() -> None:
         "    os.makedirs(os.path.dirname(self.database_path), exist_ok=True)  # a comment that makes it long\n"
     )
     assert "    await asyncio.to_thread(os.makedirs, os.path" in fixed(source, "ASL107")
+
+
+def test_a_call_written_one_argument_a_line_keeps_a_formatters_layout() -> None:
+    source = (
+        "import ssl\n\n\nasync def connect(tls):\n"
+        "    if tls.ca_file:\n"
+        "        context = ssl.create_default_context(\n"
+        "            purpose=ssl.Purpose.SERVER_AUTH, cafile=tls.certificate_authority_file\n"
+        "        )\n"
+        "        context.load_cert_chain(\n"
+        "            certfile=tls.cert_file,\n"
+        "            password=lambda: read_secret(\n"
+        "                tls.password_file,\n"
+        "            ),\n"
+        "        )\n"
+        "        context.load_verify_locations(\n"
+        "            tls.ca_file\n"
+        "        )\n"
+        "    return context\n"
+    )
+    assert fixed(source, "ASL113") == (
+        "import asyncio\nimport ssl\n\n\nasync def connect(tls):\n"
+        "    if tls.ca_file:\n"
+        "        context = await asyncio.to_thread(\n"
+        "            ssl.create_default_context,\n"
+        "            purpose=ssl.Purpose.SERVER_AUTH,\n"
+        "            cafile=tls.certificate_authority_file,\n"
+        "        )\n"
+        "        await asyncio.to_thread(\n"
+        "            context.load_cert_chain,\n"
+        "            certfile=tls.cert_file,\n"
+        "            password=lambda: read_secret(\n"
+        "                tls.password_file,\n"
+        "            ),\n"
+        "        )\n"
+        "        await asyncio.to_thread(context.load_verify_locations, tls.ca_file)\n"
+        "    return context\n"
+    )

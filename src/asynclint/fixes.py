@@ -525,25 +525,29 @@ def _within_line_length(
     one level deeper than the line, or, when that is still too long, one argument a line
     with a trailing comma. A line that was already too long is left alone, and so is a
     replacement written on several lines already."""
-    body = text[:-1] if text.endswith("\n") else text
-    if "\n" in body or "\r" in body or not isinstance(new, cst.CSTNode):
+    if not isinstance(new, cst.CSTNode):
         return text
-    first = _source_line(source, span.start.line)
-    last = first if span.end.line == span.start.line else _source_line(source, span.end.line)
-    prefix, suffix = first[: span.start.column], last[span.end.column :]
+    originals = [_source_line(source, line) for line in range(span.start.line, span.end.line + 1)]
+    if any(_width(line) > line_length for line in originals):
+        return text
+    prefix, suffix = originals[0][: span.start.column], originals[-1][span.end.column :]
     if text.endswith("\n"):
         suffix = ""
-    if _width(prefix + body + suffix) <= line_length or (
-        span.start.line == span.end.line and _width(first) > line_length
-    ):
-        return text
     call = _first_call(new)
     if call is None:
         return text
+    fits = all(_width(line) <= line_length for line in (prefix + text + suffix).splitlines())
+    if fits and not _broken_layout(call):
+        return text
+    forms = (_exploded,) if _magic_comma(call) else (_joined, _hugged, _exploded)
+    # Arguments already on lines of their own keep their indentation; arguments that move
+    # from the line of the call to a line of their own go one level deeper.
+    unit_shift = "" if _broken_layout(call) else module.default_indent
+    first = originals[0]
     leading = first[: len(first) - len(first.lstrip())]
     unit = module.default_indent
-    for form in (_hugged, _exploded):
-        wrapped = new.deep_replace(call, form(call, unit))
+    for form in forms:
+        wrapped = new.deep_replace(call, form(call, unit, unit_shift))
         assert isinstance(wrapped, cst.CSTNode)
         candidate = _generate(module, wrapped, (leading,))
         lines = (prefix + candidate + ("" if candidate.endswith("\n") else suffix)).splitlines()
@@ -573,28 +577,92 @@ def _first_call(node: cst.CSTNode) -> cst.Call | None:
     return None
 
 
+def _breaks(node: cst.CSTNode | cst.MaybeSentinel) -> bool:
+    return isinstance(node, cst.ParenthesizedWhitespace) or (
+        isinstance(node, cst.Comma) and isinstance(node.whitespace_after, cst.ParenthesizedWhitespace)
+    )
+
+
+def _broken_layout(call: cst.Call) -> bool:
+    """A call whose arguments break lines but not after its `(` (a fix built it from the
+    arguments of a call that was written one argument a line)."""
+    if _breaks(call.whitespace_before_args):
+        return False
+    return any(_breaks(arg.comma) or _breaks(arg.whitespace_after_arg) for arg in call.args)
+
+
+def _magic_comma(call: cst.Call) -> bool:
+    """A trailing comma after the last argument, which formatters keep one argument a line."""
+    last = call.args[-1].comma
+    return isinstance(last, cst.Comma) and _breaks(call.args[-1].comma)
+
+
 def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(
         first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(indent)
     )
 
 
-def _hugged(call: cst.Call, unit: str) -> cst.Call:
+class _Deeper(cst.CSTTransformer):
+    """Continuation lines one level deeper (an argument that moves to a line of its own
+    keeps the relative indentation of its own brackets)."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def leave_ParenthesizedWhitespace(
+        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
+    ) -> cst.ParenthesizedWhitespace:
+        if not updated_node.indent:
+            return updated_node
+        return updated_node.with_changes(
+            last_line=cst.SimpleWhitespace(self.unit + updated_node.last_line.value)
+        )
+
+
+def _deeper(args: Sequence[cst.Arg], unit: str) -> list[cst.Arg]:
+    out = []
+    for arg in args:
+        moved = arg.visit(_Deeper(unit))
+        assert isinstance(moved, cst.Arg)
+        out.append(moved)
+    return out
+
+
+def _joined(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """The arguments on the line of the call."""
+    args = [
+        arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if _breaks(arg.comma)
+        else arg
+        for arg in call.args[:-1]
+    ]
+    args.append(
+        call.args[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+    )
+    return call.with_changes(whitespace_before_args=cst.SimpleWhitespace(""), args=args)
+
+
+def _hugged(call: cst.Call, unit: str, shift: str) -> cst.Call:
     """`f(` newline, the arguments on one line one level deeper, newline `)`."""
-    args = list(call.args)
+    args = _deeper(call.args, shift)
     args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=_line_break(""))
     return call.with_changes(whitespace_before_args=_line_break(unit), args=args)
 
 
-def _exploded(call: cst.Call, unit: str) -> cst.Call:
+def _exploded(call: cst.Call, unit: str, shift: str) -> cst.Call:
     """One argument a line, each with its comma, the last too."""
+    moved = _deeper(call.args, shift)
     args = [
         arg.with_changes(
             comma=cst.Comma(whitespace_after=_line_break(unit)), whitespace_after_arg=cst.SimpleWhitespace("")
         )
-        for arg in call.args[:-1]
+        for arg in moved[:-1]
     ]
-    last = call.args[-1]
+    last = moved[-1]
     args.append(
         last.with_changes(
             comma=cst.Comma(whitespace_after=_line_break("")), whitespace_after_arg=cst.SimpleWhitespace("")
