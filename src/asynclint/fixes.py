@@ -46,6 +46,19 @@ class NodeFix:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def split_attached_comments(
+    lines: Sequence[cst.EmptyLine],
+) -> tuple[tuple[cst.EmptyLine, ...], tuple[cst.EmptyLine, ...]]:
+    """The leading lines of a statement or handler split into those before it and the
+    comment lines right above it (no blank line between), which belong to it: a
+    `# pylint: disable-next=...`, a `# noqa` or an explanation. Code a fix puts before
+    the statement goes between the two."""
+    at = len(lines)
+    while at > 0 and lines[at - 1].comment is not None:
+        at -= 1
+    return tuple(lines[:at]), tuple(lines[at:])
+
+
 def imports_for(*modules: str | None) -> tuple[Import, ...]:
     return tuple(Import(m) for m in modules if m)
 
