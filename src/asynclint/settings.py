@@ -148,7 +148,7 @@ OPTIONS: tuple[Option, ...] = (
         "target-version",
         "version",
         None,
-        "Lowest Python version the fixes may use (default: from requires-python, else py310).",
+        "Lowest Python version the fixes may use (default: the lowest that requires-python allows, py38 if it allows older; else py310).",
         "py3X",
         SUPPORTED_TARGETS,
     ),
@@ -318,6 +318,8 @@ class Settings:
     #: The project's line length (ruff's, black's or flake8's; 88 when none is set): fixes
     #: wrap what they write within it.
     line_length: int = 88
+    #: Said once per run: requires-python allows a Python older than any target.
+    target_note: str | None = None
 
     @property
     def target(self) -> str:
@@ -543,15 +545,50 @@ def options_from_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
 _REQUIRES_RE = re.compile(r"(>=|~=|==|\^|>)\s*3\.(\d+)")
 
 
-def target_from_requires(requires: object) -> str | None:
-    """`requires-python = ">=3.11"` -> "py311" (the lowest version allowed)."""
+def lowest_python_minor(requires: object) -> int | None:
+    """The lowest Python 3 minor version `requires-python` allows (">=3.7.1,<4" -> 7), read
+    as a PEP 440 specifier; None when it cannot be read."""
     if not isinstance(requires, str):
         return None
-    minors = [int(m.group(2)) + (1 if m.group(1) == ">" else 0) for m in _REQUIRES_RE.finditer(requires)]
-    if not minors:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        spec = SpecifierSet(requires)
+    except InvalidSpecifier:
+        spec = None
+    if spec is not None:
+        for minor in range(0, 40):
+            if any(spec.contains(f"3.{minor}.{patch}", prereleases=True) for patch in (0, 1, 99)):
+                return minor
         return None
-    target = f"py3{min(minors)}"
+    # Not PEP 440 (Poetry's `^3.10`): the lowest bound written.
+    minors = [int(m.group(2)) + (1 if m.group(1) == ">" else 0) for m in _REQUIRES_RE.finditer(requires)]
+    return min(minors) if minors else None
+
+
+LOWEST_TARGET_MINOR = int(SUPPORTED_TARGETS[0][3:])
+
+
+def target_from_requires(requires: object) -> str | None:
+    """`requires-python = ">=3.11"` -> "py311" (the lowest version allowed); below the
+    lowest target asynclint supports, that lowest target (see `requires_python_note`)."""
+    minor = lowest_python_minor(requires)
+    if minor is None:
+        return None
+    target = f"py3{max(minor, LOWEST_TARGET_MINOR)}"
     return target if target in SUPPORTED_TARGETS else None
+
+
+def requires_python_note(requires: object) -> str | None:
+    """The note to show once when `requires-python` allows a Python older than the lowest
+    target asynclint supports."""
+    minor = lowest_python_minor(requires)
+    if minor is None or minor >= LOWEST_TARGET_MINOR:
+        return None
+    return (
+        f"requires-python {requires!r} allows Python 3.{minor}, below the lowest target asynclint "
+        f"supports: fixes target {SUPPORTED_TARGETS[0]} (set target-version to silence this)"
+    )
 
 
 DEFAULT_LINE_LENGTH = 88
@@ -627,6 +664,7 @@ def load_settings(
     values: dict[str, Any] = {}
     config_path: Path | None = None
     requires_target: str | None = None
+    target_note: str | None = None
     line_length = DEFAULT_LINE_LENGTH
     project_root = Path(cwd)
     if config is not None:
@@ -638,7 +676,8 @@ def load_settings(
         if table is None:
             raise ConfigError(f"{config}: no [tool.asynclint] table")
         values.update(options_from_table(table, str(config_path)))
-        requires_target = target_from_requires(data.get("project", {}).get("requires-python"))
+        requires = data.get("project", {}).get("requires-python")
+        requires_target, target_note = target_from_requires(requires), requires_python_note(requires)
         project_root = config_path.resolve().parent
         line_length = line_length_of(data, project_root)
         _resolve_paths(values, str(project_root))
@@ -658,7 +697,9 @@ def load_settings(
             nearest_data = read_toml(nearest)
             project = nearest_data.get("project", {})
             if isinstance(project, Mapping):
-                requires_target = target_from_requires(project.get("requires-python"))
+                requires = project.get("requires-python")
+                requires_target = target_from_requires(requires)
+                target_note = requires_python_note(requires)
             line_length = line_length_of(nearest_data, nearest.parent)
             if found is None:
                 project_root = nearest.parent
@@ -679,4 +720,5 @@ def load_settings(
         config_path=str(config_path) if config_path else None,
         requires_python_target=requires_target,
         line_length=line_length,
+        target_note=None if values.get("target_version") else target_note,
     )
