@@ -271,3 +271,18 @@ def test_a_call_written_one_argument_a_line_keeps_a_formatters_layout() -> None:
         "        await asyncio.to_thread(context.load_verify_locations, tls.ca_file)\n"
         "    return context\n"
     )
+
+
+def test_statements_a_fix_writes_are_wrapped_each() -> None:
+    source = (
+        "import asyncio\n\n\nasync def on_chunk(config, payload):\n"
+        "    if config.enabled:\n"
+        "        asyncio.create_task(config.code.on_audio_chunk(InputAudioChunk(**payload)))\n"
+    )
+    assert fixed(source, "ASL204").endswith(
+        "        task = asyncio.create_task(\n"
+        "            config.code.on_audio_chunk(InputAudioChunk(**payload))\n"
+        "        )\n"
+        "        _background_tasks.add(task)\n"
+        "        task.add_done_callback(_background_tasks.discard)\n"
+    )

@@ -533,40 +533,65 @@ def _source_line(source: str, line: int) -> str:
 def _within_line_length(
     module: cst.Module, source: str, span: Span, new: Replacement, text: str, line_length: int
 ) -> str:
-    """`text` (the generated replacement of the node at `span`) wrapped as formatters
-    write a call too long for its line: its arguments on one line of their own, indented
-    one level deeper than the line, or, when that is still too long, one argument a line
-    with a trailing comma. A line that was already too long is left alone, and so is a
-    replacement written on several lines already."""
-    if not isinstance(new, cst.CSTNode):
+    """`text` (the generated replacement of the node at `span`) with each call too long
+    for its line laid out as formatters write it: its arguments on the line of the call,
+    or on one line of their own indented one level deeper, or one argument a line with a
+    trailing comma. A call built from one written an argument a line is laid out again
+    the same way. Lines that were already too long are left alone."""
+    if isinstance(new, cst.RemovalSentinel):
         return text
     originals = [_source_line(source, line) for line in range(span.start.line, span.end.line + 1)]
     if any(_width(line) > line_length for line in originals):
         return text
     prefix, suffix = originals[0][: span.start.column], originals[-1][span.end.column :]
+    first = originals[0]
+    leading = first[: len(first) - len(first.lstrip())]
+    if isinstance(new, cst.FlattenSentinel):
+        # Statements: each is generated with its own indentation, on lines of its own.
+        items = [_laid_out(module, item, "", "", leading, span.indent, line_length) for item in new.nodes]
+        if all(a is b for a, b in zip(items, new.nodes, strict=True)):
+            return text
+        return _generate(module, cst.FlattenSentinel(items), span.indent)
     if text.endswith("\n"):
         suffix = ""
-    call = _first_call(new)
+    laid_out = _laid_out(module, new, prefix, suffix, leading, span.indent, line_length)
+    if laid_out is new:
+        return text
+    return _generate(module, laid_out, (leading,))
+
+
+def _laid_out(
+    module: cst.Module,
+    node: cst.CSTNode,
+    prefix: str,
+    suffix: str,
+    leading: str,
+    indent: tuple[str, ...],
+    line_length: int,
+) -> cst.CSTNode:
+    """`node` with its outermost call laid out again when a line is too long or its layout
+    is broken (see `_within_line_length`); `node` itself when nothing changes."""
+    call = _first_call(node)
     if call is None:
-        return text
-    fits = all(_width(line) <= line_length for line in (prefix + text + suffix).splitlines())
+        return node
+    text = _generate(module, node, indent)
+    end = "" if text.endswith("\n") else suffix
+    fits = all(_width(line) <= line_length for line in (prefix + text + end).splitlines())
     if fits and not _broken_layout(call):
-        return text
+        return node
     forms = (_exploded,) if _magic_comma(call) else (_joined, _hugged, _exploded)
     # Arguments already on lines of their own keep their indentation; arguments that move
     # from the line of the call to a line of their own go one level deeper.
     unit_shift = "" if _broken_layout(call) else module.default_indent
-    first = originals[0]
-    leading = first[: len(first) - len(first.lstrip())]
     unit = module.default_indent
     for form in forms:
-        wrapped = new.deep_replace(call, form(call, unit, unit_shift))
+        wrapped = node.deep_replace(call, form(call, unit, unit_shift))
         assert isinstance(wrapped, cst.CSTNode)
         candidate = _generate(module, wrapped, (leading,))
         lines = (prefix + candidate + ("" if candidate.endswith("\n") else suffix)).splitlines()
         if all(_width(line) <= line_length for line in lines) or form is _exploded:
-            return candidate
-    return text
+            return wrapped
+    return node
 
 
 #: Trailing comments that line-length checks and formatters do not count.
