@@ -186,6 +186,11 @@ def test_import_kept_when_still_needed(source: str) -> None:
     assert result.count("import time") == source.count("import time")
 
 
+def test_a_docstring_mentioning_the_name_does_not_keep_the_import() -> None:
+    source = '"""Polls from time to time."""\n\nimport asyncio\nimport time\n' + POLL
+    assert fixed(source) == '"""Polls from time to time."""\n\nimport asyncio\n' + POLLED
+
+
 def test_import_kept_in_package_init() -> None:
     source = "import asyncio\nimport time\n" + POLL
     assert "import time" in fixed(source, path="pkg/__init__.py")

@@ -4,6 +4,7 @@ edits (for reports), the fixer applies the edits, verifies the result and writes
 
 from __future__ import annotations
 
+import ast
 import bisect
 import difflib
 import re
@@ -839,7 +840,8 @@ class EditSet:
 
 class _NameUses(cst.CSTVisitor):
     """Names read or written anywhere outside import statements and attribute names, and
-    the words of every string (a name in a string annotation or in `__all__`)."""
+    the words of every string that is an expression (a string annotation, a name in
+    `__all__`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -859,10 +861,19 @@ class _NameUses(cst.CSTVisitor):
         self.names.add(node.value)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self.names.update(_WORD.findall(node.value))
-
-    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-        self.names.update(_WORD.findall(node.value))
+        # A string annotation or a name in `__all__` is an expression; prose (a docstring
+        # that mentions `time`) is not.
+        try:
+            value = node.evaluated_value
+        except Exception:  # an odd literal: count its words, to keep imports
+            self.names.update(_WORD.findall(node.value))
+            return
+        if isinstance(value, str) and len(value) < 1000:
+            try:
+                ast.parse(value.strip(), mode="eval")
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return
+            self.names.update(_WORD.findall(value))
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
