@@ -81,10 +81,11 @@ SLEEP = "\n\nasync def poll():\n    time.sleep(1)\n"
             '"""Doc."""\n\nfrom __future__ import annotations\n\nimport asyncio\n\n'
             "import requests\n\nfrom . import x\n",
         ),
-        # Between two imports: after the first, the comment above the second stays with it.
+        # Between two imports: after the first; the comment of `import time`, which the fix
+        # leaves unused, stays.
         (
             "import abc\n\n# the clock\nimport time\n\n# files\nimport zipfile\n",
-            "import abc\nimport asyncio\n\n# the clock\nimport time\n\n# files\nimport zipfile\n",
+            "import abc\nimport asyncio\n\n# the clock\n\n# files\nimport zipfile\n",
         ),
     ],
 )
@@ -175,7 +176,6 @@ def test_import_left_unused_is_removed(source: str, expected: str) -> None:
         "import asyncio\nimport time\n" + POLL + "    return time.monotonic()\n",  # another use
         "import asyncio\nimport time\n\n__all__ = ['time']\n" + POLL,  # exported
         "import asyncio\nimport time as time\n" + POLL,  # a re-export
-        "import asyncio\nimport time  # the clock\n" + POLL,  # a comment on it
         "import asyncio\nimport time\n\nX: 'time.struct_time'\n" + POLL,  # a string annotation
         "import asyncio\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import time\n" + POLL,
     ],
@@ -189,6 +189,13 @@ def test_import_kept_when_still_needed(source: str) -> None:
 def test_a_docstring_mentioning_the_name_does_not_keep_the_import() -> None:
     source = '"""Polls from time to time."""\n\nimport asyncio\nimport time\n' + POLL
     assert fixed(source) == '"""Polls from time to time."""\n\nimport asyncio\n' + POLLED
+
+
+def test_comments_of_a_removed_import_stay() -> None:
+    source = "import asyncio\nimport time  # the clock\n\nimport anyio\n" + POLL + "    anyio.run\n"
+    assert fixed(source) == "import asyncio\n# the clock\n\nimport anyio\n" + POLLED + "    anyio.run\n"
+    source = "import asyncio; import time; import os\n" + POLL + "    os.getcwd()\n"
+    assert fixed(source) == "import asyncio; import os\n" + POLLED + "    os.getcwd()\n"
 
 
 def test_import_kept_in_package_init() -> None:

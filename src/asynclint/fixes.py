@@ -904,8 +904,9 @@ def remove_unused_imports(original: str, fixed: str, path: str) -> str:
     """`fixed` without the module-level imports its fixes left unused: a name that
     `original` used and `fixed` no longer uses (the last `time.sleep` became
     `asyncio.sleep`). Imports in an `__init__.py`, under `if TYPE_CHECKING:` (or any other
-    block), re-exports, names of `__all__` or of any string, and import lines with a
-    comment are kept."""
+    block), re-exports and names of `__all__` or of a string annotation are kept. What is
+    removed does not depend on the layout; the comments of a removed line stay, on lines
+    of their own."""
     if path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py":
         return fixed
     try:
@@ -913,12 +914,11 @@ def remove_unused_imports(original: str, fixed: str, path: str) -> str:
         after = cst.parse_module(fixed)
     except (cst.ParserSyntaxError, RecursionError):
         return fixed
-    used_before = _name_uses(before)
-    used_after = _name_uses(after)
-    gone = used_before - used_after
+    gone = _name_uses(before) - _name_uses(after)
     if not gone:
         return fixed
     body: list[cst.BaseStatement] = list(after.body)
+    footer = list(after.footer)
     changed = False
     index = 0
     while index < len(body):
@@ -934,40 +934,71 @@ def remove_unused_imports(original: str, fixed: str, path: str) -> str:
             continue
         assert isinstance(stmt, cst.SimpleStatementLine)
         del body[index]
+        removed = list(stmt.leading_lines[: _blank_prefix(stmt.leading_lines)])
+        comments = [cst.EmptyLine(comment=c) for c in _comments(stmt)]
         if index < len(body):
             nxt = body[index]
             if isinstance(nxt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 lines = list(nxt.leading_lines)
                 own = lines[: _blank_prefix(lines)]
-                removed = list(stmt.leading_lines[: _blank_prefix(stmt.leading_lines)])
                 # The more blank lines of the two, but none added at the top of the module.
                 blanks = removed if not index or len(removed) > len(own) else own
-                body[index] = nxt.with_changes(leading_lines=[*blanks, *lines[len(own) :]])
+                if comments:
+                    blanks, comments = removed, [*comments, *own]
+                body[index] = nxt.with_changes(leading_lines=[*blanks, *comments, *lines[len(own) :]])
+        else:
+            footer = [*removed, *comments, *footer]
     if not changed:
         return fixed
-    return after.with_changes(body=body).code
+    return after.with_changes(body=body, footer=footer).code
+
+
+def _comments(node: cst.CSTNode) -> list[cst.Comment]:
+    found: list[cst.Comment] = []
+
+    def visit(item: cst.CSTNode) -> None:
+        if isinstance(item, cst.Comment):
+            found.append(item)
+        for child in all_children(item):
+            visit(child)
+
+    visit(node)
+    return found
 
 
 def _without_unused(stmt: cst.BaseStatement, gone: set[str]) -> cst.BaseStatement | None:
     """`stmt` without its imports of names in `gone` (None: nothing left; `stmt` itself:
     nothing removed)."""
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+    if not isinstance(stmt, cst.SimpleStatementLine):
         return stmt
-    small = stmt.body[0]
+    smalls: list[cst.BaseSmallStatement] = []
+    changed = False
+    for small in stmt.body:
+        kept = _import_without_unused(small, gone)
+        if kept is not small:
+            changed = True
+        if kept is not None:
+            smalls.append(kept)
+    if not changed:
+        return stmt
+    if not smalls:
+        return None
+    last = stmt.body[-1]
+    smalls[-1] = smalls[-1].with_changes(semicolon=last.semicolon)
+    return stmt.with_changes(body=smalls)
+
+
+def _import_without_unused(small: cst.BaseSmallStatement, gone: set[str]) -> cst.BaseSmallStatement | None:
     if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(small.names, cst.ImportStar):
-        return stmt
+        return small
     if isinstance(small, cst.ImportFrom) and (small.module is None or _dotted(small.module) == "__future__"):
-        return stmt
-    if any(line.comment is not None for line in stmt.leading_lines) or stmt.trailing_whitespace.comment:
-        return stmt
-    if "#" in cst.Module(body=[stmt]).code:
-        return stmt  # a comment inside the brackets
+        return small
     from_import = isinstance(small, cst.ImportFrom)
     names = list(small.names)
     keep = [a for a in names if _bound_name(a, from_import) not in gone]
     if len(keep) == len(names):
-        return stmt
+        return small
     if not keep:
         return None
     keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
-    return stmt.with_changes(body=[small.with_changes(names=keep)])
+    return small.with_changes(names=keep)
