@@ -456,3 +456,18 @@ def test_a_file_libcst_does_not_reproduce_is_not_fixed_when_its_findings_come_la
     ]
     assert outcome.text == source and not outcome.applied
     assert any("does not reproduce this file exactly" in f for f in outcome.failures)
+
+
+def test_summary_counts_only_findings_that_are_gone() -> None:
+    from asynclint.fixer import _count_only_what_is_gone
+
+    def found(code: str, row: int) -> Diagnostic:
+        return Diagnostic(code, "n", "m", "f.py", Location(row, 1), Location(row, 2), None)
+
+    initial = FileResult("f.py", [found("ASL101", 1), found("ASL101", 2), found("ASL402", 3)])
+    # Both ASL101 fixes were applied but one finding is still there; the ASL402 fix was
+    # applied and its finding came back elsewhere.
+    final = FileResult("f.py", [found("ASL101", 2), found("ASL402", 5)])
+    outcome = FixOutcome("", final, initial, Counter({"ASL101": 2, "ASL402": 1}))
+    _count_only_what_is_gone(outcome)
+    assert outcome.applied == Counter({"ASL101": 1})

@@ -70,6 +70,7 @@ def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
             _fix_rounds(outcome, path, unsafe, lint_again)
             if outcome.applied:
                 _remove_unused_imports(outcome, text, path, lint_again)
+                _count_only_what_is_gone(outcome)
     except Exception as exc:  # a fault of ours: the file keeps its text, the run goes on
         outcome.text, outcome.result = text, result
         outcome.applied.clear()
@@ -92,6 +93,21 @@ def _remove_unused_imports(
     if new != outcome.text and verify(new, path) is None:
         outcome.text = new
         outcome.result = lint(new)
+
+
+def _count_only_what_is_gone(outcome: FixOutcome) -> None:
+    """A code counts as fixed only as often as its findings went away: a fix whose finding
+    is still there (or came back in another form) is not counted."""
+    if outcome.initial is None:
+        return
+    before = Counter(d.code for d in outcome.initial.diagnostics)
+    after = Counter(d.code for d in outcome.result.diagnostics)
+    for code in list(outcome.applied):
+        gone = max(before[code] - after[code], 0)
+        if outcome.applied[code] > gone:
+            outcome.applied[code] = gone
+        if not outcome.applied[code]:
+            del outcome.applied[code]
 
 
 def _fix_rounds(outcome: FixOutcome, path: str, unsafe: bool, lint: Callable[[str], FileResult]) -> None:
