@@ -205,7 +205,9 @@ def fixture_settings(path: Path, code: str) -> tuple[Settings, bool]:
     reported, and fails the fixture, instead of silently reporting nothing (which a file of
     traps would take for a pass). Returns the settings and whether unsafe fixes are applied."""
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    values: dict[str, Any] = {"select": (code,)}
+    # Markers make fixture lines long: fixes wrap no line unless a header asks for a
+    # project's line length (`line-length=88`).
+    values: dict[str, Any] = {"select": (code,), "line_length": 1000}
     unsafe = True
     for file in files:
         text = file.read_text(encoding="utf-8", errors="replace")
@@ -214,6 +216,9 @@ def fixture_settings(path: Path, code: str) -> tuple[Settings, bool]:
                 key, _, raw = pair.partition("=")
                 if key == "unsafe-fixes":
                     unsafe = raw.lower() == "true"
+                    continue
+                if key == "line-length":
+                    values["line_length"] = int(raw)
                     continue
                 opt = OPTIONS_BY_KEY[key]
                 if opt.kind in ("codes", "globs", "strings", "glob-codes", "str-map"):

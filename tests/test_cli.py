@@ -13,7 +13,7 @@ from conftest import ROOT, run_cli
 from asynclint.cache import SUBFOLDER
 
 BAD = "import time\n\n\nasync def poll():\n    time.sleep(1)\n"
-FIXED = "import time\nimport asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
+FIXED = "import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
 CLEAN = "import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
 
 

@@ -190,7 +190,7 @@ def test_messages_on_stderr_survive_any_terminal_encoding(unicode_project: Path,
     no_traceback(fixing)
     assert fixing.returncode == 0
     assert fixing.stdout == piped.replace(b"time.sleep", b"await asyncio.sleep").replace(
-        b"import time\n", b"import time\nimport asyncio\n"
+        b"import time\n", b"import asyncio\n"
     )
 
 

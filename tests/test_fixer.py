@@ -47,7 +47,7 @@ def test_mixed_line_endings_are_kept(tmp_path: Path) -> None:
     fix_file(path)
     data = path.read_bytes().decode()
     assert data.endswith("    await asyncio.sleep(1)\n    x = 1\r\n")
-    assert data.startswith("import time\r\n")
+    assert data.startswith("import asyncio\r\n\nasync def poll():\r\n")
 
 
 def test_bom_and_cookie_are_kept(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_no_trailing_newline_and_tabs_are_kept(tmp_path: Path) -> None:
     fix_file(path)
     assert (
         path.read_text()
-        == "import time\nimport asyncio\n\nasync def poll():\n\tif True:\n\t\tawait asyncio.sleep(1)\n\treturn 1"
+        == "import asyncio\n\nasync def poll():\n\tif True:\n\t\tawait asyncio.sleep(1)\n\treturn 1"
     )
 
 
@@ -164,7 +164,7 @@ def test_fix_is_a_fixed_point_over_several_rounds() -> None:
         LintRequest(source, "x.py", "x.py", Settings(), selected_codes(Settings())), unsafe=False
     )
     assert outcome.text == (
-        "import asyncio\nimport time\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
+        "import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
         "    await asyncio.sleep(2)\n    await asyncio.sleep(0)\n"
     )
     assert outcome.applied == Counter({"ASL101": 2, "ASL600": 1})
@@ -460,3 +460,18 @@ def test_a_file_libcst_does_not_reproduce_is_not_fixed_when_its_findings_come_la
     ]
     assert outcome.text == source and not outcome.applied
     assert any("does not reproduce this file exactly" in f for f in outcome.failures)
+
+
+def test_summary_counts_only_findings_that_are_gone() -> None:
+    from asynclint.fixer import _count_only_what_is_gone
+
+    def found(code: str, row: int) -> Diagnostic:
+        return Diagnostic(code, "n", "m", "f.py", Location(row, 1), Location(row, 2), None)
+
+    initial = FileResult("f.py", [found("ASL101", 1), found("ASL101", 2), found("ASL402", 3)])
+    # Both ASL101 fixes were applied but one finding is still there; the ASL402 fix was
+    # applied and its finding came back elsewhere.
+    final = FileResult("f.py", [found("ASL101", 2), found("ASL402", 5)])
+    outcome = FixOutcome("", final, initial, Counter({"ASL101": 2, "ASL402": 1}))
+    _count_only_what_is_gone(outcome)
+    assert outcome.applied == Counter({"ASL101": 1})

@@ -81,8 +81,13 @@ def test_path_matches(pattern: str, path: str, matches: bool) -> None:
         (">=3.11", "py311"),
         (">=3.9,<4", "py39"),
         ("~=3.12", "py312"),
-        (">3.10", "py311"),
+        (">3.10", "py310"),  # 3.10.1 is allowed
         ("^3.10", "py310"),
+        (">=3.7", "py38"),  # below the lowest target: the lowest target
+        (">=3.7.1, <4", "py38"),
+        ("==3.9.*", "py39"),
+        (">=3.8,!=3.8.*", "py39"),
+        ("<3", None),
         ("3", None),
         (None, None),
     ],
@@ -163,3 +168,36 @@ def test_default_test_files_match_test_folders_at_any_depth() -> None:
     assert settings.is_test_file("src/pkg/test_thing.py")
     assert not settings.is_test_file("src/pkg/contests.py")
     assert not settings.is_test_file("src/latest/client.py")
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({}, 88),
+        ({"pyproject.toml": "[tool.ruff]\nline-length = 110\n"}, 110),
+        ({"pyproject.toml": "[tool.black]\nline-length = 100\n"}, 100),
+        ({"pyproject.toml": "[tool.ruff]\nline-length = 99\n[tool.black]\nline-length = 100\n"}, 99),
+        (
+            {"pyproject.toml": "[project]\nname = 'x'\n", "setup.cfg": "[flake8]\nmax-line-length = 120\n"},
+            120,
+        ),
+        ({"tox.ini": "[flake8]\nmax-line-length = 79\n"}, 79),
+        ({"pyproject.toml": "[tool.ruff]\nline-length = 'long'\n"}, 88),
+        ({".flake8": "[flake8\nbroken"}, 88),
+    ],
+)
+def test_line_length_from_the_project(tmp_path: Path, files: dict[str, str], expected: int) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "m.py").write_text("x = 1\n")
+    assert load_settings(["m.py"], {}, cwd=str(tmp_path)).line_length == expected
+
+
+def test_requires_python_below_the_lowest_target_is_said(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.7"\n')
+    (tmp_path / "m.py").write_text("x = 1\n")
+    settings = load_settings(["m.py"], {}, cwd=str(tmp_path))
+    assert settings.target == "py38"
+    assert settings.target_note is not None and "3.7" in settings.target_note
+    chosen = load_settings(["m.py"], {"target-version": "py39"}, cwd=str(tmp_path))
+    assert chosen.target == "py39" and chosen.target_note is None

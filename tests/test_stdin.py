@@ -23,7 +23,7 @@ from asynclint.cli import cli
 from asynclint.runner import Runner
 
 BAD = b"import time\n\n\nasync def poll():\n    time.sleep(1)\n"
-FIXED = b"import time\nimport asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
+FIXED = b"import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
 # ASL105 has no fix: the problem stays.
 UNFIXABLE = b'async def load():\n    with open("x") as handle:\n        return handle.read()\n'
 NOTHING = b"import os\n"
@@ -88,10 +88,7 @@ def test_fix_stdin_prints_the_code(
     proc = run("--fix", "-", stdin=source, cwd=tmp_path)
     no_traceback(proc)
     if expected is None:  # CRLF stays CRLF
-        assert (
-            proc.stdout
-            == b"import time\r\nimport asyncio\r\nasync def f():\r\n    await asyncio.sleep(1)\r\n"
-        )
+        assert proc.stdout == b"import asyncio\r\nasync def f():\r\n    await asyncio.sleep(1)\r\n"
     else:
         assert proc.stdout == expected
     assert in_report in proc.stderr
@@ -212,12 +209,12 @@ def test_diff_stdin_still_prints_a_diff(tmp_path: Path) -> None:
         pytest.param(codecs.BOM_UTF8 + BAD, codecs.BOM_UTF8 + FIXED, id="utf-8-bom"),
         pytest.param(
             LATIN1,
-            b'# -*- coding: latin-1 -*-\nimport time\nimport asyncio\n\n\nasync def poll():\n    s = "caf\xe9"\n    await asyncio.sleep(1)\n',
+            b'# -*- coding: latin-1 -*-\nimport asyncio\n\n\nasync def poll():\n    s = "caf\xe9"\n    await asyncio.sleep(1)\n',
             id="latin-1",
         ),
         pytest.param(
             SHIFT_JIS,
-            "# coding: shift_jis\nimport time\nimport asyncio\n\n\nasync def poll():\n    s = '日本語'\n    await asyncio.sleep(1)\n".encode(
+            "# coding: shift_jis\nimport asyncio\n\n\nasync def poll():\n    s = '日本語'\n    await asyncio.sleep(1)\n".encode(
                 "shift_jis"
             ),
             id="shift_jis",
@@ -235,7 +232,7 @@ def test_fix_stdin_keeps_the_encoding_and_bom(tmp_path: Path, source: bytes, exp
 def test_fix_stdin_bytes_do_not_depend_on_the_terminal_encoding(tmp_path: Path, encoding: str) -> None:
     proc = run("--fix", "-", stdin=LATIN1, cwd=tmp_path, env={"PYTHONIOENCODING": encoding})
     no_traceback(proc)
-    assert proc.stdout.startswith(b"# -*- coding: latin-1 -*-\nimport time\nimport asyncio\n")
+    assert proc.stdout.startswith(b"# -*- coding: latin-1 -*-\nimport asyncio\n\n\nasync")
     assert b'"caf\xe9"' in proc.stdout
 
 

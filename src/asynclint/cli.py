@@ -199,6 +199,8 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
         click.echo(f"asynclint: error: {message}", err=True)
     for message in result.warnings:
         click.echo(f"asynclint: warning: {message}", err=True)
+    if settings.target_note is not None and not quiet:
+        click.echo(f"asynclint: note: {settings.target_note}", err=True)
 
     report_to_stdout = kw["output_file"] is None
     fixed = sum(result.applied.values())

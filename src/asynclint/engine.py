@@ -52,6 +52,7 @@ class FixIntent:
 
     module: cst.Module
     fixes: dict[int, NodeFix] = field(default_factory=dict)
+    line_length: int = 88
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +286,7 @@ def _lint_module(
                 if with_edits and diagnostic.fix is not None and finding.fix is not None:
                     intent = result.intent
                     if not isinstance(intent, FixIntent):
-                        intent = result.intent = FixIntent(module)
+                        intent = result.intent = FixIntent(module, line_length=ctx.settings.line_length)
                     intent.fixes[id(diagnostic)] = finding.fix
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
@@ -296,13 +297,7 @@ def _span_nodes(module: cst.Module, findings: list[Finding], with_edits: bool) -
     the statement imports go after."""
     if not with_edits or not any(f.fix is not None for f in findings):
         return []
-    from asynclint.fixes import import_anchor
-
-    nodes: list[cst.CSTNode] = [n for f in findings if f.fix is not None for n in f.fix.replacements]
-    anchor = import_anchor(module)[0]
-    if anchor is not None:
-        nodes.append(anchor)
-    return nodes
+    return [n for f in findings if f.fix is not None for n in f.fix.replacements]
 
 
 def _diagnostic(
@@ -332,11 +327,14 @@ def _diagnostic(
             try:
                 from asynclint.fixes import apply_node_fixes, local_edits, text_edits
 
-                local = local_edits(ctx.module, finding.fix, ctx._spans)
+                line_length = ctx.settings.line_length
+                local = local_edits(ctx.module, finding.fix, ctx._spans, ctx.source, line_length)
                 if local is not None:
                     edits = local
                 else:
-                    edits = text_edits(ctx.source, apply_node_fixes(ctx.module, [finding.fix]).code)
+                    edits = text_edits(
+                        ctx.source, apply_node_fixes(ctx.module, [finding.fix], line_length).code
+                    )
             except Exception as exc:
                 result.diagnostics.append(
                     internal_error(ctx.path, rule.code, rule.name, exc, "raised while building a fix:")

@@ -68,6 +68,9 @@ def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
     try:
         with _recursion_limit(RECURSION_LIMIT):
             _fix_rounds(outcome, path, unsafe, lint_again)
+            if outcome.applied:
+                _remove_unused_imports(outcome, text, path, lint_again)
+                _count_only_what_is_gone(outcome)
     except Exception as exc:  # a fault of ours: the file keeps its text, the run goes on
         outcome.text, outcome.result = text, result
         outcome.applied.clear()
@@ -78,6 +81,33 @@ def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
         if item is not None:
             item.intent = None
     return outcome
+
+
+def _remove_unused_imports(
+    outcome: FixOutcome, original: str, path: str, lint: Callable[[str], FileResult]
+) -> None:
+    """Drop the imports the applied fixes left unused (see `fixes.remove_unused_imports`)."""
+    from asynclint.fixes import remove_unused_imports
+
+    new = remove_unused_imports(original, outcome.text, path)
+    if new != outcome.text and verify(new, path) is None:
+        outcome.text = new
+        outcome.result = lint(new)
+
+
+def _count_only_what_is_gone(outcome: FixOutcome) -> None:
+    """A code counts as fixed only as often as its findings went away: a fix whose finding
+    is still there (or came back in another form) is not counted."""
+    if outcome.initial is None:
+        return
+    before = Counter(d.code for d in outcome.initial.diagnostics)
+    after = Counter(d.code for d in outcome.result.diagnostics)
+    for code in list(outcome.applied):
+        gone = max(before[code] - after[code], 0)
+        if outcome.applied[code] > gone:
+            outcome.applied[code] = gone
+        if not outcome.applied[code]:
+            del outcome.applied[code]
 
 
 def _fix_rounds(outcome: FixOutcome, path: str, unsafe: bool, lint: Callable[[str], FileResult]) -> None:
@@ -165,7 +195,9 @@ class _Checker:
         if intent is None or any(id(d) not in intent.fixes for d in chosen):
             return "it cannot be checked against the change its rule intended"
         try:
-            intended = apply_node_fixes(intent.module, [intent.fixes[id(d)] for d in chosen])
+            intended = apply_node_fixes(
+                intent.module, [intent.fixes[id(d)] for d in chosen], intent.line_length
+            )
             if meaning(cst.parse_module(new)) != meaning(intended):
                 return (
                     "the code written would not mean what the fix intends (it would change more than the fix)"

@@ -4,8 +4,11 @@ edits (for reports), the fixer applies the edits, verifies the result and writes
 
 from __future__ import annotations
 
+import ast
 import bisect
 import difflib
+import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -42,6 +45,19 @@ class NodeFix:
     imports: Sequence[Import] = ()
     applicability: Literal["safe", "unsafe"] | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def split_attached_comments(
+    lines: Sequence[cst.EmptyLine],
+) -> tuple[tuple[cst.EmptyLine, ...], tuple[cst.EmptyLine, ...]]:
+    """The leading lines of a statement or handler split into those before it and the
+    comment lines right above it (no blank line between), which belong to it: a
+    `# pylint: disable-next=...`, a `# noqa` or an explanation. Code a fix puts before
+    the statement goes between the two."""
+    at = len(lines)
+    while at > 0 and lines[at - 1].comment is not None:
+        at -= 1
+    return tuple(lines[:at]), tuple(lines[at:])
 
 
 def imports_for(*modules: str | None) -> tuple[Import, ...]:
@@ -86,7 +102,7 @@ def _ancestors(root: cst.CSTNode, targets: set[int]) -> set[int]:
     return found
 
 
-def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix]) -> cst.Module:
+def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix], line_length: int = 88) -> cst.Module:
     """`module` with every replacement and import of `fixes` applied. A replacement that
     still holds a node another fix replaces (rules build replacements around the original
     children) gets that replacement too, as the two fixes' text edits do. (Within one fix,
@@ -111,7 +127,7 @@ def apply_node_fixes(module: cst.Module, fixes: Sequence[NodeFix]) -> cst.Module
         new = result
     imports = [imp for fix in fixes for imp in fix.imports]
     if imports:
-        new = add_imports(new, imports)
+        new = add_imports(new, imports, line_length)
     return new
 
 
@@ -143,31 +159,234 @@ def _replaced_within(
     return visited if isinstance(visited, cst.CSTNode) else node
 
 
-def add_imports(module: cst.Module, imports: Sequence[Import]) -> cst.Module:
-    """`module` with the imports it lacks added after the imports at its top (after the
-    docstring and `__future__` imports when there are no others).
+def add_imports(module: cst.Module, imports: Sequence[Import], line_length: int = 88) -> cst.Module:
+    """`module` with the imports it lacks added where an import sorter would put them (see
+    `placed_imports`).
 
     A small stand-in for libcst's AddImportsVisitor, whose import alone (libcst.matchers)
     costs more than linting a file.
     """
-    body = list(module.body)
-    new_lines = _missing_imports(module, imports)
-    if not new_lines:
-        return module
-    insert_at = _import_position(body)
-    rest = body[insert_at:]
-    if insert_at == 0 and rest and isinstance(rest[0], cst.BaseCompoundStatement):
-        first = rest[0]
-        blank = [cst.EmptyLine(), cst.EmptyLine()]
-        rest = [first.with_changes(leading_lines=[*blank, *first.leading_lines]), *rest[1:]]
-    return module.with_changes(body=[*body[:insert_at], *new_lines, *rest])
+    body = placed_imports(module, imports, line_length)
+    return module if body is None else module.with_changes(body=body)
+
+
+#: Import sections in the order sorters write them.
+_FUTURE, _STDLIB, _OTHER, _LOCAL = range(4)
+
+
+def _section(stmt: cst.SimpleStatementLine) -> int:
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative or small.module is None:
+            return _LOCAL
+        module = _dotted(small.module)
+    elif isinstance(small, cst.Import):
+        module = _dotted(small.names[0].name)
+    else:
+        return _OTHER
+    if module == "__future__":
+        return _FUTURE
+    return _STDLIB if module.split(".")[0] in sys.stdlib_module_names else _OTHER
+
+
+def _sort_key(stmt: cst.SimpleStatementLine, by_kind: bool) -> tuple[int, str, str]:
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom):
+        kind, module = 1, "." * len(small.relative) + (_dotted(small.module) if small.module else "")
+    elif isinstance(small, cst.Import):
+        kind, module = 0, _dotted(small.names[0].name)
+    else:
+        kind, module = 2, ""
+    return (kind if by_kind else 0, module.lower(), module)
+
+
+def _member_key(name: str) -> tuple[int, str, str]:
+    """Names inside `from x import (...)`: constants, then classes, then the rest."""
+    kind = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
+    return (kind, name.lower(), name)
+
+
+def _is_import_line(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body
+    )
+
+
+def _blank_prefix(lines: Sequence[cst.EmptyLine]) -> int:
+    count = 0
+    for line in lines:
+        if line.comment is not None:
+            break
+        count += 1
+    return count
+
+
+def _blank_lines_after_imports(stmt: cst.BaseStatement) -> int:
+    return 2 if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) else 1
+
+
+def placed_imports(
+    module: cst.Module, imports: Sequence[Import], line_length: int = 88
+) -> list[cst.BaseStatement] | None:
+    """The module's statements with the imports it lacks placed as an import sorter (isort,
+    ruff's `I` rules) would: `__future__` first, then the standard library, in its own
+    section of the first import block, sorted (plain `import x` before `from x import y`
+    unless the file mixes them), and a name merged into an existing `from x import ...`.
+    None when nothing is missing."""
+    body: list[cst.BaseStatement] = list(module.body)
+    present = _present_imports(body)
+    changed = False
+    for imp in imports:
+        key = (imp.module, imp.name)
+        if key in present:
+            continue
+        present.add(key)
+        body = _place(body, imp, module.default_indent, line_length)
+        changed = True
+    return body if changed else None
+
+
+def _place(
+    body: list[cst.BaseStatement], imp: Import, indent: str, line_length: int
+) -> list[cst.BaseStatement]:
+    start = 1 if body and _is_docstring(body[0]) else 0
+    end = _import_position(body)
+    block = [stmt for stmt in body[start:end] if isinstance(stmt, cst.SimpleStatementLine)]
+    if imp.name is not None:
+        for index in range(start, end):
+            merged = _merged(body[index], imp, indent, line_length)
+            if merged is not None:
+                return [*body[:index], merged, *body[index + 1 :]]
+    new = _import_line(imp)
+    section = _section(new)
+    by_kind = not _mixes_kinds(block)
+    key = _sort_key(new, by_kind)
+    same = [i for i in range(start, end) if _section(_line(body[i])) == section]
+    later = [i for i in range(start, end) if _section(_line(body[i])) > section]
+    before = next((i for i in same if _sort_key(_line(body[i]), by_kind) > key), None)
+    if before is None and not same and later:
+        before = later[0]
+    if before is not None and before - 1 in same:
+        # Between two statements of the section: after the first, so that the comment
+        # and blank lines above the second stay with it.
+        return [*body[:before], new, *body[before:]]
+    if before is not None:
+        following = _line(body[before])
+        lines = list(following.leading_lines)
+        blanks = _blank_prefix(lines)
+        rest = lines[blanks:]
+        if before in later or (rest and rest[0].comment is not None):
+            # A new section, or a comment that belongs to the statement after: a blank
+            # line between them, as sorters write it.
+            rest = [cst.EmptyLine(), *rest]
+        new = new.with_changes(leading_lines=lines[:blanks])
+        return [*body[:before], new, following.with_changes(leading_lines=rest), *body[before + 1 :]]
+    if same:
+        at = same[-1] + 1
+        return [*body[:at], new, *body[at:]]
+    # A section of its own after the block (or the first import of the module).
+    if end > start or start:
+        new = new.with_changes(leading_lines=[cst.EmptyLine()])
+    tail = body[end:]
+    if tail and end == start:
+        # No import block before: the statement after gets the blank lines sorters want.
+        nxt = tail[0]
+        if isinstance(nxt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            lines = list(nxt.leading_lines)
+            wanted = [cst.EmptyLine()] * _blank_lines_after_imports(nxt)
+            tail = [nxt.with_changes(leading_lines=[*wanted, *lines[_blank_prefix(lines) :]]), *tail[1:]]
+    return [*body[:end], new, *tail]
+
+
+def _line(stmt: cst.BaseStatement) -> cst.SimpleStatementLine:
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    return stmt
+
+
+def _mixes_kinds(block: Sequence[cst.SimpleStatementLine]) -> bool:
+    """Whether the file sorts `from` and plain imports together (a `from x` before an
+    `import y` of the same section)."""
+    seen_from: set[int] = set()
+    for stmt in block:
+        section = _section(stmt)
+        if isinstance(stmt.body[0], cst.ImportFrom):
+            seen_from.add(section)
+        elif section in seen_from:
+            return True
+    return False
+
+
+def _merged(
+    stmt: cst.BaseStatement, imp: Import, indent: str, line_length: int
+) -> cst.SimpleStatementLine | None:
+    """`from imp.module import ..., imp.name` when `stmt` imports from that module."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if (
+        not isinstance(small, cst.ImportFrom)
+        or small.relative
+        or small.module is None
+        or isinstance(small.names, cst.ImportStar)
+        or _dotted(small.module) != imp.module
+    ):
+        return None
+    assert imp.name is not None
+    names = list(small.names)
+    key = _member_key(imp.name)
+    at = next((i for i, a in enumerate(names) if _member_key(_dotted(a.name)) > key), len(names))
+    multiline = small.lpar is not None and isinstance(
+        small.lpar.whitespace_after, cst.ParenthesizedWhitespace
+    )
+    if len(names) > 1 and isinstance(names[0].comma, cst.Comma):
+        interior = names[0].comma
+    elif multiline and small.lpar is not None:
+        interior = cst.Comma(whitespace_after=small.lpar.whitespace_after)
+    else:
+        interior = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    last = names[-1]
+    alias = cst.ImportAlias(name=cst.Name(imp.name))
+    items = [*names[:at], alias, *names[at:]]
+    for i, item in enumerate(items):
+        if i == len(items) - 1:
+            items[i] = item.with_changes(comma=last.comma)
+        elif item is alias or item is last:
+            items[i] = item.with_changes(comma=interior)
+    merged = stmt.with_changes(body=[small.with_changes(names=items)])
+    if not multiline and len(cst.Module(body=[merged]).code.rstrip("\n")) > line_length:
+        merged = _wrapped_import(merged, items, indent)
+    return merged
+
+
+def _wrapped_import(
+    stmt: cst.SimpleStatementLine, names: Sequence[cst.ImportAlias], indent: str
+) -> cst.SimpleStatementLine:
+    """`from x import (` one name a line, with a trailing comma `)`."""
+    small = stmt.body[0]
+    assert isinstance(small, cst.ImportFrom)
+    line = cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(indent)
+    )
+    close = cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=True)
+    items = [n.with_changes(comma=cst.Comma(whitespace_after=line)) for n in names[:-1]]
+    items.append(names[-1].with_changes(comma=cst.Comma(whitespace_after=close)))
+    return stmt.with_changes(
+        body=[
+            small.with_changes(
+                names=items,
+                lpar=cst.LeftParen(whitespace_after=line),
+                rpar=cst.RightParen(),
+            )
+        ]
+    )
 
 
 def _present_imports(body: Sequence[cst.BaseStatement]) -> set[tuple[str, str | None]]:
     """Plain imports at the top of the module: (module, None) or (module, name)."""
     present: set[tuple[str, str | None]] = set()
     for stmt in body[: _import_position(body)]:
-        assert isinstance(stmt, cst.SimpleStatementLine)
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
         for small in stmt.body:
             if isinstance(small, cst.Import):
                 for alias in small.names:
@@ -208,38 +427,31 @@ def _name_node(dotted: str) -> cst.Attribute | cst.Name:
     return node
 
 
-def import_anchor(module: cst.Module) -> tuple[cst.CSTNode | None, bool]:
-    """Where `add_imports` puts new imports: after the returned statement (True) or before
-    it (False); (None, False) for an empty module."""
-    body = list(module.body)
-    insert_at = _import_position(body)
-    if insert_at > 0:
-        return body[insert_at - 1], True
-    return (body[0], False) if body else (None, False)
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 def _import_position(body: Sequence[cst.BaseStatement]) -> int:
-    insert_at = 0
-    for index, stmt in enumerate(body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
+    """The index after the module's first block of imports (after its docstring)."""
+    insert_at = 1 if body and _is_docstring(body[0]) else 0
+    for stmt in body[insert_at:]:
+        if not _is_import_line(stmt):
             break
-        smalls = stmt.body
-        if (
-            index == 0
-            and len(smalls) == 1
-            and isinstance(smalls[0], cst.Expr)
-            and isinstance(smalls[0].value, (cst.SimpleString, cst.ConcatenatedString))
-        ):
-            insert_at = 1
-            continue
-        if not all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in smalls):
-            break
-        insert_at = index + 1
+        insert_at += 1
     return insert_at
 
 
 def local_edits(
-    module: cst.Module, fix: NodeFix, spans: Mapping[cst.CSTNode, Span]
+    module: cst.Module,
+    fix: NodeFix,
+    spans: Mapping[cst.CSTNode, Span],
+    source: str | None = None,
+    line_length: int = 88,
 ) -> tuple[Edit, ...] | None:
     """The fix as text edits built from the replaced nodes' spans alone (no whole-module
     rewrite), or None when a replaced node's text depends on its parent (an argument's
@@ -252,6 +464,8 @@ def local_edits(
         if span is None:
             return None
         text = _generate(module, new, span.indent)
+        if source is not None:
+            text = _within_line_length(module, source, span, new, text, line_length)
         edits.append(
             Edit(
                 Location(span.start.line, span.start.column + 1),
@@ -260,19 +474,240 @@ def local_edits(
             )
         )
     if fix.imports:
-        anchor, after = import_anchor(module)
-        missing = _missing_imports(module, fix.imports)
-        if missing:
-            if anchor is None or anchor not in spans:
+        placed = placed_imports(module, fix.imports, line_length)
+        if placed is not None:
+            import_edits = _import_edits(module, placed, source)
+            if import_edits is None:
                 return None
-            span = spans[anchor]
-            point = span.end if after else span.start
-            loc = Location(point.line, point.column + 1)
-            text = "".join(_generate(module, line, ()) for line in missing)
-            if not after and isinstance(anchor, cst.BaseCompoundStatement):
-                text += module.default_newline * 2  # imports, then two blank lines before a def
-            edits.append(Edit(loc, loc, text))
+            edits.extend(import_edits)
     return tuple(sorted(edits, key=lambda e: (e.start, e.end)))
+
+
+def _import_edits(
+    module: cst.Module, placed: Sequence[cst.BaseStatement], source: str | None
+) -> tuple[Edit, ...] | None:
+    """Line edits that turn the module's head into the head of `placed` (its statements
+    with imports added): only the statements up to the last one that changed are
+    generated, the last as a stand-in when it is not a line of imports (a `def` whose blank
+    lines change). None when the generated head is not the source's own text."""
+    body = list(module.body)
+    common = 0
+    while common < min(len(body), len(placed)) and body[-1 - common] is placed[-1 - common]:
+        common += 1
+    old_head, new_head = body[: len(body) - common], list(placed[: len(placed) - common])
+    cut_old = cut_new = False
+    if old_head and not _is_import_line(old_head[-1]) and new_head:
+        old_head[-1], cut_old = _stand_in(old_head[-1]), True
+        new_head[-1], cut_new = _stand_in(new_head[-1]), True
+    old_text = _head_text(module, old_head, cut_old)
+    new_text = _head_text(module, new_head, cut_new)
+    if source is None or not source.startswith(old_text):
+        return None
+    return text_edits(old_text, new_text)
+
+
+def _stand_in(stmt: cst.BaseStatement) -> cst.SimpleStatementLine:
+    leading = (
+        stmt.leading_lines if isinstance(stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) else ()
+    )
+    return cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=leading)
+
+
+def _head_text(module: cst.Module, head: Sequence[cst.BaseStatement], cut_last: bool) -> str:
+    text = module.with_changes(body=head, footer=(), has_trailing_newline=True).code
+    if cut_last:
+        text = text[: len(text) - len("pass" + module.default_newline)]
+    return text
+
+
+def _source_line(source: str, line: int) -> str:
+    """Line `line` (1-based) of `source`, without its line break."""
+    start = 0
+    for _ in range(line - 1):
+        start = source.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = source.find("\n", start)
+    return source[start : end if end >= 0 else len(source)].rstrip("\r")
+
+
+def _within_line_length(
+    module: cst.Module, source: str, span: Span, new: Replacement, text: str, line_length: int
+) -> str:
+    """`text` (the generated replacement of the node at `span`) with each call too long
+    for its line laid out as formatters write it: its arguments on the line of the call,
+    or on one line of their own indented one level deeper, or one argument a line with a
+    trailing comma. A call built from one written an argument a line is laid out again
+    the same way. Lines that were already too long are left alone."""
+    if isinstance(new, cst.RemovalSentinel):
+        return text
+    originals = [_source_line(source, line) for line in range(span.start.line, span.end.line + 1)]
+    if any(_width(line) > line_length for line in originals):
+        return text
+    prefix, suffix = originals[0][: span.start.column], originals[-1][span.end.column :]
+    first = originals[0]
+    leading = first[: len(first) - len(first.lstrip())]
+    if isinstance(new, cst.FlattenSentinel):
+        # Statements: each is generated with its own indentation, on lines of its own.
+        items = [_laid_out(module, item, "", "", leading, span.indent, line_length) for item in new.nodes]
+        if all(a is b for a, b in zip(items, new.nodes, strict=True)):
+            return text
+        return _generate(module, cst.FlattenSentinel(items), span.indent)
+    if text.endswith("\n"):
+        suffix = ""
+    laid_out = _laid_out(module, new, prefix, suffix, leading, span.indent, line_length)
+    if laid_out is new:
+        return text
+    return _generate(module, laid_out, (leading,))
+
+
+def _laid_out(
+    module: cst.Module,
+    node: cst.CSTNode,
+    prefix: str,
+    suffix: str,
+    leading: str,
+    indent: tuple[str, ...],
+    line_length: int,
+) -> cst.CSTNode:
+    """`node` with its outermost call laid out again when a line is too long or its layout
+    is broken (see `_within_line_length`); `node` itself when nothing changes."""
+    call = _first_call(node)
+    if call is None:
+        return node
+    text = _generate(module, node, indent)
+    end = "" if text.endswith("\n") else suffix
+    fits = all(_width(line) <= line_length for line in (prefix + text + end).splitlines())
+    if fits and not _broken_layout(call):
+        return node
+    forms = (_exploded,) if _magic_comma(call) else (_joined, _hugged, _exploded)
+    # Arguments already on lines of their own keep their indentation; arguments that move
+    # from the line of the call to a line of their own go one level deeper.
+    unit_shift = "" if _broken_layout(call) else module.default_indent
+    unit = module.default_indent
+    for form in forms:
+        wrapped = node.deep_replace(call, form(call, unit, unit_shift))
+        assert isinstance(wrapped, cst.CSTNode)
+        candidate = _generate(module, wrapped, (leading,))
+        lines = (prefix + candidate + ("" if candidate.endswith("\n") else suffix)).splitlines()
+        if all(_width(line) <= line_length for line in lines) or form is _exploded:
+            return wrapped
+    return node
+
+
+#: Trailing comments that line-length checks and formatters do not count.
+_PRAGMA = re.compile(r"\s*#\s*(noqa|type:|pyright:|pylint:|mypy:|nosec|fmt:|isort:)[^#]*$")
+
+
+def _width(line: str) -> int:
+    return len(_PRAGMA.sub("", line))
+
+
+def _first_call(node: cst.CSTNode) -> cst.Call | None:
+    """The outermost call with arguments in `node` (the brackets formatters split first)."""
+    if isinstance(node, cst.Call) and node.args:
+        return node
+    if isinstance(node, (cst.Lambda, cst.BaseComp)):
+        return None
+    for child in node.children:
+        found = _first_call(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _breaks(node: cst.CSTNode | cst.MaybeSentinel) -> bool:
+    return isinstance(node, cst.ParenthesizedWhitespace) or (
+        isinstance(node, cst.Comma) and isinstance(node.whitespace_after, cst.ParenthesizedWhitespace)
+    )
+
+
+def _broken_layout(call: cst.Call) -> bool:
+    """A call whose arguments break lines but not after its `(` (a fix built it from the
+    arguments of a call that was written one argument a line)."""
+    if _breaks(call.whitespace_before_args):
+        return False
+    return any(_breaks(arg.comma) or _breaks(arg.whitespace_after_arg) for arg in call.args)
+
+
+def _magic_comma(call: cst.Call) -> bool:
+    """A trailing comma after the last argument, which formatters keep one argument a line."""
+    last = call.args[-1].comma
+    return isinstance(last, cst.Comma) and _breaks(call.args[-1].comma)
+
+
+def _line_break(indent: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(indent)
+    )
+
+
+class _Deeper(cst.CSTTransformer):
+    """Continuation lines one level deeper (an argument that moves to a line of its own
+    keeps the relative indentation of its own brackets)."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def leave_ParenthesizedWhitespace(
+        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
+    ) -> cst.ParenthesizedWhitespace:
+        if not updated_node.indent:
+            return updated_node
+        return updated_node.with_changes(
+            last_line=cst.SimpleWhitespace(self.unit + updated_node.last_line.value)
+        )
+
+
+def _deeper(args: Sequence[cst.Arg], unit: str) -> list[cst.Arg]:
+    out = []
+    for arg in args:
+        moved = arg.visit(_Deeper(unit))
+        assert isinstance(moved, cst.Arg)
+        out.append(moved)
+    return out
+
+
+def _joined(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """The arguments on the line of the call."""
+    args = [
+        arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if _breaks(arg.comma)
+        else arg
+        for arg in call.args[:-1]
+    ]
+    args.append(
+        call.args[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+    )
+    return call.with_changes(whitespace_before_args=cst.SimpleWhitespace(""), args=args)
+
+
+def _hugged(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """`f(` newline, the arguments on one line one level deeper, newline `)`."""
+    args = _deeper(call.args, shift)
+    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=_line_break(""))
+    return call.with_changes(whitespace_before_args=_line_break(unit), args=args)
+
+
+def _exploded(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """One argument a line, each with its comma, the last too."""
+    moved = _deeper(call.args, shift)
+    args = [
+        arg.with_changes(
+            comma=cst.Comma(whitespace_after=_line_break(unit)), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+        for arg in moved[:-1]
+    ]
+    last = moved[-1]
+    args.append(
+        last.with_changes(
+            comma=cst.Comma(whitespace_after=_line_break("")), whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+    )
+    return call.with_changes(whitespace_before_args=_line_break(unit), args=args)
 
 
 def _replaceable_in_place(node: cst.CSTNode) -> bool:
@@ -296,18 +731,6 @@ def _generate(module: cst.Module, node: Replacement, indent: tuple[str, ...]) ->
     for item in nodes:
         item._codegen(state)
     return "".join(state.tokens)
-
-
-def _missing_imports(module: cst.Module, imports: Sequence[Import]) -> list[cst.SimpleStatementLine]:
-    present = _present_imports(list(module.body))
-    lines = []
-    for imp in imports:
-        key = (imp.module, imp.name)
-        if key in present:
-            continue
-        present.add(key)
-        lines.append(_import_line(imp))
-    return lines
 
 
 def text_edits(old: str, new: str) -> tuple[Edit, ...]:
@@ -413,3 +836,169 @@ class EditSet:
     @property
     def edits(self) -> list[Edit]:
         return list(self._edits)
+
+
+class _NameUses(cst.CSTVisitor):
+    """Names read or written anywhere outside import statements and attribute names, and
+    the words of every string that is an expression (a string annotation, a name in
+    `__all__`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        # A string annotation or a name in `__all__` is an expression; prose (a docstring
+        # that mentions `time`) is not.
+        try:
+            value = node.evaluated_value
+        except Exception:  # an odd literal: count its words, to keep imports
+            self.names.update(_WORD.findall(node.value))
+            return
+        if isinstance(value, str) and len(value) < 1000:
+            try:
+                ast.parse(value.strip(), mode="eval")
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return
+            self.names.update(_WORD.findall(value))
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _name_uses(module: cst.Module) -> set[str]:
+    visitor = _NameUses()
+    module.visit(visitor)
+    return visitor.names
+
+
+def _bound_name(alias: cst.ImportAlias, from_import: bool) -> str | None:
+    """The name an import binds, or None for one that is a re-export (`import x as x`,
+    `from x import y as y`) or binds a package (`import a.b` binds `a`, also used by
+    `a.c`)."""
+    if alias.asname is not None:
+        bound = alias.asname.name
+        if not isinstance(bound, cst.Name) or bound.value == _dotted(alias.name):
+            return None
+        return bound.value
+    name = _dotted(alias.name)
+    if not from_import and "." in name:
+        return None
+    return name
+
+
+def remove_unused_imports(original: str, fixed: str, path: str) -> str:
+    """`fixed` without the module-level imports its fixes left unused: a name that
+    `original` used and `fixed` no longer uses (the last `time.sleep` became
+    `asyncio.sleep`). Imports in an `__init__.py`, under `if TYPE_CHECKING:` (or any other
+    block), re-exports and names of `__all__` or of a string annotation are kept. What is
+    removed does not depend on the layout; the comments of a removed line stay, on lines
+    of their own."""
+    if path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py":
+        return fixed
+    try:
+        before = cst.parse_module(original)
+        after = cst.parse_module(fixed)
+    except (cst.ParserSyntaxError, RecursionError):
+        return fixed
+    gone = _name_uses(before) - _name_uses(after)
+    if not gone:
+        return fixed
+    body: list[cst.BaseStatement] = list(after.body)
+    footer = list(after.footer)
+    changed = False
+    index = 0
+    while index < len(body):
+        stmt = body[index]
+        kept = _without_unused(stmt, gone)
+        if kept is stmt:
+            index += 1
+            continue
+        changed = True
+        if kept is not None:
+            body[index] = kept
+            index += 1
+            continue
+        assert isinstance(stmt, cst.SimpleStatementLine)
+        del body[index]
+        removed = list(stmt.leading_lines[: _blank_prefix(stmt.leading_lines)])
+        comments = [cst.EmptyLine(comment=c) for c in _comments(stmt)]
+        if index < len(body):
+            nxt = body[index]
+            if isinstance(nxt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                lines = list(nxt.leading_lines)
+                own = lines[: _blank_prefix(lines)]
+                # The more blank lines of the two, but none added at the top of the module.
+                blanks = removed if not index or len(removed) > len(own) else own
+                if comments:
+                    blanks, comments = removed, [*comments, *own]
+                body[index] = nxt.with_changes(leading_lines=[*blanks, *comments, *lines[len(own) :]])
+        else:
+            footer = [*removed, *comments, *footer]
+    if not changed:
+        return fixed
+    return after.with_changes(body=body, footer=footer).code
+
+
+def _comments(node: cst.CSTNode) -> list[cst.Comment]:
+    found: list[cst.Comment] = []
+
+    def visit(item: cst.CSTNode) -> None:
+        if isinstance(item, cst.Comment):
+            found.append(item)
+        for child in all_children(item):
+            visit(child)
+
+    visit(node)
+    return found
+
+
+def _without_unused(stmt: cst.BaseStatement, gone: set[str]) -> cst.BaseStatement | None:
+    """`stmt` without its imports of names in `gone` (None: nothing left; `stmt` itself:
+    nothing removed)."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return stmt
+    smalls: list[cst.BaseSmallStatement] = []
+    changed = False
+    for small in stmt.body:
+        kept = _import_without_unused(small, gone)
+        if kept is not small:
+            changed = True
+        if kept is not None:
+            smalls.append(kept)
+    if not changed:
+        return stmt
+    if not smalls:
+        return None
+    last = stmt.body[-1]
+    smalls[-1] = smalls[-1].with_changes(semicolon=last.semicolon)
+    return stmt.with_changes(body=smalls)
+
+
+def _import_without_unused(small: cst.BaseSmallStatement, gone: set[str]) -> cst.BaseSmallStatement | None:
+    if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(small.names, cst.ImportStar):
+        return small
+    if isinstance(small, cst.ImportFrom) and (small.module is None or _dotted(small.module) == "__future__"):
+        return small
+    from_import = isinstance(small, cst.ImportFrom)
+    names = list(small.names)
+    keep = [a for a in names if _bound_name(a, from_import) not in gone]
+    if len(keep) == len(names):
+        return small
+    if not keep:
+        return None
+    keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
+    return small.with_changes(names=keep)

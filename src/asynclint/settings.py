@@ -150,7 +150,7 @@ OPTIONS: tuple[Option, ...] = (
         "target-version",
         "version",
         None,
-        "Lowest Python version the fixes may use (default: from requires-python, else py310).",
+        "Lowest Python version the fixes may use (default: the lowest that requires-python allows, py38 if it allows older; else py310).",
         "py3X",
         SUPPORTED_TARGETS,
     ),
@@ -328,6 +328,11 @@ class Settings:
     project_root: str = field(default_factory=os.getcwd)
     config_path: str | None = None
     requires_python_target: str | None = None
+    #: The project's line length (ruff's, black's or flake8's; 88 when none is set): fixes
+    #: wrap what they write within it.
+    line_length: int = 88
+    #: Said once per run: requires-python allows a Python older than any target.
+    target_note: str | None = None
 
     @property
     def target(self) -> str:
@@ -344,6 +349,7 @@ class Settings:
             if opt.affects_results:
                 parts.append(f"{opt.key}={_canonical(getattr(self, opt.attr))}")
         parts.append(f"target={self.target}")
+        parts.append(f"line-length={self.line_length}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def per_file_ignores_for(self, relpath: str) -> list[str]:
@@ -553,15 +559,81 @@ def options_from_table(table: Mapping[str, Any], where: str) -> dict[str, Any]:
 _REQUIRES_RE = re.compile(r"(>=|~=|==|\^|>)\s*3\.(\d+)")
 
 
-def target_from_requires(requires: object) -> str | None:
-    """`requires-python = ">=3.11"` -> "py311" (the lowest version allowed)."""
+def lowest_python_minor(requires: object) -> int | None:
+    """The lowest Python 3 minor version `requires-python` allows (">=3.7.1,<4" -> 7), read
+    as a PEP 440 specifier; None when it cannot be read."""
     if not isinstance(requires, str):
         return None
-    minors = [int(m.group(2)) + (1 if m.group(1) == ">" else 0) for m in _REQUIRES_RE.finditer(requires)]
-    if not minors:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        spec = SpecifierSet(requires)
+    except InvalidSpecifier:
+        spec = None
+    if spec is not None:
+        for minor in range(0, 40):
+            if any(spec.contains(f"3.{minor}.{patch}", prereleases=True) for patch in (0, 1, 99)):
+                return minor
         return None
-    target = f"py3{min(minors)}"
+    # Not PEP 440 (Poetry's `^3.10`): the lowest bound written.
+    minors = [int(m.group(2)) + (1 if m.group(1) == ">" else 0) for m in _REQUIRES_RE.finditer(requires)]
+    return min(minors) if minors else None
+
+
+LOWEST_TARGET_MINOR = int(SUPPORTED_TARGETS[0][3:])
+
+
+def target_from_requires(requires: object) -> str | None:
+    """`requires-python = ">=3.11"` -> "py311" (the lowest version allowed); below the
+    lowest target asynclint supports, that lowest target (see `requires_python_note`)."""
+    minor = lowest_python_minor(requires)
+    if minor is None:
+        return None
+    target = f"py3{max(minor, LOWEST_TARGET_MINOR)}"
     return target if target in SUPPORTED_TARGETS else None
+
+
+def requires_python_note(requires: object) -> str | None:
+    """The note to show once when `requires-python` allows a Python older than the lowest
+    target asynclint supports."""
+    minor = lowest_python_minor(requires)
+    if minor is None or minor >= LOWEST_TARGET_MINOR:
+        return None
+    return (
+        f"requires-python {requires!r} allows Python 3.{minor}, below the lowest target asynclint "
+        f"supports: fixes target {SUPPORTED_TARGETS[0]} (set target-version to silence this)"
+    )
+
+
+DEFAULT_LINE_LENGTH = 88
+
+
+def line_length_of(pyproject: Mapping[str, Any] | None, folder: Path | None) -> int:
+    """The project's line length: `[tool.ruff] line-length`, `[tool.black] line-length`,
+    or flake8's `max-line-length` (setup.cfg, tox.ini, .flake8 in `folder`); 88 when none
+    is set or the value is not a positive whole number."""
+    tool = pyproject.get("tool", {}) if isinstance(pyproject, Mapping) else {}
+    for name in ("ruff", "black"):
+        table = tool.get(name) if isinstance(tool, Mapping) else None
+        value = table.get("line-length") if isinstance(table, Mapping) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    if folder is not None:
+        import configparser
+
+        for name in (".flake8", "setup.cfg", "tox.ini"):
+            path = folder / name
+            if not path.is_file():
+                continue
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(path, encoding="utf-8")
+                raw = parser.get("flake8", "max-line-length", fallback=None)
+            except (configparser.Error, OSError, UnicodeDecodeError):
+                continue
+            if raw is not None and raw.strip().isdigit() and int(raw) > 0:
+                return int(raw)
+    return DEFAULT_LINE_LENGTH
 
 
 def _resolve_paths(values: dict[str, Any], base: str, only: Option | None = None) -> None:
@@ -677,6 +749,8 @@ def _build(
     pyproject.toml (for requires-python) and the command-line values, which win."""
     values: dict[str, Any] = {}
     requires_target: str | None = None
+    target_note: str | None = None
+    line_length = DEFAULT_LINE_LENGTH
     project_root = Path(cwd)
     if found is not None:
         data = data if data is not None else read_toml(found)
@@ -686,13 +760,16 @@ def _build(
             _resolve_paths(values, str(found.resolve().parent))
         project_root = found.resolve().parent
     if nearest is not None:
-        project = (data if nearest == found and data is not None else _has_our_table(nearest)[1] or {}).get(
-            "project", {}
-        )
+        nearest_data = data if nearest == found and data is not None else _has_our_table(nearest)[1] or {}
+        project = nearest_data.get("project", {})
         if isinstance(project, Mapping):
-            requires_target = target_from_requires(project.get("requires-python"))
+            requires = project.get("requires-python")
+            requires_target, target_note = target_from_requires(requires), requires_python_note(requires)
+        line_length = line_length_of(nearest_data, nearest.parent)
         if found is None:
             project_root = nearest.parent
+    else:
+        line_length = line_length_of(data if found is not None else None, project_root)
     for key, raw in cli.items():
         opt = OPTIONS_BY_KEY[key]
         values[opt.attr] = parse_cli_value(opt, raw)
@@ -707,6 +784,8 @@ def _build(
         project_root=str(project_root),
         config_path=str(found) if found else None,
         requires_python_target=requires_target,
+        line_length=line_length,
+        target_note=None if values.get("target_version") else target_note,
     )
 
 

@@ -285,6 +285,8 @@ def replacement_text(ctx: Context, call: cst.Call, hit: Hit) -> str:
     entry = hit.entry
     library = ctx.library
     text = entry.asyncio if library == "asyncio" else entry.other
+    if library == "asyncio" and ctx.settings.target_minor < 9:  # `asyncio.to_thread` is 3.9+
+        text = text.replace("asyncio.to_thread(", "asyncio.get_running_loop().run_in_executor(None, ")
     written = dotted_name(call.func) or hit.display
     alternative = catalog.ASYNC_ALTERNATIVES.get(hit.key.split(".", 1)[0], "an async client")
     return text.replace("{name}", written).replace("{lib}", library).replace("{replacement}", alternative)
@@ -377,12 +379,28 @@ def to_thread_fix(rule: Rule, node: cst.Call) -> NodeFix | None:
     library = ctx.library
     if library != "asyncio" and any(a.keyword is not None or a.star == "**" for a in node.args):
         return None  # anyio/trio's run_sync takes positional arguments only
+    first = cst.Arg(value=node.func.with_changes(lpar=[], rpar=[]))
+    if library == "asyncio" and ctx.settings.target_minor < 9:
+        # `asyncio.to_thread` is 3.9+: the loop's executor, which takes positional
+        # arguments only.
+        if any(a.keyword is not None or a.star == "**" for a in node.args):
+            return None
+        reference = ctx.reference("asyncio.get_running_loop")
+        if reference is None:
+            return None
+        loop, module = reference
+        executor = cst.Attribute(value=cst.Call(func=loop), attr=cst.Name("run_in_executor"))
+        call = cst.Call(func=executor, args=[cst.Arg(value=cst.Name("None")), first, *node.args])
+        return NodeFix(
+            {node: _replace_with_await(node, call, rule)},
+            "Run it in a worker thread with `await asyncio.get_running_loop().run_in_executor(None, ...)`",
+            imports_for(module),
+        )
     target = TO_THREAD[library]
     reference = ctx.reference(target)
     if reference is None:
         return None
     func, module = reference
-    first = cst.Arg(value=node.func.with_changes(lpar=[], rpar=[]))
     call = cst.Call(func=func, args=[first, *node.args])
     return NodeFix(
         {node: _replace_with_await(node, call, rule)},

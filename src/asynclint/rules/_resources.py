@@ -128,6 +128,10 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
     if isinstance(stack[index], cst.Await):
         value = stack[index]  # type: ignore[assignment]
         index -= 1
+    elif resource.code == table.STREAM and _awaited_through_wait_for(ctx, stack, index):
+        # `await asyncio.wait_for(asyncio.open_connection(...), 5)` returns the streams.
+        value = stack[index - 2]  # type: ignore[assignment]
+        index -= 3
     elif resource.awaited:
         return None  # not awaited: handed to gather, wait_for, create_task...
     holder = stack[index]
@@ -170,6 +174,23 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         func,
         ctx.frame,
         inline,
+    )
+
+
+def _awaited_through_wait_for(ctx: Context, stack: Sequence[cst.CSTNode], index: int) -> bool:
+    """Whether `stack[index]` is the first argument of an awaited `asyncio.wait_for`."""
+    if index < 2:
+        return False
+    arg, outer, awaited = stack[index], stack[index - 1], stack[index - 2]
+    return (
+        isinstance(arg, cst.Arg)
+        and isinstance(outer, cst.Call)
+        and isinstance(awaited, cst.Await)
+        and bool(outer.args)
+        and outer.args[0] is arg
+        and arg.keyword is None
+        and not arg.star
+        and ctx.call_name(outer) == "asyncio.wait_for"
     )
 
 

@@ -7,7 +7,6 @@ from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
-    MAX_LINE,
     block_indent,
     has_comments,
     iterations_independent,
@@ -250,12 +249,21 @@ class AwaitInLoop(Rule):
         code = self.ctx.code_for
         starred = f"*({code(call)} for {code(node.target)} in {code(node.iter)})"
         gathered = f"await {code(gather)}({starred})"
-        text = gathered if acc is None else f"{acc.value}.extend({gathered})"
-        if len(block_indent(self.ctx)) + len(text) > MAX_LINE:
+        # `acc = []` right before the loop: `acc = await asyncio.gather(...)` (a list).
+        empty = self._empty_list_before(node, acc) if acc is not None else None
+        if acc is None:
+            text = gathered
+        elif empty is not None:
+            text = f"{acc.value} = {gathered}"
+        else:
+            text = f"{acc.value}.extend({gathered})"
+        if len(block_indent(self.ctx)) + len(text) > self.ctx.settings.line_length:
             # One argument per line; continuation lines are relative to the block.
             step, newline = self.ctx.module.default_indent, self.ctx.module.default_newline
             if acc is None:
                 text = f"await {code(gather)}({newline}{step}{starred},{newline})"
+            elif empty is not None:
+                text = f"{acc.value} = await {code(gather)}({newline}{step}{starred},{newline})"
             else:
                 text = f"{acc.value}.extend({newline}{step}{gathered},{newline})"
         try:
@@ -267,10 +275,45 @@ class AwaitInLoop(Rule):
         if not isinstance(new, cst.SimpleStatementLine):
             return None
         new = new.with_changes(leading_lines=node.leading_lines)
+        replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel] = {}
+        if empty is not None:
+            # The loop's own comments stay with the statement that replaces it.
+            kept = [line for line in node.leading_lines if line.comment is not None]
+            new = new.with_changes(leading_lines=[*empty.leading_lines, *kept])
+            replacements[empty] = cst.RemovalSentinel.REMOVE
         if isinstance(comment, cst.Comment):
             new = new.with_changes(
                 trailing_whitespace=cst.TrailingWhitespace(
                     whitespace=cst.SimpleWhitespace("  "), comment=comment
                 )
             )
-        return NodeFix({node: new}, "Run the calls concurrently with `asyncio.gather`", imports_for(module))
+        replacements[node] = new
+        return NodeFix(replacements, "Run the calls concurrently with `asyncio.gather`", imports_for(module))
+
+    def _empty_list_before(self, node: cst.For, acc: cst.Name) -> cst.SimpleStatementLine | None:
+        """`acc = []` as the statement right before the loop, with no comment on it."""
+        stack = self.ctx.stack
+        index = next((i for i, n in enumerate(stack) if n is node), 0)
+        block = stack[index - 1] if index > 0 else None
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return None
+        body = list(block.body)
+        position = next((i for i, n in enumerate(body) if n is node), 0)
+        previous = body[position - 1] if position > 0 else None
+        if (
+            not isinstance(previous, cst.SimpleStatementLine)
+            or len(previous.body) != 1
+            or previous.trailing_whitespace.comment is not None
+        ):
+            return None
+        assign = previous.body[0]
+        if (
+            not isinstance(assign, cst.Assign)
+            or len(assign.targets) != 1
+            or not isinstance(assign.targets[0].target, cst.Name)
+            or assign.targets[0].target.value != acc.value
+            or not isinstance(assign.value, cst.List)
+            or assign.value.elements
+        ):
+            return None
+        return previous

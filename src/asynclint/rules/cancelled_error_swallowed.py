@@ -6,7 +6,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import has_checkpoint, last_name, positional_args
 from asynclint.catalogs.loop_api import RUNNERS
-from asynclint.fixes import NodeFix, imports_for
+from asynclint.fixes import NodeFix, imports_for, split_attached_comments
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._cancellation import (
     BREAK,
@@ -179,13 +179,16 @@ class CancelledErrorSwallowed(Rule):
         expr, module = reference
         if dotted.endswith("get_cancelled_exc_class"):
             expr = cst.Call(func=expr)
+        # The comments right above the handler (`# pylint: disable-next=broad-except`)
+        # stay with it, below the new handler.
+        before, attached = split_attached_comments(handler.leading_lines)
         new = cst.ExceptHandler(
             body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Raise()])]),
             type=expr,
-            leading_lines=handler.leading_lines,
+            leading_lines=before,
         )
         return NodeFix(
-            {handler: cst.FlattenSentinel([new, handler.with_changes(leading_lines=())])},
+            {handler: cst.FlattenSentinel([new, handler.with_changes(leading_lines=attached)])},
             f"Re-raise cancellation in an `except {self.ctx.code_for(expr)}` before this handler",
             imports_for(module),
         )

@@ -59,7 +59,7 @@ class DanglingTask(Rule):
 
     code = "ASL204"
     name = "dangling-task"
-    message = "The task from `{name}(...)` is not kept; the event loop holds only a weak reference, so it can be garbage-collected before it finishes"
+    message = "The task from `{name}(...)` is not kept; the event loop holds only a weak reference, so it can be garbage-collected before it finishes; {cure}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC300, RF RUF006"
     triggers = (("create_task", "ensure_future"),)
@@ -71,22 +71,24 @@ class DanglingTask(Rule):
         parent = self.ctx.parent
         stack = self.ctx.stack
         if isinstance(parent, cst.Expr):
-            self.report(node, name=name, fix=self._fix(node, stack[-3], None))
+            self.report(node, name=name, cure=self._cure(), fix=self._fix(node, stack[-3], None))
             return
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
             if isinstance(target, cst.Name) and target.value == "_":
                 function = self.ctx.frame.function_frame()
                 if function is None or not variable_is_read(function.node, "_"):
-                    self.report(node, name=name, fix=self._fix(node, stack[-3], None))
+                    self.report(node, name=name, cure=self._cure(), fix=self._fix(node, stack[-3], None))
             elif self.ctx.frame.function_frame() is not None and unread_local(self.ctx, target):
                 assert isinstance(target, cst.Name)
-                self.report(node, name=name, fix=self._fix(node, stack[-3], target.value))
+                self.report(node, name=name, cure=self._cure(), fix=self._fix(node, stack[-3], target.value))
             return
         if isinstance(parent, cst.AnnAssign) and parent.value is node:
             if self.ctx.frame.function_frame() is not None and unread_local(self.ctx, parent.target):
                 assert isinstance(parent.target, cst.Name)
-                self.report(node, name=name, fix=self._fix(node, stack[-3], parent.target.value))
+                self.report(
+                    node, name=name, cure=self._cure(), fix=self._fix(node, stack[-3], parent.target.value)
+                )
             return
         # `create_task(c).add_done_callback(f)` as a statement: the callback does not
         # keep the task alive.
@@ -97,7 +99,13 @@ class DanglingTask(Rule):
             and stack[-3].func is parent
             and isinstance(stack[-4], cst.Expr)
         ):
-            self.report(node, name=name)
+            self.report(node, name=name, cure=self._cure())
+
+    def _cure(self) -> str:
+        """What the message recommends: a reference kept until the task is done, or (3.11+)
+        a `TaskGroup` that owns it."""
+        keep = "keep a reference until it is done (add it to a set and `add_done_callback(set.discard)`)"
+        return f"{keep} or run it in an `asyncio.TaskGroup`" if self.ctx.settings.target_minor >= 11 else keep
 
     def _fix(self, node: cst.Call, line: cst.CSTNode, kept_name: str | None) -> NodeFix | None:
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or has_comments(line.body[0]):

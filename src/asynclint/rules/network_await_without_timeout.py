@@ -82,7 +82,7 @@ class NetworkAwaitWithoutTimeout(Rule):
 
     code = "ASL401"
     name = "network-await-without-timeout"
-    message = "`{what}` can wait forever: it has no timeout{keyword_hint} and no enclosing timeout scope; bound it with `async with asyncio.timeout(...)`"
+    message = "`{what}` can wait forever: it has no timeout{keyword_hint} and no enclosing timeout scope; bound it with {cure}"
     fix_safety = FixSafety.UNSAFE
     skip_test_files = True
 
@@ -241,7 +241,13 @@ class NetworkAwaitWithoutTimeout(Rule):
         what = f"await {label}(...)" if awaited is not None else f"async with {label}(...)"
         hint = f" (`{keyword}=`)" if keyword else ""
         fix = self._fix(awaited, call, keyword)
-        self.report_unless_exempt(function.name.value, node, fix=fix, what=what, keyword_hint=hint)
+        # The cure the fix writes: `asyncio.timeout` is 3.11+.
+        cure = (
+            "`async with asyncio.timeout(...)`"
+            if self.ctx.settings.target_minor >= 11
+            else "`asyncio.wait_for(..., timeout)`"
+        )
+        self.report_unless_exempt(function.name.value, node, fix=fix, what=what, keyword_hint=hint, cure=cure)
 
     def finish(self) -> None:
         if self._held:

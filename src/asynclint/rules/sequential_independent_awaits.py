@@ -9,7 +9,6 @@ from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
-    MAX_LINE,
     Access,
     access,
     block_indent,
@@ -200,7 +199,9 @@ class SequentialIndependentAwaits(Rule):
             lhs = ", ".join(n or "_" for n in names) + " = "
         codes = [self.ctx.code_for(item.call) for item in run]
         text = f"{lhs}await {gather_code}({', '.join(codes)})"
-        if len(indent) + len(text) > MAX_LINE or any("\n" in c or "\r" in c for c in codes):
+        if len(indent) + len(text) > self.ctx.settings.line_length or any(
+            "\n" in c or "\r" in c for c in codes
+        ):
             # Parsed continuation lines are relative to the block's indentation.
             inner = self.ctx.module.default_indent
             text = f"{lhs}await {gather_code}({newline}"

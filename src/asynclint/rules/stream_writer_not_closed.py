@@ -7,7 +7,8 @@ from asynclint.rules._resources import Creation, CreationRule
 class StreamWriterNotClosed(CreationRule):
     """
     ## What it does
-    Finds the `StreamWriter` of `asyncio.open_connection()` (or `open_unix_connection()`)
+    Finds the `StreamWriter` of `asyncio.open_connection()` (or `open_unix_connection()`,
+    also opened under `asyncio.wait_for`)
     in an `async def` that is never closed: no `writer.close()` anywhere in the function,
     and the writer is not handed to anyone else (returned, stored, passed on).
 

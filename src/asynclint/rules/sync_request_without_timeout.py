@@ -27,8 +27,11 @@ class SyncRequestWithoutTimeout(Rule):
     functions and methods of a `requests.Session` (known from its binding or an
     annotation), `urllib.request.urlopen`, `socket.create_connection`,
     `smtplib.SMTP` / `SMTP_SSL`, `http.client.HTTP(S)Connection` and `ftplib.FTP`, with no
-    `timeout` (or `timeout=None`). A module that calls `socket.setdefaulttimeout()` is
-    left alone, and so are test files.
+    `timeout` (or `timeout=None`); also such a call handed to a thread
+    (`asyncio.to_thread(requests.get, url)`, `loop.run_in_executor(None, requests.get,
+    url)`, `anyio.to_thread.run_sync`, `functools.partial`), which still waits forever in
+    its thread. A module that calls `socket.setdefaulttimeout()` is left alone, and so
+    are test files.
 
     ## Why is this bad?
     These clients wait forever by default: requests has no timeout at all, and the stdlib
@@ -81,7 +84,19 @@ class SyncRequestWithoutTimeout(Rule):
         self._clients: bool | None = None
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
+        handed = _handed_call(node)
+        if handed is not None:
+            # `await asyncio.to_thread(requests.get, url)` still waits forever in its
+            # thread: the call it is handed is checked as if made here.
+            inner, passes_keywords = handed
+            self._check(node, inner, passes_keywords)
+            return
+        self._check(node, node, True)
+
+    def _check(self, node: cst.Call, call: cst.Call, fixable: bool) -> None:
+        """Report `node` when `call` (`node` itself, or the call a thread runner is handed)
+        makes a request without a timeout; `fixable`: a keyword added to `node` reaches it."""
+        func = call.func
         last = last_name(func)
         if not last:
             return
@@ -89,19 +104,19 @@ class SyncRequestWithoutTimeout(Rule):
             return
         if isinstance(func, cst.Attribute) and last in _SESSION_METHODS and not self._imports_requests():
             return  # `mapping.get()`: only a requests session makes it a request
-        name = self.ctx.call_name(node)
+        name = self.ctx.call_name(call)
         entry = table.SYNC_UNBOUNDED.get(name or "")
         if entry is None or any(a.star for a in node.args):
             return
         keyword, position = entry
-        arg = keyword_arg(node, keyword)
+        arg = keyword_arg(call, keyword)
         if arg is not None and not is_none(arg.value):
             return
-        if arg is None and position is not None and len(positional_args(node)) > position:
+        if arg is None and position is not None and len(positional_args(call)) > position:
             return
         if self._module_sets_default():
             return
-        self.report(node, name=name, fix=self._fix(node, arg, keyword))
+        self.report(node, name=name, fix=self._fix(node, arg, keyword) if fixable else None)
 
     def _imports_requests(self) -> bool:
         """Whether the module imports requests (anywhere, also inside a function), so that
@@ -144,6 +159,32 @@ class SyncRequestWithoutTimeout(Rule):
         if arg is not None:
             return NodeFix({arg.value: seconds}, f"Replace `{keyword}=None` with `{text}`")
         return NodeFix({node: with_keyword(node, keyword, seconds)}, f"Pass `{text}`")
+
+
+#: Callees that run the function they are handed: the position of that function, and
+#: whether keywords given to them reach it.
+_RUNNERS = {
+    "to_thread": (0, True),
+    "partial": (0, True),
+    "run_sync": (0, False),
+    "run_in_executor": (1, False),
+}
+
+
+def _handed_call(node: cst.Call) -> tuple[cst.Call, bool] | None:
+    """`asyncio.to_thread(f, a, k=v)` (`functools.partial`, `loop.run_in_executor(None, f,
+    a)`, `anyio.to_thread.run_sync(f, a)`) as the call it makes, `f(a, k=v)`, and whether a
+    keyword added to `node` reaches `f`."""
+    runner = _RUNNERS.get(last_name(node.func) or "")
+    if runner is None:
+        return None
+    at, keywords = runner
+    if len(node.args) <= at or any(a.keyword is not None or a.star for a in node.args[: at + 1]):
+        return None
+    handed = node.args[at].value
+    if not isinstance(handed, (cst.Name, cst.Attribute)):
+        return None
+    return cst.Call(func=handed, args=node.args[at + 1 :]), keywords
 
 
 def _imports_requests(node: cst.CSTNode) -> bool:
