@@ -97,7 +97,8 @@ def _config_options(func: Any) -> Any:
 @click.version_option(__version__, "--version", prog_name="asynclint")
 def cli(paths: tuple[str, ...], **kwargs: Any) -> None:
     """Find (and fix) asyncio antipatterns in PATHS (files or folders; default: `.`;
-    `-` reads standard input)."""
+    `-` reads standard input). `asynclint server` runs the language server for editors
+    (a folder named `server` is `./server`)."""
     try:
         status = run(list(paths), kwargs)
     except KeyboardInterrupt:
@@ -109,11 +110,27 @@ def cli(paths: tuple[str, ...], **kwargs: Any) -> None:
 
 def main() -> None:
     safe_output_streams()
+    if sys.argv[1:2] == ["server"]:
+        sys.exit(server(sys.argv[2:]))
     try:
         cli(prog_name="asynclint")
     except KeyboardInterrupt:
         click.echo("asynclint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+
+
+def server(args: list[str]) -> int:
+    """`asynclint server`: the language server (needs the `server` extra)."""
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        return _error(
+            "`asynclint server` needs pygls, which is not installed: pip install 'asynclint[server]'"
+        )
+    from asynclint.server import main as server_main
+
+    return server_main(args)
 
 
 def _error(message: str) -> int:
