@@ -352,3 +352,28 @@ def test_conversions_in_process() -> None:
     assert whole.range.start == types.Position(line=1, character=0)
     assert whole.range.end == types.Position(line=1, character=5)
     assert whole.new_text == "y = 2"
+
+
+def test_code_links_to_the_rule_on_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    from email.message import Message
+    from importlib import metadata
+
+    from asynclint import server as server_module
+    from asynclint.diagnostics import Diagnostic
+    from asynclint.runner import Runner
+    from asynclint.settings import Settings
+
+    found = Message()
+    found["Project-URL"] = "Repository, https://github.com/example/asynclint/"
+    monkeypatch.setattr(metadata, "metadata", lambda name: found)
+    assert server_module.docs_base_url() == "https://github.com/example/asynclint/blob/main/docs/rules.md"
+    server = server_module.AsynclintServer()
+    linted = server_module.Linted("file:///x.py", 1, "x\n", "/x.py", Settings(), Runner(Settings(), jobs=1))
+    d = Diagnostic("ASL101", "blocking-sleep", "m", "/x.py", Location(1, 1), Location(1, 2))
+    lsp = server.to_lsp(linted, d)
+    assert lsp.code_description is not None
+    assert lsp.code_description.href == (
+        "https://github.com/example/asynclint/blob/main/docs/rules.md#asl101-blocking-sleep"
+    )
+    found.replace_header("Project-URL", "Homepage, https://example.org")
+    assert server_module.docs_base_url() is None
