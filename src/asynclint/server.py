@@ -316,7 +316,9 @@ class AsynclintServer(LanguageServer):
                 if action is not None:
                     actions.append(action)
             for d in here:
-                actions.append(self.suppress(linted, d))
+                suppress = self.suppress(linted, d)
+                if suppress is not None:
+                    actions.append(suppress)
         if wanted(FIX_ALL_KIND) and any(d.fixable(False) for d in linted.diagnostics):
             loop = asyncio.get_running_loop()
             new = await loop.run_in_executor(self.linter, self.fix_all, linted)
@@ -345,10 +347,12 @@ class AsynclintServer(LanguageServer):
             edit=self.workspace_edit(linted, self.text_edits(linted, fix.edits)),
         )
 
-    def suppress(self, linted: Linted, d: Diagnostic) -> types.CodeAction:
+    def suppress(self, linted: Linted, d: Diagnostic) -> types.CodeAction | None:
         from asynclint.addnoqa import noqa_text
 
-        new, _, _ = noqa_text(linted.text, [d])
+        new, changed, _ = noqa_text(linted.text, [d])
+        if not changed:
+            return None
         return types.CodeAction(
             title=f"{d.code}: suppress with `# noqa: {d.code}`",
             kind=types.CodeActionKind.QuickFix,
