@@ -96,7 +96,7 @@ def run_session(
         await client.start_io(
             *(command or [*asynclint_command(), "server"]), cwd=str(workspace), env=dict(os.environ)
         )
-        await client.initialize_async(
+        initialize = client.initialize_async(
             types.InitializeParams(
                 process_id=os.getpid(),
                 root_uri=from_fs_path(str(workspace)),
@@ -110,6 +110,7 @@ def run_session(
                 ),
             )
         )
+        await asyncio.wait_for(initialize, TIMEOUT)
         client.initialized(types.InitializedParams())
         try:
             await body(client)
