@@ -30,11 +30,13 @@ class Client(BaseLanguageClient):
         super().__init__("asynclint-test", "1")
         self.published: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
         self.logs: list[str] = []
+        self.published_uris: list[str] = []
         self.registrations: list[types.Registration] = []
 
         @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def publish(params: types.PublishDiagnosticsParams) -> None:
             self.published.put_nowait(params)
+            self.published_uris.append(params.uri)
 
         @self.feature(types.WINDOW_LOG_MESSAGE)
         def log(params: types.LogMessageParams) -> None:
@@ -261,6 +263,22 @@ def test_configuration_change_is_picked_up(workspace: Path) -> None:
         )
         # A broken configuration is shown to the user; the defaults are used meanwhile.
         assert [d.code for d in await client.diagnostics(uri)] == ["ASL101"]
+        # Saved in the editor: the configuration is read again; the file itself is not linted.
+        config_uri = from_fs_path(str(config)) or ""
+        config_text = '[tool.asynclint]\nignore = ["ASL1"]\n'
+        config.write_text(config_text)
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=config_uri, language_id="toml", version=1, text=config_text
+                )
+            )
+        )
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=config_uri))
+        )
+        assert await client.diagnostics(uri) == []
+        assert config_uri not in client.published_uris
 
     client = run_session(workspace, body)
     assert any("configuration error" in message for message in client.logs), client.logs

@@ -73,6 +73,8 @@ class Linted:
 class AsynclintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("asynclint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        #: The Python documents open in the editor.
+        self.documents: set[str] = set()
         self.linted: dict[str, Linted] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         #: (Settings, Runner) by the folder of a document.
@@ -151,7 +153,7 @@ class AsynclintServer(LanguageServer):
     def relint_all(self, delay: float = 0) -> None:
         """Lint every open document again (the configuration or another file changed)."""
         self.linted.clear()
-        for uri in list(self.workspace.text_documents):
+        for uri in sorted(self.documents):
             self.schedule(uri, delay)
 
     # Linting ------------------------------------------------------------------------------
@@ -507,12 +509,16 @@ def create_server() -> AsynclintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @_guard(server, "didOpen", None)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        server.schedule(params.text_document.uri, 0)
+        document = params.text_document
+        if document.language_id == "python" or document.uri.endswith((".py", ".pyi")):
+            server.documents.add(document.uri)
+            server.schedule(document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @_guard(server, "didChange", None)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        server.schedule(params.text_document.uri, server.debounce)
+        if params.text_document.uri in server.documents:
+            server.schedule(params.text_document.uri, server.debounce)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @_guard(server, "didSave", None)
@@ -528,6 +534,7 @@ def create_server() -> AsynclintServer:
     @_guard(server, "didClose", None)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        server.documents.discard(uri)
         task = server.pending.pop(uri, None)
         if task is not None:
             task.cancel()
