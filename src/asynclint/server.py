@@ -21,6 +21,7 @@ A fault of asynclint's never stops the server: it is logged to the client
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import traceback
@@ -581,15 +582,20 @@ def warm_up() -> None:
     selected_codes(settings)
 
 
+def _print_help() -> None:
+    print(
+        "usage: asynclint server\n\n"
+        "Run the asynclint language server over standard input and output (for editors;\n"
+        "see docs/editors.md). Each document is linted with the pyproject.toml of its\n"
+        "workspace folder."
+    )
+
+
 def main(args: Sequence[str]) -> int:
     """`asynclint server [--help]`."""
     if any(a in ("-h", "--help") for a in args):
-        print(
-            "usage: asynclint server\n\n"
-            "Run the asynclint language server over standard input and output (for editors;\n"
-            "see docs/editors.md). Each document is linted with the pyproject.toml of its\n"
-            "workspace folder."
-        )
+        with contextlib.suppress(BrokenPipeError):
+            _print_help()
         return 0
     if args:
         print(f"asynclint server: error: unexpected argument {args[0]!r}", file=sys.stderr)
