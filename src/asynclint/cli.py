@@ -64,6 +64,11 @@ def _config_options(func: Any) -> Any:
     type=click.Path(dir_okay=False, writable=True),
     help="Write the report to this file.",
 )
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add `# noqa: CODE` comments to every line with a finding (to adopt asynclint in existing code).",
+)
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each problem.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option(
@@ -92,7 +97,8 @@ def _config_options(func: Any) -> Any:
 @click.version_option(__version__, "--version", prog_name="asynclint")
 def cli(paths: tuple[str, ...], **kwargs: Any) -> None:
     """Find (and fix) asyncio antipatterns in PATHS (files or folders; default: `.`;
-    `-` reads standard input)."""
+    `-` reads standard input). `asynclint server` runs the language server for editors
+    (a folder named `server` is `./server`)."""
     try:
         status = run(list(paths), kwargs)
     except KeyboardInterrupt:
@@ -104,11 +110,27 @@ def cli(paths: tuple[str, ...], **kwargs: Any) -> None:
 
 def main() -> None:
     safe_output_streams()
+    if sys.argv[1:2] == ["server"]:
+        sys.exit(server(sys.argv[2:]))
     try:
         cli(prog_name="asynclint")
     except KeyboardInterrupt:
         click.echo("asynclint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+
+
+def server(args: list[str]) -> int:
+    """`asynclint server`: the language server (needs the `server` extra)."""
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        return _error(
+            "`asynclint server` needs pygls, which is not installed: pip install 'asynclint[server]'"
+        )
+    from asynclint.server import main as server_main
+
+    return server_main(args)
 
 
 def _error(message: str) -> int:
@@ -152,6 +174,12 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
         return _error("--fix and --diff cannot be used together")
     if "-" in paths and len(paths) > 1:
         return _error("`-` (standard input) cannot be combined with other paths")
+    if kw["add_noqa"]:
+        if kw["fix"] or kw["diff"]:
+            return _error("--add-noqa cannot be used with --fix or --diff")
+        if "-" in paths:
+            return _error("--add-noqa writes files; it cannot be used with standard input")
+        return run_add_noqa(paths, settings, kw)
     mode: Mode = "diff" if kw["diff"] else "fix" if kw["fix"] else "check"
     unsafe = bool(settings.unsafe_fixes)
     quiet, verbose = kw["quiet"], kw["verbose"]
@@ -263,6 +291,38 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
     if diagnostics and not kw["exit_zero"]:
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def run_add_noqa(paths: list[str], settings: Any, kw: dict[str, Any]) -> int:
+    """`--add-noqa`: lint, then write a `# noqa` comment for every finding."""
+    from asynclint.addnoqa import UNSUPPRESSIBLE, add_noqa_to_files
+    from asynclint.runner import Runner
+
+    try:
+        result = Runner(settings, jobs=kw["jobs"], use_cache=not kw["no_cache"]).check(paths)
+    except ConfigError as exc:
+        return _error(str(exc))
+    status = EXIT_OK
+    for missing in result.missing:
+        status = _error(f"{missing}: no such file or folder")
+    added = add_noqa_to_files(result.diagnostics)
+    for message in result.errors + added.errors:
+        status = _error(message)
+    for message in result.warnings + added.warnings:
+        click.echo(f"asynclint: warning: {message}", err=True)
+    left = [d for d in result.diagnostics if d.code in UNSUPPRESSIBLE]
+    if left:
+        from asynclint.reporting import ReportOptions, render
+
+        click.echo(render("text", left, ReportOptions(unsafe=False)), nl=False)
+        status = EXIT_ERROR if any(d.code == "ASL002" for d in left) else max(status, EXIT_PROBLEMS)
+    if not kw["quiet"]:
+        lines, files = added.lines, added.files
+        click.echo(
+            f"Added noqa comments to {lines} {'line' if lines == 1 else 'lines'} in "
+            f"{files} {'file' if files == 1 else 'files'}."
+        )
+    return status
 
 
 REPORT_ERRORS = "asynclint-report"

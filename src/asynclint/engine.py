@@ -313,10 +313,8 @@ def _diagnostic(
         return None
     start = Location(span.start.line, span.start.column + 1)
     end = Location(span.end.line, span.end.column + 1)
-    for line in {start.row, end.row} if honour_noqa else ():
-        noqa = ctx.noqa(line)
-        if noqa is not None and noqa.suppresses(rule.code):
-            return None
+    if honour_noqa and ctx.suppressed(rule.code, start.row, end.row):
+        return None
     fix = None
     if finding.fix is not None and result.unfixable is None:
         applicability: Applicability = finding.fix.applicability or (

@@ -645,6 +645,13 @@ class Runner:
             self._memo[root] = {k: results[k].facts for k in hidden if k in results and results[k].facts}
         return {k: f for k, f in self._memo[root].items() if k != named}
 
+    def request(self, text: str, filename: str) -> LintRequest:
+        """How the command line lints `text` as the file `filename` (the language server's
+        fixes)."""
+        task = self._task(filename)
+        module_file = task.key if os.path.isfile(task.key) else None
+        return LintRequest(text, task.path, task.relpath, self.settings, task.codes, module_file=module_file)
+
     def check_text(
         self, text: str, filename: str, *, honour_noqa: bool = True, with_edits: bool = True
     ) -> RunResult:

@@ -15,7 +15,7 @@ from asynclint.analysis import scopes, types
 from asynclint.analysis.scopes import Binding, Frame, ModuleInfo, qualified_name
 from asynclint.catalogs.calls import OFFLOAD_CALLS, OFFLOAD_METHODS
 from asynclint.sourcefile import split_lines
-from asynclint.suppression import Noqa, may_have_noqa, parse_noqa
+from asynclint.suppression import CommentPlaces, Noqa, may_have_noqa, parse_noqa
 
 if TYPE_CHECKING:
     from libcst._position import CodeRange
@@ -55,6 +55,7 @@ class Context:
         self._spans: dict[cst.CSTNode, Span] = {}
         self._wanted: list[cst.CSTNode] = []
         self._has_noqa: bool | None = None
+        self._comment_places: CommentPlaces | None = None
         self._lines: list[str] | None = None
         self._library: str | None = None
         self._import_index: dict[str, list[str]] | None = None
@@ -259,6 +260,24 @@ class Context:
 
     def noqa(self, line: int) -> Noqa | None:
         return parse_noqa(self.line(line))
+
+    def suppressed(self, code: str, start: int, end: int) -> bool:
+        """Whether a `# noqa` suppresses `code` for a finding from line `start` to `end`: on
+        either line, or at the end of the logical line (after a multi-line string or
+        expression, where `--add-noqa` puts it)."""
+        if not self.has_noqa:
+            return False
+        for line in (start, end):
+            noqa = self.noqa(line)
+            if noqa is not None and noqa.suppresses(code):
+                return True
+        if self._comment_places is None:
+            self._comment_places = CommentPlaces(self.source)
+        last = self._comment_places.logical_end(start)
+        if last in (start, end):
+            return False
+        noqa = self.noqa(last)
+        return noqa is not None and noqa.suppresses(code)
 
     @property
     def has_noqa(self) -> bool:

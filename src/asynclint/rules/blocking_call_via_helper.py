@@ -276,8 +276,7 @@ class BlockingCallViaHelper(Rule):
                     break
         for callee, written, call, function_name in self._sites:
             span = ctx.position(call)
-            noqa = ctx.noqa(span.start.line)
-            if noqa is not None and noqa.suppresses(self.code):
+            if ctx.suppressed(self.code, span.start.line, span.end.line):
                 continue
             summary.sites.append(
                 Site(

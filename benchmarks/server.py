@@ -1,0 +1,189 @@
+"""Latency of `asynclint server`: the time from a `textDocument/didChange` of a 2,000-line
+module to the `publishDiagnostics` for that version, warm (after a first lint), median of
+`--edits` edits. Run from the project root with the dev install:
+
+    python benchmarks/server.py [--lines 2000 | --file PATH] [--edits 30] [--debounce MS]
+
+The module is generated (services, workers and blocking calls: a finding every 23 lines),
+or `--file` names a real one. `--debounce` sets the server's wait for a next change (its
+default is 50 ms); the figure includes it. For reference it also prints the processor time of
+linting the same text in this process (`Runner.check_text`, what the server runs per change):
+on a busy machine the wall-clock latency is a multiple of it. Not a test: it prints figures,
+it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import BaseLanguageClient
+from pygls.uris import from_fs_path
+
+BLOCK = """
+
+class Service{n}:
+    def __init__(self, session, url):
+        self.session = session
+        self.url = url
+        self.cache = {{}}
+
+    async def fetch(self, key):
+        if key in self.cache:
+            return self.cache[key]
+        async with self.session.get(self.url, params={{"key": key}}) as response:
+            data = await response.json()
+        self.cache[key] = data
+        return data
+
+    async def poll(self, keys):
+        results = []
+        for key in keys:
+            results.append(await self.fetch(key))
+        time.sleep(0.1)
+        return results
+
+    def sync_helper(self, values):
+        total = 0
+        for value in values:
+            total += value
+        return total
+
+
+async def worker_{n}(queue, service):
+    while True:
+        item = await queue.get()
+        try:
+            await service.fetch(item)
+        except Exception:
+            pass
+        finally:
+            queue.task_done()
+
+
+async def main_{n}(urls):
+    tasks = [asyncio.create_task(worker_{n}(asyncio.Queue(), url)) for url in urls]
+    await asyncio.gather(*tasks)
+    with open("log.txt") as handle:
+        return handle.read()
+"""
+
+
+def module(lines: int) -> str:
+    text = "import asyncio\nimport time\n"
+    n = 0
+    while text.count("\n") < lines:
+        text += BLOCK.format(n=n)
+        n += 1
+    return text
+
+
+class Client(BaseLanguageClient):
+    def __init__(self) -> None:
+        super().__init__("asynclint-bench", "1")
+        self.arrived: dict[int | None, float] = {}
+        self.event = asyncio.Event()
+
+        @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def publish(params: types.PublishDiagnosticsParams) -> None:
+            self.arrived[params.version] = time.perf_counter()
+            self.event.set()
+
+    async def wait(self, version: int) -> float:
+        while version not in self.arrived:
+            self.event.clear()
+            await asyncio.wait_for(self.event.wait(), 60)
+        return self.arrived[version]
+
+
+async def measure(folder: Path, text: str, edits: int, debounce: float | None) -> list[float]:
+    command = shutil.which("asynclint") or "asynclint"
+    client = Client()
+    await client.start_io(command, "server", cwd=str(folder))
+    options = {"debounce": debounce} if debounce is not None else None
+    await client.initialize_async(
+        types.InitializeParams(
+            process_id=os.getpid(),
+            root_uri=from_fs_path(str(folder)),
+            capabilities=types.ClientCapabilities(),
+            initialization_options=options,
+        )
+    )
+    client.initialized(types.InitializedParams())
+    path = folder / "big.py"
+    path.write_text(text)
+    uri = from_fs_path(str(path)) or ""
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
+    await client.wait(1)
+    times = []
+    for version in range(2, edits + 2):
+        edited = text.replace("time.sleep(0.1)", f"time.sleep(0.{version})", 1)
+        sent = time.perf_counter()
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=edited)],
+            )
+        )
+        times.append(await client.wait(version) - sent)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return times
+
+
+def lint_cpu(text: str, runs: int) -> float:
+    """Median processor time of linting `text` warm, in this process."""
+    from asynclint.runner import Runner
+    from asynclint.server import warm_up
+    from asynclint.settings import Settings
+
+    warm_up()
+    runner = Runner(Settings(), jobs=1, use_cache=False)
+    times = []
+    for run in range(runs + 1):
+        edited = text.replace("time.sleep(0.1)", f"time.sleep(0.{run + 2})", 1)
+        start = time.process_time()
+        runner.check_text(edited, "big.py")
+        times.append(time.process_time() - start)
+    return statistics.median(times[1:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--file", help="a real module instead of the generated one")
+    parser.add_argument("--edits", type=int, default=30)
+    parser.add_argument("--debounce", type=float, default=None, help="milliseconds (default: the server's)")
+    args = parser.parse_args()
+    text = Path(args.file).read_text(encoding="utf-8") if args.file else module(args.lines)
+    if "time.sleep(0.1)" not in text:
+        text += "\n\nasync def _edited():\n    time.sleep(0.1)\n"
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "pyproject.toml").write_text('[project]\nname = "bench"\n')
+        times = asyncio.run(measure(Path(folder), text, args.edits, args.debounce))
+    ms = sorted(t * 1000 for t in times)
+    cpu = lint_cpu(text, min(args.edits, 10))
+    print(
+        f"{text.count(chr(10))} lines, {len(ms)} edits, debounce "
+        f"{'default' if args.debounce is None else f'{args.debounce:g} ms'}: didChange -> "
+        f"publishDiagnostics median {statistics.median(ms):.0f} ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms; "
+        f"lint in process: median {cpu * 1000:.0f} ms of processor time"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
