@@ -138,6 +138,9 @@ class AsynclintServer(LanguageServer):
                 self.config_errors.add(message)
                 self.show_message(f"asynclint: configuration error: {message}; the defaults are used")
             settings = replace(Settings(), project_root=cwd)
+        # No worker processes: forking this threaded process could deadlock the child (a
+        # lock held by another thread). Files are linted here, under the pre-checks.
+        settings = replace(settings, file_timeout=0)
         runner = Runner(settings, jobs=1, use_cache=False)
         self.configs[folder] = (settings, runner)
         return settings, runner
@@ -575,7 +578,7 @@ def warm_up() -> None:
     from asynclint.registry import discover, selected_codes
 
     discover()
-    settings = Settings()
+    settings = Settings(file_timeout=0)
     runner = Runner(settings, jobs=1, use_cache=False)
     code = "import asyncio\nimport time\n\n\nasync def f():\n    time.sleep(1)\n    await asyncio.sleep(0)\n"
     runner.check_text(code, "<warm-up>")
