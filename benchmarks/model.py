@@ -2,7 +2,7 @@
 
     python benchmarks/model.py                       # the 3 largest projects, 3 repetitions
     python benchmarks/model.py --projects 1 --reps 1
-    python benchmarks/model.py --before /work/main/src   # the same, with another checkout's code beside
+    python benchmarks/model.py --before ../other-checkout/src   # the same, with another checkout's code beside
 
 Each project is copied to a temporary folder with an empty `pyproject.toml` (the corpus keeps
 `.py` files only, so its trees have no project marker of their own), then, with one job:

@@ -161,7 +161,7 @@ def test_an_empty_folder_of_the_cache_name_is_taken(tmp_path: Path) -> None:
 def test_concurrent_first_runs_make_one_marked_folder(tmp_path: Path) -> None:
     for index in range(20):
         (tmp_path / f"m{index}.py").write_text(BAD)
-    parent = tmp_path / "shared"
+    parent = tmp_path / "common"
     script = (
         "import sys\n"
         "from asynclint.runner import Runner\n"
