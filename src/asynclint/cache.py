@@ -155,24 +155,16 @@ class Cache:
             and _int(has_facts, 0, 2)
         ):
             return None
+        assert isinstance(size, int) and isinstance(mtime, int)  # as `_int` checked
         try:
             result = result_from_json(entry.get("r"))
         except (KeyError, TypeError, ValueError):
             return None
-        try:
-            st = os.stat(key)
-        except OSError:
+        current = _unchanged_mtime(key, size, mtime, digest)
+        if current is None:
             return None
-        if size != st.st_size:
-            return None
-        if mtime != st.st_mtime_ns:
-            try:
-                with open(key, "rb") as handle:
-                    if content_hash(handle.read()) != digest:
-                        return None
-            except OSError:
-                return None
-            entry["m"] = mtime = st.st_mtime_ns
+        if current != mtime:
+            entry["m"] = mtime = current
             self.dirty = True
         self._checked.add(key)
         return result, Stamp(size, mtime, digest), bool(has_facts)
@@ -195,20 +187,11 @@ class Cache:
         ):
             return None
         size, mtime, digest, has_facts = row
-        try:
-            st = os.stat(key)
-        except OSError:
+        current = _unchanged_mtime(key, size, mtime, digest)
+        if current is None:
             return None
-        if size != st.st_size:
-            return None
-        if mtime != st.st_mtime_ns:
-            try:
-                with open(key, "rb") as handle:
-                    if content_hash(handle.read()) != digest:
-                        return None
-            except OSError:
-                return None
-            row[1] = mtime = st.st_mtime_ns
+        if current != mtime:
+            row[1] = mtime = current
             self.dirty = True
         return Stamp(size, mtime, digest), bool(has_facts)
 
@@ -451,3 +434,22 @@ def _strings(*values: object) -> bool:
 
 def _counts(*values: object) -> bool:
     return all(_int(value, 0, _MAX_POSITION) for value in values)
+
+
+def _unchanged_mtime(path: str, size: int, mtime: int, digest: str) -> int | None:
+    """The file's modification time now, if its content is still what `size`, `mtime` and
+    `digest` describe (a changed time alone costs a hash of the content); else None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if size != st.st_size:
+        return None
+    if mtime != st.st_mtime_ns:
+        try:
+            with open(path, "rb") as handle:
+                if content_hash(handle.read()) != digest:
+                    return None
+        except OSError:
+            return None
+    return st.st_mtime_ns
