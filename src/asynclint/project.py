@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import os
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,21 +308,14 @@ class Index:
 
     def attribute_type(self, cls: str, attr: str) -> str | None:
         """The type class `cls` (or a base, breadth first) gives attribute `attr`."""
-        queue = deque([cls])
-        seen: set[str] = set()
-        while queue and len(seen) < _MAX_HOPS:
-            current = self._unalias(queue.popleft())
-            if current in seen or current not in self.classes:
-                continue
-            seen.add(current)
+        for current in self._bases_of(cls):
             found = self.attributes.get(current, {}).get(attr)
             if found is not None:
                 return self._unalias(found)
-            queue.extend(self.classes[current][0])
         return None
 
-    def _method(self, cls: str, attr: str) -> str | None:
-        """`attr` looked up along the bases of `cls` (breadth first, as far as known)."""
+    def _bases_of(self, cls: str) -> Iterator[str]:
+        """`cls` and its known bases, breadth first (as far as `_MAX_HOPS` classes)."""
         queue = deque([cls])
         seen: set[str] = set()
         while queue and len(seen) < _MAX_HOPS:
@@ -330,11 +323,15 @@ class Index:
             if current in seen or current not in self.classes:
                 continue
             seen.add(current)
-            bases, methods = self.classes[current]
-            if attr in methods:
+            yield current
+            queue.extend(self.classes[current][0])
+
+    def _method(self, cls: str, attr: str) -> str | None:
+        """`attr` looked up along the bases of `cls` (breadth first, as far as known)."""
+        for current in self._bases_of(cls):
+            if attr in self.classes[current][1]:
                 qual = f"{current}.{attr}"
                 return qual if qual in self.functions or qual in self.coroutines else None
-            queue.extend(bases)
         return None
 
     def _solve(self) -> dict[str, tuple[str | None, str]]:
