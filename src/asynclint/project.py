@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ from typing import Any
 #: The rules with a project-wide phase (`Rule.project_diagnostics`): the codes whose facts
 #: every module of a project contributes (an architecture test keeps this list exact).
 PROJECT_CODES = frozenset({"ASL116"})
+#: The rule whose facts are the modules' summaries (`FileSummary.to_facts()`), the project
+#: model's input.
+SUMMARY_CODE = "ASL116"
 #: What marks a project's root folder (the nearest one above a file wins).
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
@@ -57,6 +61,10 @@ class Coroutine:
     display: str
     io: bool
     awaits: list[str] = field(default_factory=list)
+    #: "plain", "generator" (an async generator: calling it makes no coroutine),
+    #: "decorated" (a decorator may change what calling it gives) or "stub" (a body of
+    #: `pass`, `...`, a docstring or a `raise`: an interface whose overrides do the work).
+    kind: str = "plain"
 
 
 @dataclass
@@ -89,7 +97,7 @@ class FileSummary:
             "module": self.module,
             "library": self.library,
             "functions": {q: [f.display, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()},
-            "coroutines": {q: [c.display, c.io, c.awaits] for q, c in self.coroutines.items()},
+            "coroutines": {q: [c.display, c.io, c.awaits, c.kind] for q, c in self.coroutines.items()},
             "types": [self.returns, self.yields, self.attributes],
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
@@ -103,8 +111,8 @@ class FileSummary:
             summary.functions[qual] = Function(display, noqa, blocking, list(calls))
         for qual, (bases, methods) in facts["classes"].items():
             summary.classes[qual] = (list(bases), list(methods))
-        for qual, (display, io, awaits) in facts["coroutines"].items():
-            summary.coroutines[qual] = Coroutine(display, io, list(awaits))
+        for qual, (display, io, awaits, kind) in facts["coroutines"].items():
+            summary.coroutines[qual] = Coroutine(display, io, list(awaits), kind)
         returns, yields, attributes = facts["types"]
         summary.returns, summary.yields = dict(returns), dict(yields)
         summary.attributes = {cls: dict(attrs) for cls, attrs in attributes.items()}
@@ -147,10 +155,11 @@ def valid_facts(facts: object) -> bool:
         and isinstance(coroutines, dict)
         and all(
             isinstance(c, list)
-            and len(c) == 3
+            and len(c) == 4
             and isinstance(c[0], str)
             and type(c[1]) is bool
             and _strings(c[2])
+            and c[3] in COROUTINE_KINDS
             for c in coroutines.values()
         )
         and isinstance(aliases, dict)
@@ -169,6 +178,7 @@ def valid_facts(facts: object) -> bool:
     )
 
 
+COROUTINE_KINDS = frozenset({"plain", "generator", "decorated", "stub"})
 _FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines", "types"}
 _MAX_POSITION = 2**31
 
@@ -364,9 +374,15 @@ class Index:
         if self._quiet is None:
             awaiters: dict[str, list[str]] = {}
             loud: deque[str] = deque()
+            overridden = self._overridden()
             for qual, coroutine in self.coroutines.items():
                 targets = [self.resolve(a) for a in coroutine.awaits]
-                if coroutine.io or any(t is None or t not in self.coroutines for t in targets):
+                if (
+                    coroutine.io
+                    or coroutine.kind != "plain"
+                    or qual in overridden
+                    or any(t is None or t not in self.coroutines for t in targets)
+                ):
                     loud.append(qual)
                 for target in targets:
                     if target is not None:
@@ -379,6 +395,17 @@ class Index:
                         loud.append(awaiter)
             self._quiet = set(self.coroutines) - reached
         return self._quiet
+
+    def _overridden(self) -> set[str]:
+        """Methods some class of the project overrides: a call through the base may run
+        the override, so what the base's body does says nothing for sure."""
+        found: set[str] = set()
+        for cls, (_, methods) in self.classes.items():
+            ancestors = self._bases_of(cls)
+            next(ancestors, None)  # the class itself
+            for base in ancestors:
+                found.update(f"{base}.{m}" for m in methods if m in self.classes[base][1])
+        return found
 
     def chain(self, qual: str) -> Chain | None:
         if qual not in self._reach:
@@ -471,6 +498,14 @@ class ProjectIndex:
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
 
+    def is_coroutine_function(self, qualname: str) -> bool:
+        """Whether `qualname` is an `async def` of the project whose call makes a
+        coroutine (not an async generator, not behind a decorator, not a stub that
+        overrides replace)."""
+        target = self._index.resolve(qualname)
+        coroutine = self._index.coroutines.get(target) if target is not None else None
+        return coroutine is not None and coroutine.kind == "plain"
+
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every
         await in it, transitively, is of project coroutines without any: it returns a
@@ -500,3 +535,90 @@ def _find_project(folder: str) -> str | None:
         if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
             return folder
         folder = parent
+
+
+# Questions and answers -------------------------------------------------------------------
+#
+# A file's lint asks the project model about names defined elsewhere ("does this project
+# coroutine reach I/O?", "what does this helper return?") through `ProjectView`. The first
+# lint of a file has no answers: every question is answered "unknown" (None), which leaves
+# the rules as they judge a file alone, and the view records what was asked. Once every
+# module's summary is known, the runner answers the questions (`ProjectIndex.answer`) and
+# lints again the files whose answers differ from those they were linted with; the cache
+# keeps each file's questions with the answers used. Answers are plain data, and only
+# informative answers count (a coroutine that may reach I/O is "unknown", like one the
+# project does not define), so that most files are never linted twice.
+
+#: The kinds of question, each about one or two qualified names.
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute")
+
+
+def may_be_project_name(name: str) -> bool:
+    """Whether `name` may be defined by the project being linted: not a builtin, and not in
+    the standard library (whose functions the catalogs describe)."""
+    top = name.partition(".")[0]
+    return top not in sys.stdlib_module_names and top != "builtins"
+
+
+def question(kind: str, *names: str) -> str:
+    """The key of a question: its kind and the names it is about."""
+    assert kind in QUESTION_KINDS
+    return " ".join((kind, *names))
+
+
+class ProjectView:
+    """What one file's lint knows of the rest of the project (see above)."""
+
+    def __init__(self, answers: Mapping[str, object] | None = None) -> None:
+        self._answers = answers or {}
+        #: Every question asked, with the answer given.
+        self.asked: dict[str, object] = {}
+
+    def _ask(self, key: str) -> object:
+        answer = self._answers.get(key)
+        self.asked[key] = answer
+        return answer
+
+    def reaches_io(self, qualname: str) -> bool | None:
+        """False when `qualname` is a coroutine function of the project that never reaches
+        I/O (see `ProjectIndex.reaches_io`); None otherwise (unknown, or it may)."""
+        return False if self._ask(question("io", qualname)) is False else None
+
+    def is_coroutine_function(self, qualname: str) -> bool:
+        """Whether calling `qualname` certainly makes a coroutine: an undecorated `async def`
+        of the project (no async generator, no stub that overrides may replace)."""
+        return self._ask(question("coroutine", qualname)) is True
+
+    def return_type(self, qualname: str) -> str | None:
+        answer = self._ask(question("returns", qualname))
+        return answer if isinstance(answer, str) else None
+
+    def enter_type(self, qualname: str) -> str | None:
+        answer = self._ask(question("enters", qualname))
+        return answer if isinstance(answer, str) else None
+
+    def attribute_type(self, cls: str, attr: str) -> str | None:
+        answer = self._ask(question("attribute", cls, attr))
+        return answer if isinstance(answer, str) else None
+
+
+def answer(index: ProjectIndex, key: str) -> object:
+    """The informative answer to the question `key` (None: unknown or uninformative)."""
+    kind, _, rest = key.partition(" ")
+    if kind == "io":
+        return False if index.reaches_io(rest) is False else None
+    if kind == "coroutine":
+        return True if index.is_coroutine_function(rest) else None
+    if kind == "returns":
+        return index.return_type(rest)
+    if kind == "enters":
+        return index.enter_type(rest)
+    if kind == "attribute":
+        cls, _, attr = rest.partition(" ")
+        return index.attribute_type(cls, attr)
+    return None
+
+
+def answers_for(index: ProjectIndex, asked: Mapping[str, object]) -> dict[str, object]:
+    """The answers to the questions of `asked` (question -> answer used)."""
+    return {key: answer(index, key) for key in asked}

@@ -25,7 +25,7 @@ from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_e
 from asynclint.discovery import Discovery, discover, excluded_by
 from asynclint.engine import LintRequest, lint
 from asynclint.pool import Failure, Pool, begin_commit, start_method
-from asynclint.project import PROJECT_CODES, find_project
+from asynclint.project import PROJECT_CODES, SUMMARY_CODE, ProjectIndex, answers_for, find_project
 from asynclint.settings import Settings
 from asynclint.sourcefile import split_lines
 
@@ -48,6 +48,9 @@ class Task:
     #: A module of the project that was not named: linted with the project-wide rules
     #: alone, for its facts (its findings are not reported).
     summary: bool = False
+    #: The project model's answers to the file's questions (`asynclint.project`), when an
+    #: earlier lint asked any.
+    answers: tuple[tuple[str, object], ...] | None = None
 
 
 @dataclass
@@ -171,7 +174,15 @@ def process(
         result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
         return Outcome(task, _only_selected(result, task.codes), stamp)
     module_file = task.key if not stdin or os.path.exists(task.key) else None
-    request = LintRequest(source.text, task.path, task.relpath, settings, task.codes, module_file=module_file)
+    request = LintRequest(
+        source.text,
+        task.path,
+        task.relpath,
+        settings,
+        task.codes,
+        module_file=module_file,
+        answers=dict(task.answers) if task.answers is not None else None,
+    )
     if mode == "check":
         return Outcome(task, lint(request), stamp, text=source.text if stdin else None)
 
@@ -295,6 +306,8 @@ class Runner:
         self._root_prefix = os.path.join(os.path.abspath(settings.project_root), "")
         #: project root -> the facts of its modules (absolute path -> facts), for one-file runs.
         self._memo: dict[str, dict[str, dict[str, object]]] = {}
+        #: absolute path -> the project model's answers to the file's questions.
+        self._answers: dict[str, tuple[tuple[str, object], ...]] = {}
         self._members: dict[str, tuple[list[str], set[str]]] = {}
 
     def _task(self, path: str) -> Task:
@@ -363,6 +376,18 @@ class Runner:
         return run
 
     def _check_found(self, found: Discovery, paths: list[str]) -> RunResult:
+        answers: dict[str, tuple[tuple[str, object], ...]] = {}
+        if self.mode != "check" and found.files and self.selected & PROJECT_CODES:
+            # The project model's answers first (a check of every file, cached as usual):
+            # a fix must never be built on what a file alone suggests.
+            checker = Runner(self.settings, jobs=self.jobs, use_cache=self.use_cache, progress=self.progress)
+            checker._check_found(found, paths)
+            answers = checker._answers
+        return self._run_found(found, paths, answers)
+
+    def _run_found(
+        self, found: Discovery, paths: list[str], answers: dict[str, tuple[tuple[str, object], ...]]
+    ) -> RunResult:
         run = RunResult(files=len(found.files), missing=found.missing)
         run.errors.extend(f"cannot read folder {entry}" for entry in found.unreadable)
         # A run with nothing to lint leaves no cache folder.
@@ -374,6 +399,8 @@ class Runner:
         facts_elsewhere: set[str] = set()  # cached files whose facts stay in the facts file
         for path in found.files:
             task = by_path[path] = self._task(path)
+            if task.key in answers:
+                task = by_path[path] = replace(task, answers=answers[task.key])
             hit = cache.lookup(task.key) if cache is not None else None
             if hit is not None:
                 result, stamp, has_facts = hit
@@ -395,6 +422,7 @@ class Runner:
         project = self._cached_project(cache, results, by_path, stamps, facts_elsewhere)
         if project is None:
             self._load_facts(cache, results, by_path, stamps, facts_elsewhere, run)
+            self._settle(results, by_path, stamps, run, cache)
             project = self._project_diagnostics(results)
             if cache is not None:
                 self._store_project(cache, project, results, by_path, stamps, facts_elsewhere)
@@ -402,6 +430,37 @@ class Runner:
             cache.save()
         self._finish(run, results, project, hidden)
         return run
+
+    def _settle(
+        self,
+        results: dict[str, FileResult],
+        by_path: dict[str, Task],
+        stamps: dict[str, Stamp | None],
+        run: RunResult,
+        cache: Cache | None,
+    ) -> None:
+        """Answer each linted file's questions with the project model of every module's
+        summary, and lint again (in the run's mode) the files whose answers differ from
+        those they were linted with. `self._answers` keeps every file's answers."""
+        asking = [p for p, r in results.items() if r.questions and not by_path[p].summary]
+        if not asking:
+            return
+        index = self._index(results)
+        tasks = []
+        for path in asking:
+            result = results[path]
+            answered = answers_for(index, result.questions)
+            key = by_path[path].key
+            self._answers[key] = tuple(sorted(answered.items()))
+            if answered != result.questions:
+                tasks.append(replace(by_path[path], answers=self._answers[key]))
+        for outcome in self._execute(tasks):
+            self._collect(outcome, run, results, cache)
+            stamps[outcome.task.path] = outcome.stamp
+
+    def _index(self, results: dict[str, FileResult]) -> ProjectIndex:
+        """The project model of the modules of `results` (their summaries)."""
+        return ProjectIndex({p: r.facts[SUMMARY_CODE] for p, r in results.items() if SUMMARY_CODE in r.facts})
 
     def _open_cache(self, run: RunResult) -> Cache | None:
         if not self.use_cache:
@@ -576,7 +635,36 @@ class Runner:
         worker process under `file-timeout`, as files are (the command line; a library
         call never starts a process)."""
         task = self._task(filename)
-        outcome = None
+        run = RunResult(files=1)
+        if self.mode != "check" and self.selected & PROJECT_CODES:
+            # The project model's answers first: a fix is never built on what the file
+            # alone suggests.
+            checker = Runner(self.settings, jobs=1, use_cache=self.use_cache)
+            results = {task.path: checker._stdin_outcome(task, data, supervised).result}
+            checker._add_other_modules(RunResult(), task, results)
+            answered = checker._new_answers(task, results)
+            if answered is not None:
+                task = replace(task, answers=tuple(sorted(answered.items())))
+        outcome = self._stdin_outcome(task, data, supervised)
+        results = {}
+        self._collect(outcome, run, results, None)
+        if self.mode == "fix":
+            run.fixed_code = outcome.output if outcome.output is not None else _as_bytes(data)
+        # Undecodable input has no lines to show (and the file on disk is not the input).
+        lines = split_lines(outcome.text) if outcome.text is not None else []
+        run.sources[task.path] = [line.rstrip("\r\n") for line in lines]
+
+        def relint(answered: dict[str, object]) -> FileResult:
+            again = self._stdin_outcome(
+                replace(task, answers=tuple(sorted(answered.items()))), data, supervised
+            )
+            return again.result
+
+        self._finish_one(run, task, results, relint if self.mode == "check" else None)
+        return run
+
+    def _stdin_outcome(self, task: Task, data: bytes | str, supervised: bool) -> Outcome:
+        """One lint (fix, diff) of standard input's `data` as `task`."""
         if supervised and self.settings.file_timeout and start_method() == "fork":
             _warm_up(self.settings, self.mode)
             pool = Pool(
@@ -587,30 +675,46 @@ class Runner:
                 initargs=(self.settings, self.mode, self.unsafe),
             )
             for _, result in pool.map([(task, data)]):
-                outcome = self._failed(task, result) if isinstance(result, Failure) else result
-        if outcome is None:
-            outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
-        run = RunResult(files=1)
-        results: dict[str, FileResult] = {}
-        self._collect(outcome, run, results, None)
-        if self.mode == "fix":
-            run.fixed_code = outcome.output if outcome.output is not None else _as_bytes(data)
-        # Undecodable input has no lines to show (and the file on disk is not the input).
-        lines = split_lines(outcome.text) if outcome.text is not None else []
-        run.sources[task.path] = [line.rstrip("\r\n") for line in lines]
-        self._finish_one(run, task, results)
-        return run
+                return self._failed(task, result) if isinstance(result, Failure) else result
+        return process(task, self.settings, self.mode, self.unsafe, raw=data)
 
-    def _finish_one(self, run: RunResult, task: Task, results: dict[str, FileResult]) -> None:
+    def _finish_one(
+        self,
+        run: RunResult,
+        task: Task,
+        results: dict[str, FileResult],
+        relint: Callable[[dict[str, object]], FileResult] | None = None,
+    ) -> None:
         """The project phase of a one-file run (standard input, the flake8 plugin): the
-        file's own facts with those of the project's other modules."""
-        hidden: set[str] = set()
-        if results[task.path].facts:
-            others = self._other_modules(task.key, run)
-            hidden = set(others)
-            for key, facts in others.items():
-                results[key] = FileResult(key, facts=facts)
+        file's own facts with those of the project's other modules; then, when the file
+        asked the project model questions whose answers are not those it was linted with,
+        `relint` lints it again with the answers."""
+        hidden = self._add_other_modules(run, task, results)
+        answered = self._new_answers(task, results) if relint is not None else None
+        if answered is not None:
+            assert relint is not None
+            results[task.path] = relint(answered)
         self._finish(run, results, self._project_diagnostics(results), hidden)
+
+    def _add_other_modules(self, run: RunResult, task: Task, results: dict[str, FileResult]) -> set[str]:
+        """Add the facts of the other modules of `task`'s project to `results` (when the
+        file has facts or questions); returns their paths."""
+        result = results[task.path]
+        if not (result.facts or result.questions):
+            return set()
+        others = self._other_modules(task.key, run)
+        for key, facts in others.items():
+            results[key] = FileResult(key, facts=facts)
+        return set(others)
+
+    def _new_answers(self, task: Task, results: dict[str, FileResult]) -> dict[str, object] | None:
+        """The project model's answers to `task`'s questions when they are not those its
+        lint was given; None when they are."""
+        questions = results[task.path].questions
+        if not questions:
+            return None
+        answered = answers_for(self._index(results), questions)
+        return answered if answered != questions else None
 
     def _other_modules(self, named: str, run: RunResult) -> dict[str, dict[str, object]]:
         """The facts of the modules of `named`'s project other than `named` (absolute
@@ -672,7 +776,7 @@ class Runner:
         result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))
         results = {task.path: result}
-        self._finish_one(run, task, results)
+        self._finish_one(run, task, results, lambda answered: lint(replace(request, answers=answered)))
         return run
 
     def _collect(

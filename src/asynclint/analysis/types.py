@@ -18,6 +18,7 @@ from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import walk
 from asynclint.analysis.scopes import Frame, qualified_name
 from asynclint.catalogs import types as table
+from asynclint.project import may_be_project_name
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -44,7 +45,7 @@ def type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0
         for binding in bindings:
             kinds.add(_binding_type(ctx, binding, scope, depth))
         return kinds.pop() if len(kinds) == 1 else None
-    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+    if isinstance(expr, cst.Attribute):
         return _attribute_type(ctx, expr, frame, depth)
     return None
 
@@ -70,10 +71,14 @@ def _call_type(ctx: Context, call: cst.Call, frame: Frame, depth: int, awaited: 
     returns = table.AWAIT_RETURNS if awaited else table.RETURNS
     if name in returns:
         return returns[name]
-    if awaited:
-        return None
     last = name.rsplit(".", 1)[-1]
-    return name if last[:1].isupper() and not last.isupper() else None
+    if not awaited and last[:1].isupper() and not last.isupper():
+        return name
+    if not may_be_project_name(name):
+        return None
+    # What a function of the project returns (awaited: what its coroutine gives).
+    found = ctx.project.return_type(name)
+    return table.ALIASES.get(found, found) if found is not None else None
 
 
 def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> str | None:
@@ -84,8 +89,22 @@ def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> s
     if binding.kind in ("assign", "annassign", "with", "param") and binding.value is not None:
         if binding.kind == "param" and binding.annotation is None:
             return None  # a default value says little about what callers pass
+        if binding.kind == "with" and isinstance(binding.value, cst.Call):
+            entered = _entered_type(ctx, binding.value, scope, depth)
+            if entered is not None:
+                return entered
         return type_of(ctx, binding.value, scope, depth + 1)
     return None
+
+
+def _entered_type(ctx: Context, call: cst.Call, frame: Frame, depth: int) -> str | None:
+    """What `with helper(...) as x` binds when `helper` is a context-manager function (or
+    class) of the project: the type it yields, or its `__enter__`'s."""
+    name = call_name(ctx, call, frame, depth + 1)
+    if name is None or name in table.RETURNS or not may_be_project_name(name):
+        return None
+    found = ctx.project.enter_type(table.ALIASES.get(name, name))
+    return table.ALIASES.get(found, found) if found is not None else None
 
 
 def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
@@ -117,12 +136,35 @@ def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
 
 
 def _attribute_type(ctx: Context, expr: cst.Attribute, frame: Frame, depth: int) -> str | None:
-    """`self.x` inside a method: the type the class gives attribute `x`."""
-    assert isinstance(expr.value, cst.Name)
-    cls = self_class(frame, expr.value.value)
-    if cls is None:
+    """`self.x` inside a method: the type the class gives attribute `x` (or, for a class of
+    the module level, one of its bases in the project); `obj.x` for `obj` of a type of the
+    project: the type its class gives `x`."""
+    attr = expr.attr.value
+    if isinstance(expr.value, cst.Name):
+        cls = self_class(frame, expr.value.value)
+        if cls is not None:
+            found = class_attribute_types(ctx, cls, depth).get(attr)
+            if found is not None or attr in class_attribute_types(ctx, cls, depth):
+                return found
+            owner = _module_class_name(ctx, cls)
+            return _project_attribute(ctx, owner, attr) if owner is not None else None
+    owner = type_of(ctx, expr.value, frame, depth + 1)
+    if owner is None or not may_be_project_name(owner):
         return None
-    return class_attribute_types(ctx, cls, depth).get(expr.attr.value)
+    return _project_attribute(ctx, owner, attr)
+
+
+def _project_attribute(ctx: Context, owner: str, attr: str) -> str | None:
+    found = ctx.project.attribute_type(owner, attr)
+    return table.ALIASES.get(found, found) if found is not None else None
+
+
+def _module_class_name(ctx: Context, cls: Frame) -> str | None:
+    """The qualified name of a class defined at module level, or None."""
+    if cls.parent is None or cls.parent.kind != "module" or not isinstance(cls.node, cst.ClassDef):
+        return None
+    module = ctx.module_info.name or "__main__"
+    return f"{module}.{cls.node.name.value}"
 
 
 def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dict[str, str | None]:

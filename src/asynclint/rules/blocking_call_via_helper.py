@@ -6,7 +6,7 @@ from typing import Any
 import libcst as cst
 
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import describe_call
+from asynclint.analysis.nodes import describe_call, walk
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
 from asynclint.diagnostics import Diagnostic, Location
@@ -131,7 +131,9 @@ class BlockingCallViaHelper(Rule):
             decorated = any(
                 self._decorator(d.decorator) not in TRANSPARENT_DECORATORS for d in node.decorators
             )
-            coroutine = self.summary.coroutines[qual] = Coroutine(display, decorated)
+            coroutine = self.summary.coroutines[qual] = Coroutine(
+                display, decorated, kind=_kind(node, decorated)
+            )
             self._coroutines[id(node)] = coroutine
             return
         self._functions[id(node)] = (qual, node.name)
@@ -327,6 +329,33 @@ _ITERATORS = frozenset(
     for module in ("typing", "collections.abc")
     for name in ("Iterator", "Generator", "AsyncIterator", "AsyncGenerator")
 )
+
+
+def _kind(node: cst.FunctionDef, decorated: bool) -> str:
+    """The project model's kind of an `async def` (see `Coroutine.kind`)."""
+    if decorated:
+        return "decorated"
+    if any(isinstance(inner, cst.Yield) for inner in walk(node.body, into_scopes=False)):
+        return "generator"
+    if isinstance(node.body, cst.IndentedBlock):
+        lines = node.body.body
+        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
+            return "plain"
+        smalls = [small for line in lines if isinstance(line, cst.SimpleStatementLine) for small in line.body]
+    else:
+        assert isinstance(node.body, cst.SimpleStatementSuite)
+        smalls = list(node.body.body)
+    return "stub" if all(_stub_statement(small) for small in smalls) else "plain"
+
+
+def _stub_statement(small: cst.BaseSmallStatement) -> bool:
+    """`pass`, `raise ...`, `...` or a string: what an interface's method body holds."""
+    if isinstance(small, (cst.Pass, cst.Raise)):
+        return True
+    return isinstance(small, cst.Expr) and isinstance(
+        small.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+    )
+
 
 #: Where code runs only on some paths through a function.
 _BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
