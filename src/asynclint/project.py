@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,15 @@ PROJECT_CODES = frozenset({"ASL116"})
 #: The rule whose facts are the modules' summaries (`FileSummary.to_facts()`), the project
 #: model's input.
 SUMMARY_CODE = "ASL116"
+
+
+def with_summary(codes: frozenset[str]) -> frozenset[str]:
+    """The rules a file's lint runs: `codes`, and the summary of the module for the project
+    model (which every rule may consult, selected or not; its own findings are reported
+    only when selected)."""
+    return codes if SUMMARY_CODE in codes else codes | {SUMMARY_CODE}
+
+
 #: What marks a project's root folder (the nearest one above a file wins).
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
@@ -203,17 +213,21 @@ def _types(value: object) -> bool:
     )
 
 
-def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
+def separate_homonyms(summaries: Mapping[str, FileSummary]) -> dict[str, tuple[str, str]]:
     """Give files that share a module name (scripts in different folders, two `conftest`
     modules) names of their own, so that one file's `helper` is never taken for the
-    other's. References from other files to such a module stay unresolved."""
+    other's. References from other files to such a module stay unresolved. Returns path ->
+    (old name, new name) of the files renamed."""
     count: dict[str, int] = {}
     for summary in summaries.values():
         count[summary.module] = count.get(summary.module, 0) + 1
+    renamed = {}
     for path, summary in summaries.items():
         module = summary.module
         if count[module] > 1:
-            _rename_module(summary, module, f"{module}@{path}")
+            renamed[path] = (module, f"{module}@{path}")
+            _rename_module(summary, module, renamed[path][1])
+    return renamed
 
 
 def _rename_module(summary: FileSummary, old: str, new: str) -> None:
@@ -451,9 +465,24 @@ class ProjectIndex:
         self.summaries = {
             path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)
         }
-        separate_homonyms(self.summaries)
+        self._renamed = separate_homonyms(self.summaries)
         self._by_module = {s.module: s for s in self.summaries.values()}
         self._index = Index(self.summaries.values())
+
+    def own_names(self, path: str) -> Callable[[str], str] | None:
+        """For a file whose module was renamed (it shares its name with another file): the
+        question with the file's own names in the new spelling; None for other files."""
+        if path not in self._renamed:
+            return None
+        old, new = self._renamed[path]
+
+        def own(key: str) -> str:
+            kind, _, name = key.partition(" ")
+            if name == old or name.startswith(old + "."):
+                return f"{kind} {new}{name[len(old) :]}"
+            return key
+
+        return own
 
     def summary(self, module: str) -> FileSummary | None:
         return self._by_module.get(module)
@@ -500,11 +529,10 @@ class ProjectIndex:
 
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether `qualname` is an `async def` of the project whose call makes a
-        coroutine (not an async generator, not behind a decorator, not a stub that
-        overrides replace)."""
+        coroutine (not an async generator, not behind a decorator)."""
         target = self._index.resolve(qualname)
         coroutine = self._index.coroutines.get(target) if target is not None else None
-        return coroutine is not None and coroutine.kind == "plain"
+        return coroutine is not None and coroutine.kind in ("plain", "stub")
 
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every
@@ -586,7 +614,7 @@ class ProjectView:
 
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether calling `qualname` certainly makes a coroutine: an undecorated `async def`
-        of the project (no async generator, no stub that overrides may replace)."""
+        of the project (no async generator)."""
         return self._ask(question("coroutine", qualname)) is True
 
     def return_type(self, qualname: str) -> str | None:
@@ -614,11 +642,77 @@ def answer(index: ProjectIndex, key: str) -> object:
     if kind == "enters":
         return index.enter_type(rest)
     if kind == "attribute":
-        cls, _, attr = rest.partition(" ")
+        cls, _, attr = rest.rpartition(" ")
         return index.attribute_type(cls, attr)
     return None
 
 
-def answers_for(index: ProjectIndex, asked: Mapping[str, object]) -> dict[str, object]:
-    """The answers to the questions of `asked` (question -> answer used)."""
-    return {key: answer(index, key) for key in asked}
+def answers_for(
+    index: ProjectIndex, asked: Mapping[str, object], path: str | None = None
+) -> dict[str, object]:
+    """The answers to the questions of `asked` (question -> answer used) that the file at
+    `path` asked (its own module's names mean its own definitions, also when another file
+    has the same module name)."""
+    own = index.own_names(path) if path is not None else None
+    return {key: answer(index, own(key) if own is not None else key) for key in asked}
+
+
+# What a subset run summarises ------------------------------------------------------------
+#
+# A run of some files of a project (one file named, pre-commit's staged files, the flake8
+# plugin, standard input) needs the summaries of the modules those files import, and of the
+# modules those import in turn: every name the project model is asked about is reached that
+# way. The imports are read from the text (no parse), so finding them costs a read of each
+# module in the closure.
+
+_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<source>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+(?P<modules>[^\n#;]*))",
+    re.M,
+)
+
+
+def imported_modules(text: str, module: str, is_package: bool) -> set[str]:
+    """The dotted names of the modules (and packages) the code `text` of module `module`
+    may import: `import a.b` gives `a` and `a.b`; `from a import b` gives `a` and `a.b`
+    (`b` may be a submodule); relative imports are resolved against `module`."""
+    found: set[str] = set()
+    for match in _IMPORT_RE.finditer(text):
+        if match.group("modules") is not None:
+            for item in match.group("modules").split(","):
+                _add_with_parents(found, item.split(" as ")[0].strip())
+            continue
+        source = _absolute(match.group("source"), module, is_package)
+        if source is None:
+            continue
+        if source:
+            _add_with_parents(found, source)
+        for item in match.group("names").strip("()").split(","):
+            name = item.split(" as ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                found.add(f"{source}.{name}" if source else name)
+    return found
+
+
+def _add_with_parents(found: set[str], dotted: str) -> None:
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return
+    for end in range(1, len(parts) + 1):
+        found.add(".".join(parts[:end]))
+
+
+def _absolute(source: str, module: str, is_package: bool) -> str | None:
+    """The absolute name of an import's source (`..util` in `pkg.sub.mod`: `pkg.util`)."""
+    dots = len(source) - len(source.lstrip("."))
+    if not dots:
+        return source
+    base = module.split(".") if module else []
+    if not is_package:
+        base = base[:-1]
+    up = dots - 1
+    if up > len(base):
+        return None
+    base = base[: len(base) - up]
+    rest = source[dots:]
+    return ".".join([*base, rest] if rest else base)

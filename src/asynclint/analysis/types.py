@@ -177,8 +177,16 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
     if stored is not result:
         return stored
 
-    def note(attr: str, kind: str | None) -> None:
-        if attr in result and result[attr] != kind:
+    #: Attributes with an annotation: it says the type, whatever assignments show.
+    declared: set[str] = set()
+
+    def note(attr: str, kind: str | None, annotated: bool = False) -> None:
+        if attr in declared:
+            return
+        if annotated and kind is not None:
+            declared.add(attr)
+            result[attr] = kind
+        elif attr in result and result[attr] != kind:
             result[attr] = None
         elif attr not in result:
             result[attr] = kind
@@ -188,7 +196,7 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
     for name, bindings in cls_frame.bindings.items():
         for binding in bindings:
             if binding.kind == "annassign" and binding.annotation is not None:
-                note(name, annotation_type(binding.annotation, cls_frame))
+                note(name, annotation_type(binding.annotation, cls_frame), annotated=True)
     for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
         if not isinstance(stmt, cst.FunctionDef) or not stmt.params.params:
             continue
@@ -209,10 +217,8 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
                     and target.value.value == self_name
                 ):
                     if annotation is not None:
-                        kind = annotation_type(annotation, method_frame)
-                    elif value is not None:
-                        kind = type_of(ctx, value, method_frame, depth + 1)
-                    else:
-                        kind = None
+                        note(target.attr.value, annotation_type(annotation, method_frame), annotated=True)
+                        continue
+                    kind = type_of(ctx, value, method_frame, depth + 1) if value is not None else None
                     note(target.attr.value, kind)
     return result
