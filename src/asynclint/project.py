@@ -101,6 +101,10 @@ class FileSummary:
     returns: dict[str, str] = field(default_factory=dict)
     yields: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Factories: function -> the resource constructor (`aiohttp.ClientSession`) whose new
+    #: instance every `return` of the function gives (its caller owns it). A function that
+    #: returns a stored, module-level or cached instance is no factory.
+    creates: dict[str, str] = field(default_factory=dict)
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -111,6 +115,7 @@ class FileSummary:
             "types": [self.returns, self.yields, self.attributes],
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
+            "creates": self.creates,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
         }
 
@@ -127,6 +132,7 @@ class FileSummary:
         summary.returns, summary.yields = dict(returns), dict(yields)
         summary.attributes = {cls: dict(attrs) for cls, attrs in attributes.items()}
         summary.aliases = dict(facts["aliases"])
+        summary.creates = dict(facts["creates"])
         for callee, display, line, column, end_line, end_column, function in facts["sites"]:
             summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
         return summary
@@ -174,6 +180,7 @@ def valid_facts(facts: object) -> bool:
         )
         and isinstance(aliases, dict)
         and all(isinstance(target, str) for target in aliases.values())
+        and _names(facts["creates"])
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -189,7 +196,17 @@ def valid_facts(facts: object) -> bool:
 
 
 COROUTINE_KINDS = frozenset({"plain", "generator", "decorated", "stub"})
-_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines", "types"}
+_FACT_KEYS = {
+    "module",
+    "library",
+    "functions",
+    "classes",
+    "aliases",
+    "creates",
+    "sites",
+    "coroutines",
+    "types",
+}
 _MAX_POSITION = 2**31
 
 
@@ -254,6 +271,7 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
         own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
     }
     summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
+    summary.creates = {own(q): c for q, c in summary.creates.items()}
     for site in summary.sites:
         site.callee = own(site.callee)
 
@@ -280,7 +298,9 @@ class Index:
         self.returns: dict[str, str] = {}
         self.yields: dict[str, str] = {}
         self.attributes: dict[str, dict[str, str]] = {}
+        self.creates: dict[str, str] = {}
         for summary in summaries:
+            self.creates.update(summary.creates)
             self.functions.update(summary.functions)
             self.coroutines.update(summary.coroutines)
             self.returns.update(summary.returns)
@@ -527,6 +547,12 @@ class ProjectIndex:
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
 
+    def creates(self, qualname: str) -> str | None:
+        """The resource constructor whose new instance calling the project function
+        `qualname` gives (a factory: the caller owns what it returns), or None."""
+        target = self._index.resolve(qualname)
+        return self._index.creates.get(target) if target is not None else None
+
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether `qualname` is an `async def` of the project whose call makes a
         coroutine (not an async generator, not behind a decorator)."""
@@ -578,7 +604,7 @@ def _find_project(folder: str) -> str | None:
 # project does not define), so that most files are never linted twice.
 
 #: The kinds of question, each about one or two qualified names.
-QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute")
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates")
 
 
 def may_be_project_name(name: str) -> bool:
@@ -629,6 +655,11 @@ class ProjectView:
         answer = self._ask(question("attribute", cls, attr))
         return answer if isinstance(answer, str) else None
 
+    def creates(self, qualname: str) -> str | None:
+        """The resource constructor a project factory returns a new instance of, or None."""
+        answer = self._ask(question("creates", qualname))
+        return answer if isinstance(answer, str) else None
+
 
 def answer(index: ProjectIndex, key: str) -> object:
     """The informative answer to the question `key` (None: unknown or uninformative)."""
@@ -644,6 +675,8 @@ def answer(index: ProjectIndex, key: str) -> object:
     if kind == "attribute":
         cls, _, attr = rest.rpartition(" ")
         return index.attribute_type(cls, attr)
+    if kind == "creates":
+        return index.creates(rest)
     return None
 
 
