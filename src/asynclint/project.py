@@ -105,6 +105,8 @@ class FileSummary:
     #: instance every `return` of the function gives (its caller owns it). A function that
     #: returns a stored, module-level or cached instance is no factory.
     creates: dict[str, str] = field(default_factory=dict)
+    #: Module-level variables of a known type (`client = httpx.AsyncClient()`).
+    variables: dict[str, str] = field(default_factory=dict)
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -116,6 +118,7 @@ class FileSummary:
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
             "creates": self.creates,
+            "variables": self.variables,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
         }
 
@@ -133,6 +136,7 @@ class FileSummary:
         summary.attributes = {cls: dict(attrs) for cls, attrs in attributes.items()}
         summary.aliases = dict(facts["aliases"])
         summary.creates = dict(facts["creates"])
+        summary.variables = dict(facts["variables"])
         for callee, display, line, column, end_line, end_column, function in facts["sites"]:
             summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
         return summary
@@ -181,6 +185,7 @@ def valid_facts(facts: object) -> bool:
         and isinstance(aliases, dict)
         and all(isinstance(target, str) for target in aliases.values())
         and _names(facts["creates"])
+        and _names(facts["variables"])
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -203,6 +208,7 @@ _FACT_KEYS = {
     "classes",
     "aliases",
     "creates",
+    "variables",
     "sites",
     "coroutines",
     "types",
@@ -272,6 +278,7 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     }
     summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
     summary.creates = {own(q): c for q, c in summary.creates.items()}
+    summary.variables = {own(q): own(t) for q, t in summary.variables.items()}
     for site in summary.sites:
         site.callee = own(site.callee)
 
@@ -299,8 +306,10 @@ class Index:
         self.yields: dict[str, str] = {}
         self.attributes: dict[str, dict[str, str]] = {}
         self.creates: dict[str, str] = {}
+        self.variables: dict[str, str] = {}
         for summary in summaries:
             self.creates.update(summary.creates)
+            self.variables.update(summary.variables)
             self.functions.update(summary.functions)
             self.coroutines.update(summary.coroutines)
             self.returns.update(summary.returns)
@@ -547,6 +556,12 @@ class ProjectIndex:
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
 
+    def variable_type(self, qualname: str) -> str | None:
+        """The type of a module-level variable of the project (through re-exports)."""
+        name = self._index.unalias(qualname)
+        found = self._index.variables.get(name)
+        return self._index.unalias(found) if found is not None else None
+
     def creates(self, qualname: str) -> str | None:
         """The resource constructor whose new instance calling the project function
         `qualname` gives (a factory: the caller owns what it returns), or None."""
@@ -604,7 +619,7 @@ def _find_project(folder: str) -> str | None:
 # project does not define), so that most files are never linted twice.
 
 #: The kinds of question, each about one or two qualified names.
-QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates")
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable")
 
 
 def may_be_project_name(name: str) -> bool:
@@ -655,6 +670,10 @@ class ProjectView:
         answer = self._ask(question("attribute", cls, attr))
         return answer if isinstance(answer, str) else None
 
+    def variable_type(self, qualname: str) -> str | None:
+        answer = self._ask(question("variable", qualname))
+        return answer if isinstance(answer, str) else None
+
     def creates(self, qualname: str) -> str | None:
         """The resource constructor a project factory returns a new instance of, or None."""
         answer = self._ask(question("creates", qualname))
@@ -677,6 +696,8 @@ def answer(index: ProjectIndex, key: str) -> object:
         return index.attribute_type(cls, attr)
     if kind == "creates":
         return index.creates(rest)
+    if kind == "variable":
+        return index.variable_type(rest)
     return None
 
 

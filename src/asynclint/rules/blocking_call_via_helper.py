@@ -336,6 +336,11 @@ class BlockingCallViaHelper(Rule):
                 )
             )
         for local, bindings in ctx.module_frame.bindings.items():
+            if bindings and all(b.kind in ("assign", "annassign") for b in bindings):
+                kind = ctx.type_of(cst.Name(local), ctx.module_frame)
+                if kind is not None:
+                    summary.variables[f"{self._module}.{local}"] = kind
+                continue
             if bindings and all(b.kind == "import" and b.qualified for b in bindings):
                 target = bindings[-1].qualified
                 assert target is not None
