@@ -400,7 +400,7 @@ def result_from_json(data: object) -> FileResult:
         diagnostics=[diagnostic_from_json(d) for d in rows],
         parsed=parsed,
         skipped=skipped,
-        questions=dict(questions),
+        questions=dict(questions) if questions else None,
     )
 
 

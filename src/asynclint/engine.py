@@ -214,7 +214,6 @@ def _lint_module(
     assert request.module_name is not None
     ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
     ctx.project = ProjectView(request.answers)
-    result.questions = ctx.project.asked
     rules = [cls(ctx) for cls in registry.load(active)]
     walker = Walker(ctx, rules)
     try:
@@ -296,6 +295,8 @@ def _lint_module(
                         intent = result.intent = FixIntent(module, line_length=ctx.settings.line_length)
                     intent.fixes[id(diagnostic)] = finding.fix
     result.diagnostics.sort(key=lambda d: d.sort_key)
+    if ctx.project.asked:
+        result.questions = ctx.project.asked
     return result
 
 

@@ -457,7 +457,7 @@ class Runner:
         tasks = []
         for path in asking:
             result = results[path]
-            answered = answers_for(index, result.questions, path)
+            answered = answers_for(index, result.questions or {}, path)
             key = by_path[path].key
             self._answers[key] = tuple(sorted(answered.items()))
             if answered != result.questions:
