@@ -3,16 +3,20 @@
     python benchmarks/model.py                       # the 3 largest projects, 3 repetitions
     python benchmarks/model.py --projects 1 --reps 1
     python benchmarks/model.py --before ../other-checkout/src   # the same, with another checkout's code beside
+    python benchmarks/model.py --corpus apps          # the largest application projects
 
 Each project is copied to a temporary folder with an empty `pyproject.toml` (the corpus keeps
 `.py` files only, so its trees have no project marker of their own), then, with one job:
 
 - bare parse: `libcst.parse_module` of every file, in a fresh interpreter;
 - cold: `asynclint --no-cache .` (the whole project); the ratio cold / bare parse;
+- peak MiB: the largest resident size of the cold run's processes;
 - one file, warm index: the whole project is linted once with the cache, then one file's
   content changes and `asynclint <file>` runs: it re-lints that file and reads the other
   modules' summaries from the cache. Its extra time is measured against the same file linted
-  alone (`--no-cache`, in a copy of the file outside any project).
+  alone (`--no-cache`, in a copy of the file outside any project);
+- one file, no cache: the first `asynclint <file>` in the project, which summarises the
+  modules the file imports (directly or through each other), and no others.
 
 Times are CPU seconds (user + system of the child process), the median of the repetitions:
 the machine is shared, and CPU time is what the model adds. With `--before`, every asynclint
@@ -150,8 +154,8 @@ def main() -> None:
                 r = measure(project, Path(work), source, args.reps)
             print(
                 f"| {project.name} | {r['files']:.0f} | {label} | {r['parse']:.2f} | {r['cold']:.2f} "
-                f"| {r['cold'] / r['parse']:.2f}x | {r['single']:.2f} | {r['warm_one']:.2f} "
-                f"| {r['warm_one'] - r['single']:+.2f} |",
+                f"| {r['cold'] / r['parse']:.2f}x | {r['peak']:.0f} | {r['single']:.2f} "
+                f"| {r['warm_one']:.2f} | {r['warm_one'] - r['single']:+.2f} | {r['first_one']:.2f} |",
                 flush=True,
             )
 
