@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import has_checkpoint, last_name
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._cancellation import cancel_then_await, cancellation_kind
+from asynclint.rules._cancellation import awaits_completed_or_cancelled, cancellation_kind
 
 _SUPPRESS = frozenset({"contextlib.suppress"})
 
@@ -16,7 +16,8 @@ class SuppressCancelled(Rule):
     tuple of classes that includes one of them) inside `async def` around code that
     awaits, unless what it awaits was cancelled just before: `t.cancel()` and then
     `with suppress(CancelledError): await t` is the idiom for waiting until a task has
-    finished cancelling.
+    finished cancelling. Awaiting a future completed just before (`fut.set_result(v)`)
+    does not suspend, so it is not reported either.
 
     ## Why is this bad?
     `suppress` swallows the exception silently: if the task running this code is
@@ -68,7 +69,7 @@ class SuppressCancelled(Rule):
                 continue
             if not any(cancellation_kind(self.ctx, arg.value) for arg in call.args if arg.keyword is None):
                 continue
-            if not has_checkpoint(node.body) or cancel_then_await(self.ctx, node.body):
+            if not has_checkpoint(node.body) or awaits_completed_or_cancelled(self.ctx, node.body):
                 return
             self.report(call, call=" ".join(self.ctx.code_for(call).split()), function=function.name.value)
             return
