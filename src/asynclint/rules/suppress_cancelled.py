@@ -48,7 +48,7 @@ class SuppressCancelled(Rule):
 
     code = "ASL501"
     name = "suppress-cancelled"
-    message = "`{call}` swallows cancellation of `async def {function}`; let `CancelledError` propagate (suppress it only around awaiting a task you cancelled)"
+    message = "`{call}` swallows cancellation of `async def {function}`; let `{cancelled}` propagate (suppress it only around awaiting a task you cancelled)"
     fix_safety = FixSafety.NONE
     triggers = ("async", "suppress")
     skip_test_files = True
@@ -71,5 +71,12 @@ class SuppressCancelled(Rule):
                 continue
             if not has_checkpoint(node.body) or awaits_completed_or_cancelled(self.ctx, node.body):
                 return
-            self.report(call, call=" ".join(self.ctx.code_for(call).split()), function=function.name.value)
+            self.report(
+                call,
+                call=" ".join(self.ctx.code_for(call).split()),
+                function=function.name.value,
+                cancelled={"anyio": "anyio.get_cancelled_exc_class()", "trio": "trio.Cancelled"}.get(
+                    self.ctx.library, "CancelledError"
+                ),
+            )
             return
