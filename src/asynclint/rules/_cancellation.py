@@ -184,6 +184,10 @@ class Flow:
         qualified = self.ctx.qualified_name(raised, self.frame)
         if qualified is None or qualified in CANCELLED or qualified in BROAD:
             return None
+        # A project's own cancellation class (`class CancelledError(asyncio.CancelledError)`
+        # in another module) is still a cancellation.
+        if "cancel" in name.rsplit(".", 1)[-1].lower():
+            return None
         # A local name bound to something else than a class (`raise error`) may hold the
         # cancellation itself.
         if "." not in name and not name[:1].isupper():

@@ -25,23 +25,32 @@ def signal_handlers(ctx: Context) -> dict[int, tuple[cst.Call, cst.FunctionDef |
         if "signal" not in ctx.source:
             return {}
         found: dict[int, tuple[cst.Call, cst.FunctionDef | cst.Lambda]] = {}
-        defs: dict[str, list[cst.FunctionDef]] = {}
-        calls: list[cst.Call] = []
-        for sub in walk(ctx.module):
-            if isinstance(sub, cst.FunctionDef):
-                defs.setdefault(sub.name.value, []).append(sub)
-            elif isinstance(sub, cst.Call) and last_name(sub.func) == "signal":
-                calls.append(sub)
-        for call in calls:
-            args = positional_args(call)
-            if len(args) != 2 or ctx.qualified_name(call.func, ctx.module_frame) != "signal.signal":
-                continue
-            handler = args[1].value
-            if isinstance(handler, cst.Lambda):
-                found[id(handler)] = (call, handler)
-            elif isinstance(handler, cst.Name) and len(defs.get(handler.value, ())) == 1:
-                definition = defs[handler.value][0]
-                found[id(definition)] = (call, definition)
+        module_defs: dict[str, list[cst.FunctionDef]] = {}
+        scopes: list[cst.CSTNode] = [ctx.module]
+        scopes.extend(n for n in walk(ctx.module) if isinstance(n, cst.FunctionDef))
+        for scope in scopes:
+            # The definitions and calls of this scope itself, not of nested functions.
+            defs: dict[str, list[cst.FunctionDef]] = {}
+            calls: list[cst.Call] = []
+            body = scope.body if isinstance(scope, cst.FunctionDef) else scope
+            for sub in walk(body, into_scopes=False):
+                if isinstance(sub, cst.FunctionDef):
+                    defs.setdefault(sub.name.value, []).append(sub)
+                elif isinstance(sub, cst.Call) and last_name(sub.func) == "signal":
+                    calls.append(sub)
+            if scope is ctx.module:
+                module_defs = defs
+            for call in calls:
+                args = positional_args(call)
+                if len(args) != 2 or ctx.qualified_name(call.func, ctx.module_frame) != "signal.signal":
+                    continue
+                handler = args[1].value
+                if isinstance(handler, cst.Lambda):
+                    found[id(handler)] = (call, handler)
+                elif isinstance(handler, cst.Name):
+                    candidates = defs.get(handler.value) or module_defs.get(handler.value, [])
+                    if len(candidates) == 1:
+                        found[id(candidates[0])] = (call, candidates[0])
         return found
 
     return ctx.memo("signal-handlers", ctx.module, compute)
