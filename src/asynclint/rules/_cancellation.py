@@ -659,7 +659,21 @@ def task_body_names(ctx: Context) -> frozenset[str]:
                 args = positional_args(sub)
                 if args and isinstance(args[0].value, cst.Call):
                     spawned[id(args[0].value)] = last_name(args[0].value.func)
-        direct = {last_name(c.func) for c in calls if id(c) not in spawned}
+        # Calls of the function itself: `f(...)`, or `self.f(...)` / `cls.f(...)` for a
+        # method (`other.f(...)` is some other object's method).
+        direct = {
+            last_name(c.func)
+            for c in calls
+            if id(c) not in spawned
+            and (
+                isinstance(c.func, cst.Name)
+                or (
+                    isinstance(c.func, cst.Attribute)
+                    and isinstance(c.func.value, cst.Name)
+                    and c.func.value.value in ("self", "cls")
+                )
+            )
+        }
         return frozenset(name for name in spawned.values() if name and name not in direct)
 
     return ctx.memo("task-bodies", ctx.module, compute)
