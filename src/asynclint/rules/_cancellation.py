@@ -643,15 +643,25 @@ def tail_exits(ctx: Context, leaks: frozenset[str]) -> bool:
 
 def task_body_names(ctx: Context) -> frozenset[str]:
     """Functions and methods the module only ever runs as tasks (`create_task(self._run())`,
-    `ensure_future(f())`), never awaits or calls directly, when the module cancels tasks
-    itself: there, a cancellation that ends the task's outermost frame is the module's own."""
+    `ensure_future(f())`) or registers with a framework that runs them as the outermost
+    frame of its own task (`@sio.on("message")`, `@app.get("/")`), never awaits or calls
+    directly, when the module cancels tasks itself: there, a cancellation that ends the
+    task's outermost frame is the module's own."""
 
     def compute() -> frozenset[str]:
         if ".cancel(" not in ctx.source:
             return frozenset()
         spawned: dict[int, str] = {}
         calls: list[cst.Call] = []
+        registered: set[str] = set()
         for sub in walk(ctx.module):
+            if isinstance(sub, cst.FunctionDef) and sub.asynchronous is not None:
+                if any(
+                    isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
+                    for d in sub.decorators
+                ):
+                    registered.add(sub.name.value)
+                continue
             if not isinstance(sub, cst.Call):
                 continue
             calls.append(sub)
@@ -674,6 +684,6 @@ def task_body_names(ctx: Context) -> frozenset[str]:
                 )
             )
         }
-        return frozenset(name for name in spawned.values() if name and name not in direct)
+        return frozenset(name for name in {*spawned.values(), *registered} if name and name not in direct)
 
     return ctx.memo("task-bodies", ctx.module, compute)
