@@ -641,6 +641,18 @@ def tail_exits(ctx: Context, leaks: frozenset[str]) -> bool:
     return NEXT in leaks or in_loop
 
 
+def _spawns(func: cst.BaseExpression) -> bool:
+    """`create_task`, `ensure_future`, or a project's task helper:
+    `background_tasks.create(...)`, `tasks.create_or_defer(...)`."""
+    last = last_name(func)
+    if last in ("create_task", "ensure_future"):
+        return True
+    receiver = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
+    return (
+        last.startswith("create") and receiver is not None and "task" in receiver.rsplit(".", 1)[-1].lower()
+    )
+
+
 def task_body_names(ctx: Context) -> frozenset[str]:
     """Functions and methods the module only ever runs as tasks (`create_task(self._run())`,
     `ensure_future(f())`) or registers with a framework that runs them as the outermost
@@ -665,7 +677,7 @@ def task_body_names(ctx: Context) -> frozenset[str]:
             if not isinstance(sub, cst.Call):
                 continue
             calls.append(sub)
-            if last_name(sub.func) in ("create_task", "ensure_future"):
+            if _spawns(sub.func):
                 args = positional_args(sub)
                 if args and isinstance(args[0].value, cst.Call):
                     spawned[id(args[0].value)] = last_name(args[0].value.func)

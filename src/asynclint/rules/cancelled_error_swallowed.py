@@ -73,8 +73,9 @@ class CancelledErrorSwallowed(Rule):
     raises on every path (a rollback that re-raises); a handler in a `finally:` block with
     a comment explaining it; a handler in a loop that stops on a flag
     (`if self._stopping: return`) and otherwise keeps a worker alive; and the outermost
-    frame of a task the module creates and cancels itself (`create_task(self._run())`
-    with a `.cancel()` in the module, where leaving the handler ends the task; also a
+    frame of a task the module creates and cancels itself (`create_task(self._run())`,
+    or a task helper such as `background_tasks.create(listen())`, with a `.cancel()` in
+    the module, where leaving the handler ends the task; also a
     callback registered with a framework, `@sio.on("message")`, in such a module), unless
     the module also calls or awaits that function directly (`f()`, `self.f()`). In anyio and trio modules the
     message names their cancellation class.
