@@ -618,27 +618,15 @@ def flag_guarded_exit(ctx: Context, body: cst.BaseSuite, exc: str | None) -> boo
 
 
 def tail_exits(ctx: Context, leaks: frozenset[str]) -> bool:
-    """Every way the handler leaves without raising ends the function: it returns, or the
-    `try` is the function's last statement (a `break` may leave a last loop)."""
+    """No way the handler leaves without raising keeps a loop going: it returns, falls
+    through outside any loop, or breaks out of the only loop around it. In a task's
+    outermost frame the task then runs to its end."""
     if not leaks or leaks - {NEXT, RETURN, BREAK}:
         return False
-    if leaks == {RETURN}:
-        return True
-    in_loop = False
-    for ancestor, child in _enclosing(ctx):
-        if isinstance(ancestor, cst.IndentedBlock):
-            if not ancestor.body or ancestor.body[-1] is not child:
-                return False
-        elif isinstance(ancestor, (cst.While, cst.For)):
-            if NEXT in leaks and not in_loop:
-                return False  # falling out of the handler runs the loop again
-            in_loop = True
-        elif isinstance(ancestor, (cst.Try, cst.TryStar)):
-            if ancestor.orelse is not None and child is ancestor.body:
-                return False
-        elif not isinstance(ancestor, (cst.If, cst.Else, cst.With, cst.Finally, cst.ExceptHandler)):
-            return False
-    return NEXT in leaks or in_loop
+    loops = sum(isinstance(ancestor, (cst.While, cst.For)) for ancestor, _ in _enclosing(ctx))
+    if NEXT in leaks and loops:
+        return False  # falling out of the handler runs the loop again
+    return not (BREAK in leaks and loops > 1)
 
 
 def _spawns(func: cst.BaseExpression) -> bool:

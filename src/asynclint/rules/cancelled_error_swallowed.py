@@ -75,7 +75,7 @@ class CancelledErrorSwallowed(Rule):
     (`if self._stopping: return`) and otherwise keeps a worker alive; and the outermost
     frame of a task the module creates and cancels itself (`create_task(self._run())`,
     or a task helper such as `background_tasks.create(listen())`, with a `.cancel()` in
-    the module, where leaving the handler ends the task; also a
+    the module, when the handler keeps no loop going, so that the task runs to its end; also a
     callback registered with a framework, `@sio.on("message")`, in such a module), unless
     the module also calls or awaits that function directly (`f()`, `self.f()`). In anyio and trio modules the
     message names their cancellation class.
@@ -189,8 +189,9 @@ class CancelledErrorSwallowed(Rule):
         label = "except:" if handler.type is None else f"except {self.ctx.code_for(handler.type)}"
         fix = None if CONVERT in leaks else self._fix(handler, kind, leaks)
         owner = function.name.value
-        # In the outermost frame of a task, leaving the handler ends the task: that stands
-        # only when the task is not the module's own, cancelled by it (see `finish`).
+        # In the outermost frame of a task, a handler that does not keep a loop going lets
+        # the task run to its end: that stands only when the task is not the module's
+        # own, cancelled by it (see `finish`).
         key = f"tail:{owner}" if tail_exits(self.ctx, leaks) else owner
         self.report_unless_exempt(
             key, handler, fix=fix, handler=label, how=how, cancelled=self._cancelled_name(), function=owner
