@@ -496,6 +496,10 @@ def awaits_task_cancelled_elsewhere(ctx: Context, body: cst.CSTNode) -> bool:
         last = name.rsplit(".", 1)[-1]
         if re.search(rf"\b{re.escape(last)}\.cancel\(", ctx.source):
             return True
+        # `task = _distributor_task` ... `task.cancel()`
+        for alias in re.findall(rf"\b(\w+) = {re.escape(name)}\s*$", ctx.source, re.M):
+            if re.search(rf"\b{re.escape(alias)}\.cancel\(", ctx.source):
+                return True
     return False
 
 

@@ -65,7 +65,8 @@ class CancelledErrorSwallowed(Rule):
     calls `uncancel()` or hands the exception on (`errors.append(exc)`,
     `future.set_exception(exc)`), in `__aexit__`, in the coroutine a module runs with
     `asyncio.run()`, for the cancel-then-await idiom (`t.cancel()` and then awaiting `t`;
-    also awaiting a task the module cancels elsewhere, or a future completed just before
+    also awaiting a task the module cancels elsewhere, directly or through a local
+    alias (`task = _worker_task`; `task.cancel()`), or a future completed just before
     with `set_result()`), and in test files. Nor does it report where no caller's
     cancellation is lost: a handler that also catches `KeyboardInterrupt` (an entry
     point's shutdown signal); a `try` that only awaits a future the function creates and
