@@ -64,7 +64,8 @@ class CancelledErrorSwallowed(Rule):
     after one that already catches cancellation, when the handler checks `cancelling()`,
     calls `uncancel()` or hands the exception on (`errors.append(exc)`,
     `future.set_exception(exc)`), in `__aexit__`, in the coroutine a module runs with
-    `asyncio.run()`, for the cancel-then-await idiom (`t.cancel()` and then awaiting `t`;
+    `asyncio.run()` or a command-line command (`@app.command()`), for the
+    cancel-then-await idiom (`t.cancel()` and then awaiting `t`;
     also awaiting a task the module cancels elsewhere, directly or through a local
     alias (`task = _worker_task`; `task.cancel()`), or a future completed just before
     with `set_result()`), and in test files. Nor does it report where no caller's
@@ -149,7 +150,7 @@ class CancelledErrorSwallowed(Rule):
 
     def visit_Try(self, node: cst.Try) -> None:
         function = self.ctx.async_function
-        if function is None or function.name.value == "__aexit__":
+        if function is None or function.name.value == "__aexit__" or _is_cli_command(function):
             return
         if not has_checkpoint(node.body):
             return
@@ -239,6 +240,17 @@ class CancelledErrorSwallowed(Rule):
             f"Re-raise cancellation in an `except {self.ctx.code_for(expr)}` before this handler",
             imports_for(module),
         )
+
+
+def _is_cli_command(function: cst.FunctionDef) -> bool:
+    """A command-line entry point (`@app.command()`, `@click.command()`), whose
+    cancellation is the user's Ctrl-C, as in the coroutine `asyncio.run()` runs."""
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        callee = expr.func if isinstance(expr, cst.Call) else expr
+        if last_name(callee) == "command":
+            return True
+    return False
 
 
 def _append_raise(body: cst.BaseSuite) -> cst.BaseSuite:
