@@ -577,19 +577,35 @@ def inside_reraising_handler(ctx: Context) -> bool:
     return False
 
 
-def _has_comment(node: cst.CSTNode) -> bool:
+#: Comments that are tool pragmas, not explanations.
+_PRAGMA = re.compile(r"#\s*(?:noqa|type:|pylint:|pyright:|mypy:|pragma|fmt:|nosec|ruff:)", re.IGNORECASE)
+
+
+def explains(node: cst.CSTNode) -> bool:
+    """A comment in `node` that is not a tool pragma. Of a block, only the comments among
+    its statements count, not one after the colon that opens it."""
+    if isinstance(node, cst.IndentedBlock):
+        footer = any(
+            line.comment is not None and not _PRAGMA.match(line.comment.value) for line in node.footer
+        )
+        return footer or any(explains(stmt) for stmt in node.body)
+    if isinstance(node, cst.SimpleStatementSuite):
+        return False
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Comment):
+        if isinstance(current, cst.Comment) and not _PRAGMA.match(current.value):
             return True
         stack.extend(all_children(current))
     return False
 
 
-def documented_in_finally(ctx: Context, handler: cst.ExceptHandler) -> bool:
-    """The handler is in a `finally:` block and a comment in or above it explains it."""
-    return any(isinstance(a, cst.Finally) for a, _ in _enclosing(ctx)) and _has_comment(handler)
+def documented(ctx: Context, handler: cst.ExceptHandler) -> bool:
+    """A comment explains the handler: in its body (`pass  # expected during close()`),
+    or, for a handler in a `finally:` block, also just above it."""
+    if explains(handler.body):
+        return True
+    return any(isinstance(a, cst.Finally) for a, _ in _enclosing(ctx)) and explains(handler)
 
 
 def _is_flag(test: cst.BaseExpression, exc: str | None) -> bool:
@@ -647,19 +663,18 @@ def _spawns(func: cst.BaseExpression) -> bool:
 
 def task_body_names(ctx: Context) -> frozenset[str]:
     """Functions and methods the module only ever runs as tasks (`create_task(self._run())`,
-    `ensure_future(f())`) or registers with a framework that runs them as the outermost
-    frame of its own task (`@sio.on("message")`, `@app.get("/")`), never awaits or calls
-    directly, when the module cancels tasks itself: there, a cancellation that ends the
-    task's outermost frame is the module's own."""
+    `ensure_future(f())`), or, when the module cancels tasks itself, registers with a
+    framework that runs them as the outermost frame of its own task
+    (`@sio.on("message")`), and never awaits or calls directly: no caller awaits them, so
+    a cancellation that ends the task's outermost frame is lost for nobody."""
 
     def compute() -> frozenset[str]:
-        if ".cancel(" not in ctx.source:
-            return frozenset()
+        cancels = ".cancel(" in ctx.source
         spawned: dict[int, str] = {}
         calls: list[cst.Call] = []
         registered: set[str] = set()
         for sub in walk(ctx.module):
-            if isinstance(sub, cst.FunctionDef) and sub.asynchronous is not None:
+            if isinstance(sub, cst.FunctionDef) and sub.asynchronous is not None and cancels:
                 if any(
                     isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
                     for d in sub.decorators

@@ -20,7 +20,7 @@ from asynclint.rules._cancellation import (
     awaits_task_cancelled_elsewhere,
     cancellation_kind,
     catches_keyboard_interrupt,
-    documented_in_finally,
+    documented,
     flag_guarded_exit,
     handles_uncancel,
     hands_over,
@@ -56,31 +56,37 @@ class CancelledErrorSwallowed(Rule):
     `get_cancelled_exc_class()`, `trio.Cancelled`) where some path through the handler
     does not raise: it falls through, returns, or leaves a loop with `break` or
     `continue`; or, for a handler of `CancelledError` (alone or in a tuple), raises
-    another exception in its place (`raise DownloadError(url) from exc`). The analysis follows `if`/`elif`/`else`, `match`, nested `try`, loops with
-    `break` and `while True`, decides `isinstance(exc, ...)` tests for a cancellation, and
-    knows calls that do not return: `sys.exit()`, functions annotated `NoReturn`, and the
-    module's own functions and methods that raise on every path when given the exception.
+    another exception in its place (`raise DownloadError(url) from exc`). The analysis
+    follows `if`/`elif`/`else`, `match`, nested `try`, loops with `break` and
+    `while True`, decides `isinstance(exc, ...)` tests for a cancellation, and knows calls
+    that do not return: `sys.exit()`, functions annotated `NoReturn`, and the module's
+    own functions and methods that raise on every path when given the exception.
+
     It stays silent when the `try` body cannot be cancelled (no `await`), for a handler
     after one that already catches cancellation, when the handler checks `cancelling()`,
     calls `uncancel()` or hands the exception on (`errors.append(exc)`,
     `future.set_exception(exc)`), in `__aexit__`, in the coroutine a module runs with
     `asyncio.run()` or a command-line command (`@app.command()`), for the
-    cancel-then-await idiom (`t.cancel()` and then awaiting `t`;
-    also awaiting a task the module cancels elsewhere, directly or through a local
-    alias (`task = _worker_task`; `task.cancel()`), or a future completed just before
-    with `set_result()`), and in test files. Nor does it report where no caller's
-    cancellation is lost: a handler that also catches `KeyboardInterrupt` (an entry
+    cancel-then-await idiom (`t.cancel()` and then awaiting `t`; also awaiting a task
+    the module cancels elsewhere, directly or through a local alias
+    (`task = _worker_task`; `task.cancel()`), or a future completed just before with
+    `set_result()`), and in test files.
+
+    Nor does it report where no caller's cancellation is lost, or the code says the
+    choice is deliberate: a handler that also catches `KeyboardInterrupt` (an entry
     point's shutdown signal); a `try` that only awaits a future the function creates and
-    never completes (run until cancelled); a handler inside another `except` handler that
-    raises on every path (a rollback that re-raises); a handler in a `finally:` block with
-    a comment explaining it; a handler in a loop that stops on a flag
-    (`if self._stopping: return`) and otherwise keeps a worker alive; and the outermost
-    frame of a task the module creates and cancels itself (`create_task(self._run())`,
-    or a task helper such as `background_tasks.create(listen())`, with a `.cancel()` in
-    the module, when the handler keeps no loop going, so that the task runs to its end; also a
-    callback registered with a framework, `@sio.on("message")`, in such a module), unless
-    the module also calls or awaits that function directly (`f()`, `self.f()`). In anyio and trio modules the
-    message names their cancellation class.
+    never completes (run until cancelled); a handler inside another `except` handler
+    that raises on every path (a rollback that re-raises); a handler whose body carries
+    a comment explaining it (`pass  # expected during close()`; not a `# noqa` or other
+    tool pragma), or, in a `finally:` block, a comment just above it; a handler in a
+    loop that stops on a flag (`if self._stopping: return`) and otherwise keeps a worker
+    alive; and the outermost frame of a task the module creates
+    (`create_task(self._run())`, or a task helper such as
+    `background_tasks.create(listen())`) when the handler keeps no loop going, so that
+    the task runs to its end, also of a callback registered with a framework
+    (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
+    unless the module also calls or awaits that function directly (`f()`, `self.f()`).
+    In anyio and trio modules the message names their cancellation class.
 
     ## Why is this bad?
     Cancellation is how asyncio stops a task: `task.cancel()`, `asyncio.timeout()`,
@@ -179,7 +185,7 @@ class CancelledErrorSwallowed(Rule):
             or waits_until_cancelled(self.ctx, node.body)
             # A rollback that re-raises the original exception whatever the clean-up does.
             or inside_reraising_handler(self.ctx)
-            or documented_in_finally(self.ctx, handler)
+            or documented(self.ctx, handler)
             # A worker kept alive on purpose, which stops when its stopping flag is set.
             or flag_guarded_exit(self.ctx, handler.body, exc)
         ):

@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import has_checkpoint, last_name
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._cancellation import awaits_completed_or_cancelled, cancellation_kind
+from asynclint.rules._cancellation import awaits_completed_or_cancelled, cancellation_kind, explains
 
 _SUPPRESS = frozenset({"contextlib.suppress"})
 
@@ -17,7 +17,8 @@ class SuppressCancelled(Rule):
     awaits, unless what it awaits was cancelled just before: `t.cancel()` and then
     `with suppress(CancelledError): await t` is the idiom for waiting until a task has
     finished cancelling. Awaiting a future completed just before (`fut.set_result(v)`)
-    does not suspend, so it is not reported either.
+    does not suspend, so it is not reported either, and neither is a block whose body
+    carries a comment explaining the choice (not a `# noqa` or other tool pragma).
 
     ## Why is this bad?
     `suppress` swallows the exception silently: if the task running this code is
@@ -69,7 +70,11 @@ class SuppressCancelled(Rule):
                 continue
             if not any(cancellation_kind(self.ctx, arg.value) for arg in call.args if arg.keyword is None):
                 continue
-            if not has_checkpoint(node.body) or awaits_completed_or_cancelled(self.ctx, node.body):
+            if (
+                not has_checkpoint(node.body)
+                or awaits_completed_or_cancelled(self.ctx, node.body)
+                or explains(node.body)  # a comment says why
+            ):
                 return
             self.report(
                 call,
