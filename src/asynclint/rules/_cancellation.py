@@ -663,7 +663,7 @@ def _spawns(func: cst.BaseExpression) -> bool:
 
 def task_body_names(ctx: Context) -> frozenset[str]:
     """Functions and methods the module only ever runs as tasks (`create_task(self._run())`,
-    `ensure_future(f())`), or, when the module cancels tasks itself, registers with a
+    `ensure_future(f())`, `tg.start_soon(self._handle, item)`), or, when the module cancels tasks itself, registers with a
     framework that runs them as the outermost frame of its own task
     (`@sio.on("message")`), and never awaits or calls directly: no caller awaits them, so
     a cancellation that ends the task's outermost frame is lost for nobody."""
@@ -673,6 +673,7 @@ def task_body_names(ctx: Context) -> frozenset[str]:
         spawned: dict[int, str] = {}
         calls: list[cst.Call] = []
         registered: set[str] = set()
+        handed: dict[int, str] = {}
         for sub in walk(ctx.module):
             if isinstance(sub, cst.FunctionDef) and sub.asynchronous is not None and cancels:
                 if any(
@@ -684,10 +685,15 @@ def task_body_names(ctx: Context) -> frozenset[str]:
             if not isinstance(sub, cst.Call):
                 continue
             calls.append(sub)
+            args = positional_args(sub)
             if _spawns(sub.func):
-                args = positional_args(sub)
                 if args and isinstance(args[0].value, cst.Call):
                     spawned[id(args[0].value)] = last_name(args[0].value.func)
+            elif last_name(sub.func) == "start_soon" and args:
+                # anyio/trio: `tg.start_soon(self._handle, item)` runs the function as a task.
+                target = args[0].value
+                if isinstance(target, (cst.Name, cst.Attribute)):
+                    handed[id(target)] = last_name(target)
         # Calls of the function itself: `f(...)`, or `self.f(...)` / `cls.f(...)` for a
         # method (`other.f(...)` is some other object's method).
         direct = {
@@ -703,6 +709,7 @@ def task_body_names(ctx: Context) -> frozenset[str]:
                 )
             )
         }
-        return frozenset(name for name in {*spawned.values(), *registered} if name and name not in direct)
+        names = {*spawned.values(), *handed.values(), *registered}
+        return frozenset(name for name in names if name and name not in direct)
 
     return ctx.memo("task-bodies", ctx.module, compute)

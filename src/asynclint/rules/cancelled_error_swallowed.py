@@ -81,8 +81,8 @@ class CancelledErrorSwallowed(Rule):
     tool pragma), or, in a `finally:` block, a comment just above it; a handler in a
     loop that stops on a flag (`if self._stopping: return`) and otherwise keeps a worker
     alive; and the outermost frame of a task the module creates
-    (`create_task(self._run())`, or a task helper such as
-    `background_tasks.create(listen())`) when the handler keeps no loop going, so that
+    (`create_task(self._run())`, `tg.start_soon(self._handle, item)`, or a task helper
+    such as `background_tasks.create(listen())`) when the handler keeps no loop going, so that
     the task runs to its end, also of a callback registered with a framework
     (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
     unless the module also calls or awaits that function directly (`f()`, `self.f()`).
