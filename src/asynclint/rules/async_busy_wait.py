@@ -52,7 +52,8 @@ class AsyncBusyWait(Rule):
     module does not control, which may offer no event to wait on: an instance of another
     package's class (`uvicorn.Server`), an object awaited from a library or another task
     (`server = await tg.start(...)`), or private attributes of another object
-    (`worker._client.events`); and in test files, which poll fakes and servers they start.
+    (`worker._client.events`); a `threading.Event`, which another thread sets; and in
+    test files, which poll fakes and servers they start.
 
     ## Why is this bad?
     The condition can only change because another task of this process changed it, and
@@ -138,6 +139,10 @@ class AsyncBusyWait(Rule):
                 if name is None and not node.args and self._state_method(node.func):
                     stack.append(node.func.value)  # type: ignore[attr-defined]
                     continue
+                # A `threading.Event` is set by another thread, which has no asyncio event
+                # to set: polling it is how a coroutine waits for it without a thread.
+                if name is not None and name.startswith("threading."):
+                    return False
                 if name is None or (name not in PURE_BUILTINS and name not in IN_PROCESS_STATE):
                     return False
                 stack.extend(arg.value for arg in node.args)
