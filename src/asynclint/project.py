@@ -556,6 +556,13 @@ class ProjectIndex:
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
 
+    def informative_type(self, name: str) -> bool:
+        """Whether knowing that a value has type `name` can change what a rule says: a
+        class of the project (its methods and attributes are in the model), or a type the
+        catalogs know. (`builtins.str` or a library's model class changes nothing, and a
+        file is not linted again for it.)"""
+        return self._index.unalias(name) in self._index.classes or catalogued_type(name)
+
     def variable_type(self, qualname: str) -> str | None:
         """The type of a module-level variable of the project (through re-exports)."""
         name = self._index.unalias(qualname)
@@ -687,18 +694,71 @@ def answer(index: ProjectIndex, key: str) -> object:
         return False if index.reaches_io(rest) is False else None
     if kind == "coroutine":
         return True if index.is_coroutine_function(rest) else None
-    if kind == "returns":
-        return index.return_type(rest)
-    if kind == "enters":
-        return index.enter_type(rest)
-    if kind == "attribute":
-        cls, _, attr = rest.rpartition(" ")
-        return index.attribute_type(cls, attr)
     if kind == "creates":
         return index.creates(rest)
-    if kind == "variable":
-        return index.variable_type(rest)
-    return None
+    if kind == "returns":
+        found = index.return_type(rest)
+    elif kind == "enters":
+        found = index.enter_type(rest)
+    elif kind == "attribute":
+        cls, _, attr = rest.rpartition(" ")
+        found = index.attribute_type(cls, attr)
+    elif kind == "variable":
+        found = index.variable_type(rest)
+    else:
+        return None
+    return found if found is not None and index.informative_type(found) else None
+
+
+@functools.lru_cache(maxsize=1)
+def _catalogued() -> frozenset[str]:
+    """Every dotted name the catalogs mention (callables, methods, types)."""
+    from asynclint.catalogs import blocking, calls, concurrency, loop_api, resources, timeouts, types
+
+    found: set[str] = set()
+
+    def visit(value: object, depth: int = 0) -> None:
+        if depth > 4:
+            return
+        if isinstance(value, str):
+            if "." in value and value.replace(".", "").replace("_", "").isalnum():
+                found.add(value)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                visit(key, depth + 1)
+                visit(item, depth + 1)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                visit(item, depth + 1)
+        elif hasattr(value, "__dataclass_fields__"):
+            for name in value.__dataclass_fields__:
+                visit(getattr(value, name, None), depth + 1)
+
+    for module in (blocking, calls, concurrency, loop_api, resources, timeouts, types):
+        for name, value in vars(module).items():
+            if name.isupper():
+                visit(value)
+    return frozenset(found)
+
+
+def catalogued_type(name: str) -> bool:
+    """Whether a rule's catalog knows `name` or a member of it (`pathlib.Path` for
+    `pathlib.Path.read_text`)."""
+    known = _catalogued()
+    if name in known:
+        return True
+    prefixes = _catalogued_owners()
+    return name in prefixes
+
+
+@functools.lru_cache(maxsize=1)
+def _catalogued_owners() -> frozenset[str]:
+    owners: set[str] = set()
+    for name in _catalogued():
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            owners.add(".".join(parts[:end]))
+    return frozenset(owners)
 
 
 def answers_for(
