@@ -25,6 +25,8 @@ ORDERED_NAMES: frozenset[str] = frozenset(
         "release",
         "wait",
         "wait_for",
+        "next",
+        "anext",
         "put",
         "put_nowait",
         "join",
