@@ -93,7 +93,7 @@ CALLBACK_ITEM_RE = (
 #: plugins run in registration order: the order is the contract.
 CALLBACK_COLLECTION_RE = (
     r"(?i)(^|_)(handlers?|callbacks?|hooks?|listeners?|middlewares?|observers?|subscribers?|"
-    r"subscriptions?|plugins?|extensions?|interceptors?|receivers?|signals?)$"
+    r"subscriptions?|plugins?|interceptors?|receivers?|signals?)$"
 )
 
 #: A comment on or just above a run of awaits or a loop that says the code is serial on
