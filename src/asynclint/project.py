@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,15 @@ PROJECT_CODES = frozenset({"ASL116"})
 #: The rule whose facts are the modules' summaries (`FileSummary.to_facts()`), the project
 #: model's input.
 SUMMARY_CODE = "ASL116"
+
+
+def with_summary(codes: frozenset[str]) -> frozenset[str]:
+    """The rules a file's lint runs: `codes`, and the summary of the module for the project
+    model (which every rule may consult, selected or not; its own findings are reported
+    only when selected)."""
+    return codes if SUMMARY_CODE in codes else codes | {SUMMARY_CODE}
+
+
 #: What marks a project's root folder (the nearest one above a file wins).
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
@@ -91,6 +101,12 @@ class FileSummary:
     returns: dict[str, str] = field(default_factory=dict)
     yields: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Factories: function -> the resource constructor (`aiohttp.ClientSession`) whose new
+    #: instance every `return` of the function gives (its caller owns it). A function that
+    #: returns a stored, module-level or cached instance is no factory.
+    creates: dict[str, str] = field(default_factory=dict)
+    #: Module-level variables of a known type (`client = httpx.AsyncClient()`).
+    variables: dict[str, str] = field(default_factory=dict)
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -101,6 +117,8 @@ class FileSummary:
             "types": [self.returns, self.yields, self.attributes],
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
+            "creates": self.creates,
+            "variables": self.variables,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
         }
 
@@ -117,6 +135,8 @@ class FileSummary:
         summary.returns, summary.yields = dict(returns), dict(yields)
         summary.attributes = {cls: dict(attrs) for cls, attrs in attributes.items()}
         summary.aliases = dict(facts["aliases"])
+        summary.creates = dict(facts["creates"])
+        summary.variables = dict(facts["variables"])
         for callee, display, line, column, end_line, end_column, function in facts["sites"]:
             summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
         return summary
@@ -164,6 +184,8 @@ def valid_facts(facts: object) -> bool:
         )
         and isinstance(aliases, dict)
         and all(isinstance(target, str) for target in aliases.values())
+        and _names(facts["creates"])
+        and _names(facts["variables"])
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -179,7 +201,18 @@ def valid_facts(facts: object) -> bool:
 
 
 COROUTINE_KINDS = frozenset({"plain", "generator", "decorated", "stub"})
-_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines", "types"}
+_FACT_KEYS = {
+    "module",
+    "library",
+    "functions",
+    "classes",
+    "aliases",
+    "creates",
+    "variables",
+    "sites",
+    "coroutines",
+    "types",
+}
 _MAX_POSITION = 2**31
 
 
@@ -203,17 +236,21 @@ def _types(value: object) -> bool:
     )
 
 
-def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
+def separate_homonyms(summaries: Mapping[str, FileSummary]) -> dict[str, tuple[str, str]]:
     """Give files that share a module name (scripts in different folders, two `conftest`
     modules) names of their own, so that one file's `helper` is never taken for the
-    other's. References from other files to such a module stay unresolved."""
+    other's. References from other files to such a module stay unresolved. Returns path ->
+    (old name, new name) of the files renamed."""
     count: dict[str, int] = {}
     for summary in summaries.values():
         count[summary.module] = count.get(summary.module, 0) + 1
+    renamed = {}
     for path, summary in summaries.items():
         module = summary.module
         if count[module] > 1:
-            _rename_module(summary, module, f"{module}@{path}")
+            renamed[path] = (module, f"{module}@{path}")
+            _rename_module(summary, module, renamed[path][1])
+    return renamed
 
 
 def _rename_module(summary: FileSummary, old: str, new: str) -> None:
@@ -240,6 +277,8 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
         own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
     }
     summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
+    summary.creates = {own(q): c for q, c in summary.creates.items()}
+    summary.variables = {own(q): own(t) for q, t in summary.variables.items()}
     for site in summary.sites:
         site.callee = own(site.callee)
 
@@ -266,7 +305,11 @@ class Index:
         self.returns: dict[str, str] = {}
         self.yields: dict[str, str] = {}
         self.attributes: dict[str, dict[str, str]] = {}
+        self.creates: dict[str, str] = {}
+        self.variables: dict[str, str] = {}
         for summary in summaries:
+            self.creates.update(summary.creates)
+            self.variables.update(summary.variables)
             self.functions.update(summary.functions)
             self.coroutines.update(summary.coroutines)
             self.returns.update(summary.returns)
@@ -451,9 +494,24 @@ class ProjectIndex:
         self.summaries = {
             path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)
         }
-        separate_homonyms(self.summaries)
+        self._renamed = separate_homonyms(self.summaries)
         self._by_module = {s.module: s for s in self.summaries.values()}
         self._index = Index(self.summaries.values())
+
+    def own_names(self, path: str) -> Callable[[str], str] | None:
+        """For a file whose module was renamed (it shares its name with another file): the
+        question with the file's own names in the new spelling; None for other files."""
+        if path not in self._renamed:
+            return None
+        old, new = self._renamed[path]
+
+        def own(key: str) -> str:
+            kind, _, name = key.partition(" ")
+            if name == old or name.startswith(old + "."):
+                return f"{kind} {new}{name[len(old) :]}"
+            return key
+
+        return own
 
     def summary(self, module: str) -> FileSummary | None:
         return self._by_module.get(module)
@@ -498,13 +556,24 @@ class ProjectIndex:
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
 
+    def variable_type(self, qualname: str) -> str | None:
+        """The type of a module-level variable of the project (through re-exports)."""
+        name = self._index.unalias(qualname)
+        found = self._index.variables.get(name)
+        return self._index.unalias(found) if found is not None else None
+
+    def creates(self, qualname: str) -> str | None:
+        """The resource constructor whose new instance calling the project function
+        `qualname` gives (a factory: the caller owns what it returns), or None."""
+        target = self._index.resolve(qualname)
+        return self._index.creates.get(target) if target is not None else None
+
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether `qualname` is an `async def` of the project whose call makes a
-        coroutine (not an async generator, not behind a decorator, not a stub that
-        overrides replace)."""
+        coroutine (not an async generator, not behind a decorator)."""
         target = self._index.resolve(qualname)
         coroutine = self._index.coroutines.get(target) if target is not None else None
-        return coroutine is not None and coroutine.kind == "plain"
+        return coroutine is not None and coroutine.kind in ("plain", "stub")
 
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every
@@ -550,7 +619,7 @@ def _find_project(folder: str) -> str | None:
 # project does not define), so that most files are never linted twice.
 
 #: The kinds of question, each about one or two qualified names.
-QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute")
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable")
 
 
 def may_be_project_name(name: str) -> bool:
@@ -586,7 +655,7 @@ class ProjectView:
 
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether calling `qualname` certainly makes a coroutine: an undecorated `async def`
-        of the project (no async generator, no stub that overrides may replace)."""
+        of the project (no async generator)."""
         return self._ask(question("coroutine", qualname)) is True
 
     def return_type(self, qualname: str) -> str | None:
@@ -599,6 +668,15 @@ class ProjectView:
 
     def attribute_type(self, cls: str, attr: str) -> str | None:
         answer = self._ask(question("attribute", cls, attr))
+        return answer if isinstance(answer, str) else None
+
+    def variable_type(self, qualname: str) -> str | None:
+        answer = self._ask(question("variable", qualname))
+        return answer if isinstance(answer, str) else None
+
+    def creates(self, qualname: str) -> str | None:
+        """The resource constructor a project factory returns a new instance of, or None."""
+        answer = self._ask(question("creates", qualname))
         return answer if isinstance(answer, str) else None
 
 
@@ -614,11 +692,81 @@ def answer(index: ProjectIndex, key: str) -> object:
     if kind == "enters":
         return index.enter_type(rest)
     if kind == "attribute":
-        cls, _, attr = rest.partition(" ")
+        cls, _, attr = rest.rpartition(" ")
         return index.attribute_type(cls, attr)
+    if kind == "creates":
+        return index.creates(rest)
+    if kind == "variable":
+        return index.variable_type(rest)
     return None
 
 
-def answers_for(index: ProjectIndex, asked: Mapping[str, object]) -> dict[str, object]:
-    """The answers to the questions of `asked` (question -> answer used)."""
-    return {key: answer(index, key) for key in asked}
+def answers_for(
+    index: ProjectIndex, asked: Mapping[str, object], path: str | None = None
+) -> dict[str, object]:
+    """The answers to the questions of `asked` (question -> answer used) that the file at
+    `path` asked (its own module's names mean its own definitions, also when another file
+    has the same module name)."""
+    own = index.own_names(path) if path is not None else None
+    return {key: answer(index, own(key) if own is not None else key) for key in asked}
+
+
+# What a subset run summarises ------------------------------------------------------------
+#
+# A run of some files of a project (one file named, pre-commit's staged files, the flake8
+# plugin, standard input) needs the summaries of the modules those files import, and of the
+# modules those import in turn: every name the project model is asked about is reached that
+# way. The imports are read from the text (no parse), so finding them costs a read of each
+# module in the closure.
+
+_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<source>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+(?P<modules>[^\n#;]*))",
+    re.M,
+)
+
+
+def imported_modules(text: str, module: str, is_package: bool) -> set[str]:
+    """The dotted names of the modules (and packages) the code `text` of module `module`
+    may import: `import a.b` gives `a` and `a.b`; `from a import b` gives `a` and `a.b`
+    (`b` may be a submodule); relative imports are resolved against `module`."""
+    found: set[str] = set()
+    for match in _IMPORT_RE.finditer(text):
+        if match.group("modules") is not None:
+            for item in match.group("modules").split(","):
+                _add_with_parents(found, item.split(" as ")[0].strip())
+            continue
+        source = _absolute(match.group("source"), module, is_package)
+        if source is None:
+            continue
+        if source:
+            _add_with_parents(found, source)
+        for item in match.group("names").strip("()").split(","):
+            name = item.split(" as ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                found.add(f"{source}.{name}" if source else name)
+    return found
+
+
+def _add_with_parents(found: set[str], dotted: str) -> None:
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return
+    for end in range(1, len(parts) + 1):
+        found.add(".".join(parts[:end]))
+
+
+def _absolute(source: str, module: str, is_package: bool) -> str | None:
+    """The absolute name of an import's source (`..util` in `pkg.sub.mod`: `pkg.util`)."""
+    dots = len(source) - len(source.lstrip("."))
+    if not dots:
+        return source
+    base = module.split(".") if module else []
+    if not is_package:
+        base = base[:-1]
+    up = dots - 1
+    if up > len(base):
+        return None
+    base = base[: len(base) - up]
+    rest = source[dots:]
+    return ".".join([*base, rest] if rest else base)

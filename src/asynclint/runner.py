@@ -14,18 +14,25 @@ import os
 import signal
 import stat
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, get_args
 
 from asynclint import registry
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
 from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
-from asynclint.discovery import Discovery, discover, excluded_by
+from asynclint.discovery import Discovery, discover, excluded_by, module_name
 from asynclint.engine import LintRequest, lint
 from asynclint.pool import Failure, Pool, begin_commit, start_method
-from asynclint.project import PROJECT_CODES, SUMMARY_CODE, ProjectIndex, answers_for, find_project
+from asynclint.project import (
+    SUMMARY_CODE,
+    ProjectIndex,
+    answers_for,
+    find_project,
+    imported_modules,
+    with_summary,
+)
 from asynclint.settings import Settings
 from asynclint.sourcefile import split_lines
 
@@ -179,7 +186,7 @@ def process(
         task.path,
         task.relpath,
         settings,
-        task.codes,
+        with_summary(task.codes),
         module_file=module_file,
         answers=dict(task.answers) if task.answers is not None else None,
     )
@@ -309,6 +316,7 @@ class Runner:
         #: absolute path -> the project model's answers to the file's questions.
         self._answers: dict[str, tuple[tuple[str, object], ...]] = {}
         self._members: dict[str, tuple[list[str], set[str]]] = {}
+        self._module_tables: dict[str, dict[str, list[str]]] = {}
 
     def _task(self, path: str) -> Task:
         # os.path.abspath and relpath ask the OS for the working directory on every call;
@@ -377,7 +385,7 @@ class Runner:
 
     def _check_found(self, found: Discovery, paths: list[str]) -> RunResult:
         answers: dict[str, tuple[tuple[str, object], ...]] = {}
-        if self.mode != "check" and found.files and self.selected & PROJECT_CODES:
+        if self.mode != "check" and found.files:
             # The project model's answers first (a check of every file, cached as usual):
             # a fix must never be built on what a file alone suggests.
             checker = Runner(self.settings, jobs=self.jobs, use_cache=self.use_cache, progress=self.progress)
@@ -449,7 +457,7 @@ class Runner:
         tasks = []
         for path in asking:
             result = results[path]
-            answered = answers_for(index, result.questions)
+            answered = answers_for(index, result.questions, path)
             key = by_path[path].key
             self._answers[key] = tuple(sorted(answered.items()))
             if answered != result.questions:
@@ -488,10 +496,7 @@ class Runner:
         hidden: set[str] = set()
         for key in modules:
             task = self._task(key)
-            codes = task.codes & PROJECT_CODES
-            if not codes:
-                continue
-            task = by_path[key] = replace(task, codes=codes, summary=True)
+            task = by_path[key] = replace(task, codes=frozenset({SUMMARY_CODE}), summary=True)
             hidden.add(key)
             hit = cache.summary_lookup(key) if cache is not None else None
             if hit is None:
@@ -504,11 +509,12 @@ class Runner:
         return hidden
 
     def _project_modules(self, named: list[str], given: Iterable[str]) -> list[str]:
-        """The absolute paths of the modules of the projects the `named` files (absolute
-        paths) belong to, other than those, unless the paths `given` cover the projects.
-        A file that the walk of its project's root does not find (a `.gitignore`d or
-        excluded folder: a vendored or downloaded tree) is not part of that project."""
-        if not (self.selected & PROJECT_CODES) or not named:
+        """The absolute paths of the modules that the `named` files (absolute paths) import
+        from their projects, directly or through each other, other than those, unless the
+        paths `given` cover the projects. A file that the walk of its project's root does
+        not find (a `.gitignore`d or excluded folder: a vendored or downloaded tree) is not
+        part of that project."""
+        if not named:
             return []
         roots = {root for root in map(find_project, {os.path.dirname(k) for k in named}) if root}
         folders = [os.path.join(os.path.normpath(os.path.join(self._cwd, g)), "") for g in given]
@@ -517,13 +523,49 @@ class Runner:
         for root in sorted(roots):
             if any(os.path.join(root, "").startswith(f) and os.path.isdir(f) for f in folders):
                 continue  # the run covers the whole project
-            modules = self._modules_of(root)
-            if skip.isdisjoint(modules):
+            _, members = self._members_of(root)
+            inside = [k for k in named if k in members]
+            if not inside:
                 continue
-            for key in modules:
+            for key in self._imported(root, inside):
                 if key not in skip:
                     skip.add(key)
                     out.append(key)
+        return out
+
+    def _members_of(self, root: str) -> tuple[list[str], set[str]]:
+        """The absolute paths of the Python files of the project at `root` (once per run)."""
+        if root not in self._members:
+            found = self._modules_of(root)
+            self._members[root] = (found, set(found))
+        return self._members[root]
+
+    def _imported(self, root: str, named: list[str], texts: Mapping[str, str] | None = None) -> list[str]:
+        """The modules of the project at `root` that the `named` files import, directly or
+        through each other (`asynclint.project.imported_modules`), in the order found.
+        `texts`: the code of named files that is not the file's on disk (standard input)."""
+        table = self._module_tables.get(root)
+        if table is None:
+            table = self._module_tables[root] = {}
+            for key in self._members_of(root)[0]:
+                table.setdefault(module_name(key)[0], []).append(key)
+        seen = set(named)
+        queue = deque(named)
+        out = []
+        while queue:
+            key = queue.popleft()
+            text = texts.get(key) if texts is not None else None
+            if text is None:
+                text = _read_text(key)
+            if not text:
+                continue
+            name, is_package = module_name(key)
+            for ref in sorted(imported_modules(text, name, is_package)):
+                for target in table.get(ref, ()):
+                    if target not in seen:
+                        seen.add(target)
+                        out.append(target)
+                        queue.append(target)
         return out
 
     def _modules_of(self, root: str) -> list[str]:
@@ -613,7 +655,7 @@ class Runner:
 
         def valid(code: str, value: object) -> bool:
             if code not in rules:
-                found = registry.load({code}) if code in self.selected else []
+                found = registry.load({code}) if code in self.selected or code == SUMMARY_CODE else []
                 rules[code] = found[0] if found else None
             rule = rules[code]
             return rule is not None and rule.valid_facts(value)
@@ -636,12 +678,13 @@ class Runner:
         call never starts a process)."""
         task = self._task(filename)
         run = RunResult(files=1)
-        if self.mode != "check" and self.selected & PROJECT_CODES:
+        if self.mode != "check":
             # The project model's answers first: a fix is never built on what the file
             # alone suggests.
             checker = Runner(self.settings, jobs=1, use_cache=self.use_cache)
-            results = {task.path: checker._stdin_outcome(task, data, supervised).result}
-            checker._add_other_modules(RunResult(), task, results)
+            checked = checker._stdin_outcome(task, data, supervised)
+            results = {task.path: checked.result}
+            checker._add_other_modules(RunResult(), task, results, checked.text)
             answered = checker._new_answers(task, results)
             if answered is not None:
                 task = replace(task, answers=tuple(sorted(answered.items())))
@@ -660,7 +703,7 @@ class Runner:
             )
             return again.result
 
-        self._finish_one(run, task, results, relint if self.mode == "check" else None)
+        self._finish_one(run, task, results, relint if self.mode == "check" else None, outcome.text)
         return run
 
     def _stdin_outcome(self, task: Task, data: bytes | str, supervised: bool) -> Outcome:
@@ -684,25 +727,28 @@ class Runner:
         task: Task,
         results: dict[str, FileResult],
         relint: Callable[[dict[str, object]], FileResult] | None = None,
+        text: str | None = None,
     ) -> None:
         """The project phase of a one-file run (standard input, the flake8 plugin): the
         file's own facts with those of the project's other modules; then, when the file
         asked the project model questions whose answers are not those it was linted with,
         `relint` lints it again with the answers."""
-        hidden = self._add_other_modules(run, task, results)
+        hidden = self._add_other_modules(run, task, results, text)
         answered = self._new_answers(task, results) if relint is not None else None
         if answered is not None:
             assert relint is not None
             results[task.path] = relint(answered)
         self._finish(run, results, self._project_diagnostics(results), hidden)
 
-    def _add_other_modules(self, run: RunResult, task: Task, results: dict[str, FileResult]) -> set[str]:
-        """Add the facts of the other modules of `task`'s project to `results` (when the
-        file has facts or questions); returns their paths."""
+    def _add_other_modules(
+        self, run: RunResult, task: Task, results: dict[str, FileResult], text: str | None = None
+    ) -> set[str]:
+        """Add the facts of the modules `task`'s file imports from its project to `results`
+        (when the file has facts or questions); returns their paths."""
         result = results[task.path]
         if not (result.facts or result.questions):
             return set()
-        others = self._other_modules(task.key, run)
+        others = self._other_modules(task.key, run, text)
         for key, facts in others.items():
             results[key] = FileResult(key, facts=facts)
         return set(others)
@@ -713,32 +759,34 @@ class Runner:
         questions = results[task.path].questions
         if not questions:
             return None
-        answered = answers_for(self._index(results), questions)
+        answered = answers_for(self._index(results), questions, task.path)
         return answered if answered != questions else None
 
-    def _other_modules(self, named: str, run: RunResult) -> dict[str, dict[str, object]]:
-        """The facts of the modules of `named`'s project other than `named` (absolute
-        paths), gathered once per runner (the flake8 plugin asks for every file)."""
+    def _other_modules(
+        self, named: str, run: RunResult, text: str | None = None
+    ) -> dict[str, dict[str, object]]:
+        """The facts of the modules that `named` (an absolute path; its code `text` when
+        that is not the file's on disk) imports from its project, directly or through
+        others (absolute paths). Summaries are kept for the runner's life (the flake8 plugin
+        asks for every file)."""
         root = find_project(os.path.dirname(named))
-        if root is None or not (self.selected & PROJECT_CODES):
+        if root is None:
             return {}
-        if root not in self._members:
-            found = self._modules_of(root)
-            self._members[root] = (found, set(found))
-        modules, members = self._members[root]
+        _, members = self._members_of(root)
         if named not in members and os.path.exists(named):
             return {}  # a file in an ignored or excluded folder is not part of the project
-        if root not in self._memo:
+        needed = self._imported(root, [named], {named: text} if text is not None else None)
+        memo = self._memo.setdefault(root, {})
+        missing = [key for key in needed if key not in memo]
+        if missing:
             cache = self._open_cache(run)
             results: dict[str, FileResult] = {}
             by_path: dict[str, Task] = {}
             stamps: dict[str, Stamp | None] = {}
             facts_elsewhere: set[str] = set()
             tasks: list[Task] = []
-            # `named` is summarised too, from the disk: another file of the same run may
-            # need it.
             hidden = self._add_project_modules(
-                modules, cache, results, by_path, stamps, facts_elsewhere, tasks
+                missing, cache, results, by_path, stamps, facts_elsewhere, tasks
             )
             for outcome in self._execute(tasks):
                 self._collect(outcome, run, results, cache)
@@ -746,15 +794,18 @@ class Runner:
             self._load_facts(cache, results, by_path, stamps, facts_elsewhere, run)
             if cache is not None:
                 cache.save()
-            self._memo[root] = {k: results[k].facts for k in hidden if k in results and results[k].facts}
-        return {k: f for k, f in self._memo[root].items() if k != named}
+            for key in hidden:
+                memo[key] = results[key].facts if key in results else {}
+        return {k: memo[k] for k in needed if memo.get(k)}
 
     def request(self, text: str, filename: str) -> LintRequest:
         """How the command line lints `text` as the file `filename` (the language server's
         fixes)."""
         task = self._task(filename)
         module_file = task.key if os.path.isfile(task.key) else None
-        return LintRequest(text, task.path, task.relpath, self.settings, task.codes, module_file=module_file)
+        return LintRequest(
+            text, task.path, task.relpath, self.settings, with_summary(task.codes), module_file=module_file
+        )
 
     def check_text(
         self, text: str, filename: str, *, honour_noqa: bool = True, with_edits: bool = True
@@ -768,7 +819,7 @@ class Runner:
             task.path,
             task.relpath,
             self.settings,
-            task.codes,
+            with_summary(task.codes),
             module_file=task.key if os.path.isfile(task.key) else None,
             with_edits=with_edits,
             honour_noqa=honour_noqa,
@@ -776,7 +827,7 @@ class Runner:
         result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))
         results = {task.path: result}
-        self._finish_one(run, task, results, lambda answered: lint(replace(request, answers=answered)))
+        self._finish_one(run, task, results, lambda answered: lint(replace(request, answers=answered)), text)
         return run
 
     def _collect(
@@ -884,6 +935,19 @@ class Runner:
                 if diagnostic.code in task.codes:
                     out.append(diagnostic)
         return out
+
+
+def _read_text(path: str) -> str:
+    """A module's text for its imports ("" when it cannot be read or decoded)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return ""
+    try:
+        return decode(raw).text
+    except DecodeError:
+        return ""
 
 
 def _as_bytes(data: bytes | str) -> bytes:

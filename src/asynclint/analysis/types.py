@@ -55,6 +55,12 @@ def call_name(ctx: Context, call: cst.Call, frame: Frame, depth: int = 0) -> str
     a receiver of known type, `Type.method` (`requests.Session.get`)."""
     name = qualified_name(frame, call.func)
     if name is not None:
+        if isinstance(call.func, cst.Attribute) and may_be_project_name(name):
+            # `CONFIG.read_text()` with `from app.paths import CONFIG`: a method of the
+            # type of a project's module-level variable.
+            receiver = type_of(ctx, call.func.value, frame, depth + 1)
+            if receiver is not None:
+                return f"{receiver}.{call.func.attr.value}"
         return name
     if isinstance(call.func, cst.Attribute):
         receiver = type_of(ctx, call.func.value, frame, depth + 1)
@@ -82,6 +88,13 @@ def _call_type(ctx: Context, call: cst.Call, frame: Frame, depth: int, awaited: 
 
 
 def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> str | None:
+    if binding.kind == "import":
+        # A module-level variable of another module of the project.
+        name = binding.qualified
+        if name is None or "." not in name or not may_be_project_name(name):
+            return None
+        found = ctx.project.variable_type(name)
+        return table.ALIASES.get(found, found) if found is not None else None
     if binding.annotation is not None:
         annotated = annotation_type(binding.annotation, scope)
         if annotated is not None:
@@ -148,6 +161,12 @@ def _attribute_type(ctx: Context, expr: cst.Attribute, frame: Frame, depth: int)
                 return found
             owner = _module_class_name(ctx, cls)
             return _project_attribute(ctx, owner, attr) if owner is not None else None
+    dotted = qualified_name(frame, expr)
+    if dotted is not None and may_be_project_name(dotted):
+        # `paths.CONFIG` with `from app import paths`: a module-level variable.
+        found = ctx.project.variable_type(dotted)
+        if found is not None:
+            return table.ALIASES.get(found, found)
     owner = type_of(ctx, expr.value, frame, depth + 1)
     if owner is None or not may_be_project_name(owner):
         return None
@@ -177,8 +196,16 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
     if stored is not result:
         return stored
 
-    def note(attr: str, kind: str | None) -> None:
-        if attr in result and result[attr] != kind:
+    #: Attributes with an annotation: it says the type, whatever assignments show.
+    declared: set[str] = set()
+
+    def note(attr: str, kind: str | None, annotated: bool = False) -> None:
+        if attr in declared:
+            return
+        if annotated and kind is not None:
+            declared.add(attr)
+            result[attr] = kind
+        elif attr in result and result[attr] != kind:
             result[attr] = None
         elif attr not in result:
             result[attr] = kind
@@ -188,7 +215,7 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
     for name, bindings in cls_frame.bindings.items():
         for binding in bindings:
             if binding.kind == "annassign" and binding.annotation is not None:
-                note(name, annotation_type(binding.annotation, cls_frame))
+                note(name, annotation_type(binding.annotation, cls_frame), annotated=True)
     for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
         if not isinstance(stmt, cst.FunctionDef) or not stmt.params.params:
             continue
@@ -209,10 +236,8 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
                     and target.value.value == self_name
                 ):
                     if annotation is not None:
-                        kind = annotation_type(annotation, method_frame)
-                    elif value is not None:
-                        kind = type_of(ctx, value, method_frame, depth + 1)
-                    else:
-                        kind = None
+                        note(target.attr.value, annotation_type(annotation, method_frame), annotated=True)
+                        continue
+                    kind = type_of(ctx, value, method_frame, depth + 1) if value is not None else None
                     note(target.attr.value, kind)
     return result
