@@ -88,9 +88,10 @@ class SequentialIndependentAwaits(Rule):
     interleave; when one raises, the others have already started, keep running and their
     side effects still happen; each task runs in a copy of the context, so a `ContextVar`
     set inside one call is no longer seen by the caller or by the next call. Inside a
-    `try` with handlers, gather re-raises the first exception, so the same `except`
-    clause still matches, and the rule has checked that no handler needs a result bound
-    before the failure. With `gather-style = "taskgroup"` and `target-version` py311 or
+    `try` with handlers, gather re-raises the first exception to occur, so the `except`
+    clauses still match it as before (it may now come from a later call, which used to
+    be skipped after an earlier failure), and the rule has checked that no handler or
+    `finally` reads a result the run binds. With `gather-style = "taskgroup"` and `target-version` py311 or
     later, the fix writes an `async with asyncio.TaskGroup()` block instead: a failure
     then cancels the siblings and raises an `ExceptionGroup`, which `except X` does not
     catch, so a run inside a `try` with `except` (not `except*`) handlers gets no fix.
