@@ -25,6 +25,8 @@ ORDERED_NAMES: frozenset[str] = frozenset(
         "release",
         "wait",
         "wait_for",
+        "next",
+        "anext",
         "put",
         "put_nowait",
         "join",
@@ -85,6 +87,64 @@ CALLBACK_ITEM_RE = (
     r"(?i)(^|_)(handler|callback|hook|listener|middleware|observer|subscriber|cb|func|fn|"
     r"coro|plugin|step|job|signal|waiter|receiver|filter|validator|processor|interceptor)s?$"
 )
+
+#: Names in the iterable of a loop (`self._handlers`, `pm.hook.startup(...)`,
+#: `self.subscriptions`) or of its item that say the items are callbacks, hooks or
+#: plugins run in registration order: the order is the contract.
+CALLBACK_COLLECTION_RE = (
+    r"(?i)(^|_)(handlers?|callbacks?|hooks?|listeners?|middlewares?|observers?|subscribers?|"
+    r"subscriptions?|plugins?|interceptors?|receivers?|signals?)$"
+)
+
+#: A comment on or just above a run of awaits or a loop that says the code is serial on
+#: purpose ("in the order they occurred", "one at a time", "no gather: rate limit").
+SERIAL_COMMENT_RE = (
+    r"(?i)\b(serial(ly|i[sz]ed?|i[sz]es?|i[sz]ing)?|sequential(ly)?|in\s+(the\s+)?(same\s+|right\s+|correct\s+)?"
+    r"order(?!\s+to\b)|orders?\s+(matters?|is\s+important)|(keep|keeps|preserve|preserves|maintain|maintains)\s+"
+    r"(the\s+)?order|one\s+(at\s+a\s+time|by\s+one|after\s+(the\s+)?(other|another))|in\s+turn|"
+    r"(no|not|don'?t|do\s+not|never|avoid|without)\s+(use\s+|using\s+)?(asyncio\.)?gather|"
+    r"not\s+(run\s+)?(in\s+parallel|concurrently)|rate[-\s]?limit(s|ed|ing)?|throttl(e|ed|es|ing))\b"
+)
+
+#: Name prefixes (of the callee's last part) of calls that only start background work and
+#: return at once (`start_worker`, `schedule_refresh`, `spawn_job`, `submit`): nothing to
+#: overlap, and never a fetch.
+BACKGROUND_PREFIXES: tuple[str, ...] = (
+    "start",
+    "schedule",
+    "spawn",
+    "launch",
+    "submit",
+    "enqueue",
+    "defer",
+    "kick_off",
+    "fire_and_forget",
+    "create_task",
+    "ensure_future",
+    "run_in_background",
+)
+
+#: Words of a callee's name that say the same (`refresh_in_background`, `put_nowait`).
+BACKGROUND_WORDS: frozenset[str] = frozenset({"background", "nowait", "detached"})
+
+#: Keyword arguments that, set to `False`, make a call return before the work is done
+#: (`await client.run_deployment(..., wait=False)`).
+NO_WAIT_KEYWORDS: frozenset[str] = frozenset({"wait", "wait_for_completion", "block", "blocking"})
+
+#: Modules and names whose calls ask a person at a terminal (ASL2xx leave a module that
+#: prompts alone: interactive set-up code runs a handful of calls while a person waits).
+PROMPT_MODULES: tuple[str, ...] = (
+    "rich.prompt",
+    "questionary",
+    "InquirerPy",
+    "inquirer",
+    "prompt_toolkit",
+    "beaupy",
+)
+#: Names imported from `click`, `typer` or a project's own `cli` package that prompt.
+PROMPT_NAMES_RE = r"(?i)^_?(prompt|confirm|ask)(_\w*)?$"
+#: Libraries whose prompt functions are called as attributes (`click.prompt(...)`).
+PROMPT_LIBRARIES: frozenset[str] = frozenset({"click", "typer"})
 
 #: Name prefixes with the same meaning: `send_json`, `recv_bytes`, `read_until`,
 #: `execute_many`, `write_eof`...
@@ -160,6 +220,7 @@ ORDERED_PREFIXES: tuple[str, ...] = (
 #: two reads of one key through a pooled client do not depend on each other.
 READ_PREFIXES: tuple[str, ...] = (
     "get",
+    "read_",
     "hget",
     "mget",
     "hmget",
@@ -194,6 +255,10 @@ READ_PREFIXES: tuple[str, ...] = (
     "strlen",
     "bitcount",
 )
+
+#: Prefixes that `ORDERED_PREFIXES` holds but that, on a pooled client (an API wrapper
+#: configured in `pool-backed-types`), name a read of the service: `client.read_flow(id)`.
+POOLED_READ_PREFIXES: tuple[str, ...] = ("read_",)
 
 #: Words in a callee's name that describe work done in this process (translating,
 #: converting, rendering a payload): such coroutines rarely wait on I/O, so running them

@@ -10,7 +10,7 @@ a stream, transaction control, lifecycle, synchronisation, sleeping).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -25,6 +25,7 @@ from asynclint.analysis.nodes import (
     has_await,
     names_loaded,
     target_names,
+    walk,
 )
 from asynclint.catalogs import concurrency as catalog
 from asynclint.catalogs.names import configured
@@ -34,6 +35,9 @@ from asynclint.project import may_be_project_name
 #: The longest line a fix writes.
 MAX_LINE = 88
 _CALLBACK_RE = re.compile(catalog.CALLBACK_ITEM_RE)
+_CALLBACK_COLLECTION_RE = re.compile(catalog.CALLBACK_COLLECTION_RE)
+_SERIAL_COMMENT_RE = re.compile(catalog.SERIAL_COMMENT_RE)
+_PROMPT_NAMES_RE = re.compile(catalog.PROMPT_NAMES_RE)
 _STATEFUL_NAME_RE: dict[str, re.Pattern[str]] = {}
 _LOCKISH_RE = re.compile(r"(^|_)(lock|locks|mutex|sem|semaphore|limiter|throttle|rate_limit)(_|$|\d)", re.I)
 
@@ -74,13 +78,46 @@ def does_no_io(ctx: Context, call: cst.Call) -> bool:
     return name is not None and may_be_project_name(name) and ctx.project.reaches_io(name) is False
 
 
-def is_ordered_call(ctx: Context, call: cst.Call) -> bool:
-    """Whether the call is an operation whose order relative to others matters."""
+def starts_background_work(call: cst.Call) -> bool:
+    """Whether the call only starts work and returns at once: `start_worker()`,
+    `schedule_refresh()`, `spawn(...)`, `submit(...)`, `refresh_in_background()`, or a
+    call with `wait=False` (`blocking=False`...). It fetches nothing."""
+    for arg in call.args:
+        if (
+            arg.keyword is not None
+            and arg.keyword.value in catalog.NO_WAIT_KEYWORDS
+            and isinstance(arg.value, cst.Name)
+            and arg.value.value == "False"
+        ):
+            return True
     name = callee_name(call)
-    if name is None or has_ordered_name(name):
+    if name is None:
+        return False
+    bare = name.lstrip("_").lower()
+    return bare.startswith(catalog.BACKGROUND_PREFIXES) or any(
+        word in catalog.BACKGROUND_WORDS for word in bare.split("_")
+    )
+
+
+def is_ordered_call(ctx: Context, call: cst.Call) -> bool:
+    """Whether the call is an operation whose order relative to others matters, or one
+    that only starts background work."""
+    name = callee_name(call)
+    if name is None or starts_background_work(call):
+        return True
+    if has_ordered_name(name) and not _is_pooled_read(ctx, call, name):
         return True
     qualified = ctx.call_name(call)
     return qualified is not None and qualified in catalog.ORDERED_CALLS
+
+
+def _is_pooled_read(ctx: Context, call: cst.Call, name: str) -> bool:
+    """`await client.read_flow(...)` on a pooled client (an API wrapper configured in
+    `pool-backed-types`): a read of the service, not of a stream."""
+    if not name.lstrip("_").lower().startswith(catalog.POOLED_READ_PREFIXES):
+        return False
+    found = receiver(ctx, call)
+    return found is not None and is_pool_backed(ctx, found[1])
 
 
 def stateful_name_re(ctx: Context) -> re.Pattern[str]:
@@ -100,10 +137,36 @@ def is_stateful_type(ctx: Context, type_name: str | None) -> bool:
 
 def is_pool_backed(ctx: Context, expr: cst.BaseExpression) -> bool:
     kind = ctx.type_of(expr)
+    return kind is not None and _pool_backed_type(ctx, kind, 0)
+
+
+def _pool_backed_type(ctx: Context, kind: str, depth: int) -> bool:
+    """Whether objects of type `kind` serve concurrent calls: a type of the catalog or of
+    `pool-backed-types`, or a class of this module that derives from one."""
     extra = ctx.settings.pool_backed_types
-    return kind is not None and (
-        kind in catalog.POOL_BACKED_TYPES or (bool(extra) and configured(kind, extra))
-    )
+    if kind in catalog.POOL_BACKED_TYPES or (bool(extra) and configured(kind, extra)):
+        return True
+    if depth > 4:
+        return False
+    cls = _module_class(ctx, kind)
+    if cls is None:
+        return False
+    for base in cls.bases:
+        qualified = ctx.qualified_name(base.value, ctx.module_frame)
+        if qualified is not None and qualified != kind and _pool_backed_type(ctx, qualified, depth + 1):
+            return True
+    return False
+
+
+def _module_class(ctx: Context, kind: str) -> cst.ClassDef | None:
+    """The module-level class of this module whose qualified name is `kind`."""
+    prefix, _, last = kind.rpartition(".")
+    if not prefix:
+        return None
+    for binding in ctx.module_frame.bindings.get(last, ()):
+        if binding.kind == "class" and binding.qualified == kind and isinstance(binding.node, cst.ClassDef):
+            return binding.node
+    return None
 
 
 def receiver(ctx: Context, call: cst.Call) -> tuple[str, cst.BaseExpression] | None:
@@ -320,13 +383,195 @@ def name_is_free(ctx: Context, function: cst.CSTNode, name: str) -> bool:
     return name not in names_loaded(function)
 
 
-def iterations_independent(ctx: Context, call: cst.Call, targets: set[str]) -> Access | None:
+def comments_in(node: cst.CSTNode) -> Iterator[str]:
+    """The text of every comment inside `node` (its leading lines included)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Comment):
+            yield current.value
+        stack.extend(all_children(current))
+
+
+def says_serial(comments: Iterable[str]) -> bool:
+    """Whether one of the comments says the code is serial on purpose: "in the order they
+    occurred", "one at a time", "sequentially", "no gather", "rate limit"..."""
+    return any(_SERIAL_COMMENT_RE.search(text) for text in comments)
+
+
+def statement_comments(ctx: Context) -> Iterator[str]:
+    """The comments of the innermost statement around the visited node (above it, on its
+    lines; for a compound statement, above it), and of its block's header when it is the
+    block's first statement: where a comment says why the statement is written as it is."""
+    stack = ctx.stack
+    for index in range(len(stack) - 1, 0, -1):
+        node = stack[index]
+        if isinstance(node, cst.SimpleStatementLine):
+            yield from comments_in(node)
+        elif isinstance(node, cst.BaseCompoundStatement):
+            for line in node.leading_lines:
+                if line.comment is not None:
+                    yield line.comment.value
+        else:
+            continue
+        block = stack[index - 1]
+        if isinstance(block, cst.IndentedBlock) and block.body and block.body[0] is node:
+            yield from block_header_comments(ctx, index - 1)
+        return
+
+
+def block_header_comments(ctx: Context, index: int) -> Iterator[str]:
+    """For the indented block at `ctx.stack[index]`: the comment on its header line (`try:
+    # one at a time`) and those above the statement that owns it."""
+    block = ctx.stack[index]
+    assert isinstance(block, cst.IndentedBlock)
+    if block.header.comment is not None:
+        yield block.header.comment.value
+    owner = ctx.stack[index - 1] if index > 0 else None
+    if isinstance(owner, cst.BaseCompoundStatement) and owner.body is block:
+        for line in owner.leading_lines:
+            if line.comment is not None:
+                yield line.comment.value
+
+
+def iterates_callbacks(iterable: cst.BaseExpression, targets: set[str]) -> bool:
+    """Whether a loop runs callbacks, hooks or plugins in registration order: its item or
+    a name in its iterable says so (`for hook in pm.hook.startup(...)`, `for handler in
+    self._handlers`, `for subscription in self._subscriptions`)."""
+    if any(_CALLBACK_COLLECTION_RE.search(name) for name in targets):
+        return True
+    for node in _walk_expr(iterable):
+        if isinstance(node, cst.Name) and _CALLBACK_COLLECTION_RE.search(node.value):
+            return True
+        if isinstance(node, cst.Attribute) and _CALLBACK_COLLECTION_RE.search(node.attr.value):
+            return True
+    return False
+
+
+def calls_enclosing_function(ctx: Context, call: cst.Call) -> bool:
+    """Whether the call recurses: it calls the function it is in (`_resolve(item)` in
+    `_resolve`, `self.walk(child)` in `walk`). A recursive walk keeps its order."""
+    function = ctx.async_function
+    if function is None:
+        return False
+    name = function.name.value
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value == name
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == name
+        and isinstance(func.value, cst.Name)
+        and func.value.value in ("self", "cls")
+    )
+
+
+_CONTAINER_CALLS = frozenset(
+    {
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "collections.deque",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "collections.Counter",
+    }
+)
+
+
+def shares_loop_state(ctx: Context, call: cst.Call, iterables: Sequence[cst.BaseExpression]) -> bool:
+    """Whether the calls of a loop share ordered state: the call is handed the loop's own
+    iterable (`await visit(item, queue)` over `queue`), or an empty container the
+    function fills (`await collect(item, results)` with `results = []`), which each call
+    may change: run together, they would change it in the order they finish."""
+    loaded: set[str] = set()
+    for arg in call.args:
+        loaded |= names_loaded(arg.value)
+    loaded -= {"self", "cls"}
+    for iterable in iterables:
+        root = iterable
+        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        if isinstance(root, cst.Name) and root.value in loaded:
+            return True
+    function = ctx.frame.function_frame()
+    for name in loaded:
+        found = ctx.lookup(name)
+        if found is None or function is None or found[0] is not function:
+            continue
+        for binding in found[1]:
+            value = binding.value
+            if binding.kind not in ("assign", "annassign") or value is None:
+                continue
+            if isinstance(value, (cst.List, cst.Dict)) and not value.elements:
+                return True
+            if isinstance(value, cst.Call):
+                kind = ctx.qualified_name(value.func)
+                empty = not any(arg.keyword is None for arg in value.args)
+                if kind in _CONTAINER_CALLS and (empty or kind == "collections.defaultdict"):
+                    return True
+    return False
+
+
+def is_interactive_module(ctx: Context) -> bool:
+    """Whether the module asks a person at a terminal (`rich.prompt`, `questionary`,
+    `click.prompt`, or `prompt`/`confirm` from the project's own `cli` package): its
+    awaits run a handful of calls while a person waits, and concurrency is not asked for."""
+    return ctx.memo("interactive-module", ctx.module, lambda: _prompts(ctx.module))
+
+
+def _prompts(module: cst.Module) -> bool:
+    for node in walk(module):
+        if isinstance(node, cst.ImportFrom):
+            source = dotted_name(node.module) if node.module is not None else None
+            if source is None:
+                continue
+            if _is_prompt_module(source):
+                return True
+            parts = source.split(".")
+            if (
+                (parts[0] in catalog.PROMPT_LIBRARIES or "cli" in parts)
+                and not isinstance(node.names, cst.ImportStar)
+                and any(
+                    isinstance(alias.name, cst.Name) and _PROMPT_NAMES_RE.match(alias.name.value)
+                    for alias in node.names
+                )
+            ):
+                return True
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                name = dotted_name(alias.name)
+                if name is not None and _is_prompt_module(name):
+                    return True
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            text = dotted_name(node.func)
+            if text is not None:
+                head, _, last = text.rpartition(".")
+                if head in catalog.PROMPT_LIBRARIES and _PROMPT_NAMES_RE.match(last):
+                    return True
+    return False
+
+
+def _is_prompt_module(name: str) -> bool:
+    return any(name == module or name.startswith(module + ".") for module in catalog.PROMPT_MODULES)
+
+
+def iterations_independent(
+    ctx: Context, call: cst.Call, targets: set[str], iterables: Sequence[cst.BaseExpression] = ()
+) -> Access | None:
     """For a call awaited once per iteration (loop or comprehension with target names
-    `targets`): its access when the iterations could run concurrently, else None. The call
-    must use the iteration's item, act on the item or on a pooled client (never on one
-    shared object), share no connection or stream, not be an ordered operation, and not
-    call the item itself (callbacks and hooks run in order by design)."""
+    `targets` over `iterables`): its access when the iterations could run concurrently,
+    else None. The call must use the iteration's item, act on the item or on a pooled
+    client (never on one shared object), share no connection or stream, be neither an
+    ordered operation nor one the project model knows does no I/O, not call the item
+    itself nor iterate callbacks, hooks or plugins (they run in order by design), not
+    recurse, and not be handed the iterable or a container the function fills (ordered
+    state the calls would change in the order they finish)."""
     if not targets or is_local_work(call) or is_ordered_call(ctx, call) or does_no_io(ctx, call):
+        return None
+    if calls_enclosing_function(ctx, call) or any(iterates_callbacks(i, targets) for i in iterables):
+        return None
+    if shares_loop_state(ctx, call, iterables):
         return None
     if isinstance(call.func, cst.Name) and call.func.value in targets:
         return None

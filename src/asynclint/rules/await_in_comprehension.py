@@ -7,10 +7,14 @@ from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
+    comments_in,
     has_comments,
+    is_interactive_module,
     iterations_independent,
     loop_targets,
+    says_serial,
     serialised_context,
+    statement_comments,
 )
 
 Comprehension = cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
@@ -21,10 +25,13 @@ class AwaitInComprehension(Rule):
     ## What it does
     Finds a list, set, dict or generator comprehension in an `async def` whose element is
     `await f(x)`: one awaited call per item, with the same conditions as ASL201 (the call
-    uses the item, works on the item or a pooled client, shares no connection, and is
-    neither an operation whose order matters nor local work such as translating or
-    converting). `async for` comprehensions are left alone, and so
-    are test files.
+    uses the item, works on the item or a pooled client, shares no connection, is
+    neither an operation whose order matters, nor one that only starts background work,
+    nor local work such as translating or converting, does not recurse, iterates no
+    hooks, plugins or handlers, and is handed neither its iterable nor an empty container
+    the function fills). Left alone: comprehensions in a statement with a comment that
+    says it is serial on purpose, modules that prompt a person at a terminal, `async
+    for` comprehensions and test files.
 
     ## Why is this bad?
     The comprehension awaits each call before it starts the next, so it takes the sum of
@@ -76,6 +83,7 @@ class AwaitInComprehension(Rule):
         if not isinstance(call, cst.Call):
             return
         targets: set[str] = set()
+        iterables: list[cst.BaseExpression] = []
         comp: cst.CompFor | None = node.for_in
         while comp is not None:
             if comp.asynchronous is not None:
@@ -84,13 +92,16 @@ class AwaitInComprehension(Rule):
             if names is None:
                 return
             targets |= names
+            iterables.append(comp.iter)
             for part in (comp.iter if comp is not node.for_in else None, *(c.test for c in comp.ifs)):
                 if part is not None and has_await(part):
                     return
             comp = comp.inner_for_in
-        if iterations_independent(self.ctx, call, targets) is None:
+        if iterations_independent(self.ctx, call, targets, iterables) is None:
             return
-        if serialised_context(self.ctx) is not None:
+        if serialised_context(self.ctx) is not None or is_interactive_module(self.ctx):
+            return
+        if says_serial(statement_comments(self.ctx)) or says_serial(comments_in(node)):
             return
         library = self.ctx.library
         how = "`asyncio.gather(*(...))`" if library == "asyncio" else GATHER[library]

@@ -8,10 +8,14 @@ from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
     block_indent,
+    comments_in,
     has_comments,
+    is_interactive_module,
     iterations_independent,
     loop_targets,
+    says_serial,
     serialised_context,
+    statement_comments,
     variable_is_read,
 )
 
@@ -117,11 +121,19 @@ class AwaitInLoop(Rule):
     Finds a `for` loop in an `async def` whose body only awaits one call per item: `await
     f(x)`, `acc.append(await f(x))`, `acc[k] = await f(x)`, or `v = await f(x)` followed by
     `acc.append(v)` / `acc[k] = v`. The call must use the loop item, and work on the item
-    or on a pooled client, never on one shared object or connection. Loops with `break`,
-    `continue`, `return`, `raise`, `yield`, a sleep, a lock, other statements, or a call
-    whose order matters (writes, sends, reads of a stream, queries, commits, callbacks)
-    or that does local work (translate, convert, parse, render...) are left alone, and
-    so are `async for`, `while` and test files.
+    or on a pooled client (as for ASL200), never on one shared object or connection.
+    Loops with `break`, `continue`, `return`, `raise`, `yield`, a sleep, a lock, other
+    statements, or a call whose order matters (writes, sends, reads of a stream,
+    queries, commits, callbacks), that only starts background work (`start_*`,
+    `schedule_*`, `spawn*`, `wait=False`...) or that does local work (translate,
+    convert, parse, render...) are left alone. So are loops whose order is the point:
+    over hooks, plugins, handlers, callbacks, middlewares, listeners or subscriptions
+    (the item's or the iterable's name says so), a call to the enclosing function (a
+    recursive walk), a call handed the loop's own iterable or an empty container the
+    function fills (`results = []`), and a loop with a comment on or just above it or on
+    its first line that says it is serial on purpose (serial, sequential, in order, one
+    at a time, no gather, rate limit...). Also left alone: modules that prompt a person
+    at a terminal (as for ASL200), `async for`, `while` and test files.
 
     ## Why is this bad?
     Each iteration waits for its call to finish before the next one starts, so the loop
@@ -177,9 +189,11 @@ class AwaitInLoop(Rule):
         iter_root = root_name(node.iter)
         if acc is not None and iter_root is not None and iter_root.value == acc.value:
             return
-        if iterations_independent(self.ctx, call, targets) is None:
+        if iterations_independent(self.ctx, call, targets, (node.iter,)) is None:
             return
-        if serialised_context(self.ctx) is not None:
+        if serialised_context(self.ctx) is not None or is_interactive_module(self.ctx):
+            return
+        if says_serial(statement_comments(self.ctx)) or says_serial(comments_in(node.body)):
             return
         library = self.ctx.library
         how = "`asyncio.gather`" if library == "asyncio" else GATHER[library]

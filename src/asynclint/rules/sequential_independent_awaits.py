@@ -4,21 +4,26 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asynclint.analysis.nodes import describe_call, has_await
+from asynclint.analysis.nodes import describe_call, has_await, names_loaded
 from asynclint.catalogs.concurrency import GATHER
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
     Access,
     access,
+    block_header_comments,
     block_indent,
+    comments_in,
     does_no_io,
     has_comments,
     independent,
+    is_interactive_module,
     is_local_work,
     is_ordered_call,
     name_is_free,
+    says_serial,
     serialised_context,
+    variable_is_read,
 )
 
 
@@ -39,15 +44,23 @@ class SequentialIndependentAwaits(Rule):
     calls do not depend on each other: no call reads or rebinds what an earlier statement
     of the run binds, no two calls work on the same object (unless it is a pooled client
     such as `httpx.AsyncClient`, `aiohttp.ClientSession`, an asyncpg pool or
-    `redis.asyncio.Redis`, and then only reads, or writes to different literal keys or
-    URLs), no call shares a connection, stream, session or context object with another,
-    the same call is not repeated, and no call is an operation whose order matters
-    (writes, sends, reads of a stream, queries, commits, sleeps, locks, start/stop/close,
-    callbacks...) or local work with nothing to overlap (translate, convert, parse,
+    `redis.asyncio.Redis`, a class of the module derived from one, or a type named in
+    `pool-backed-types`, and then only reads — `get_*`, `fetch*`, and on such a client
+    `read_*` too — or writes to different literal keys or URLs), no call shares a
+    connection, stream, session or context object with another, the same call is not
+    repeated, and no call is an operation whose order matters (writes, sends, reads of a
+    stream, queries, commits, sleeps, locks, start/stop/close, callbacks...), one that
+    only starts background work (`start_*`, `schedule_*`, `spawn*`, `submit`,
+    `wait=False`...) or local work with nothing to overlap (translate, convert, parse,
     render...). A run needs two awaits that fetch something (their result is kept, or
     they go to a pooled client): a row of bare awaits is usually a sequence of commands.
-    Runs under a lock, a transaction or a `try` with handlers are left alone, and so are
-    test files (act, then assert).
+    A run in the body of a `try` with handlers is reported when no handler or `finally`
+    reads what the run binds (and, when a handler falls through, nothing after the `try`
+    does). Left alone: runs under a lock or a transaction, runs with a comment on or just
+    above them that says the code is serial on purpose (serial, sequential, in order,
+    order matters, one at a time, no gather, rate limit...), modules that prompt a person
+    at a terminal (`rich.prompt`, `click.prompt`, `prompt`/`confirm` from a `cli`
+    package), and test files (act, then assert).
 
     ## Why is this bad?
     Each `await` waits for its call to finish before the next one starts, so the total
@@ -73,12 +86,15 @@ class SequentialIndependentAwaits(Rule):
     `await asyncio.gather(...)`, and an await without a target gets `_` in a mixed run.
     What changes: both calls now run as tasks at the same time, so their steps
     interleave; when one raises, the others have already started, keep running and their
-    side effects still happen (gather re-raises the first exception, so `except` clauses
-    still match); each task runs in a copy of the context, so a `ContextVar` set inside one
-    call is no longer seen by the caller or by the next call. With `gather-style =
-    "taskgroup"` and `target-version` py311 or later, the fix writes an
-    `async with asyncio.TaskGroup()` block instead: a failure then cancels the siblings
-    and raises an `ExceptionGroup`, so surrounding `except X` clauses need `except* X`.
+    side effects still happen; each task runs in a copy of the context, so a `ContextVar`
+    set inside one call is no longer seen by the caller or by the next call. Inside a
+    `try` with handlers, gather re-raises the first exception to occur, so the `except`
+    clauses still match it as before (it may now come from a later call, which used to
+    be skipped after an earlier failure), and the rule has checked that no handler or
+    `finally` reads a result the run binds. With `gather-style = "taskgroup"` and `target-version` py311 or
+    later, the fix writes an `async with asyncio.TaskGroup()` block instead: a failure
+    then cancels the siblings and raises an `ExceptionGroup`, which `except X` does not
+    catch, so a run inside a `try` with `except` (not `except*`) handlers gets no fix.
     Runs with annotated or non-name targets, comments between the statements, or
     statements that share a line (`a = await f(); b = await g()`) are reported without a
     fix; under anyio or trio the message suggests a task group and
@@ -101,23 +117,19 @@ class SequentialIndependentAwaits(Rule):
     def _scan(self, node: cst.IndentedBlock | cst.SimpleStatementSuite) -> None:
         if self.ctx.async_function is None:
             return
-        parent = self.ctx.parent
-        if isinstance(parent, (cst.Try, cst.TryStar)) and parent.body is node and parent.handlers:
-            # A handler may rely on the later calls not having started.
-            return
         run: list[_Await] = []
         serialised: list[bool] = []
         for stmt, small in _statements(node):
             item = self._candidate(stmt, small)
             if item is None:
-                self._flush(run, serialised)
+                self._flush(node, run, serialised)
                 run = []
                 continue
             if run and not all(independent(prev.access, item.access) for prev in run):
-                self._flush(run, serialised)
+                self._flush(node, run, serialised)
                 run = []
             run.append(item)
-        self._flush(run, serialised)
+        self._flush(node, run, serialised)
 
     def _candidate(
         self,
@@ -146,24 +158,77 @@ class SequentialIndependentAwaits(Rule):
             return None
         return _Await(stmt, small, value, call, targets, access(self.ctx, call, targets))
 
-    def _flush(self, run: list[_Await], serialised: list[bool]) -> None:
+    def _flush(
+        self, block: cst.IndentedBlock | cst.SimpleStatementSuite, run: list[_Await], serialised: list[bool]
+    ) -> None:
         # Awaits whose result is dropped are mostly commands (set up, notify, close),
         # whose order is the point; a run needs two that fetch something.
         if sum(1 for item in run if item.targets or item.access.pooled) < 2:
             return
         if not serialised:
-            serialised.append(serialised_context(self.ctx) is not None)
-        if serialised[0]:
+            serialised.append(serialised_context(self.ctx) is not None or is_interactive_module(self.ctx))
+        if serialised[0] or self._says_serial(block, run):
+            return
+        tries = self._enclosing_tries()
+        if any(not self._handlers_agree(node, run) for node in tries):
             return
         library = self.ctx.library
         calls = ", ".join(f"`{describe_call(item.call)}(...)`" for item in run)
         how = "`asyncio.gather`" if library == "asyncio" else GATHER[library]
-        fix = self._fix(run) if library == "asyncio" else None
+        fix = self._fix(run, tries) if library == "asyncio" else None
         self.report(run[0].awaited, fix=fix, count=len(run), calls=calls, how=how)
+
+    def _says_serial(self, block: cst.IndentedBlock | cst.SimpleStatementSuite, run: list[_Await]) -> bool:
+        """A comment on or just above the run says it is serial on purpose."""
+        comments: list[str] = []
+        for item in run:
+            comments.extend(comments_in(item.stmt))
+        if isinstance(block, cst.IndentedBlock) and block.body and block.body[0] is run[0].stmt:
+            comments.extend(block_header_comments(self.ctx, len(self.ctx.stack) - 1))
+        return says_serial(comments)
+
+    def _enclosing_tries(self) -> list[cst.Try | cst.TryStar]:
+        """The `try` statements with handlers whose body holds the visited block."""
+        stack = self.ctx.stack
+        function = self.ctx.async_function
+        found: list[cst.Try | cst.TryStar] = []
+        for index in range(len(stack) - 2, -1, -1):
+            node = stack[index]
+            if node is function:
+                break
+            if isinstance(node, (cst.Try, cst.TryStar)) and node.handlers and stack[index + 1] is node.body:
+                found.append(node)
+        return found
+
+    def _handlers_agree(self, node: cst.Try | cst.TryStar, run: list[_Await]) -> bool:
+        """Whether the `try`'s handlers behave the same when the run's calls are gathered:
+        gather re-raises the first exception, so the same handler runs, but the results
+        of calls that finished before it are no longer bound. No handler or `finally` may
+        read what the run binds, and where a handler falls through, nothing else may."""
+        names: set[str] = set()
+        into: set[str] = set()
+        for item in run:
+            names |= item.access.writes
+            for target in item.targets:
+                if not isinstance(target, cst.Name):
+                    into.add(self.ctx.code_for(target))
+        after_handler = [*node.handlers, *([node.finalbody] if node.finalbody is not None else [])]
+        for part in after_handler:
+            if names & names_loaded(part):
+                return False
+            code = self.ctx.code_for(part)
+            if any(text in code for text in into):
+                return False
+        function = self.ctx.async_function
+        assert function is not None
+        falls_through = any(_falls_through(handler) for handler in node.handlers)
+        return not (
+            falls_through and (into or any(variable_is_read(function, name, outside=node) for name in names))
+        )
 
     # Fix ---------------------------------------------------------------------------------
 
-    def _fix(self, run: list[_Await]) -> NodeFix | None:
+    def _fix(self, run: list[_Await], tries: list[cst.Try | cst.TryStar]) -> NodeFix | None:
         # The fix rewrites whole lines: each await must have its own.
         if not all(
             isinstance(item.stmt, cst.SimpleStatementLine) and len(item.stmt.body) == 1 for item in run
@@ -185,6 +250,9 @@ class SequentialIndependentAwaits(Rule):
         function = self.ctx.async_function
         assert function is not None
         if self.ctx.settings.gather_style == "taskgroup" and self.ctx.settings.target_minor >= 11:
+            # A task group raises an `ExceptionGroup`, which `except X` does not catch.
+            if any(isinstance(node, cst.Try) for node in tries):
+                return None
             return self._taskgroup_fix(run, names, function)
         if any(n is not None for n in names) and None in names and not name_is_free(self.ctx, function, "_"):
             return None
@@ -274,6 +342,19 @@ class SequentialIndependentAwaits(Rule):
         except cst.ParserSyntaxError:
             return None
         return stmt if isinstance(stmt, cst.SimpleStatementLine) else None
+
+
+def _falls_through(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """Whether the handler may end without leaving the function, the loop or raising."""
+    body = handler.body
+    last: cst.CSTNode | None = None
+    if isinstance(body, cst.IndentedBlock):
+        last = body.body[-1] if body.body else None
+        if isinstance(last, cst.SimpleStatementLine):
+            last = last.body[-1] if last.body else None
+    else:
+        last = body.body[-1] if body.body else None
+    return not isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))
 
 
 def _statements(
