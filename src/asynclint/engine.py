@@ -150,7 +150,15 @@ def lint(request: LintRequest) -> FileResult:
     # is ASL001, never a crash of the run.
     try:
         with _recursion_limit(RECURSION_LIMIT):
-            return _lint_module(request, module, active, is_test, result)
+            linted = _lint_module(request, module, active, is_test, result)
+            own = _own_answers(request, linted)
+            if own is not None:
+                # The file's questions about its own module, answered by its own summary:
+                # once more on the same tree, instead of a second parse once the project
+                # is known.
+                again = FileResult(path, parsed=True)
+                linted = _lint_module(replace(request, answers=own), module, active, is_test, again)
+            return linted
     except RecursionError:
         result.diagnostics = []
         result.facts = {}
@@ -160,6 +168,25 @@ def lint(request: LintRequest) -> FileResult:
                 syntax_error(path, "not linted: the code is nested too deeply to analyse")
             )
         return result
+
+
+def _own_answers(request: LintRequest, result: FileResult) -> dict[str, object] | None:
+    """The answers the file's own summary gives to the questions its lint asked about its own
+    module, with the answers given before; None when they change nothing (or when the file
+    was linted with the project's answers already)."""
+    from asynclint.project import SUMMARY_CODE, ProjectIndex, answers_for
+
+    questions = result.questions
+    if not questions or request.answers is not None or SUMMARY_CODE not in result.facts:
+        return None
+    prefix = (request.module_name or "__main__") + "."
+    own = {k: v for k, v in questions.items() if k.partition(" ")[2].startswith(prefix)}
+    if not own:
+        return None
+    answered = answers_for(ProjectIndex({request.path: result.facts[SUMMARY_CODE]}), own)
+    if answered == own:
+        return None
+    return {**questions, **answered}
 
 
 _LIBCST_AT_RE = re.compile(r"error at (\d+):(\d+): ")
