@@ -334,11 +334,6 @@ CALLS: dict[str, Blocking] = {
     "lzma.open": FILE_OPEN,
     "pathlib.Path.open": FILE_OPEN,
     "tempfile.mkstemp": FILE_OPEN,
-    "tempfile.mkdtemp": FILE_OPEN,
-    "tempfile.TemporaryFile": FILE_OPEN,
-    "tempfile.NamedTemporaryFile": FILE_OPEN,
-    "tempfile.SpooledTemporaryFile": FILE_OPEN,
-    "tempfile.TemporaryDirectory": FILE_OPEN,
     # E2: methods of file objects (reported for handles not opened in the same function)
     "io.TextIOWrapper.read": FILE_IO,
     "io.TextIOWrapper.readline": FILE_IO,
@@ -459,6 +454,13 @@ CALLS: dict[str, Blocking] = {
     # F3: pure string work or a cached value (never reported)
     "os.getcwd": FS_TRIVIAL,
     "os.path.abspath": FS_TRIVIAL,
+    # Temporary files and folders: one small create (a `SpooledTemporaryFile` none until it
+    # rolls over), next to the real work done with them.
+    "tempfile.mkdtemp": FS_TRIVIAL,
+    "tempfile.TemporaryFile": FS_TRIVIAL,
+    "tempfile.NamedTemporaryFile": FS_TRIVIAL,
+    "tempfile.SpooledTemporaryFile": FS_TRIVIAL,
+    "tempfile.TemporaryDirectory": FS_TRIVIAL,
     "os.path.relpath": FS_TRIVIAL,
     "os.path.normpath": FS_TRIVIAL,
     "os.path.expanduser": FS_TRIVIAL,
@@ -585,6 +587,10 @@ CALLS: dict[str, Blocking] = {
     "multiprocessing.pool.Pool.starmap": THREAD_WAIT,
     "multiprocessing.pool.Pool.join": THREAD_WAIT,
     "multiprocessing.connection.Connection.recv": THREAD_WAIT,
+    "psutil.Process.wait": PROCESS_WAIT,
+    "psutil.Popen.wait": PROCESS_WAIT,
+    "psutil.Popen.communicate": PROCESS_WAIT,
+    "psutil.wait_procs": PROCESS_WAIT,
     # I3: futures
     "concurrent.futures.Future.result": FUTURE_WAIT,
     "concurrent.futures.Future.exception": FUTURES_WAIT,
@@ -727,3 +733,75 @@ TYPE_ALIASES: dict[str, str] = {
     "_thread.lock": "threading.Lock",
     "io.FileIO": "io.BufferedRandom",
 }
+
+
+#: File and filesystem calls (rows E and F): set-up and clean-up in test files and
+#: command-line code, which those places do not report (`test-file-io` restores them).
+FILE_CODES: frozenset[str] = frozenset({"ASL105", "ASL106", "ASL107"})
+
+#: Cheap metadata calls: a blocking helper whose only blocking call is one of these (or a
+#: sleep of at most `TINY_SLEEP` seconds) is not reported through its callers (ASL116).
+CHEAP_CALLS: frozenset[str] = frozenset(
+    {
+        "os.mkdir",
+        "os.makedirs",
+        "pathlib.Path.mkdir",
+    }
+)
+TINY_SLEEP = 0.01
+
+#: Decorators that run the function they wrap in a worker thread (its callers get an
+#: awaitable or a future): calling the function does not block (ASL116). Decorator
+#: factories count by the factory's name (`@sync_to_async(thread_sensitive=False)`).
+OFFLOAD_DECORATORS: frozenset[str] = frozenset(
+    {
+        "asgiref.sync.sync_to_async",
+        "channels.db.database_sync_to_async",
+        "asyncer.asyncify",
+        "aiofiles.ospath.wrap",
+        "anyio.to_thread.run_sync",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+        "sync_to_async.sync_to_async",
+    }
+)
+
+#: Decorators that cache a function's result: it blocks on its first call only.
+CACHE_DECORATORS: frozenset[str] = frozenset(
+    {"functools.cache", "functools.lru_cache", "functools.cached_property", "cachetools.cached"}
+)
+
+#: Interactive prompts: a coroutine that asks the user is command-line code.
+PROMPTS: frozenset[str] = frozenset(
+    {
+        "builtins.input",
+        "getpass.getpass",
+        "rich.prompt.Prompt.ask",
+        "rich.prompt.Confirm.ask",
+        "rich.prompt.IntPrompt.ask",
+        "rich.prompt.FloatPrompt.ask",
+        "click.prompt",
+        "click.confirm",
+        "typer.prompt",
+        "typer.confirm",
+    }
+)
+#: Modules whose calls prompt the user (any function of them).
+PROMPT_MODULES = ("questionary.", "InquirerPy.", "inquirer.")
+#: The last name of decorators that make a function a command of a command-line app
+#: (`@app.command()`, `@click.command`, `@cli.callback()`).
+COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
+#: Serialisers: a helper that uses one pickles or JSON-dumps (or loads) what its file
+#: holds; names ending in `Pickler`/`Unpickler` count too.
+SERIALISERS: frozenset[str] = frozenset(
+    {
+        "pickle.dump",
+        "pickle.load",
+        "pickle.Pickler",
+        "pickle.Unpickler",
+        "json.dump",
+        "json.load",
+        "marshal.dump",
+        "marshal.load",
+    }
+)
