@@ -80,7 +80,8 @@ def test_one_file_sees_the_helper_in_another_module(tmp_path: Path, marker: str)
     assert one.returncode == 1, one.stdout + one.stderr
     assert asl116(one.stdout) == [
         "src/app/caller.py:6:12: ASL116 `load_config()` blocks the event loop in `async def start`: "
-        "load_config() → read_settings() → open() (2 calls deep); "
+        "load_config() (src/app/helpers.py:9) → read_settings() (src/app/helpers.py:4) "
+        "→ open() (src/app/helpers.py:5) (2 calls deep); "
         "run it with `await asyncio.to_thread(load_config, ...)` or make it async"
     ]
     # Only the named file is linted and reported.

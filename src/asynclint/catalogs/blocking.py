@@ -134,6 +134,15 @@ FS_LIGHT = Blocking(
     "`{lib}.Path`, or " + _THREAD_OTHER,
     TO_THREAD,
 )
+#: One metadata change of one entry (make or remove a folder, remove a file): as cheap as a
+#: `stat`, so in the light tier too (one `mkdir` at start-up, one `unlink` at shutdown).
+FS_META = Blocking(
+    "ASL107",
+    LIGHT,
+    "`aiofiles.os`, or " + _THREAD,
+    "`{lib}.Path`, or " + _THREAD_OTHER,
+    TO_THREAD,
+)
 FS_FD = Blocking(
     "ASL107", LIGHT, "`loop.connect_read_pipe`/`connect_write_pipe`, or " + _THREAD, _THREAD_OTHER
 )
@@ -364,12 +373,12 @@ CALLS: dict[str, Blocking] = {
     "pathlib.Path.write_bytes": PATH_IO,
     "pathlib.Path.touch": PATH_IO,
     # E4: filesystem changes
-    "os.mkdir": FS_CHANGE,
-    "os.makedirs": FS_CHANGE,
-    "os.rmdir": FS_CHANGE,
+    "os.mkdir": FS_META,
+    "os.makedirs": FS_META,
+    "os.rmdir": FS_META,
     "os.removedirs": FS_CHANGE,
-    "os.remove": FS_CHANGE,
-    "os.unlink": FS_CHANGE,
+    "os.remove": FS_META,
+    "os.unlink": FS_META,
     "os.rename": FS_CHANGE,
     "os.renames": FS_CHANGE,
     "os.replace": FS_CHANGE,
@@ -392,9 +401,9 @@ CALLS: dict[str, Blocking] = {
     "shutil.rmtree": FS_TREE,
     "shutil.make_archive": FS_TREE,
     "shutil.unpack_archive": FS_TREE,
-    "pathlib.Path.mkdir": FS_CHANGE,
-    "pathlib.Path.rmdir": FS_CHANGE,
-    "pathlib.Path.unlink": FS_CHANGE,
+    "pathlib.Path.mkdir": FS_META,
+    "pathlib.Path.rmdir": FS_META,
+    "pathlib.Path.unlink": FS_META,
     "pathlib.Path.rename": FS_CHANGE,
     "pathlib.Path.replace": FS_CHANGE,
     "pathlib.Path.symlink_to": FS_CHANGE,
@@ -739,15 +748,9 @@ TYPE_ALIASES: dict[str, str] = {
 #: command-line code, which those places do not report (`test-file-io` restores them).
 FILE_CODES: frozenset[str] = frozenset({"ASL105", "ASL106", "ASL107"})
 
-#: Cheap metadata calls: a blocking helper whose only blocking call is one of these (or a
-#: sleep of at most `TINY_SLEEP` seconds) is not reported through its callers (ASL116).
-CHEAP_CALLS: frozenset[str] = frozenset(
-    {
-        "os.mkdir",
-        "os.makedirs",
-        "pathlib.Path.mkdir",
-    }
-)
+#: A helper whose only blocking calls are light-tier metadata calls (`os.makedirs`,
+#: `Path.mkdir`, `os.path.exists`, even with `blocking-light-calls`) or sleeps of at most
+#: `TINY_SLEEP` seconds is not reported through its callers (ASL116).
 TINY_SLEEP = 0.01
 
 #: Decorators that run the function they wrap in a worker thread (its callers get an

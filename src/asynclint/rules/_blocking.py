@@ -280,6 +280,97 @@ def _opened_here(ctx: Context, call: cst.Call) -> bool:
     return any(b.kind != "param" for b in bindings)
 
 
+def files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether file and filesystem calls (`catalog.FILE_CODES`, directly or at the end of
+    an ASL116 chain) in the coroutine `function` are left unreported: set-up and clean-up
+    in a test file (unless `test-file-io`), or command-line code, which runs alone on its
+    loop: a module of a `cli` package, a `cli` or `__main__` module, a command
+    (`@app.command()`, `@click.command`, `@app.callback()`), a coroutine that prompts the
+    user (`input()`, `Prompt.ask`, `click.prompt`...)."""
+    return ctx.memo("files-quiet", function, lambda: _files_quiet(ctx, function))
+
+
+def _files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
+    if ctx.is_test_file and not ctx.settings.test_file_io:
+        return True
+    return command_line(ctx, function)
+
+
+def command_line(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether the coroutine `function` is command-line code (see `files_quiet`)."""
+    return ctx.memo("command-line", function, lambda: _command_line(ctx, function))
+
+
+def _command_line(ctx: Context, function: cst.FunctionDef) -> bool:
+    return command(ctx, function) or prompts(ctx, function)
+
+
+def command(ctx: Context, function: cst.FunctionDef) -> bool:
+    """A coroutine of a `cli` package or module, or a command (`@app.command()`)."""
+    parts = (ctx.module_info.name or "").split(".")
+    if "cli" in parts or "__main__" in parts:
+        return True
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        if isinstance(expr, cst.Attribute) and expr.attr.value in catalog.COMMAND_DECORATORS:
+            return True
+        if isinstance(expr, cst.Name) and expr.value in catalog.COMMAND_DECORATORS:
+            return True
+    return False
+
+
+def prompts(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether the coroutine `function` asks the user (`input()`, `Prompt.ask`...)."""
+    for node in walk(function.body, into_scopes=False):
+        if isinstance(node, cst.Call):
+            name = ctx.qualified_name(node.func)
+            if name is not None and (name in catalog.PROMPTS or name.startswith(catalog.PROMPT_MODULES)):
+                return True
+    return False
+
+
+def quiet_hit(ctx: Context, hit: Hit) -> bool:
+    """A file or filesystem call where those are not reported (`files_quiet`), or a
+    console prompt (ASL108) in a terminal dialogue: in a command, or in a coroutine that
+    writes to the terminal (`print`, `console.print`, `click.echo`), whose user is what
+    it waits for."""
+    function = ctx.async_function
+    if function is None:
+        return False
+    code = hit.entry.code
+    if code in catalog.FILE_CODES:
+        return files_quiet(ctx, function)
+    if code == "ASL108":
+        return ctx.memo("dialogue", function, lambda: command(ctx, function) or _talks(ctx, function))
+    return False
+
+
+def _talks(ctx: Context, function: cst.FunctionDef) -> bool:
+    for node in walk(function.body, into_scopes=False):
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("print", "echo", "secho"):
+                return True
+            if ctx.qualified_name(func) in ("builtins.print", "click.echo", "typer.echo", "click.secho"):
+                return True
+    return False
+
+
+def cheap(key: str, call: cst.Call) -> bool:
+    """A cheap metadata call (the light tier: `os.makedirs`, `os.path.exists`) or a sleep of at
+    most `catalog.TINY_SLEEP` seconds given as a literal: not worth a thread hop when a
+    helper makes it, so ASL116 does not follow it."""
+    if catalog.CALLS.get(key, catalog.FS_TRIVIAL).tier == catalog.LIGHT:
+        return True
+    if key == "time.sleep":
+        positional = positional_args(call)
+        arg = positional[0].value if positional else None
+        return isinstance(arg, (cst.Integer, cst.Float)) and float(arg.value) <= catalog.TINY_SLEEP
+    return False
+
+
 def replacement_text(ctx: Context, call: cst.Call, hit: Hit) -> str:
     """What the message suggests instead, in the module's async library."""
     entry = hit.entry
@@ -313,7 +404,7 @@ class BlockingCallRule(Rule):
         if function is None:
             return
         hit = blocking_call(self.ctx, node)
-        if hit is None or hit.entry.code != self.code:
+        if hit is None or hit.entry.code != self.code or quiet_hit(self.ctx, hit):
             return
         self.report(
             node,

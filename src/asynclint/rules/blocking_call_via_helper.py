@@ -6,13 +6,22 @@ from typing import Any
 import libcst as cst
 
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import describe_call
+from asynclint.analysis.nodes import describe_call, walk
+from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
 from asynclint.diagnostics import Diagnostic, Location
-from asynclint.project import Coroutine, FileSummary, Function, Site, blocking_helper_calls, valid_facts
+from asynclint.project import (
+    Chain,
+    Coroutine,
+    FileSummary,
+    Function,
+    Site,
+    blocking_helper_calls,
+    valid_facts,
+)
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._blocking import callee_name, classify, lookup, offloaded_iterator
+from asynclint.rules._blocking import cheap, callee_name, classify, files_quiet, lookup, offloaded_iterator
 from asynclint.settings import Settings
 
 
@@ -71,7 +80,7 @@ class BlockingCallViaHelper(Rule):
 
     code = "ASL116"
     name = "blocking-call-via-helper"
-    message = "`{helper}()` blocks the event loop in `async def {function}`: {chain} ({depth} deep); run it with `await {to_thread}({helper}, ...)` or make it async"
+    message = "`{helper}()` blocks the event loop in `async def {function}`{note}: {chain} ({depth} deep); {advice}"
     fix_safety = FixSafety.NONE
     # Files with coroutines call helpers; files without them are summarised only when
     # they can hold a helper at all.
@@ -85,7 +94,8 @@ class BlockingCallViaHelper(Rule):
         #: id(FunctionDef) -> (qualified name, def name node) of summarised sync functions.
         self._functions: dict[int, tuple[str, cst.Name]] = {}
         self._blocking: dict[str, list[tuple[str, str, cst.Call]]] = {}
-        self._sites: list[tuple[str, str, cst.Call, str]] = []
+        #: (callee, as written, call, enclosing coroutine, file calls quiet, `with` item)
+        self._sites: list[tuple[str, str, cst.Call, str, bool, bool]] = []
         #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
         self._coroutines: dict[int, Coroutine] = {}
 
@@ -134,10 +144,14 @@ class BlockingCallViaHelper(Rule):
             coroutine = self.summary.coroutines[qual] = Coroutine(display, decorated)
             self._coroutines[id(node)] = coroutine
             return
+        decorators = [self._decorator(d.decorator, factory=True) for d in node.decorators]
+        offload = catalog.OFFLOAD_DECORATORS | set(self.ctx.settings.offload_decorators)
+        if any(d in offload for d in decorators):
+            return  # runs in a worker thread: calling it does not block
         self._functions[id(node)] = (qual, node.name)
-        if self.ctx.has_noqa:
-            self.ctx.want_position(node.name)
-        self.summary.functions[qual] = Function(display, False, None)
+        self.ctx.want_position(node.name)
+        function = self.summary.functions[qual] = Function(display, False, None)
+        function.cached = any(d in catalog.CACHE_DECORATORS for d in decorators)
 
     def _types(self, node: cst.FunctionDef, qual: str) -> None:
         """The project model's types: what the function returns or, for a context-manager
@@ -159,9 +173,13 @@ class BlockingCallViaHelper(Rule):
         if returned is not None:
             self.summary.returns[qual] = returned
 
-    def _decorator(self, expr: cst.BaseExpression) -> str:
+    def _decorator(self, expr: cst.BaseExpression, *, factory: bool = False) -> str:
+        """A decorator's qualified name; with `factory`, a decorator factory's
+        (`lru_cache(maxsize=8)`) too, else "" for one."""
         if isinstance(expr, cst.Call):
-            return ""  # a decorator factory: unknown
+            if not factory:
+                return ""  # a decorator factory: unknown
+            expr = expr.func
         name = self.ctx.qualified_name(expr)
         return (name or "").removeprefix("builtins.")
 
@@ -211,7 +229,10 @@ class BlockingCallViaHelper(Rule):
             callee = self._callee(node)
             if callee is not None:
                 ctx.want_position(node)
-                self._sites.append((callee, describe_call(node), node, function.name.value))
+                parent = ctx.parent
+                with_item = isinstance(parent, cst.WithItem) and parent.item is node
+                quiet = files_quiet(ctx, function)
+                self._sites.append((callee, describe_call(node), node, function.name.value, quiet, with_item))
             return
         frame = ctx.frame.function_frame()
         if frame is None:
@@ -220,18 +241,26 @@ class BlockingCallViaHelper(Rule):
         if owner is None:
             return
         qual = owner[0]
-        if _conditional(ctx.stack, frame.node):
+        if self._serialiser(node):
+            self.summary.functions[qual].serialises = True
+        if _conditional(ctx.stack, frame.node) or _after_platform_guard(ctx.stack, frame.node):
             return
         hit = classify(ctx, node)
         if hit is not None:
-            if not (hit.entry.lazy and offloaded_iterator(ctx)):
-                if ctx.has_noqa:
-                    ctx.want_position(node)
+            if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node):
+                ctx.want_position(node)
                 self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node))
             return
         callee = self._callee(node)
         if callee is not None:
             self.summary.functions[qual].calls.append(callee)
+
+    def _serialiser(self, node: cst.Call) -> bool:
+        """`pickle.dump(...)`, `json.load(...)`, `MyPickler(...)`."""
+        name = self.ctx.qualified_name(node.func)
+        if name is None:
+            return False
+        return name in catalog.SERIALISERS or name.endswith(("Pickler", "Unpickler"))
 
     def _callee(self, node: cst.Call) -> str | None:
         """The qualified name of a call that may reach a summarised function."""
@@ -264,17 +293,25 @@ class BlockingCallViaHelper(Rule):
         if self._sites:
             summary.library = ctx.library
         # Positions of definitions and blocking calls serve only their noqa comments.
-        if ctx.has_noqa:
-            for qual, name in self._functions.values():
-                noqa = ctx.noqa(ctx.position(name).start.line)
+        for qual, name in self._functions.values():
+            line = ctx.position(name).start.line
+            summary.functions[qual].line = line
+            if ctx.has_noqa:
+                noqa = ctx.noqa(line)
                 summary.functions[qual].noqa = noqa is not None and noqa.suppresses(self.code)
         for qual, calls in self._blocking.items():
+            function = summary.functions[qual]
             for display, code, call in calls:
-                noqa = ctx.noqa(ctx.position(call).start.line) if ctx.has_noqa else None
-                if noqa is None or not (noqa.suppresses(code) or noqa.suppresses(self.code)):
-                    summary.functions[qual].blocking = display
+                line = ctx.position(call).start.line
+                noqa = ctx.noqa(line) if ctx.has_noqa else None
+                if noqa is not None and (noqa.suppresses(code) or noqa.suppresses(self.code)):
+                    continue
+                if function.blocking is None:
+                    function.blocking, function.code, function.blocking_line = display, code, line
+                if code not in catalog.FILE_CODES:
+                    function.wait, function.wait_line = display, line
                     break
-        for callee, written, call, function_name in self._sites:
+        for callee, written, call, function_name, quiet, with_item in self._sites:
             span = ctx.position(call)
             if ctx.suppressed(self.code, span.start.line, span.end.line):
                 continue
@@ -285,6 +322,9 @@ class BlockingCallViaHelper(Rule):
                     (span.start.line, span.start.column + 1),
                     (span.end.line, span.end.column + 1),
                     function_name,
+                    quiet,
+                    with_item,
+                    not call.args,
                 )
             )
         for local, bindings in ctx.module_frame.bindings.items():
@@ -301,15 +341,30 @@ class BlockingCallViaHelper(Rule):
     @classmethod
     def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
         out = []
-        for found in blocking_helper_calls(facts):
+        for found in blocking_helper_calls(facts, settings.project_root):
             site, chain = found.site, found.chain
+            if _own_state(site, chain):
+                continue  # pickles the object's own state: a thread would race its handlers
             depth = len(chain.helpers)
+            to_thread = TO_THREAD.get(found.library, "asyncio.to_thread")
+            if site.with_item:
+                advice = (
+                    f"as a context manager it blocks on entry and exit: move the whole `with` block "
+                    f"into a function run with `await {to_thread}(...)`, or make `{site.display}` "
+                    "an async context manager"
+                )
+            else:
+                advice = f"run it with `await {to_thread}({site.display}, ...)` or make it async"
+            note = ""
+            if chain.cached:
+                note = f" on its first call (`{chain.cached[0]}` is cached)"
             message = cls.message.format(
                 helper=site.display,
                 function=site.function,
+                note=note,
                 chain=chain.render(),
                 depth=f"{depth} call{'s' if depth > 1 else ''}",
-                to_thread=TO_THREAD.get(found.library, "asyncio.to_thread"),
+                advice=advice,
             )
             out.append(
                 Diagnostic(
@@ -317,6 +372,16 @@ class BlockingCallViaHelper(Rule):
                 )
             )
         return out
+
+
+def _own_state(site: Site, chain: Chain) -> bool:
+    """`self.save()` with no arguments, whose chain stays in the methods of one class and
+    ends in a method that pickles or JSON-dumps (or loads) what the file holds: the
+    object's own state, which the loop's handlers mutate."""
+    if not (chain.serialises and site.bare and site.display.startswith("self.")):
+        return False
+    owners = {helper.rpartition(".")[0] for helper in chain.helpers}
+    return len(owners) == 1 and "" not in owners
 
 
 #: Decorators that make a generator function a context manager, and the annotations of
@@ -348,3 +413,40 @@ def _conditional(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
             return True
         child = node
     return False
+
+
+def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+    """Whether the node on top of `stack` comes after a statement of `function`'s body
+    that returns early on some platforms (`if sys.platform != "win32": return`): the rest
+    of the function runs on one platform only, like a branch."""
+    if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
+        return False
+    statements = function.body.body
+    try:
+        top = next(n for n in stack if any(n is s for s in statements))
+    except StopIteration:
+        return False
+    for statement in statements:
+        if statement is top:
+            return False
+        if isinstance(statement, cst.If) and _platform_test(statement.test) and _exits(statement.body):
+            return True
+    return False
+
+
+def _platform_test(test: cst.BaseExpression) -> bool:
+    for node in walk(test):
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            if (node.value.value, node.attr.value) in (("sys", "platform"), ("os", "name"), ("platform", "system")):
+                return True
+    return False
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    if isinstance(body, cst.SimpleStatementSuite):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in body.body)
+    last = statements[-1] if statements else None
+    return isinstance(last, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Return, cst.Raise)) for s in last.body
+    )

@@ -8,15 +8,22 @@ class BlockingFsCall(BlockingCallRule):
     """
     ## What it does
     Finds file-system calls on the event loop inside an `async def`: changes
-    (`os.mkdir/makedirs/remove/rename/replace/chmod/...`,
-    `shutil.copy*/move/rmtree/...`, the matching `Path` methods), file locks
-    (`fcntl.flock/lockf`) and directory traversal (`os.listdir/walk/scandir`,
-    `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`). Metadata calls (`os.stat`,
-    `os.path.exists/isfile/getsize/...`, `Path.exists/is_file/stat/resolve/...`,
-    `os.read/write` on descriptors) form the light tier, reported only with `blocking-light-calls = true`. Pure path arithmetic
+    (`os.rename/replace/chmod/...`, `shutil.copy*/move/rmtree/...`, the matching `Path`
+    methods), file locks (`fcntl.flock/lockf`) and directory traversal
+    (`os.listdir/walk/scandir`, `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`).
+    Metadata calls (`os.stat`, `os.path.exists/isfile/getsize/...`,
+    `Path.exists/is_file/stat/resolve/...`, `os.read/write` on descriptors) and single
+    metadata changes (`os.mkdir/makedirs/rmdir/remove/unlink`, `Path.mkdir/rmdir/unlink`:
+    one folder made at start-up, one file removed at shutdown) form the light tier,
+    reported only with `blocking-light-calls = true`. Pure path arithmetic
     (`os.path.abspath/normpath/relpath/expanduser`, `os.getcwd`,
     `Path.absolute/cwd/home`) is never reported. A lazy iterator (`root.glob(...)`)
     handed to a worker thread is not reported.
+    Not reported in test files (the `test-files` setting: set-up and clean-up a test
+    author would not change; `test-file-io = true` reports them) nor in command-line
+    code, which runs alone on its loop: a module of a `cli` package, a `cli` or
+    `__main__` module, a command (`@app.command()`, `@click.command`), a coroutine that
+    prompts the user (`input()`, `Prompt.ask`, `click.prompt`).
 
     ## Why is this bad?
     These calls wait for the disk; a directory walk or a tree copy can take seconds,
