@@ -243,7 +243,8 @@ class BlockingCallViaHelper(Rule):
         qual = owner[0]
         if self._serialiser(node):
             self.summary.functions[qual].serialises = True
-        if _conditional(ctx.stack, frame.node) or _after_platform_guard(ctx.stack, frame.node):
+        running = ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
+        if _conditional(ctx.stack, frame.node, running) or _after_platform_guard(ctx.stack, frame.node):
             return
         hit = classify(ctx, node)
         if hit is not None:
@@ -254,6 +255,22 @@ class BlockingCallViaHelper(Rule):
         callee = self._callee(node)
         if callee is not None:
             self.summary.functions[qual].calls.append(callee)
+
+    def _running_loop_names(self, function: cst.CSTNode) -> frozenset[str]:
+        """The names `function` binds to `asyncio.get_running_loop()`."""
+        if not isinstance(function, cst.FunctionDef):
+            return frozenset()
+        names = set()
+        for node in walk(function.body, into_scopes=False):
+            if (
+                isinstance(node, cst.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0].target, cst.Name)
+                and isinstance(node.value, cst.Call)
+                and self.ctx.qualified_name(node.value.func) in _RUNNING_LOOP
+            ):
+                names.add(node.targets[0].target.value)
+        return frozenset(names)
 
     def _serialiser(self, node: cst.Call) -> bool:
         """`pickle.dump(...)`, `json.load(...)`, `MyPickler(...)`."""
@@ -393,26 +410,74 @@ _ITERATORS = frozenset(
     for name in ("Iterator", "Generator", "AsyncIterator", "AsyncGenerator")
 )
 
+#: Calls that give the running event loop (and raise when none runs).
+_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop"})
+
 #: Where code runs only on some paths through a function.
 _BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
 
 
-def _conditional(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+def _conditional(
+    stack: list[cst.CSTNode], function: cst.CSTNode, running: frozenset[str] = frozenset()
+) -> bool:
     """Whether the node on top of `stack` runs only on some paths of `function`: under an
     `if`/`else`, an `except`, a `case`, a conditional expression or the right side of
     `and`/`or`. Helpers are followed only along the paths every call takes, since a
-    branch that depends on configuration (`if self.reload:`) is mostly not taken."""
+    branch that depends on configuration (`if self.reload:`) is mostly not taken. The
+    exception: the branch a test on a running event loop takes when a coroutine calls
+    (`loop = asyncio.get_running_loop()` in a `try`, then `if loop is None: ... else:`),
+    with `running` the names bound to the running loop."""
     child = stack[-1]
-    for node in reversed(stack[:-1]):
+    for index in range(len(stack) - 2, -1, -1):
+        node = stack[index]
         if node is function:
             return False
         is_test = isinstance(node, (cst.If, cst.IfExp)) and node.test is child
-        if isinstance(node, _BRANCHES) and not is_test:
+        if isinstance(node, _BRANCHES) and not is_test and not _loop_branch(stack, index, child, running):
             return True
         if isinstance(node, cst.BooleanOperation) and node.right is child:
             return True
         child = node
     return False
+
+
+def _loop_branch(stack: list[cst.CSTNode], index: int, child: cst.CSTNode, running: frozenset[str]) -> bool:
+    """Whether `stack[index]` (an `if` or its `else`, entered through `child`) is the
+    branch taken with an event loop running."""
+    if not running:
+        return False
+    node = stack[index]
+    if isinstance(node, cst.If) and node.body is child:
+        return _loop_test(node.test, running) is True
+    if isinstance(node, cst.If) and node.orelse is child:
+        return isinstance(child, cst.Else) and _loop_test(node.test, running) is False
+    if isinstance(node, cst.Else) and index > 0:
+        owner = stack[index - 1]
+        return isinstance(owner, cst.If) and owner.orelse is node and _loop_test(owner.test, running) is False
+    return False
+
+
+def _loop_test(test: cst.BaseExpression, running: frozenset[str]) -> bool | None:
+    """True: `test` holds when the loop runs (`loop`, `loop is not None`); False: it
+    holds when none runs (`loop is None`, `not loop`); None: another test."""
+    if isinstance(test, cst.Name):
+        return True if test.value in running else None
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _loop_test(test.expression, running)
+        return None if inner is None else not inner
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.left, cst.Name)
+        and test.left.value in running
+    ):
+        target = test.comparisons[0]
+        if isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+            if isinstance(target.operator, cst.Is):
+                return False
+            if isinstance(target.operator, cst.IsNot):
+                return True
+    return None
 
 
 def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
