@@ -507,17 +507,15 @@ def blocking_helper_calls(facts: Mapping[str, object], root: str | None = None) 
 
 
 def shown_path(path: str, root: str | None = None) -> str:
-    """`path` as chains show it: relative to `root` (else to the root of its project),
-    with `/`; as given when it lies outside."""
+    """`path` as chains show it, with `/`: relative to `root` when inside it, else to the
+    root of its project (`find_project`), else as given."""
     absolute = os.path.abspath(path)
-    if root is None:
-        root = find_project(os.path.dirname(absolute))
-    shown = path
-    if root is not None:
-        relative = os.path.relpath(absolute, os.path.abspath(root))
-        if not relative.startswith(os.pardir):
-            shown = relative
-    return shown.replace(os.sep, "/")
+    for folder in (root, find_project(os.path.dirname(absolute))):
+        if folder is not None:
+            relative = os.path.relpath(absolute, os.path.abspath(folder))
+            if not relative.startswith(os.pardir):
+                return relative.replace(os.sep, "/")
+    return path.replace(os.sep, "/")
 
 
 class ProjectIndex:

@@ -747,6 +747,9 @@ TYPE_ALIASES: dict[str, str] = {
 #: File and filesystem calls (rows E and F): set-up and clean-up in test files and
 #: command-line code, which those places do not report (`test-file-io` restores them).
 FILE_CODES: frozenset[str] = frozenset({"ASL105", "ASL106", "ASL107"})
+#: Calls of other rows that are local file I/O all the same: a SQLite database file (by
+#: the prefix of their catalog key).
+LOCAL_FILE_PREFIXES = ("sqlite3.",)
 
 #: A helper whose only blocking calls are light-tier metadata calls (`os.makedirs`,
 #: `Path.mkdir`, `os.path.exists`, even with `blocking-light-calls`) or sleeps of at most

@@ -340,11 +340,16 @@ def quiet_hit(ctx: Context, hit: Hit) -> bool:
     if function is None:
         return False
     code = hit.entry.code
-    if code in catalog.FILE_CODES:
+    if file_call(hit):
         return files_quiet(ctx, function)
     if code == "ASL108":
         return ctx.memo("dialogue", function, lambda: command(ctx, function) or _talks(ctx, function))
     return False
+
+
+def file_call(hit: Hit) -> bool:
+    """A file or filesystem call (`catalog.FILE_CODES`, a SQLite database file)."""
+    return hit.entry.code in catalog.FILE_CODES or hit.key.startswith(catalog.LOCAL_FILE_PREFIXES)
 
 
 def _talks(ctx: Context, function: cst.FunctionDef) -> bool:

@@ -21,7 +21,15 @@ from asynclint.project import (
     valid_facts,
 )
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._blocking import cheap, callee_name, classify, files_quiet, lookup, offloaded_iterator
+from asynclint.rules._blocking import (
+    callee_name,
+    cheap,
+    classify,
+    file_call,
+    files_quiet,
+    lookup,
+    offloaded_iterator,
+)
 from asynclint.settings import Settings
 
 
@@ -93,7 +101,8 @@ class BlockingCallViaHelper(Rule):
         self._module = module
         #: id(FunctionDef) -> (qualified name, def name node) of summarised sync functions.
         self._functions: dict[int, tuple[str, cst.Name]] = {}
-        self._blocking: dict[str, list[tuple[str, str, cst.Call]]] = {}
+        #: qualified name -> (as shown, rule code, call, a file call) of its blocking calls
+        self._blocking: dict[str, list[tuple[str, str, cst.Call, bool]]] = {}
         #: (callee, as written, call, enclosing coroutine, file calls quiet, `with` item)
         self._sites: list[tuple[str, str, cst.Call, str, bool, bool]] = []
         #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
@@ -250,7 +259,7 @@ class BlockingCallViaHelper(Rule):
         if hit is not None:
             if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node):
                 ctx.want_position(node)
-                self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node))
+                self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node, file_call(hit)))
             return
         callee = self._callee(node)
         if callee is not None:
@@ -318,14 +327,14 @@ class BlockingCallViaHelper(Rule):
                 summary.functions[qual].noqa = noqa is not None and noqa.suppresses(self.code)
         for qual, calls in self._blocking.items():
             function = summary.functions[qual]
-            for display, code, call in calls:
+            for display, code, call, is_file in calls:
                 line = ctx.position(call).start.line
                 noqa = ctx.noqa(line) if ctx.has_noqa else None
                 if noqa is not None and (noqa.suppresses(code) or noqa.suppresses(self.code)):
                     continue
                 if function.blocking is None:
                     function.blocking, function.code, function.blocking_line = display, code, line
-                if code not in catalog.FILE_CODES:
+                if not is_file:
                     function.wait, function.wait_line = display, line
                     break
         for callee, written, call, function_name, quiet, with_item in self._sites:
