@@ -282,8 +282,8 @@ def _opened_here(ctx: Context, call: cst.Call) -> bool:
 
 def files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
     """Whether file and filesystem calls (`catalog.FILE_CODES`, directly or at the end of
-    an ASL116 chain) in the coroutine `function` are left unreported: set-up and clean-up
-    in a test file (unless `test-file-io`), or command-line code, which runs alone on its
+    an ASL116 chain) in the coroutine `function` are left unreported (unless
+    `test-file-io`): set-up and clean-up in a test file, or command-line code, which runs alone on its
     loop: a module of a `cli` package, a `cli` or `__main__` module, a command
     (`@app.command()`, `@click.command`, `@app.callback()`), a coroutine that prompts the
     user (`input()`, `Prompt.ask`, `click.prompt`...)."""
@@ -291,9 +291,9 @@ def files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
 
 
 def _files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
-    if ctx.is_test_file and not ctx.settings.test_file_io:
-        return True
-    return command_line(ctx, function)
+    if ctx.settings.test_file_io:
+        return False
+    return ctx.is_test_file or command_line(ctx, function)
 
 
 def command_line(ctx: Context, function: cst.FunctionDef) -> bool:

@@ -41,14 +41,39 @@ class BlockingCallViaHelper(Rule):
     same module or in another module of the project (also when only some of its files are
     linted: see "The project model" in the command-line documentation): a module function,
     a method called on `self` or on a receiver of known type, a class whose `__init__`
-    blocks, a function imported from another file. The message shows the chain, for example
-    `load_config() → read_settings() → open()`. Helpers are followed only along the
-    straight-line path of each function (loops included): a call under an `if`/`else`, an
-    `except`, a `case` or a conditional expression is left out, since such branches mostly
-    depend on configuration the caller does not set. Calls that are awaited, and functions
-    handed to `asyncio.to_thread` (not called), are not reported. `# noqa: ASL116` on a
-    helper's `def` line declares it fine for every caller; a `# noqa` on the blocking
-    call inside the helper does the same for that call.
+    blocks, a function imported from another file, a static or class method inherited
+    through a subclass. The message shows the chain with the place of every hop, for
+    example `load_config() (app/config.py:8) → read_settings() (app/io.py:3) → open()
+    (app/io.py:4)` (paths relative to the project root). Helpers are followed only along
+    the straight-line path of each function (loops included): a call under an
+    `if`/`else`, an `except`, a `case` or a conditional expression is left out, since such
+    branches mostly depend on configuration the caller does not set; so is the rest of a
+    function after a platform guard (`if sys.platform != "win32": return`). The branch a
+    sync wrapper takes when a loop runs (`loop = asyncio.get_running_loop()` in a `try`,
+    then `if loop is None: ... else: future.result()`) is followed: a coroutine's call
+    takes it. Calls that are awaited, and functions handed to `asyncio.to_thread` (not
+    called), are not reported. `# noqa: ASL116` on a helper's `def` line declares it fine
+    for every caller; a `# noqa` on the blocking call inside the helper does the same for
+    that call.
+
+    What is not worth a thread hop is not followed: cheap metadata calls (the light tier
+    of ASL107: `os.makedirs(..., exist_ok=True)`, `Path.mkdir`, `os.path.exists`) and
+    sleeps of at most 10 ms written as a literal (`time.sleep(0.001)` for a distinct
+    timestamp). A function under a decorator that runs it in a worker thread
+    (`asgiref.sync.sync_to_async`, `channels.db.database_sync_to_async`,
+    `asyncer.asyncify`, and those of `offload-decorators`) does not block its callers.
+    In test files and command-line code (see ASL105: a `cli` package, a `__main__`
+    module, a command, a coroutine that prompts the user) only chains to other blocking
+    calls than file and filesystem calls (a SQLite database file included) are reported,
+    unless `test-file-io = true`. `self.save()` with no arguments whose chain stays in the
+    methods of the class and ends in pickling or JSON-dumping (or loading) a file is not
+    reported: it serialises the object's own state, which the loop's handlers mutate, so
+    `to_thread` would race them; such persistence is sync by design.
+
+    A helper under `functools.cache`/`lru_cache` blocks on its first call only, and the
+    message says so. A helper entered as a context manager (`with helper() as x:`) blocks
+    on entry and exit: the advice is to move the whole `with` block into a thread or to
+    make the helper an async context manager.
 
     ## Why is this bad?
     A blocking call wrapped in a helper blocks the loop just the same; linters that look

@@ -14,10 +14,10 @@ class BlockingFileIo(BlockingCallRule):
     `write_bytes` and `touch`. In-memory files (`io.BytesIO`, `io.StringIO`) are never
     reported.
     Not reported in test files (the `test-files` setting: set-up and clean-up a test
-    author would not change; `test-file-io = true` reports them) nor in command-line
-    code, which runs alone on its loop: a module of a `cli` package, a `cli` or
-    `__main__` module, a command (`@app.command()`, `@click.command`), a coroutine that
-    prompts the user (`input()`, `Prompt.ask`, `click.prompt`).
+    author would not change) nor in command-line code, which runs alone on its loop: a
+    module of a `cli` package, a `cli` or `__main__` module, a command
+    (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
+    `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
 
     ## Why is this bad?
     Each of these waits for the disk; the loop runs nothing else meanwhile. (A file

@@ -16,10 +16,10 @@ class BlockingFileOpen(BlockingCallRule):
     until it rolls over) are not reported: one small create beside the real work done
     with them; in-memory files (`io.BytesIO`, `io.StringIO`) never are.
     Not reported in test files (the `test-files` setting: set-up and clean-up a test
-    author would not change; `test-file-io = true` reports them) nor in command-line
-    code, which runs alone on its loop: a module of a `cli` package, a `cli` or
-    `__main__` module, a command (`@app.command()`, `@click.command`), a coroutine that
-    prompts the user (`input()`, `Prompt.ask`, `click.prompt`).
+    author would not change) nor in command-line code, which runs alone on its loop: a
+    module of a `cli` package, a `cli` or `__main__` module, a command
+    (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
+    `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
 
     ## Why is this bad?
     Opening, reading and writing a file are system calls that wait for the disk (or a

@@ -20,10 +20,10 @@ class BlockingFsCall(BlockingCallRule):
     `Path.absolute/cwd/home`) is never reported. A lazy iterator (`root.glob(...)`)
     handed to a worker thread is not reported.
     Not reported in test files (the `test-files` setting: set-up and clean-up a test
-    author would not change; `test-file-io = true` reports them) nor in command-line
-    code, which runs alone on its loop: a module of a `cli` package, a `cli` or
-    `__main__` module, a command (`@app.command()`, `@click.command`), a coroutine that
-    prompts the user (`input()`, `Prompt.ask`, `click.prompt`).
+    author would not change) nor in command-line code, which runs alone on its loop: a
+    module of a `cli` package, a `cli` or `__main__` module, a command
+    (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
+    `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
 
     ## Why is this bad?
     These calls wait for the disk; a directory walk or a tree copy can take seconds,
