@@ -83,7 +83,7 @@ class Site:
     quiet_files: bool = False
     #: The call is the item of a sync `with` (the helper is a context manager).
     with_item: bool = False
-    #: The call passes no arguments.
+    #: The call's arguments name nothing of the calling function but `self`/`cls`.
     bare: bool = False
 
 
@@ -507,15 +507,17 @@ def blocking_helper_calls(facts: Mapping[str, object], root: str | None = None) 
 
 
 def shown_path(path: str, root: str | None = None) -> str:
-    """`path` as chains show it, with `/`: relative to `root` when inside it, else to the
-    root of its project (`find_project`), else as given."""
+    """`path` as chains show it, with `/`: relative to the innermost of `root` and the
+    root of its project (`find_project`) that holds it, else as given."""
     absolute = os.path.abspath(path)
+    best: str | None = None
     for folder in (root, find_project(os.path.dirname(absolute))):
-        if folder is not None:
-            relative = os.path.relpath(absolute, os.path.abspath(folder))
-            if not relative.startswith(os.pardir):
-                return relative.replace(os.sep, "/")
-    return path.replace(os.sep, "/")
+        if folder is None:
+            continue
+        relative = os.path.relpath(absolute, os.path.abspath(folder))
+        if not relative.startswith(os.pardir) and (best is None or len(relative) < len(best)):
+            best = relative
+    return (best if best is not None else path).replace(os.sep, "/")
 
 
 class ProjectIndex:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import libcst as cst
@@ -128,8 +128,9 @@ class BlockingCallViaHelper(Rule):
         self._functions: dict[int, tuple[str, cst.Name]] = {}
         #: qualified name -> (as shown, rule code, call, a file call) of its blocking calls
         self._blocking: dict[str, list[tuple[str, str, cst.Call, bool]]] = {}
-        #: (callee, as written, call, enclosing coroutine, file calls quiet, `with` item)
-        self._sites: list[tuple[str, str, cst.Call, str, bool, bool]] = []
+        #: (callee, as written, call, enclosing coroutine, file calls quiet, `with` item,
+        #: arguments of the object's own state)
+        self._sites: list[tuple[str, str, cst.Call, str, bool, bool, bool]] = []
         #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
         self._coroutines: dict[int, Coroutine] = {}
 
@@ -266,7 +267,8 @@ class BlockingCallViaHelper(Rule):
                 parent = ctx.parent
                 with_item = isinstance(parent, cst.WithItem) and parent.item is node
                 quiet = files_quiet(ctx, function)
-                self._sites.append((callee, describe_call(node), node, function.name.value, quiet, with_item))
+                own = self._own_arguments(node)
+                self._sites.append((callee, describe_call(node), node, function.name.value, quiet, with_item, own))
             return
         frame = ctx.frame.function_frame()
         if frame is None:
@@ -305,6 +307,20 @@ class BlockingCallViaHelper(Rule):
             ):
                 names.add(node.targets[0].target.value)
         return frozenset(names)
+
+    def _own_arguments(self, call: cst.Call) -> bool:
+        """Whether the arguments of `call` name nothing local to the calling coroutine but
+        `self`/`cls` (`self.save()`, `self.dump(Path(self.root), self.data)`): what the
+        helper writes is the object's own state."""
+        frame = self.ctx.frame
+        for arg in call.args:
+            for name in _free_names(arg.value):
+                if name in ("self", "cls"):
+                    continue
+                found = frame.lookup(name)
+                if found is not None and found[0].kind != "module":
+                    return False
+        return True
 
     def _serialiser(self, node: cst.Call) -> bool:
         """`pickle.dump(...)`, `json.load(...)`, `MyPickler(...)`."""
@@ -362,7 +378,7 @@ class BlockingCallViaHelper(Rule):
                 if not is_file:
                     function.wait, function.wait_line = display, line
                     break
-        for callee, written, call, function_name, quiet, with_item in self._sites:
+        for callee, written, call, function_name, quiet, with_item, own in self._sites:
             span = ctx.position(call)
             if ctx.suppressed(self.code, span.start.line, span.end.line):
                 continue
@@ -375,7 +391,7 @@ class BlockingCallViaHelper(Rule):
                     function_name,
                     quiet,
                     with_item,
-                    not call.args,
+                    own,
                 )
             )
         for local, bindings in ctx.module_frame.bindings.items():
@@ -425,10 +441,22 @@ class BlockingCallViaHelper(Rule):
         return out
 
 
+def _free_names(expr: cst.CSTNode) -> Iterator[str]:
+    """The names `expr` reads (not attribute names, not names of nested scopes)."""
+    if isinstance(expr, cst.Name):
+        yield expr.value
+    elif isinstance(expr, cst.Attribute):
+        yield from _free_names(expr.value)
+    elif not isinstance(expr, (cst.Lambda, cst.BaseComp)):
+        for child in expr.children:
+            yield from _free_names(child)
+
+
 def _own_state(site: Site, chain: Chain) -> bool:
-    """`self.save()` with no arguments, whose chain stays in the methods of one class and
-    ends in a method that pickles or JSON-dumps (or loads) what the file holds: the
-    object's own state, which the loop's handlers mutate."""
+    """`self.save()` (with arguments that name only `self` and module-level names: see
+    `Site.bare`), whose chain stays in the methods of one class and ends in a method that
+    pickles or JSON-dumps (or loads) what the file holds: the object's own state, which
+    the loop's handlers mutate."""
     if not (chain.serialises and site.bare and site.display.startswith("self.")):
         return False
     owners = {helper.rpartition(".")[0] for helper in chain.helpers}
