@@ -302,7 +302,7 @@ class Chain:
     def render(self) -> str:
         names = [*(f"{h}()" for h in self.helpers), f"{self.blocking}()"]
         if len(self.places) == len(names):
-            names = [f"{n} ({p})" if p else n for n, p in zip(names, self.places)]
+            names = [f"{n} ({p})" if p else n for n, p in zip(names, self.places, strict=True)]
         return " → ".join(names)
 
 

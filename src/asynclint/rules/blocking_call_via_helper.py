@@ -113,7 +113,9 @@ class BlockingCallViaHelper(Rule):
 
     code = "ASL116"
     name = "blocking-call-via-helper"
-    message = "`{helper}()` blocks the event loop in `async def {function}`{note}: {chain} ({depth} deep); {advice}"
+    message = (
+        "`{helper}()` blocks the event loop in `async def {function}`{note}: {chain} ({depth} deep); {advice}"
+    )
     fix_safety = FixSafety.NONE
     # Files with coroutines call helpers; files without them are summarised only when
     # they can hold a helper at all.
@@ -268,7 +270,9 @@ class BlockingCallViaHelper(Rule):
                 with_item = isinstance(parent, cst.WithItem) and parent.item is node
                 quiet = files_quiet(ctx, function)
                 own = self._own_arguments(node)
-                self._sites.append((callee, describe_call(node), node, function.name.value, quiet, with_item, own))
+                self._sites.append(
+                    (callee, describe_call(node), node, function.name.value, quiet, with_item, own)
+                )
             return
         frame = ctx.frame.function_frame()
         if frame is None:
@@ -286,7 +290,9 @@ class BlockingCallViaHelper(Rule):
         if hit is not None:
             if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node):
                 ctx.want_position(node)
-                self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node, file_call(hit)))
+                self._blocking.setdefault(qual, []).append(
+                    (hit.shown(node), hit.entry.code, node, file_call(hit))
+                )
             return
         callee = self._callee(node)
         if callee is not None:
@@ -473,7 +479,9 @@ _ITERATORS = frozenset(
 )
 
 #: Calls that give the running event loop (and raise when none runs).
-_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop"})
+_RUNNING_LOOP = frozenset(
+    {"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop"}
+)
 
 #: Where code runs only on some paths through a function.
 _BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
@@ -561,11 +569,18 @@ def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bo
     return False
 
 
+#: What platform tests read: `sys.platform`, `os.name`, `platform.system()`.
+_PLATFORM_ATTRIBUTES = frozenset({("sys", "platform"), ("os", "name"), ("platform", "system")})
+
+
 def _platform_test(test: cst.BaseExpression) -> bool:
     for node in walk(test):
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-            if (node.value.value, node.attr.value) in (("sys", "platform"), ("os", "name"), ("platform", "system")):
-                return True
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and (node.value.value, node.attr.value) in _PLATFORM_ATTRIBUTES
+        ):
+            return True
     return False
 
 
