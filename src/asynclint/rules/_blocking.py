@@ -13,6 +13,7 @@ fixes of rule-catalog §1.3 are built here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -306,9 +307,11 @@ def _command_line(ctx: Context, function: cst.FunctionDef) -> bool:
 
 
 def command(ctx: Context, function: cst.FunctionDef) -> bool:
-    """A coroutine of a `cli` package or module, or a command (`@app.command()`)."""
+    """A coroutine of a `cli` package or module, of a module that imports prompts (from
+    `rich.prompt`, `questionary`, the project's `cli` package...), or a command
+    (`@app.command()`)."""
     parts = (ctx.module_info.name or "").split(".")
-    if "cli" in parts or "__main__" in parts:
+    if "cli" in parts or "__main__" in parts or _INTERACTIVE_IMPORT.search(ctx.source):
         return True
     for decorator in function.decorators:
         expr = decorator.decorator
@@ -319,6 +322,14 @@ def command(ctx: Context, function: cst.FunctionDef) -> bool:
         if isinstance(expr, cst.Name) and expr.value in catalog.COMMAND_DECORATORS:
             return True
     return False
+
+
+#: An import (at any depth) of a prompt library or of a `cli` package's module.
+_INTERACTIVE_IMPORT = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:rich\.prompt|questionary|InquirerPy|inquirer|prompt_toolkit"
+    r"|(?:[\w.]*\.)?cli(?:\.[\w.]+)?[ \t]+import|\.+cli\b)",
+    re.MULTILINE,
+)
 
 
 def prompts(ctx: Context, function: cst.FunctionDef) -> bool:

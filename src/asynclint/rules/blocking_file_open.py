@@ -17,7 +17,8 @@ class BlockingFileOpen(BlockingCallRule):
     with them; in-memory files (`io.BytesIO`, `io.StringIO`) never are.
     Not reported in test files (the `test-files` setting: set-up and clean-up a test
     author would not change) nor in command-line code, which runs alone on its loop: a
-    module of a `cli` package, a `cli` or `__main__` module, a command
+    module of a `cli` package, a `cli` or `__main__` module, a module that imports
+    prompts (`rich.prompt`, `questionary`, the project's `cli` package), a command
     (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
     `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
 
