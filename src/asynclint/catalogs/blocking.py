@@ -134,8 +134,9 @@ FS_LIGHT = Blocking(
     "`{lib}.Path`, or " + _THREAD_OTHER,
     TO_THREAD,
 )
-#: One metadata change of one entry (make or remove a folder, remove a file): as cheap as a
-#: `stat`, so in the light tier too (one `mkdir` at start-up, one `unlink` at shutdown).
+#: One metadata change of one entry (make or remove a folder, remove a file, change its
+#: mode or owner): as cheap as a `stat`, so in the light tier too (one `mkdir` at start-up,
+#: one `chmod` of a socket, one `unlink` at shutdown).
 FS_META = Blocking(
     "ASL107",
     LIGHT,
@@ -385,8 +386,8 @@ CALLS: dict[str, Blocking] = {
     "os.link": FS_CHANGE,
     "os.symlink": FS_CHANGE,
     "os.truncate": FS_CHANGE,
-    "os.chmod": FS_CHANGE,
-    "os.chown": FS_CHANGE,
+    "os.chmod": FS_META,
+    "os.chown": FS_META,
     "os.utime": FS_CHANGE,
     "os.sendfile": FS_CHANGE,
     "shutil.copy": FS_CHANGE,
@@ -396,7 +397,7 @@ CALLS: dict[str, Blocking] = {
     "shutil.copymode": FS_CHANGE,
     "shutil.copystat": FS_CHANGE,
     "shutil.move": FS_CHANGE,
-    "shutil.chown": FS_CHANGE,
+    "shutil.chown": FS_META,
     "shutil.copytree": FS_TREE,
     "shutil.rmtree": FS_TREE,
     "shutil.make_archive": FS_TREE,
@@ -408,7 +409,7 @@ CALLS: dict[str, Blocking] = {
     "pathlib.Path.replace": FS_CHANGE,
     "pathlib.Path.symlink_to": FS_CHANGE,
     "pathlib.Path.hardlink_to": FS_CHANGE,
-    "pathlib.Path.chmod": FS_CHANGE,
+    "pathlib.Path.chmod": FS_META,
     # E5: file locks and raw descriptors
     "fcntl.flock": FS_LOCK,
     "fcntl.lockf": FS_LOCK,

@@ -59,7 +59,8 @@ class BlockingCallViaHelper(Rule):
     What is not worth a thread hop is not followed: cheap metadata calls (the light tier
     of ASL107: `os.makedirs(..., exist_ok=True)`, `Path.mkdir`, `os.path.exists`) and
     sleeps of at most 10 ms written as a literal (`time.sleep(0.001)` for a distinct
-    timestamp). A function under a decorator that runs it in a worker thread
+    timestamp). Nor are the file reads of a helper that locates them by `__file__` (a
+    bundled script or template: the package's own small resources). A function under a decorator that runs it in a worker thread
     (`asgiref.sync.sync_to_async`, `channels.db.database_sync_to_async`,
     `asyncer.asyncify`, and those of `offload-decorators`) does not block its callers.
     In test files and command-line code (see ASL105: a `cli` package, a `__main__`
@@ -288,7 +289,10 @@ class BlockingCallViaHelper(Rule):
             return
         hit = classify(ctx, node)
         if hit is not None:
-            if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node):
+            resource = file_call(hit) and ctx.memo(
+                "package-resource", frame.node, lambda: _reads_package(frame.node)
+            )
+            if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node) and not resource:
                 ctx.want_position(node)
                 self._blocking.setdefault(qual, []).append(
                     (hit.shown(node), hit.entry.code, node, file_call(hit))
@@ -445,6 +449,12 @@ class BlockingCallViaHelper(Rule):
                 )
             )
         return out
+
+
+def _reads_package(function: cst.CSTNode) -> bool:
+    """Whether `function` locates files by `__file__`: it reads the package's own
+    resources (a bundled script or template), small and in the page cache."""
+    return any(isinstance(node, cst.Name) and node.value == "__file__" for node in walk(function))
 
 
 def _free_names(expr: cst.CSTNode) -> Iterator[str]:
