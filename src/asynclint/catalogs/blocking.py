@@ -134,9 +134,9 @@ FS_LIGHT = Blocking(
     "`{lib}.Path`, or " + _THREAD_OTHER,
     TO_THREAD,
 )
-#: One metadata change of one entry (make or remove a folder, remove a file, change its
-#: mode or owner): as cheap as a `stat`, so in the light tier too (one `mkdir` at start-up,
-#: one `chmod` of a socket, one `unlink` at shutdown).
+#: One metadata change of one entry (make or remove a folder, remove or rename a file,
+#: change its mode or owner): as cheap as a `stat`, so in the light tier too (one `mkdir`
+#: at start-up, one `chmod` of a socket, one atomic `replace` of a backup at shutdown).
 FS_META = Blocking(
     "ASL107",
     LIGHT,
@@ -380,9 +380,9 @@ CALLS: dict[str, Blocking] = {
     "os.removedirs": FS_CHANGE,
     "os.remove": FS_META,
     "os.unlink": FS_META,
-    "os.rename": FS_CHANGE,
+    "os.rename": FS_META,
     "os.renames": FS_CHANGE,
-    "os.replace": FS_CHANGE,
+    "os.replace": FS_META,
     "os.link": FS_CHANGE,
     "os.symlink": FS_CHANGE,
     "os.truncate": FS_CHANGE,
@@ -405,8 +405,8 @@ CALLS: dict[str, Blocking] = {
     "pathlib.Path.mkdir": FS_META,
     "pathlib.Path.rmdir": FS_META,
     "pathlib.Path.unlink": FS_META,
-    "pathlib.Path.rename": FS_CHANGE,
-    "pathlib.Path.replace": FS_CHANGE,
+    "pathlib.Path.rename": FS_META,
+    "pathlib.Path.replace": FS_META,
     "pathlib.Path.symlink_to": FS_CHANGE,
     "pathlib.Path.hardlink_to": FS_CHANGE,
     "pathlib.Path.chmod": FS_META,

@@ -8,14 +8,14 @@ class BlockingFsCall(BlockingCallRule):
     """
     ## What it does
     Finds file-system calls on the event loop inside an `async def`: changes
-    (`os.rename/replace/link/...`, `shutil.copy*/move/rmtree/...`, the matching `Path`
+    (`os.link/symlink/truncate/...`, `shutil.copy*/move/rmtree/...`, the matching `Path`
     methods), file locks (`fcntl.flock/lockf`) and directory traversal
     (`os.listdir/walk/scandir`, `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`).
     Metadata calls (`os.stat`, `os.path.exists/isfile/getsize/...`,
     `Path.exists/is_file/stat/resolve/...`, `os.read/write` on descriptors) and single
-    metadata changes (`os.mkdir/makedirs/rmdir/remove/unlink/chmod/chown`,
-    `Path.mkdir/rmdir/unlink/chmod`: one folder made at start-up, one socket's mode set,
-    one file removed at shutdown) form the light tier,
+    metadata changes (`os.mkdir/makedirs/rmdir/remove/unlink/rename/replace/chmod/chown`,
+    `Path.mkdir/rmdir/unlink/rename/replace/chmod`: one folder made at start-up, one
+    socket's mode set, one backup renamed into place at shutdown) form the light tier,
     reported only with `blocking-light-calls = true`. Pure path arithmetic
     (`os.path.abspath/normpath/relpath/expanduser`, `os.getcwd`,
     `Path.absolute/cwd/home`) is never reported. A lazy iterator (`root.glob(...)`)
