@@ -501,6 +501,12 @@ def blocking_helper_calls(facts: Mapping[str, object], root: str | None = None) 
     for path, summary in project.summaries.items():
         for site in summary.sites:
             chain = project.reaches_blocking(site.callee, waits=site.quiet_files)
+            if chain is None and site.with_item:
+                # `with Lock(path):` blocks in the class's `__enter__` or `__exit__`.
+                for method in ("__enter__", "__exit__"):
+                    chain = project.reaches_blocking(f"{site.callee}.{method}", waits=site.quiet_files)
+                    if chain is not None:
+                        break
             if chain is not None:
                 found.append(HelperCall(path, site, chain, summary.library))
     return found

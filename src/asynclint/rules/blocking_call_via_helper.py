@@ -72,9 +72,10 @@ class BlockingCallViaHelper(Rule):
     `to_thread` would race them; such persistence is sync by design.
 
     A helper under `functools.cache`/`lru_cache` blocks on its first call only, and the
-    message says so. A helper entered as a context manager (`with helper() as x:`) blocks
-    on entry and exit: the advice is to move the whole `with` block into a thread or to
-    make the helper an async context manager.
+    message says so. A helper entered as a context manager (`with helper() as x:`, or a
+    class whose `__enter__` or `__exit__` blocks) blocks on entry and exit: the advice is
+    to move the whole `with` block into a thread or to make the helper an async context
+    manager.
 
     ## Why is this bad?
     A blocking call wrapped in a helper blocks the loop just the same; linters that look
