@@ -269,7 +269,13 @@ class BlockingCallViaHelper(Rule):
             if callee is not None:
                 ctx.want_position(node)
                 parent = ctx.parent
-                with_item = isinstance(parent, cst.WithItem) and parent.item is node
+                statement = ctx.stack[-3] if len(ctx.stack) >= 3 else None
+                with_item = (
+                    isinstance(parent, cst.WithItem)
+                    and parent.item is node
+                    and isinstance(statement, cst.With)
+                    and statement.asynchronous is None
+                )
                 quiet = files_quiet(ctx, function)
                 own = self._own_arguments(node)
                 self._sites.append(
