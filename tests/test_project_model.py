@@ -121,7 +121,8 @@ def test_one_file_sees_the_helper_in_another_module(tmp_path: Path, marker: str)
     assert one.returncode == 1, one.stdout + one.stderr
     assert asl116(one.stdout) == [
         "src/app/caller.py:6:12: ASL116 `load_config()` blocks the event loop in `async def start`: "
-        "load_config() → read_settings() → open() (2 calls deep); "
+        "load_config() (src/app/helpers.py:9) → read_settings() (src/app/helpers.py:4) "
+        "→ open() (src/app/helpers.py:5) (2 calls deep); "
         "run it with `await asyncio.to_thread(load_config, ...)` or make it async"
     ]
     # Only the named file is linted and reported.
@@ -365,6 +366,36 @@ def test_project_index_queries() -> None:
     chain = index.reaches_blocking("app.load")
     assert chain is not None and chain.render() == "load() → read() → open()"
     assert index.reaches_blocking("app.helpers.missing") is None
+
+
+def test_waits_only_chains_and_places() -> None:
+    """A query for callers where file calls are quiet (test files, command-line code)
+    follows only chains to other blocking calls; each hop carries its `path:line`."""
+    from asynclint.project import FileSummary, Function, valid_facts
+
+    helpers = FileSummary("app.helpers")
+    helpers.functions["app.helpers.write"] = Function("write", False, "open", [], 3, "ASL105", 4)
+    helpers.functions["app.helpers.wait"] = Function(
+        "wait", False, "open", [], 7, "ASL105", 8, "time.sleep", 9
+    )
+    helpers.functions["app.helpers.both"] = Function(
+        "both", False, None, ["app.helpers.write", "app.helpers.wait"], 12, cached=True
+    )
+    facts = helpers.to_facts()
+    assert valid_facts(facts)
+    stale = dict(facts, functions={q: f[:4] for q, f in facts["functions"].items()})
+    assert not valid_facts(stale)
+    index = ProjectIndex({"src/app/helpers.py": facts}, os.getcwd())
+    assert index.reaches_blocking("app.helpers.write", waits=True) is None
+    files = index.reaches_blocking("app.helpers.write")
+    assert files is not None and files.code == "ASL105"
+    assert files.render() == "write() (src/app/helpers.py:3) → open() (src/app/helpers.py:4)"
+    waits = index.reaches_blocking("app.helpers.both", waits=True)
+    assert waits is not None
+    assert waits.render() == (
+        "both() (src/app/helpers.py:12) → wait() (src/app/helpers.py:7) → time.sleep() (src/app/helpers.py:9)"
+    )
+    assert waits.cached == ("both",)
 
 
 def test_project_codes_are_the_rules_with_a_project_phase() -> None:

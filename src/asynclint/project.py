@@ -60,6 +60,19 @@ class Function:
     noqa: bool
     blocking: str | None  # display name of the first direct blocking call
     calls: list[str] = field(default_factory=list)
+    line: int = 0  # of the `def`
+    code: str = ""  # the rule code of `blocking` (ASL105 for `open`)
+    blocking_line: int = 0
+    #: The first direct blocking call that is no file or filesystem call (a sleep, a
+    #: network call, a process or thread wait), for callers where file I/O is not
+    #: reported (test files, command-line code); and its line.
+    wait: str | None = None
+    wait_line: int = 0
+    #: Under `functools.cache`/`lru_cache`: blocks on its first call only.
+    cached: bool = False
+    #: Pickles or JSON-dumps (or loads) what it writes to the file: with no arguments,
+    #: the object's own state.
+    serialises: bool = False
 
 
 @dataclass
@@ -84,6 +97,12 @@ class Site:
     start: tuple[int, int]
     end: tuple[int, int]
     function: str  # the enclosing `async def`
+    #: File and filesystem calls are not reported here (a test file, command-line code).
+    quiet_files: bool = False
+    #: The call is the item of a sync `with` (the helper is a context manager).
+    with_item: bool = False
+    #: The call's arguments name nothing of the calling function but `self`/`cls`.
+    bare: bool = False
 
 
 @dataclass
@@ -112,21 +131,39 @@ class FileSummary:
         return {
             "module": self.module,
             "library": self.library,
-            "functions": {q: [f.display, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()},
+            "functions": {
+                q: [
+                    f.display,
+                    f.noqa,
+                    f.blocking,
+                    f.calls,
+                    f.line,
+                    f.code,
+                    f.blocking_line,
+                    f.wait,
+                    f.wait_line,
+                    f.cached,
+                    f.serialises,
+                ]
+                for q, f in self.functions.items()
+            },
             "coroutines": {q: [c.display, c.io, c.awaits, c.kind] for q, c in self.coroutines.items()},
             "types": [self.returns, self.yields, self.attributes],
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
             "creates": self.creates,
             "variables": self.variables,
-            "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
+            "sites": [
+                [s.callee, s.display, *s.start, *s.end, s.function, s.quiet_files, s.with_item, s.bare]
+                for s in self.sites
+            ],
         }
 
     @classmethod
     def from_facts(cls, facts: Mapping[str, Any]) -> FileSummary:
         summary = cls(facts["module"], facts.get("library", "asyncio"))
-        for qual, (display, noqa, blocking, calls) in facts["functions"].items():
-            summary.functions[qual] = Function(display, noqa, blocking, list(calls))
+        for qual, (display, noqa, blocking, calls, *rest) in facts["functions"].items():
+            summary.functions[qual] = Function(display, noqa, blocking, list(calls), *rest)
         for qual, (bases, methods) in facts["classes"].items():
             summary.classes[qual] = (list(bases), list(methods))
         for qual, (display, io, awaits, kind) in facts["coroutines"].items():
@@ -137,8 +174,10 @@ class FileSummary:
         summary.aliases = dict(facts["aliases"])
         summary.creates = dict(facts["creates"])
         summary.variables = dict(facts["variables"])
-        for callee, display, line, column, end_line, end_column, function in facts["sites"]:
-            summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
+        for callee, display, line, column, end_line, end_column, function, *flags in facts["sites"]:
+            summary.sites.append(
+                Site(callee, display, (line, column), (end_line, end_column), function, *flags)
+            )
         return summary
 
 
@@ -160,11 +199,18 @@ def valid_facts(facts: object) -> bool:
         and isinstance(functions, dict)
         and all(
             isinstance(f, list)
-            and len(f) == 4
+            and len(f) == 11
             and isinstance(f[0], str)
             and type(f[1]) is bool
             and (f[2] is None or isinstance(f[2], str))
             and _strings(f[3])
+            and _position(f[4])
+            and isinstance(f[5], str)
+            and _position(f[6])
+            and (f[7] is None or isinstance(f[7], str))
+            and _position(f[8])
+            and type(f[9]) is bool
+            and type(f[10]) is bool
             for f in functions.values()
         )
         and isinstance(classes, dict)
@@ -190,11 +236,12 @@ def valid_facts(facts: object) -> bool:
         and isinstance(sites, list)
         and all(
             isinstance(s, list)
-            and len(s) == 7
+            and len(s) == 10
             and isinstance(s[0], str)
             and isinstance(s[1], str)
-            and all(type(n) is int and 0 <= n < _MAX_POSITION for n in s[2:6])
+            and all(_position(n) for n in s[2:6])
             and isinstance(s[6], str)
+            and all(type(b) is bool for b in s[7:])
             for s in sites
         )
     )
@@ -214,6 +261,10 @@ _FACT_KEYS = {
     "types",
 }
 _MAX_POSITION = 2**31
+
+
+def _position(value: object) -> bool:
+    return type(value) is int and 0 <= value < _MAX_POSITION
 
 
 def _strings(value: object) -> bool:
@@ -285,20 +336,34 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
 
 @dataclass(frozen=True)
 class Chain:
-    """How a helper reaches a blocking call: helper names in call order, then the call."""
+    """How a helper reaches a blocking call: helper names in call order, then the call;
+    where each is (`path:line` of each helper's `def`, then of the call: empty when
+    unknown), the helpers under `functools.cache`/`lru_cache`, and whether the function
+    making the call serialises (pickle, JSON) what it writes or reads."""
 
     helpers: tuple[str, ...]
     blocking: str
+    places: tuple[str, ...] = ()
+    cached: tuple[str, ...] = ()
+    serialises: bool = False
+    code: str = ""  # the rule code of the blocking call
 
     def render(self) -> str:
-        return " → ".join([*(f"{h}()" for h in self.helpers), f"{self.blocking}()"])
+        names = [*(f"{h}()" for h in self.helpers), f"{self.blocking}()"]
+        if len(self.places) == len(names):
+            names = [f"{n} ({p})" if p else n for n, p in zip(names, self.places, strict=True)]
+        return " → ".join(names)
 
 
 class Index:
     """Every summarised function of the project, and what each one reaches."""
 
-    def __init__(self, summaries: Iterable[FileSummary]) -> None:
+    def __init__(self, summaries: Iterable[FileSummary], paths: Mapping[str, str] | None = None) -> None:
+        #: module -> the path shown for it in chains (`app/config.py`).
+        self.paths = dict(paths or {})
         self.functions: dict[str, Function] = {}
+        #: function -> its module.
+        self.modules: dict[str, str] = {}
         self.coroutines: dict[str, Coroutine] = {}
         self.classes: dict[str, tuple[list[str], list[str]]] = {}
         self.aliases: dict[str, str] = {}
@@ -311,6 +376,7 @@ class Index:
             self.creates.update(summary.creates)
             self.variables.update(summary.variables)
             self.functions.update(summary.functions)
+            self.modules.update(dict.fromkeys(summary.functions, summary.module))
             self.coroutines.update(summary.coroutines)
             self.returns.update(summary.returns)
             self.yields.update(summary.yields)
@@ -318,7 +384,8 @@ class Index:
             self.classes.update(summary.classes)
             self.aliases.update(summary.aliases)
         self._resolved: dict[str, str | None] = {}
-        self._reach = self._solve()
+        self._reach = self._solve(waits=False)
+        self._reach_waits = self._solve(waits=True)
         self._quiet: set[str] | None = None
 
     def resolve(self, name: str) -> str | None:
@@ -387,16 +454,18 @@ class Index:
                 return qual if qual in self.functions or qual in self.coroutines else None
         return None
 
-    def _solve(self) -> dict[str, tuple[str | None, str]]:
-        """function -> (next function in the chain or None, blocking call display)."""
+    def _solve(self, *, waits: bool) -> dict[str, tuple[str | None, str]]:
+        """function -> (next function in the chain or None, blocking call display); with
+        `waits`, only chains to blocking calls that are no file or filesystem calls."""
         reach: dict[str, tuple[str | None, str]] = {}
         callers: dict[str, list[str]] = {}
         queue: deque[str] = deque()
         for qual, function in self.functions.items():
             if function.noqa:
                 continue
-            if function.blocking is not None:
-                reach[qual] = (None, function.blocking)
+            blocking = function.wait if waits else function.blocking
+            if blocking is not None:
+                reach[qual] = (None, blocking)
                 queue.append(qual)
             for callee in function.calls:
                 target = self.resolve(callee)
@@ -450,15 +519,34 @@ class Index:
                 found.update(f"{base}.{m}" for m in methods if m in self.classes[base][1])
         return found
 
-    def chain(self, qual: str) -> Chain | None:
-        if qual not in self._reach:
+    def chain(self, qual: str, *, waits: bool = False) -> Chain | None:
+        """How `qual` reaches a blocking call (with `waits`: one that is no file or
+        filesystem call), or None."""
+        reach = self._reach_waits if waits else self._reach
+        if qual not in reach:
             return None
         helpers: list[str] = []
+        places: list[str] = []
+        cached: list[str] = []
         current: str | None = qual
+        last = qual
         while current is not None and len(helpers) <= len(self.functions):
-            helpers.append(self.functions[current].display)
-            current = self._reach[current][0]
-        return Chain(tuple(helpers), self._reach[qual][1])
+            function = self.functions[current]
+            helpers.append(function.display)
+            places.append(self._place(current, function.line))
+            if function.cached:
+                cached.append(function.display)
+            last = current
+            current = reach[current][0]
+        function = self.functions[last]
+        line = function.wait_line if waits else function.blocking_line
+        places.append(self._place(last, line))
+        code = "" if waits else function.code
+        return Chain(tuple(helpers), reach[qual][1], tuple(places), tuple(cached), function.serialises, code)
+
+    def _place(self, qual: str, line: int) -> str:
+        path = self.paths.get(self.modules.get(qual, ""))
+        return f"{path}:{line}" if path and line else ""
 
 
 @dataclass(frozen=True)
@@ -471,32 +559,55 @@ class HelperCall:
     library: str  # the async library of the calling module
 
 
-def blocking_helper_calls(facts: Mapping[str, object]) -> list[HelperCall]:
+def blocking_helper_calls(facts: Mapping[str, object], root: str | None = None) -> list[HelperCall]:
     """Every call site, in the files of `facts` (path -> `FileSummary.to_facts()`), whose
-    callee reaches a blocking call through sync helpers of the project."""
+    callee reaches a blocking call through sync helpers of the project. At a site where
+    file and filesystem calls are not reported (`Site.quiet_files`), only chains to other
+    blocking calls count."""
     if not any(isinstance(f, Mapping) and f.get("sites") for f in facts.values()):
         return []
-    project = ProjectIndex(facts)
+    project = ProjectIndex(facts, root)
     found = []
     for path, summary in project.summaries.items():
         for site in summary.sites:
-            chain = project.reaches_blocking(site.callee)
+            chain = project.reaches_blocking(site.callee, waits=site.quiet_files)
+            if chain is None and site.with_item:
+                # `with Lock(path):` blocks in the class's `__enter__` or `__exit__`.
+                for method in ("__enter__", "__exit__"):
+                    chain = project.reaches_blocking(f"{site.callee}.{method}", waits=site.quiet_files)
+                    if chain is not None:
+                        break
             if chain is not None:
                 found.append(HelperCall(path, site, chain, summary.library))
     return found
+
+
+def shown_path(path: str, root: str | None = None) -> str:
+    """`path` as chains show it, with `/`: relative to the innermost of `root` and the
+    root of its project (`find_project`) that holds it, else as given."""
+    absolute = os.path.abspath(path)
+    best: str | None = None
+    for folder in (root, find_project(os.path.dirname(absolute))):
+        if folder is None:
+            continue
+        relative = os.path.relpath(absolute, os.path.abspath(folder))
+        if not relative.startswith(os.pardir) and (best is None or len(relative) < len(best)):
+            best = relative
+    return (best if best is not None else path).replace(os.sep, "/")
 
 
 class ProjectIndex:
     """The project model's query side: the summaries of a project's modules (path ->
     `FileSummary.to_facts()`, as the runner gathers them) and what they reach."""
 
-    def __init__(self, facts: Mapping[str, object]) -> None:
+    def __init__(self, facts: Mapping[str, object], root: str | None = None) -> None:
         self.summaries = {
             path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)
         }
         self._renamed = separate_homonyms(self.summaries)
         self._by_module = {s.module: s for s in self.summaries.values()}
-        self._index = Index(self.summaries.values())
+        paths = {s.module: shown_path(path, root) for path, s in self.summaries.items()}
+        self._index = Index(self.summaries.values(), paths)
 
     def own_names(self, path: str) -> Callable[[str], str] | None:
         """For a file whose module was renamed (it shares its name with another file): the
@@ -520,10 +631,13 @@ class ProjectIndex:
         """The summarised function `qualname` means (through re-exports and bases)."""
         return self._index.resolve(qualname)
 
-    def reaches_blocking(self, qualname: str) -> Chain | None:
-        """How the sync function `qualname` reaches a blocking call, or None."""
+    def reaches_blocking(self, qualname: str, *, waits: bool = False) -> Chain | None:
+        """How the sync function `qualname` reaches a blocking call (with `waits`: one
+        that is no file or filesystem call), or None."""
         target = self._index.resolve(qualname)
-        return None if target is None or target not in self._index.functions else self._index.chain(target)
+        if target is None or target not in self._index.functions:
+            return None
+        return self._index.chain(target, waits=waits)
 
     def return_type(self, qualname: str) -> str | None:
         """What calling `qualname` gives (a class: an instance of it; a coroutine

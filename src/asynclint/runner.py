@@ -561,7 +561,7 @@ class Runner:
                 continue
             name, is_package = module_name(key)
             for ref in sorted(imported_modules(text, name, is_package)):
-                for target in table.get(ref, ()):
+                for target in _nearest(key, table.get(ref, ())):
                     if target not in seen:
                         seen.add(target)
                         out.append(target)
@@ -935,6 +935,21 @@ class Runner:
                 if diagnostic.code in task.codes:
                     out.append(diagnostic)
         return out
+
+
+def _nearest(importer: str, candidates: list[str]) -> list[str]:
+    """Of the files that share a module name (two `app` packages in one repository: example
+    projects, test fixtures), the ones nearest the importing file: the longest common
+    folder. An import means one module, and the nearest is the one it finds."""
+    if len(candidates) <= 1:
+        return candidates
+    folder = os.path.dirname(importer)
+
+    def shared(path: str) -> int:
+        return len(os.path.commonpath([folder, os.path.dirname(path)]))
+
+    best = max(shared(c) for c in candidates)
+    return [c for c in candidates if shared(c) == best]
 
 
 def _read_text(path: str) -> str:

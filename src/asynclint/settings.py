@@ -230,6 +230,20 @@ OPTIONS: tuple[Option, ...] = (
         "",
     ),
     Option(
+        "test-file-io",
+        "bool",
+        False,
+        "Also report file and filesystem calls (open, os.remove, Path.mkdir, shutil...) in test files and command-line code, directly (ASL105-107) or at the end of an ASL116 chain.",
+        "",
+    ),
+    Option(
+        "offload-decorators",
+        "strings",
+        (),
+        "More decorators that run the function they wrap in a worker thread: calling it does not block (ASL116).",
+        "NAMES",
+    ),
+    Option(
         "cpu-heavy-size-dependent",
         "bool",
         False,
@@ -315,6 +329,8 @@ class Settings:
     extend_unbounded_calls: Mapping[str, str] = field(default_factory=dict)
     timeout_decorators: tuple[str, ...] = ()
     blocking_light_calls: bool = False
+    test_file_io: bool = False
+    offload_decorators: tuple[str, ...] = ()
     cpu_heavy_size_dependent: bool = False
     blocking_imports: bool = False
     timeout_reads: bool = False

@@ -134,6 +134,16 @@ FS_LIGHT = Blocking(
     "`{lib}.Path`, or " + _THREAD_OTHER,
     TO_THREAD,
 )
+#: One metadata change of one entry (make or remove a folder, remove or rename a file,
+#: change its mode or owner): as cheap as a `stat`, so in the light tier too (one `mkdir`
+#: at start-up, one `chmod` of a socket, one atomic `replace` of a backup at shutdown).
+FS_META = Blocking(
+    "ASL107",
+    LIGHT,
+    "`aiofiles.os`, or " + _THREAD,
+    "`{lib}.Path`, or " + _THREAD_OTHER,
+    TO_THREAD,
+)
 FS_FD = Blocking(
     "ASL107", LIGHT, "`loop.connect_read_pipe`/`connect_write_pipe`, or " + _THREAD, _THREAD_OTHER
 )
@@ -334,11 +344,6 @@ CALLS: dict[str, Blocking] = {
     "lzma.open": FILE_OPEN,
     "pathlib.Path.open": FILE_OPEN,
     "tempfile.mkstemp": FILE_OPEN,
-    "tempfile.mkdtemp": FILE_OPEN,
-    "tempfile.TemporaryFile": FILE_OPEN,
-    "tempfile.NamedTemporaryFile": FILE_OPEN,
-    "tempfile.SpooledTemporaryFile": FILE_OPEN,
-    "tempfile.TemporaryDirectory": FILE_OPEN,
     # E2: methods of file objects (reported for handles not opened in the same function)
     "io.TextIOWrapper.read": FILE_IO,
     "io.TextIOWrapper.readline": FILE_IO,
@@ -369,20 +374,20 @@ CALLS: dict[str, Blocking] = {
     "pathlib.Path.write_bytes": PATH_IO,
     "pathlib.Path.touch": PATH_IO,
     # E4: filesystem changes
-    "os.mkdir": FS_CHANGE,
-    "os.makedirs": FS_CHANGE,
-    "os.rmdir": FS_CHANGE,
+    "os.mkdir": FS_META,
+    "os.makedirs": FS_META,
+    "os.rmdir": FS_META,
     "os.removedirs": FS_CHANGE,
-    "os.remove": FS_CHANGE,
-    "os.unlink": FS_CHANGE,
-    "os.rename": FS_CHANGE,
+    "os.remove": FS_META,
+    "os.unlink": FS_META,
+    "os.rename": FS_META,
     "os.renames": FS_CHANGE,
-    "os.replace": FS_CHANGE,
+    "os.replace": FS_META,
     "os.link": FS_CHANGE,
     "os.symlink": FS_CHANGE,
     "os.truncate": FS_CHANGE,
-    "os.chmod": FS_CHANGE,
-    "os.chown": FS_CHANGE,
+    "os.chmod": FS_META,
+    "os.chown": FS_META,
     "os.utime": FS_CHANGE,
     "os.sendfile": FS_CHANGE,
     "shutil.copy": FS_CHANGE,
@@ -392,19 +397,19 @@ CALLS: dict[str, Blocking] = {
     "shutil.copymode": FS_CHANGE,
     "shutil.copystat": FS_CHANGE,
     "shutil.move": FS_CHANGE,
-    "shutil.chown": FS_CHANGE,
+    "shutil.chown": FS_META,
     "shutil.copytree": FS_TREE,
     "shutil.rmtree": FS_TREE,
     "shutil.make_archive": FS_TREE,
     "shutil.unpack_archive": FS_TREE,
-    "pathlib.Path.mkdir": FS_CHANGE,
-    "pathlib.Path.rmdir": FS_CHANGE,
-    "pathlib.Path.unlink": FS_CHANGE,
-    "pathlib.Path.rename": FS_CHANGE,
-    "pathlib.Path.replace": FS_CHANGE,
+    "pathlib.Path.mkdir": FS_META,
+    "pathlib.Path.rmdir": FS_META,
+    "pathlib.Path.unlink": FS_META,
+    "pathlib.Path.rename": FS_META,
+    "pathlib.Path.replace": FS_META,
     "pathlib.Path.symlink_to": FS_CHANGE,
     "pathlib.Path.hardlink_to": FS_CHANGE,
-    "pathlib.Path.chmod": FS_CHANGE,
+    "pathlib.Path.chmod": FS_META,
     # E5: file locks and raw descriptors
     "fcntl.flock": FS_LOCK,
     "fcntl.lockf": FS_LOCK,
@@ -459,6 +464,13 @@ CALLS: dict[str, Blocking] = {
     # F3: pure string work or a cached value (never reported)
     "os.getcwd": FS_TRIVIAL,
     "os.path.abspath": FS_TRIVIAL,
+    # Temporary files and folders: one small create (a `SpooledTemporaryFile` none until it
+    # rolls over), next to the real work done with them.
+    "tempfile.mkdtemp": FS_TRIVIAL,
+    "tempfile.TemporaryFile": FS_TRIVIAL,
+    "tempfile.NamedTemporaryFile": FS_TRIVIAL,
+    "tempfile.SpooledTemporaryFile": FS_TRIVIAL,
+    "tempfile.TemporaryDirectory": FS_TRIVIAL,
     "os.path.relpath": FS_TRIVIAL,
     "os.path.normpath": FS_TRIVIAL,
     "os.path.expanduser": FS_TRIVIAL,
@@ -585,6 +597,10 @@ CALLS: dict[str, Blocking] = {
     "multiprocessing.pool.Pool.starmap": THREAD_WAIT,
     "multiprocessing.pool.Pool.join": THREAD_WAIT,
     "multiprocessing.connection.Connection.recv": THREAD_WAIT,
+    "psutil.Process.wait": PROCESS_WAIT,
+    "psutil.Popen.wait": PROCESS_WAIT,
+    "psutil.Popen.communicate": PROCESS_WAIT,
+    "psutil.wait_procs": PROCESS_WAIT,
     # I3: futures
     "concurrent.futures.Future.result": FUTURE_WAIT,
     "concurrent.futures.Future.exception": FUTURES_WAIT,
@@ -727,3 +743,72 @@ TYPE_ALIASES: dict[str, str] = {
     "_thread.lock": "threading.Lock",
     "io.FileIO": "io.BufferedRandom",
 }
+
+
+#: File and filesystem calls (rows E and F): set-up and clean-up in test files and
+#: command-line code, which those places do not report (`test-file-io` restores them).
+FILE_CODES: frozenset[str] = frozenset({"ASL105", "ASL106", "ASL107"})
+#: Calls of other rows that are local file I/O all the same: a SQLite database file (by
+#: the prefix of their catalog key).
+LOCAL_FILE_PREFIXES = ("sqlite3.",)
+
+#: A helper whose only blocking calls are light-tier metadata calls (`os.makedirs`,
+#: `Path.mkdir`, `os.path.exists`, even with `blocking-light-calls`) or sleeps of at most
+#: `TINY_SLEEP` seconds is not reported through its callers (ASL116).
+TINY_SLEEP = 0.01
+
+#: Decorators that run the function they wrap in a worker thread (its callers get an
+#: awaitable or a future): calling the function does not block (ASL116). Decorator
+#: factories count by the factory's name (`@sync_to_async(thread_sensitive=False)`).
+OFFLOAD_DECORATORS: frozenset[str] = frozenset(
+    {
+        "asgiref.sync.sync_to_async",
+        "channels.db.database_sync_to_async",
+        "asyncer.asyncify",
+        "aiofiles.ospath.wrap",
+        "anyio.to_thread.run_sync",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+        "sync_to_async.sync_to_async",
+    }
+)
+
+#: Decorators that cache a function's result: it blocks on its first call only.
+CACHE_DECORATORS: frozenset[str] = frozenset(
+    {"functools.cache", "functools.lru_cache", "functools.cached_property", "cachetools.cached"}
+)
+
+#: Interactive prompts: a coroutine that asks the user is command-line code.
+PROMPTS: frozenset[str] = frozenset(
+    {
+        "builtins.input",
+        "getpass.getpass",
+        "rich.prompt.Prompt.ask",
+        "rich.prompt.Confirm.ask",
+        "rich.prompt.IntPrompt.ask",
+        "rich.prompt.FloatPrompt.ask",
+        "click.prompt",
+        "click.confirm",
+        "typer.prompt",
+        "typer.confirm",
+    }
+)
+#: Modules whose calls prompt the user (any function of them).
+PROMPT_MODULES = ("questionary.", "InquirerPy.", "inquirer.")
+#: The last name of decorators that make a function a command of a command-line app
+#: (`@app.command()`, `@click.command`, `@cli.callback()`).
+COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
+#: Serialisers: a helper that uses one pickles or JSON-dumps (or loads) what its file
+#: holds; names ending in `Pickler`/`Unpickler` count too.
+SERIALISERS: frozenset[str] = frozenset(
+    {
+        "pickle.dump",
+        "pickle.load",
+        "pickle.Pickler",
+        "pickle.Unpickler",
+        "json.dump",
+        "json.load",
+        "marshal.dump",
+        "marshal.load",
+    }
+)

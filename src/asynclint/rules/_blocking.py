@@ -13,6 +13,7 @@ fixes of rule-catalog §1.3 are built here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -287,6 +288,112 @@ def _opened_here(ctx: Context, call: cst.Call) -> bool:
     return any(b.kind != "param" for b in bindings)
 
 
+def files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether file and filesystem calls (`catalog.FILE_CODES`, directly or at the end of
+    an ASL116 chain) in the coroutine `function` are left unreported (unless
+    `test-file-io`): set-up and clean-up in a test file, or command-line code, which runs alone on its
+    loop: a module of a `cli` package, a `cli` or `__main__` module, a command
+    (`@app.command()`, `@click.command`, `@app.callback()`), a coroutine that prompts the
+    user (`input()`, `Prompt.ask`, `click.prompt`...)."""
+    return ctx.memo("files-quiet", function, lambda: _files_quiet(ctx, function))
+
+
+def _files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
+    if ctx.settings.test_file_io:
+        return False
+    return ctx.is_test_file or command_line(ctx, function)
+
+
+def command_line(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether the coroutine `function` is command-line code (see `files_quiet`)."""
+    return ctx.memo("command-line", function, lambda: _command_line(ctx, function))
+
+
+def _command_line(ctx: Context, function: cst.FunctionDef) -> bool:
+    return command(ctx, function) or prompts(ctx, function)
+
+
+def command(ctx: Context, function: cst.FunctionDef) -> bool:
+    """A coroutine of a `cli` package or module, of a module that imports prompts (from
+    `rich.prompt`, `questionary`, the project's `cli` package...), or a command
+    (`@app.command()`)."""
+    parts = (ctx.module_info.name or "").split(".")
+    if "cli" in parts or "__main__" in parts or _INTERACTIVE_IMPORT.search(ctx.source):
+        return True
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        if isinstance(expr, cst.Attribute) and expr.attr.value in catalog.COMMAND_DECORATORS:
+            return True
+        if isinstance(expr, cst.Name) and expr.value in catalog.COMMAND_DECORATORS:
+            return True
+    return False
+
+
+#: An import (at any depth) of a prompt library or of a `cli` package's module.
+_INTERACTIVE_IMPORT = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:rich\.prompt|questionary|InquirerPy|inquirer|prompt_toolkit"
+    r"|(?:[\w.]*\.)?cli(?:\.[\w.]+)?[ \t]+import|\.+cli\b)",
+    re.MULTILINE,
+)
+
+
+def prompts(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether the coroutine `function` asks the user (`input()`, `Prompt.ask`...)."""
+    for node in walk(function.body, into_scopes=False):
+        if isinstance(node, cst.Call):
+            name = ctx.qualified_name(node.func)
+            if name is not None and (name in catalog.PROMPTS or name.startswith(catalog.PROMPT_MODULES)):
+                return True
+    return False
+
+
+def quiet_hit(ctx: Context, hit: Hit) -> bool:
+    """A file or filesystem call where those are not reported (`files_quiet`), or a
+    console prompt (ASL108) in a terminal dialogue: in a command, or in a coroutine that
+    writes to the terminal (`print`, `console.print`, `click.echo`), whose user is what
+    it waits for."""
+    function = ctx.async_function
+    if function is None:
+        return False
+    code = hit.entry.code
+    if file_call(hit):
+        return files_quiet(ctx, function)
+    if code == "ASL108":
+        return ctx.memo("dialogue", function, lambda: command(ctx, function) or _talks(ctx, function))
+    return False
+
+
+def file_call(hit: Hit) -> bool:
+    """A file or filesystem call (`catalog.FILE_CODES`, a SQLite database file)."""
+    return hit.entry.code in catalog.FILE_CODES or hit.key.startswith(catalog.LOCAL_FILE_PREFIXES)
+
+
+def _talks(ctx: Context, function: cst.FunctionDef) -> bool:
+    for node in walk(function.body, into_scopes=False):
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("print", "echo", "secho"):
+                return True
+            if ctx.qualified_name(func) in ("builtins.print", "click.echo", "typer.echo", "click.secho"):
+                return True
+    return False
+
+
+def cheap(key: str, call: cst.Call) -> bool:
+    """A cheap metadata call (the light tier: `os.makedirs`, `os.path.exists`) or a sleep of at
+    most `catalog.TINY_SLEEP` seconds given as a literal: not worth a thread hop when a
+    helper makes it, so ASL116 does not follow it."""
+    if catalog.CALLS.get(key, catalog.FS_TRIVIAL).tier == catalog.LIGHT:
+        return True
+    if key == "time.sleep":
+        positional = positional_args(call)
+        arg = positional[0].value if positional else None
+        return isinstance(arg, (cst.Integer, cst.Float)) and float(arg.value) <= catalog.TINY_SLEEP
+    return False
+
+
 def replacement_text(ctx: Context, call: cst.Call, hit: Hit) -> str:
     """What the message suggests instead, in the module's async library."""
     entry = hit.entry
@@ -320,7 +427,7 @@ class BlockingCallRule(Rule):
         if function is None:
             return
         hit = blocking_call(self.ctx, node)
-        if hit is None or hit.entry.code != self.code:
+        if hit is None or hit.entry.code != self.code or quiet_hit(self.ctx, hit):
             return
         self.report(
             node,

@@ -1,19 +1,36 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import libcst as cst
 
 from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import describe_call, walk
+from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
 from asynclint.catalogs.resources import RESOURCES
 from asynclint.diagnostics import Diagnostic, Location
-from asynclint.project import Coroutine, FileSummary, Function, Site, blocking_helper_calls, valid_facts
+from asynclint.project import (
+    Chain,
+    Coroutine,
+    FileSummary,
+    Function,
+    Site,
+    blocking_helper_calls,
+    valid_facts,
+)
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._blocking import callee_name, classify, lookup, offloaded_iterator
+from asynclint.rules._blocking import (
+    callee_name,
+    cheap,
+    classify,
+    file_call,
+    files_quiet,
+    lookup,
+    offloaded_iterator,
+)
 from asynclint.settings import Settings
 
 
@@ -25,14 +42,41 @@ class BlockingCallViaHelper(Rule):
     same module or in another module of the project (also when only some of its files are
     linted: see "The project model" in the command-line documentation): a module function,
     a method called on `self` or on a receiver of known type, a class whose `__init__`
-    blocks, a function imported from another file. The message shows the chain, for example
-    `load_config() → read_settings() → open()`. Helpers are followed only along the
-    straight-line path of each function (loops included): a call under an `if`/`else`, an
-    `except`, a `case` or a conditional expression is left out, since such branches mostly
-    depend on configuration the caller does not set. Calls that are awaited, and functions
-    handed to `asyncio.to_thread` (not called), are not reported. `# noqa: ASL116` on a
-    helper's `def` line declares it fine for every caller; a `# noqa` on the blocking
-    call inside the helper does the same for that call.
+    blocks, a function imported from another file, a static or class method inherited
+    through a subclass. The message shows the chain with the place of every hop, for
+    example `load_config() (app/config.py:8) → read_settings() (app/io.py:3) → open()
+    (app/io.py:4)` (paths relative to the project root). Helpers are followed only along
+    the straight-line path of each function (loops included): a call under an
+    `if`/`else`, an `except`, a `case` or a conditional expression is left out, since such
+    branches mostly depend on configuration the caller does not set; so is the rest of a
+    function after a platform guard (`if sys.platform != "win32": return`). The branch a
+    sync wrapper takes when a loop runs (`loop = asyncio.get_running_loop()` in a `try`,
+    then `if loop is None: ... else: future.result()`) is followed: a coroutine's call
+    takes it. Calls that are awaited, and functions handed to `asyncio.to_thread` (not
+    called), are not reported. `# noqa: ASL116` on a helper's `def` line declares it fine
+    for every caller; a `# noqa` on the blocking call inside the helper does the same for
+    that call.
+
+    What is not worth a thread hop is not followed: cheap metadata calls (the light tier
+    of ASL107: `os.makedirs(..., exist_ok=True)`, `Path.mkdir`, `os.path.exists`) and
+    sleeps of at most 10 ms written as a literal (`time.sleep(0.001)` for a distinct
+    timestamp). Nor are the file reads of a helper that locates them by `__file__` (a
+    bundled script or template: the package's own small resources). A function under a decorator that runs it in a worker thread
+    (`asgiref.sync.sync_to_async`, `channels.db.database_sync_to_async`,
+    `asyncer.asyncify`, and those of `offload-decorators`) does not block its callers.
+    In test files and command-line code (see ASL105: a `cli` package, a `__main__`
+    module, a command, a coroutine that prompts the user) only chains to other blocking
+    calls than file and filesystem calls (a SQLite database file included) are reported,
+    unless `test-file-io = true`. `self.save()` with no arguments whose chain stays in the
+    methods of the class and ends in pickling or JSON-dumping (or loading) a file is not
+    reported: it serialises the object's own state, which the loop's handlers mutate, so
+    `to_thread` would race them; such persistence is sync by design.
+
+    A helper under `functools.cache`/`lru_cache` blocks on its first call only, and the
+    message says so. A helper entered as a context manager (`with helper() as x:`, or a
+    class whose `__enter__` or `__exit__` blocks) blocks on entry and exit: the advice is
+    to move the whole `with` block into a thread or to make the helper an async context
+    manager.
 
     ## Why is this bad?
     A blocking call wrapped in a helper blocks the loop just the same; linters that look
@@ -72,7 +116,9 @@ class BlockingCallViaHelper(Rule):
 
     code = "ASL116"
     name = "blocking-call-via-helper"
-    message = "`{helper}()` blocks the event loop in `async def {function}`: {chain} ({depth} deep); run it with `await {to_thread}({helper}, ...)` or make it async"
+    message = (
+        "`{helper}()` blocks the event loop in `async def {function}`{note}: {chain} ({depth} deep); {advice}"
+    )
     fix_safety = FixSafety.NONE
     # Files with coroutines call helpers; files without them are summarised only when
     # they can hold a helper at all.
@@ -85,8 +131,11 @@ class BlockingCallViaHelper(Rule):
         self._module = module
         #: id(FunctionDef) -> (qualified name, def name node) of summarised sync functions.
         self._functions: dict[int, tuple[str, cst.Name]] = {}
-        self._blocking: dict[str, list[tuple[str, str, cst.Call]]] = {}
-        self._sites: list[tuple[str, str, cst.Call, str]] = []
+        #: qualified name -> (as shown, rule code, call, a file call) of its blocking calls
+        self._blocking: dict[str, list[tuple[str, str, cst.Call, bool]]] = {}
+        #: (callee, as written, call, enclosing coroutine, file calls quiet, `with` item,
+        #: arguments of the object's own state)
+        self._sites: list[tuple[str, str, cst.Call, str, bool, bool, bool]] = []
         #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
         self._coroutines: dict[int, Coroutine] = {}
         #: Sync function -> the resource constructors its returns give ("" for anything else).
@@ -141,15 +190,19 @@ class BlockingCallViaHelper(Rule):
             )
             self._coroutines[id(node)] = coroutine
             return
+        decorators = [self._decorator(d.decorator, factory=True) for d in node.decorators]
+        offload = catalog.OFFLOAD_DECORATORS | set(self.ctx.settings.offload_decorators)
+        if any(d in offload for d in decorators):
+            return  # runs in a worker thread: calling it does not block
         self._functions[id(node)] = (qual, node.name)
         if any(
             self._decorator(d.decorator) in _CACHING or isinstance(d.decorator, cst.Call)
             for d in node.decorators
         ):
             self._cached.add(qual)
-        if self.ctx.has_noqa:
-            self.ctx.want_position(node.name)
-        self.summary.functions[qual] = Function(display, False, None)
+        self.ctx.want_position(node.name)
+        function = self.summary.functions[qual] = Function(display, False, None)
+        function.cached = any(d in catalog.CACHE_DECORATORS for d in decorators)
 
     def _types(self, node: cst.FunctionDef, qual: str) -> None:
         """The project model's types: what the function returns or, for a context-manager
@@ -171,9 +224,13 @@ class BlockingCallViaHelper(Rule):
         if returned is not None:
             self.summary.returns[qual] = returned
 
-    def _decorator(self, expr: cst.BaseExpression) -> str:
+    def _decorator(self, expr: cst.BaseExpression, *, factory: bool = False) -> str:
+        """A decorator's qualified name; with `factory`, a decorator factory's
+        (`lru_cache(maxsize=8)`) too, else "" for one."""
         if isinstance(expr, cst.Call):
-            return ""  # a decorator factory: unknown
+            if not factory:
+                return ""  # a decorator factory: unknown
+            expr = expr.func
         name = self.ctx.qualified_name(expr)
         return (name or "").removeprefix("builtins.")
 
@@ -258,7 +315,19 @@ class BlockingCallViaHelper(Rule):
             callee = self._callee(node)
             if callee is not None:
                 ctx.want_position(node)
-                self._sites.append((callee, describe_call(node), node, function.name.value))
+                parent = ctx.parent
+                statement = ctx.stack[-3] if len(ctx.stack) >= 3 else None
+                with_item = (
+                    isinstance(parent, cst.WithItem)
+                    and parent.item is node
+                    and isinstance(statement, cst.With)
+                    and statement.asynchronous is None
+                )
+                quiet = files_quiet(ctx, function)
+                own = self._own_arguments(node)
+                self._sites.append(
+                    (callee, describe_call(node), node, function.name.value, quiet, with_item, own)
+                )
             return
         frame = ctx.frame.function_frame()
         if frame is None:
@@ -267,18 +336,62 @@ class BlockingCallViaHelper(Rule):
         if owner is None:
             return
         qual = owner[0]
-        if _conditional(ctx.stack, frame.node):
+        if self._serialiser(node):
+            self.summary.functions[qual].serialises = True
+        running = ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
+        if _conditional(ctx.stack, frame.node, running) or _after_platform_guard(ctx.stack, frame.node):
             return
         hit = classify(ctx, node)
         if hit is not None:
-            if not (hit.entry.lazy and offloaded_iterator(ctx)):
-                if ctx.has_noqa:
-                    ctx.want_position(node)
-                self._blocking.setdefault(qual, []).append((hit.shown(node), hit.entry.code, node))
+            resource = file_call(hit) and ctx.memo(
+                "package-resource", frame.node, lambda: _reads_package(frame.node)
+            )
+            if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node) and not resource:
+                ctx.want_position(node)
+                self._blocking.setdefault(qual, []).append(
+                    (hit.shown(node), hit.entry.code, node, file_call(hit))
+                )
             return
         callee = self._callee(node)
         if callee is not None:
             self.summary.functions[qual].calls.append(callee)
+
+    def _running_loop_names(self, function: cst.CSTNode) -> frozenset[str]:
+        """The names `function` binds to `asyncio.get_running_loop()`."""
+        if not isinstance(function, cst.FunctionDef):
+            return frozenset()
+        names = set()
+        for node in walk(function.body, into_scopes=False):
+            if (
+                isinstance(node, cst.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0].target, cst.Name)
+                and isinstance(node.value, cst.Call)
+                and self.ctx.qualified_name(node.value.func) in _RUNNING_LOOP
+            ):
+                names.add(node.targets[0].target.value)
+        return frozenset(names)
+
+    def _own_arguments(self, call: cst.Call) -> bool:
+        """Whether the arguments of `call` name nothing local to the calling coroutine but
+        `self`/`cls` (`self.save()`, `self.dump(Path(self.root), self.data)`): what the
+        helper writes is the object's own state."""
+        frame = self.ctx.frame
+        for arg in call.args:
+            for name in _free_names(arg.value):
+                if name in ("self", "cls"):
+                    continue
+                found = frame.lookup(name)
+                if found is not None and found[0].kind != "module":
+                    return False
+        return True
+
+    def _serialiser(self, node: cst.Call) -> bool:
+        """`pickle.dump(...)`, `json.load(...)`, `MyPickler(...)`."""
+        name = self.ctx.qualified_name(node.func)
+        if name is None:
+            return False
+        return name in catalog.SERIALISERS or name.endswith(("Pickler", "Unpickler"))
 
     def _callee(self, node: cst.Call) -> str | None:
         """The qualified name of a call that may reach a summarised function."""
@@ -312,17 +425,25 @@ class BlockingCallViaHelper(Rule):
         if self._sites:
             summary.library = ctx.library
         # Positions of definitions and blocking calls serve only their noqa comments.
-        if ctx.has_noqa:
-            for qual, name in self._functions.values():
-                noqa = ctx.noqa(ctx.position(name).start.line)
+        for qual, name in self._functions.values():
+            line = ctx.position(name).start.line
+            summary.functions[qual].line = line
+            if ctx.has_noqa:
+                noqa = ctx.noqa(line)
                 summary.functions[qual].noqa = noqa is not None and noqa.suppresses(self.code)
         for qual, calls in self._blocking.items():
-            for display, code, call in calls:
-                noqa = ctx.noqa(ctx.position(call).start.line) if ctx.has_noqa else None
-                if noqa is None or not (noqa.suppresses(code) or noqa.suppresses(self.code)):
-                    summary.functions[qual].blocking = display
+            function = summary.functions[qual]
+            for display, code, call, is_file in calls:
+                line = ctx.position(call).start.line
+                noqa = ctx.noqa(line) if ctx.has_noqa else None
+                if noqa is not None and (noqa.suppresses(code) or noqa.suppresses(self.code)):
+                    continue
+                if function.blocking is None:
+                    function.blocking, function.code, function.blocking_line = display, code, line
+                if not is_file:
+                    function.wait, function.wait_line = display, line
                     break
-        for callee, written, call, function_name in self._sites:
+        for callee, written, call, function_name, quiet, with_item, own in self._sites:
             span = ctx.position(call)
             if ctx.suppressed(self.code, span.start.line, span.end.line):
                 continue
@@ -333,6 +454,9 @@ class BlockingCallViaHelper(Rule):
                     (span.start.line, span.start.column + 1),
                     (span.end.line, span.end.column + 1),
                     function_name,
+                    quiet,
+                    with_item,
+                    own,
                 )
             )
         for local, bindings in ctx.module_frame.bindings.items():
@@ -354,15 +478,30 @@ class BlockingCallViaHelper(Rule):
     @classmethod
     def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
         out = []
-        for found in blocking_helper_calls(facts):
+        for found in blocking_helper_calls(facts, settings.project_root):
             site, chain = found.site, found.chain
+            if _own_state(site, chain):
+                continue  # pickles the object's own state: a thread would race its handlers
             depth = len(chain.helpers)
+            to_thread = TO_THREAD.get(found.library, "asyncio.to_thread")
+            if site.with_item:
+                advice = (
+                    f"as a context manager it blocks on entry and exit: move the whole `with` block "
+                    f"into a function run with `await {to_thread}(...)`, or make `{site.display}` "
+                    "an async context manager"
+                )
+            else:
+                advice = f"run it with `await {to_thread}({site.display}, ...)` or make it async"
+            note = ""
+            if chain.cached:
+                note = f" on its first call (`{chain.cached[0]}` is cached)"
             message = cls.message.format(
                 helper=site.display,
                 function=site.function,
+                note=note,
                 chain=chain.render(),
                 depth=f"{depth} call{'s' if depth > 1 else ''}",
-                to_thread=TO_THREAD.get(found.library, "asyncio.to_thread"),
+                advice=advice,
             )
             out.append(
                 Diagnostic(
@@ -376,6 +515,35 @@ class BlockingCallViaHelper(Rule):
 _CREATORS = frozenset(r.creator for r in RESOURCES)
 #: Decorators that cache what a function returns: its instance is shared, not the caller's.
 _CACHING = frozenset({"functools.cache", "functools.lru_cache", "functools.cached_property", "property"})
+
+
+def _reads_package(function: cst.CSTNode) -> bool:
+    """Whether `function` locates files by `__file__`: it reads the package's own
+    resources (a bundled script or template), small and in the page cache."""
+    return any(isinstance(node, cst.Name) and node.value == "__file__" for node in walk(function))
+
+
+def _free_names(expr: cst.CSTNode) -> Iterator[str]:
+    """The names `expr` reads (not attribute names, not names of nested scopes)."""
+    if isinstance(expr, cst.Name):
+        yield expr.value
+    elif isinstance(expr, cst.Attribute):
+        yield from _free_names(expr.value)
+    elif not isinstance(expr, (cst.Lambda, cst.BaseComp)):
+        for child in expr.children:
+            yield from _free_names(child)
+
+
+def _own_state(site: Site, chain: Chain) -> bool:
+    """`self.save()` (with arguments that name only `self` and module-level names: see
+    `Site.bare`), whose chain stays in the methods of one class and ends in a method that
+    pickles or JSON-dumps (or loads) what the file holds: the object's own state, which
+    the loop's handlers mutate."""
+    if not (chain.serialises and site.bare and site.display.startswith("self.")):
+        return False
+    owners = {helper.rpartition(".")[0] for helper in chain.helpers}
+    return len(owners) == 1 and "" not in owners
+
 
 #: Decorators that make a generator function a context manager, and the annotations of
 #: such a function whose first argument is the type it yields.
@@ -413,23 +581,117 @@ def _stub_statement(small: cst.BaseSmallStatement) -> bool:
     )
 
 
+#: Calls that give the running event loop (and raise when none runs).
+_RUNNING_LOOP = frozenset(
+    {"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop"}
+)
+
 #: Where code runs only on some paths through a function.
 _BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
 
 
-def _conditional(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+def _conditional(
+    stack: list[cst.CSTNode], function: cst.CSTNode, running: frozenset[str] = frozenset()
+) -> bool:
     """Whether the node on top of `stack` runs only on some paths of `function`: under an
     `if`/`else`, an `except`, a `case`, a conditional expression or the right side of
     `and`/`or`. Helpers are followed only along the paths every call takes, since a
-    branch that depends on configuration (`if self.reload:`) is mostly not taken."""
+    branch that depends on configuration (`if self.reload:`) is mostly not taken. The
+    exception: the branch a test on a running event loop takes when a coroutine calls
+    (`loop = asyncio.get_running_loop()` in a `try`, then `if loop is None: ... else:`),
+    with `running` the names bound to the running loop."""
     child = stack[-1]
-    for node in reversed(stack[:-1]):
+    for index in range(len(stack) - 2, -1, -1):
+        node = stack[index]
         if node is function:
             return False
         is_test = isinstance(node, (cst.If, cst.IfExp)) and node.test is child
-        if isinstance(node, _BRANCHES) and not is_test:
+        if isinstance(node, _BRANCHES) and not is_test and not _loop_branch(stack, index, child, running):
             return True
         if isinstance(node, cst.BooleanOperation) and node.right is child:
             return True
         child = node
     return False
+
+
+def _loop_branch(stack: list[cst.CSTNode], index: int, child: cst.CSTNode, running: frozenset[str]) -> bool:
+    """Whether `stack[index]` (an `if` or its `else`, entered through `child`) is the
+    branch taken with an event loop running."""
+    if not running:
+        return False
+    node = stack[index]
+    if isinstance(node, cst.If) and node.body is child:
+        return _loop_test(node.test, running) is True
+    if isinstance(node, cst.If) and node.orelse is child:
+        return isinstance(child, cst.Else) and _loop_test(node.test, running) is False
+    if isinstance(node, cst.Else) and index > 0:
+        owner = stack[index - 1]
+        return isinstance(owner, cst.If) and owner.orelse is node and _loop_test(owner.test, running) is False
+    return False
+
+
+def _loop_test(test: cst.BaseExpression, running: frozenset[str]) -> bool | None:
+    """True: `test` holds when the loop runs (`loop`, `loop is not None`); False: it
+    holds when none runs (`loop is None`, `not loop`); None: another test."""
+    if isinstance(test, cst.Name):
+        return True if test.value in running else None
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _loop_test(test.expression, running)
+        return None if inner is None else not inner
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.left, cst.Name)
+        and test.left.value in running
+    ):
+        target = test.comparisons[0]
+        if isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+            if isinstance(target.operator, cst.Is):
+                return False
+            if isinstance(target.operator, cst.IsNot):
+                return True
+    return None
+
+
+def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+    """Whether the node on top of `stack` comes after a statement of `function`'s body
+    that returns early on some platforms (`if sys.platform != "win32": return`): the rest
+    of the function runs on one platform only, like a branch."""
+    if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
+        return False
+    statements = function.body.body
+    try:
+        top = next(n for n in stack if any(n is s for s in statements))
+    except StopIteration:
+        return False
+    for statement in statements:
+        if statement is top:
+            return False
+        if isinstance(statement, cst.If) and _platform_test(statement.test) and _exits(statement.body):
+            return True
+    return False
+
+
+#: What platform tests read: `sys.platform`, `os.name`, `platform.system()`.
+_PLATFORM_ATTRIBUTES = frozenset({("sys", "platform"), ("os", "name"), ("platform", "system")})
+
+
+def _platform_test(test: cst.BaseExpression) -> bool:
+    for node in walk(test):
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and (node.value.value, node.attr.value) in _PLATFORM_ATTRIBUTES
+        ):
+            return True
+    return False
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    if isinstance(body, cst.SimpleStatementSuite):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in body.body)
+    last = statements[-1] if statements else None
+    return isinstance(last, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Return, cst.Raise)) for s in last.body
+    )

@@ -11,7 +11,14 @@ class BlockingFileIo(BlockingCallRule):
     `readline(s)`, `write(lines)`, `flush` and `truncate` on a file object the function
     did not open itself (a typed parameter such as `f: TextIO`, or a `self` attribute),
     and the whole-file `pathlib.Path` methods `read_text`, `read_bytes`, `write_text`,
-    `write_bytes` and `touch`.
+    `write_bytes` and `touch`. In-memory files (`io.BytesIO`, `io.StringIO`) are never
+    reported.
+    Not reported in test files (the `test-files` setting: set-up and clean-up a test
+    author would not change) nor in command-line code, which runs alone on its loop: a
+    module of a `cli` package, a `cli` or `__main__` module, a module that imports
+    prompts (`rich.prompt`, `questionary`, the project's `cli` package), a command
+    (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
+    `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
 
     ## Why is this bad?
     Each of these waits for the disk; the loop runs nothing else meanwhile. (A file

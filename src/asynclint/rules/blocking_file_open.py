@@ -9,9 +9,18 @@ class BlockingFileOpen(BlockingCallRule):
     ## What it does
     Finds files opened synchronously on the event loop inside an `async def`: `open`,
     `io.open`, `io.open_code`, `codecs.open`, `os.fdopen`, `os.open`,
-    `gzip/bz2/lzma.open`, `Path.open` and the `tempfile` constructors. The reads and
-    writes on a handle opened in the same function are not reported again (one finding
-    per problem).
+    `gzip/bz2/lzma.open`, `Path.open` and `tempfile.mkstemp`. The reads and writes on a
+    handle opened in the same function are not reported again (one finding per
+    problem). Temporary files and folders (`tempfile.mkdtemp`, `TemporaryDirectory`,
+    `NamedTemporaryFile`, `TemporaryFile`, `SpooledTemporaryFile`, which creates no file
+    until it rolls over) are not reported: one small create beside the real work done
+    with them; in-memory files (`io.BytesIO`, `io.StringIO`) never are.
+    Not reported in test files (the `test-files` setting: set-up and clean-up a test
+    author would not change) nor in command-line code, which runs alone on its loop: a
+    module of a `cli` package, a `cli` or `__main__` module, a module that imports
+    prompts (`rich.prompt`, `questionary`, the project's `cli` package), a command
+    (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
+    `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
 
     ## Why is this bad?
     Opening, reading and writing a file are system calls that wait for the disk (or a

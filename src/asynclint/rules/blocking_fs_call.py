@@ -8,15 +8,24 @@ class BlockingFsCall(BlockingCallRule):
     """
     ## What it does
     Finds file-system calls on the event loop inside an `async def`: changes
-    (`os.mkdir/makedirs/remove/rename/replace/chmod/...`,
-    `shutil.copy*/move/rmtree/...`, the matching `Path` methods), file locks
-    (`fcntl.flock/lockf`) and directory traversal (`os.listdir/walk/scandir`,
-    `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`). Metadata calls (`os.stat`,
-    `os.path.exists/isfile/getsize/...`, `Path.exists/is_file/stat/resolve/...`,
-    `os.read/write` on descriptors) form the light tier, reported only with `blocking-light-calls = true`. Pure path arithmetic
+    (`os.link/symlink/truncate/...`, `shutil.copy*/move/rmtree/...`, the matching `Path`
+    methods), file locks (`fcntl.flock/lockf`) and directory traversal
+    (`os.listdir/walk/scandir`, `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`).
+    Metadata calls (`os.stat`, `os.path.exists/isfile/getsize/...`,
+    `Path.exists/is_file/stat/resolve/...`, `os.read/write` on descriptors) and single
+    metadata changes (`os.mkdir/makedirs/rmdir/remove/unlink/rename/replace/chmod/chown`,
+    `Path.mkdir/rmdir/unlink/rename/replace/chmod`: one folder made at start-up, one
+    socket's mode set, one backup renamed into place at shutdown) form the light tier,
+    reported only with `blocking-light-calls = true`. Pure path arithmetic
     (`os.path.abspath/normpath/relpath/expanduser`, `os.getcwd`,
     `Path.absolute/cwd/home`) is never reported. A lazy iterator (`root.glob(...)`)
     handed to a worker thread is not reported.
+    Not reported in test files (the `test-files` setting: set-up and clean-up a test
+    author would not change) nor in command-line code, which runs alone on its loop: a
+    module of a `cli` package, a `cli` or `__main__` module, a module that imports
+    prompts (`rich.prompt`, `questionary`, the project's `cli` package), a command
+    (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
+    `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
 
     ## Why is this bad?
     These calls wait for the disk; a directory walk or a tree copy can take seconds,

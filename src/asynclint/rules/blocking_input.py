@@ -8,7 +8,11 @@ class BlockingInput(BlockingCallRule):
     """
     ## What it does
     Finds console reads on the event loop inside an `async def`: `input()`,
-    `getpass.getpass()` and `sys.stdin.read/readline/readlines()`.
+    `getpass.getpass()` and `sys.stdin.read/readline/readlines()`. A terminal dialogue is
+    not reported: a coroutine that also writes to the terminal (`print`,
+    `console.print`, `click.echo`), a command (`@app.command()`), a coroutine of a `cli`
+    package or of a `__main__` module: the user is what the program waits for, and
+    nothing else runs on its loop meanwhile.
 
     ## Why is this bad?
     Reading the console waits for a person to type; the whole loop is frozen until they

@@ -10,7 +10,8 @@ class BlockingProcessWait(BlockingCallRule):
     Finds synchronous waits for a child process on the event loop inside an `async def`:
     `os.wait`, `os.wait3`, `os.wait4`, `os.waitid`, `os.waitpid`, and
     `wait()`/`communicate()` on a `subprocess.Popen` (a local one, a typed parameter or
-    a `self` attribute).
+    a `self` attribute), `wait()` on a `psutil.Process` or `psutil.Popen`, and
+    `psutil.wait_procs`.
 
     ## Why is this bad?
     Waiting for a child blocks until it exits; nothing else runs on the loop in the
@@ -41,4 +42,4 @@ class BlockingProcessWait(BlockingCallRule):
     message = "`{name}()` waits for a process synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA/RF ASYNC222"
-    triggers = ("async", ("subprocess", "os"))
+    triggers = ("async", ("subprocess", "os", "psutil"))

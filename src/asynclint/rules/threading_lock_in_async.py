@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import has_await
+from asynclint.analysis.nodes import has_await, walk
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._blocking import classify_lock
+from asynclint.rules._blocking import classify, classify_lock
 
 
 class ThreadingLockInAsync(Rule):
@@ -13,8 +13,11 @@ class ThreadingLockInAsync(Rule):
     Finds a `threading` (or `multiprocessing`) lock, semaphore or condition taken on the
     event loop inside an `async def`: `with lock:` or a blocking `lock.acquire()`, where
     the lock is a local binding, an annotated name or parameter, or a `self.x =
-    threading.Lock()` of the class. The message says when the lock is held across an
-    `await`.
+    threading.Lock()` of the class, when the `with` block waits: it holds the lock
+    across an `await` or around a blocking call (one that ASL100 to ASL114 report). A
+    `with lock:` whose block only updates memory is not reported: held for microseconds,
+    such a lock is mostly shared with real threads (timer callbacks, sync waiters) and
+    must stay a thread lock. The message says when the lock is held across an `await`.
 
     ## Why is this bad?
     Acquiring a thread lock blocks the whole loop while another thread holds it. Held
@@ -60,17 +63,30 @@ class ThreadingLockInAsync(Rule):
             kind = classify_lock(self.ctx, item.item)
             if kind is None:
                 continue
-            across = has_await(node.body)
+            if has_await(node.body):
+                detail = " and held across `await`: another task taking it deadlocks the loop"
+            else:
+                blocking = self._blocking_inside(node.body)
+                if blocking is None:
+                    continue  # in-memory updates: a thread lock shared with threads, held briefly
+                detail = f" around blocking `{blocking}()`"
             self.report(
                 item.item,
                 name=self.ctx.code_for(item.item),
                 kind=kind,
                 how="held by `with`",
                 function=function.name.value,
-                detail=" and held across `await`: another task taking it deadlocks the loop"
-                if across
-                else "",
+                detail=detail,
             )
+
+    def _blocking_inside(self, body: cst.BaseSuite) -> str | None:
+        """The first blocking call (by the catalog) in `body`, outside nested scopes."""
+        for found in walk(body, into_scopes=False):
+            if isinstance(found, cst.Call):
+                hit = classify(self.ctx, found)
+                if hit is not None:
+                    return hit.shown(found)
+        return None
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
