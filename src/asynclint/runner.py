@@ -561,7 +561,7 @@ class Runner:
                 continue
             name, is_package = module_name(key)
             for ref in sorted(imported_modules(text, name, is_package)):
-                for target in _nearest(key, table.get(ref, ())):
+                for target in _nearest(key, table.get(ref, [])):
                     if target not in seen:
                         seen.add(target)
                         out.append(target)
