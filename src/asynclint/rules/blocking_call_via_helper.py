@@ -200,7 +200,8 @@ class BlockingCallViaHelper(Rule):
             for d in node.decorators
         ):
             self._cached.add(qual)
-        self.ctx.want_position(node.name)
+        if self.ctx.has_noqa:
+            self.ctx.want_position(node.name)
         function = self.summary.functions[qual] = Function(display, False, None)
         function.cached = any(d in catalog.CACHE_DECORATORS for d in decorators)
 
@@ -358,7 +359,7 @@ class BlockingCallViaHelper(Rule):
 
     def _running_loop_names(self, function: cst.CSTNode) -> frozenset[str]:
         """The names `function` binds to `asyncio.get_running_loop()`."""
-        if not isinstance(function, cst.FunctionDef):
+        if not isinstance(function, cst.FunctionDef) or "running_loop" not in self.ctx.source:
             return frozenset()
         names = set()
         for node in walk(function.body, into_scopes=False):
@@ -424,12 +425,15 @@ class BlockingCallViaHelper(Rule):
         self._factories()
         if self._sites:
             summary.library = ctx.library
-        # Positions of definitions and blocking calls serve only their noqa comments.
+        # The lines of definitions, for the places of a chain's hops (read with `ast`:
+        # libcst positions would cost a code generation of every module with a `def`).
+        lines = _def_lines(ctx.source) if self._functions else {}
         for qual, name in self._functions.values():
-            line = ctx.position(name).start.line
+            display = summary.functions[qual].display
+            line = lines.get(display, 0)
             summary.functions[qual].line = line
             if ctx.has_noqa:
-                noqa = ctx.noqa(line)
+                noqa = ctx.noqa(ctx.position(name).start.line)
                 summary.functions[qual].noqa = noqa is not None and noqa.suppresses(self.code)
         for qual, calls in self._blocking.items():
             function = summary.functions[qual]
@@ -515,6 +519,34 @@ class BlockingCallViaHelper(Rule):
 _CREATORS = frozenset(r.creator for r in RESOURCES)
 #: Decorators that cache what a function returns: its instance is shared, not the caller's.
 _CACHING = frozenset({"functools.cache", "functools.lru_cache", "functools.cached_property", "property"})
+
+
+def _def_lines(source: str) -> dict[str, int]:
+    """The line of each module-level function and method of a module-level class
+    (`name`, `Class.name`; the last definition of a name, as the summary keeps it)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    lines: dict[str, int] = {}
+
+    def body(statements: list[ast.stmt], owner: str) -> None:
+        for node in statements:
+            if isinstance(node, ast.FunctionDef):
+                lines[owner + node.name] = node.lineno
+            elif isinstance(node, ast.ClassDef) and not owner:
+                body(node.body, f"{node.name}.")
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                # Definitions under `if`, `try` or `with` belong to the same scope.
+                for block in ("body", "orelse", "finalbody"):
+                    body(getattr(node, block, []), owner)
+                for handler in getattr(node, "handlers", []):
+                    body(handler.body, owner)
+
+    body(tree.body, "")
+    return lines
 
 
 def _reads_package(function: cst.CSTNode) -> bool:
