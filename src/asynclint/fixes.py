@@ -9,7 +9,7 @@ import bisect
 import difflib
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,6 +58,27 @@ def split_attached_comments(
     while at > 0 and lines[at - 1].comment is not None:
         at -= 1
     return tuple(lines[:at]), tuple(lines[at:])
+
+
+def code_moved(module: cst.Module, node: cst.CSTNode, shift: str) -> str:
+    """The code of `node` for a place `shift` deeper than its own line: its continuation
+    lines (those inside its brackets) keep their indentation relative to its first line.
+    For code a fix writes on a line of its own, one level into a call it wraps."""
+    moved = node.visit(_Deeper(shift)) if shift else node
+    assert isinstance(moved, cst.CSTNode)
+    return module.code_for_node(moved)
+
+
+def flat_code(module: cst.Module, node: cst.CSTNode) -> str | None:
+    """The code of `node` on one line, as formatters join brackets that fit, or None when
+    a comment or a trailing comma before a line break keeps it open (or a string spans
+    lines)."""
+    if not _flattenable(node):
+        return None
+    flat = node.visit(_Flat())
+    assert isinstance(flat, cst.CSTNode)
+    code = module.code_for_node(flat)
+    return None if "\n" in code or "\r" in code else code
 
 
 def imports_for(*modules: str | None) -> tuple[Import, ...]:
@@ -466,6 +487,12 @@ def local_edits(
         text = _generate(module, new, span.indent)
         if source is not None:
             text = _within_line_length(module, source, span, new, text, line_length)
+            if len(fix.replacements) == 1 and _too_long(source, span, text, line_length):
+                # Nothing in the replacement to wrap (a longer name): the call around it
+                # is laid out again instead.
+                wider = _widened(module, source, old, new, line_length)
+                if wider is not None:
+                    span, text = wider
         edits.append(
             Edit(
                 Location(span.start.line, span.start.column + 1),
@@ -531,6 +558,74 @@ def _source_line(source: str, line: int) -> str:
     return source[start : end if end >= 0 else len(source)].rstrip("\r")
 
 
+def _too_long(source: str, span: Span, text: str, line_length: int) -> bool:
+    """Whether `text` in place of the text at `span` makes a line longer than
+    `line_length` where none was."""
+    originals = [_source_line(source, line) for line in range(span.start.line, span.end.line + 1)]
+    if any(_width(line) > line_length for line in originals):
+        return False
+    prefix, suffix = originals[0][: span.start.column], originals[-1][span.end.column :]
+    if text.endswith("\n"):
+        suffix = ""
+    return any(_width(line) > line_length for line in (prefix + text + suffix).splitlines())
+
+
+def _widened(
+    module: cst.Module, source: str, old: cst.CSTNode, new: Replacement, line_length: int
+) -> tuple[Span, str] | None:
+    """The outermost call around `old`, in its statement, that laid out again with `new`
+    in place of `old` keeps every line within `line_length` (formatters split the
+    outermost brackets first): its span and its text."""
+    if not isinstance(new, cst.CSTNode):
+        return None
+    from asynclint.positions import layout
+
+    path = _path_to(module, old)[:-1]
+    statement = max(
+        (i for i, n in enumerate(path) if isinstance(n, (cst.BaseSmallStatement, cst.BaseCompoundStatement))),
+        default=-1,
+    )
+    calls = [n for n in path[statement + 1 :] if isinstance(n, cst.Call) and n.args]
+    for node in calls:
+        if _contains_comment(node):
+            return None
+        replaced = node.visit(_Replacer({old: new}, _ancestors(node, {id(old)})))
+        if not isinstance(replaced, cst.Call):
+            return None
+        span = layout(module, (), [node])[1].get(node)
+        if span is None:
+            return None
+        text = _generate(module, replaced, span.indent)
+        text = _within_line_length(module, source, span, replaced, text, line_length)
+        if not _too_long(source, span, text, line_length):
+            return span, text
+    return None
+
+
+def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
+    """The nodes from `root` down to `target`, both included (empty when not found)."""
+    path: list[cst.CSTNode] = []
+
+    def search(node: cst.CSTNode) -> bool:
+        path.append(node)
+        if node is target:
+            return True
+        for child in all_children(node):
+            if search(child):
+                return True
+        path.pop()
+        return False
+
+    search(root)
+    return path
+
+
+def _contains_comment(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Comment):
+        return True
+    return any(_contains_comment(child) for child in all_children(node))
+
+
 def _within_line_length(
     module: cst.Module, source: str, span: Span, new: Replacement, text: str, line_length: int
 ) -> str:
@@ -578,12 +673,23 @@ def _laid_out(
     text = _generate(module, node, indent)
     end = "" if text.endswith("\n") else suffix
     fits = all(_width(line) <= line_length for line in (prefix + text + end).splitlines())
-    if fits and not _broken_layout(call):
+    broken = _broken_layout(call)
+    nested = not broken and _nested_break(call)
+    if fits and not broken and not nested:
         return node
-    forms = (_exploded,) if _magic_comma(call) else (_joined, _hugged, _exploded)
+    forms: tuple[Callable[[cst.Call, str, str], cst.Call], ...]
+    if _magic_comma(call):
+        forms = (_exploded,)
+    elif nested:
+        # A multi-line argument on the line of the call (a fix wrapped a call written over
+        # several lines): formatters join it when it has no comment or trailing comma to
+        # keep it open, else they put each argument on a line of its own.
+        forms = (_flat_joined, _flat_hugged, _exploded) if _flattenable(call) else (_exploded,)
+    else:
+        forms = (_joined, _hugged, _exploded)
     # Arguments already on lines of their own keep their indentation; arguments that move
     # from the line of the call to a line of their own go one level deeper.
-    unit_shift = "" if _broken_layout(call) else module.default_indent
+    unit_shift = "" if broken else module.default_indent
     unit = module.default_indent
     for form in forms:
         wrapped = node.deep_replace(call, form(call, unit, unit_shift))
@@ -628,6 +734,81 @@ def _broken_layout(call: cst.Call) -> bool:
     if _breaks(call.whitespace_before_args):
         return False
     return any(_breaks(arg.comma) or _breaks(arg.whitespace_after_arg) for arg in call.args)
+
+
+def _nested_break(call: cst.Call) -> bool:
+    """An argument that breaks lines inside its own brackets while the call does not break
+    after its `(` (`wait_for(open_connection(` newline ...)."""
+    if _breaks(call.whitespace_before_args):
+        return False
+    return any(_contains_break(arg.value) for arg in call.args)
+
+
+def _contains_break(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.ParenthesizedWhitespace):
+        return True
+    return any(_contains_break(child) for child in all_children(node))
+
+
+def _flattenable(node: cst.CSTNode) -> bool:
+    """No comment and no trailing comma before a line break (which formatters keep one
+    item a line) anywhere in `node`."""
+    if isinstance(node, cst.Comment):
+        return False
+    return all(_flattenable(child) for child in all_children(node)) and not _has_trailing_comma(node)
+
+
+def _has_trailing_comma(node: cst.CSTNode) -> bool:
+    """A bracketed sequence (arguments, elements, parameters) whose last item has a comma
+    that ends a line."""
+    items: Sequence[cst.CSTNode] = ()
+    if isinstance(node, cst.Call):
+        items = node.args
+    elif isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+        items = node.elements
+    elif isinstance(node, cst.Subscript):
+        items = node.slice
+    if not items:
+        return False
+    comma = getattr(items[-1], "comma", cst.MaybeSentinel.DEFAULT)
+    return isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
+
+
+class _Flat(cst.CSTTransformer):
+    """Every line break between brackets taken out: a space after a comma, nothing after
+    an opening or before a closing bracket."""
+
+    def leave_Comma(self, original_node: cst.Comma, updated_node: cst.Comma) -> cst.Comma:
+        changes: dict[str, cst.BaseParenthesizableWhitespace] = {}
+        if isinstance(original_node.whitespace_after, cst.ParenthesizedWhitespace):
+            changes["whitespace_after"] = cst.SimpleWhitespace(" ")
+        if isinstance(original_node.whitespace_before, cst.ParenthesizedWhitespace):
+            changes["whitespace_before"] = cst.SimpleWhitespace("")
+        return updated_node.with_changes(**changes) if changes else updated_node
+
+    def leave_ParenthesizedWhitespace(
+        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
+    ) -> cst.SimpleWhitespace:  # type: ignore[override]
+        return cst.SimpleWhitespace("")
+
+
+def _flat_args(call: cst.Call) -> list[cst.Arg]:
+    args = []
+    for arg in call.args:
+        flat = arg.visit(_Flat())
+        assert isinstance(flat, cst.Arg)
+        args.append(flat)
+    return args
+
+
+def _flat_joined(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """The call on one line, its arguments' brackets too."""
+    return _joined(call.with_changes(args=_flat_args(call)), unit, shift)
+
+
+def _flat_hugged(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """`f(` newline, the arguments on one line (their brackets too), newline `)`."""
+    return _hugged(call.with_changes(args=_flat_args(call)), unit, shift)
 
 
 def _magic_comma(call: cst.Call) -> bool:
