@@ -60,6 +60,16 @@ def split_attached_comments(
     return tuple(lines[:at]), tuple(lines[at:])
 
 
+def split_for_wrapping(
+    lines: Sequence[cst.EmptyLine],
+) -> tuple[tuple[cst.EmptyLine, ...], tuple[cst.EmptyLine, ...]]:
+    """The leading lines of a statement a fix moves into a new block (`async with ...:`)
+    split into those that stay above the block and those that move in with it: the
+    comment lines right above it (`# pylint: disable-next=...`, an explanation) belong to
+    it (see `split_attached_comments`)."""
+    return split_attached_comments(lines)
+
+
 def code_moved(module: cst.Module, node: cst.CSTNode, shift: str) -> str:
     """The code of `node` for a place `shift` deeper than its own line: its continuation
     lines (those inside its brackets) keep their indentation relative to its first line.

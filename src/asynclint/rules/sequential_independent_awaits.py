@@ -263,9 +263,10 @@ class SequentialIndependentAwaits(Rule):
         assert isinstance(first, cst.With) and isinstance(first.body, cst.IndentedBlock)
         head = run[0].stmt
         assert isinstance(head, cst.SimpleStatementLine)  # (see `_fix`)
-        first = first.with_changes(
-            leading_lines=head.leading_lines, body=first.body.with_changes(header=head.trailing_whitespace)
-        )
+        # The comment after the first await stays on the line of its call.
+        calls = list(first.body.body)
+        calls[0] = calls[0].with_changes(trailing_whitespace=head.trailing_whitespace)
+        first = first.with_changes(leading_lines=head.leading_lines, body=first.body.with_changes(body=calls))
         replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]]
         replacements = {run[0].stmt: cst.FlattenSentinel([first, *statements[1:]])}
         for item in run[1:]:
