@@ -142,8 +142,10 @@ def roundtrip(files: list[Path], jobs: int = 2) -> Stats:
 RUFF_CODES = ("I001", "E501")
 
 
-def ruff_counts(ruff: str, files: dict[str, str]) -> Counter[tuple[str, str]]:
-    """(relative path, code) → how often `ruff check --select I001,E501 --line-length 88`
+def ruff_counts(
+    ruff: str, files: dict[str, str], codes: tuple[str, ...] = RUFF_CODES
+) -> Counter[tuple[str, str]]:
+    """(relative path, code) → how often `ruff check --select <codes> --line-length 88`
     reports it, for `files` (relative path → text), written to a temporary tree laid out as
     the corpus is."""
     counts: Counter[tuple[str, str]] = Counter()
@@ -160,7 +162,7 @@ def ruff_counts(ruff: str, files: dict[str, str]) -> Counter[tuple[str, str]]:
                 "--isolated",
                 "--no-cache",
                 "--select",
-                ",".join(RUFF_CODES),
+                ",".join(codes),
                 "--line-length",
                 "88",
                 "--output-format",
@@ -180,12 +182,12 @@ def ruff_counts(ruff: str, files: dict[str, str]) -> Counter[tuple[str, str]]:
 
 
 def new_ruff_violations(
-    ruff: str, changed: list[tuple[str, str, str, list[str]]], base: Path
+    ruff: str, changed: list[tuple[str, str, str, list[str]]], base: Path, codes: tuple[str, ...] = RUFF_CODES
 ) -> tuple[Counter[str], Counter[str], list[str]]:
-    """Ruff's I001/E501 counts over the changed files before and after, and the files whose
+    """Ruff's counts of `codes` over the changed files before and after, and the files whose
     count of a code grew (one line each: path, code, before → after)."""
-    before = ruff_counts(ruff, {_relative(p, base): old for p, old, _, _ in changed})
-    after = ruff_counts(ruff, {_relative(p, base): new for p, _, new, _ in changed})
+    before = ruff_counts(ruff, {_relative(p, base): old for p, old, _, _ in changed}, codes)
+    after = ruff_counts(ruff, {_relative(p, base): new for p, _, new, _ in changed}, codes)
     totals_before: Counter[str] = Counter()
     totals_after: Counter[str] = Counter()
     grown = []
@@ -228,6 +230,11 @@ def main() -> None:
         const="ruff",
         help="count ruff's I001/E501 in each changed file before and after (a path to ruff)",
     )
+    parser.add_argument(
+        "--ruff-select",
+        default=",".join(RUFF_CODES),
+        help="the ruff codes counted with --ruff (default: %(default)s; add F841 for variables a fix left unused)",
+    )
     parser.add_argument("--diffs", type=Path, help="write each changed file's diff into this folder")
     args = parser.parse_args()
     names = CI_SUBSET if args.names == ["ci"] else (args.names or None)
@@ -253,12 +260,13 @@ def main() -> None:
     grown: list[str] = []
     if args.ruff:
         ruff = shutil.which(args.ruff) or args.ruff
-        before, after, grown = new_ruff_violations(ruff, stats.changed, base)
+        codes = tuple(args.ruff_select.split(","))
+        before, after, grown = new_ruff_violations(ruff, stats.changed, base, codes)
         print(
-            "ruff --select I001,E501 --line-length 88 over the changed files: "
-            + ", ".join(f"{c} {before[c]} before, {after[c]} after" for c in RUFF_CODES)
+            f"ruff --select {args.ruff_select} --line-length 88 over the changed files: "
+            + ", ".join(f"{c} {before[c]} before, {after[c]} after" for c in codes)
         )
-        print(f"changed files with a new I001/E501 violation {len(grown)}")
+        print(f"changed files with a new {'/'.join(codes)} violation {len(grown)}")
     if args.diffs:
         write_diffs(stats.changed, base, args.diffs)
     print(f"slowest file {stats.slowest[0]:.2f} s: {stats.slowest[1]}")

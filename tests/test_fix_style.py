@@ -426,3 +426,47 @@ def test_a_call_over_lines_in_a_gathered_loop() -> None:
         "async def notify_short(users, fetch):\n"
         "    await asyncio.gather(*(fetch(user, retries=3) for user in users))\n"
     )
+
+
+def test_a_loop_variable_left_unread_is_removed() -> None:
+    """`loop = asyncio.get_running_loop()` whose last use a fix replaced is dead code (ruff's
+    F841): removed, with the import left unused; kept while read, or with a comment."""
+    source = (
+        "import asyncio\nfrom functools import partial\n\n\n"
+        "async def encrypt(data):\n"
+        '    """Encrypt in a thread."""\n\n'
+        "    loop = asyncio.get_running_loop()\n"
+        "    return await loop.run_in_executor(None, partial(encrypt_in_place, data))\n\n\n"
+        "async def still_read(work):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    done = loop.create_future()\n"
+        "    await loop.run_in_executor(None, work)\n"
+        "    return done\n\n\n"
+        "async def commented(work):\n"
+        "    loop = asyncio.get_running_loop()  # the running loop\n"
+        "    return await loop.run_in_executor(None, work)\n"
+    )
+    assert fixed(source, "ASL606") == (
+        "import asyncio\n\n\n"
+        "async def encrypt(data):\n"
+        '    """Encrypt in a thread."""\n\n'
+        "    return await asyncio.to_thread(encrypt_in_place, data)\n\n\n"
+        "async def still_read(work):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    done = loop.create_future()\n"
+        "    await asyncio.to_thread(work)\n"
+        "    return done\n\n\n"
+        "async def commented(work):\n"
+        "    loop = asyncio.get_running_loop()  # the running loop\n"
+        "    return await asyncio.to_thread(work)\n"
+    )
+
+
+def test_a_loop_variable_unread_before_the_fixes_is_not_ours_to_remove() -> None:
+    source = (
+        "import asyncio\nimport time\n\n\n"
+        "async def poll():\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    time.sleep(1)\n"
+    )
+    assert "    loop = asyncio.get_running_loop()\n" in fixed(source, "ASL101")

@@ -1193,3 +1193,150 @@ def _import_without_unused(small: cst.BaseSmallStatement, gone: set[str]) -> cst
         return None
     keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
     return small.with_changes(names=keep)
+
+
+#: Calls that only fetch the running loop: a variable bound to one and no longer read is
+#: dead code (ruff's F841) once fixes replaced its uses (`loop.run_in_executor(None, f)` →
+#: `asyncio.to_thread(f)`).
+_LOOP_GETTERS = frozenset(
+    {"asyncio.get_running_loop", "asyncio.get_event_loop", "get_running_loop", "get_event_loop"}
+)
+
+
+def remove_unused_loop_variables(original: str, fixed: str) -> str:
+    """`fixed` without the statements `loop = asyncio.get_running_loop()` (or
+    `get_event_loop()`) in a coroutine function whose variable the fixes left unread: read
+    in the function of `original`, nowhere in the function of `fixed` (nested functions
+    included). A statement with a comment, or alone in its block, is kept."""
+    try:
+        before = cst.parse_module(original)
+        after = cst.parse_module(fixed)
+    except (cst.ParserSyntaxError, RecursionError):
+        return fixed
+    read_before = _loop_variable_reads(before)
+    removals: dict[cst.CSTNode, Replacement] = {}
+    for key, function in _coroutine_functions(after).items():
+        uses = _name_counts(function)
+        for block in _blocks(function.body):
+            statements = list(block.body)
+            for index, stmt in enumerate(statements):
+                name = _loop_variable(stmt)
+                if name is None or uses.get(name, 0) != 1 or read_before.get(key, {}).get(name, 0) < 1:
+                    continue
+                if len(statements) == 1 or _contains_comment(stmt):
+                    continue
+                removals[stmt] = cst.RemoveFromParent()
+                following = statements[index + 1] if index + 1 < len(statements) else None
+                if isinstance(following, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and not any(
+                    line.comment for line in following.leading_lines
+                ):
+                    # The blank lines above the removed statement stay.
+                    assert isinstance(stmt, cst.SimpleStatementLine)
+                    removed = list(stmt.leading_lines)
+                    if len(removed) > len(following.leading_lines):
+                        removals[following] = following.with_changes(leading_lines=removed)
+    if not removals:
+        return fixed
+    result = after.visit(_Replacer(removals, _ancestors(after, {id(n) for n in removals})))
+    assert isinstance(result, cst.Module)
+    return result.code
+
+
+def _loop_variable(stmt: cst.BaseStatement) -> str | None:
+    """`x` of a statement `x = asyncio.get_running_loop()` (or a loop getter like it)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target = small.targets[0].target
+    value = small.value
+    if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or value.args:
+        return None
+    return target.value if dotted_name(value.func) in _LOOP_GETTERS else None
+
+
+def _coroutine_functions(module: cst.Module) -> dict[str, cst.FunctionDef]:
+    """Coroutine functions by their dotted path in the module (`Class.method`); a path
+    defined twice is left out."""
+    found: dict[str, cst.FunctionDef] = {}
+    twice: set[str] = set()
+
+    def visit(node: cst.CSTNode, prefix: str) -> None:
+        for child in all_children(node):
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                path = prefix + child.name.value
+                if isinstance(child, cst.FunctionDef) and child.asynchronous is not None:
+                    if path in found:
+                        twice.add(path)
+                    found[path] = child
+                visit(child, path + ".")
+            else:
+                visit(child, prefix)
+
+    visit(module, "")
+    return {k: v for k, v in found.items() if k not in twice}
+
+
+def _loop_variable_reads(module: cst.Module) -> dict[str, dict[str, int]]:
+    """For each coroutine function, its loop variables and how often each is read."""
+    reads: dict[str, dict[str, int]] = {}
+    for key, function in _coroutine_functions(module).items():
+        counts = _name_counts(function)
+        names = {
+            name
+            for block in _blocks(function.body)
+            for stmt in block.body
+            if (name := _loop_variable(stmt)) is not None
+        }
+        reads[key] = {name: counts.get(name, 0) - 1 for name in names}
+    return reads
+
+
+def _name_counts(node: cst.CSTNode) -> dict[str, int]:
+    """How often each name occurs in `node` (read, written or declared), attribute names
+    aside; a call of `locals()`/`vars()`/`eval()`/`exec()` counts as a use of every name."""
+    counts: dict[str, int] = {}
+
+    def visit(item: cst.CSTNode) -> None:
+        if isinstance(item, cst.Attribute):
+            visit(item.value)
+            return
+        if isinstance(item, cst.Name):
+            counts[item.value] = counts.get(item.value, 0) + 1
+        for child in all_children(item):
+            visit(child)
+
+    visit(node)
+    if any(counts.get(name) for name in ("locals", "vars", "eval", "exec")):
+        return {name: count + 1 for name, count in counts.items()}
+    return counts
+
+
+def _blocks(suite: cst.BaseSuite) -> list[cst.IndentedBlock]:
+    """The indented blocks of a function body, of its compound statements too, but not of
+    nested functions or classes."""
+    found: list[cst.IndentedBlock] = []
+
+    def visit(node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return
+        if isinstance(node, cst.IndentedBlock):
+            found.append(node)
+        for child in all_children(node):
+            if isinstance(
+                child,
+                (
+                    cst.BaseStatement,
+                    cst.BaseSuite,
+                    cst.ExceptHandler,
+                    cst.ExceptStarHandler,
+                    cst.Else,
+                    cst.Finally,
+                    cst.MatchCase,
+                ),
+            ):
+                visit(child)
+
+    visit(suite)
+    return found
