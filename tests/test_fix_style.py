@@ -470,3 +470,38 @@ def test_a_loop_variable_unread_before_the_fixes_is_not_ours_to_remove() -> None
         "    time.sleep(1)\n"
     )
     assert "    loop = asyncio.get_running_loop()\n" in fixed(source, "ASL101")
+
+
+def test_a_call_rebuilt_from_one_written_an_argument_a_line_stays_so() -> None:
+    """`run_in_executor(None, f, (multi-line argument),)` becomes `to_thread(` one argument a
+    line: the argument over several lines keeps its lines, relative to it."""
+    source = (
+        "import asyncio\n\n\nclass Payload:\n"
+        "    async def write(self, remaining):\n"
+        "        loop = asyncio.get_running_loop()\n"
+        "        while remaining:\n"
+        "            chunk = await loop.run_in_executor(\n"
+        "                None,\n"
+        "                self._read,\n"
+        "                (\n"
+        "                    min(DEFAULT_CHUNK_SIZE, remaining)\n"
+        "                    if remaining is not None\n"
+        "                    else DEFAULT_CHUNK_SIZE\n"
+        "                ),\n"
+        "            )\n"
+        "            remaining -= len(chunk)\n"
+    )
+    assert fixed(source, "ASL606") == (
+        "import asyncio\n\n\nclass Payload:\n"
+        "    async def write(self, remaining):\n"
+        "        while remaining:\n"
+        "            chunk = await asyncio.to_thread(\n"
+        "                self._read,\n"
+        "                (\n"
+        "                    min(DEFAULT_CHUNK_SIZE, remaining)\n"
+        "                    if remaining is not None\n"
+        "                    else DEFAULT_CHUNK_SIZE\n"
+        "                ),\n"
+        "            )\n"
+        "            remaining -= len(chunk)\n"
+    )

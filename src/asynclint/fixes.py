@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import libcst as cst
 
@@ -684,25 +684,31 @@ def _laid_out(
     end = "" if text.endswith("\n") else suffix
     fits = all(_width(line) <= line_length for line in (prefix + text + end).splitlines())
     broken = _broken_layout(call)
-    nested = not broken and _nested_break(call)
-    if fits and not broken and not nested:
+    # Laid out as formatters write it already: the arguments start on a line of their own.
+    proper = _breaks(call.whitespace_before_args)
+    inner = any(_contains_break(arg.value) for arg in call.args)
+    if fits and (proper or (not broken and not inner)):
         return node
     forms: tuple[Callable[[cst.Call, str, str], cst.Call], ...]
     if _magic_comma(call):
         forms = (_exploded,)
-    elif nested:
-        # A multi-line argument on the line of the call (a fix wrapped a call written over
-        # several lines): formatters join it when it has no comment or trailing comma to
-        # keep it open, else they put each argument on a line of its own.
+    elif inner:
+        # An argument over several lines (a fix wrapped or rebuilt a call written so):
+        # formatters join it when it has no comment or trailing comma to keep it open,
+        # else they put each argument on a line of its own.
         forms = (_flat_joined, _flat_hugged, _exploded) if _flattenable(call) else (_exploded,)
     else:
         forms = (_joined, _hugged, _exploded)
     # Arguments already on lines of their own keep their indentation; arguments that move
     # from the line of the call to a line of their own go one level deeper.
-    unit_shift = "" if broken else module.default_indent
+    unit_shift = "" if broken or proper else module.default_indent
     unit = module.default_indent
     for form in forms:
-        wrapped = node.deep_replace(call, form(call, unit, unit_shift))
+        try:
+            laid_out = form(call, unit, unit_shift)
+        except cst.CSTValidationError:  # a layout libcst cannot write: the next one
+            continue
+        wrapped = node.deep_replace(call, laid_out)
         assert isinstance(wrapped, cst.CSTNode)
         candidate = _generate(module, wrapped, (leading,))
         lines = (prefix + candidate + ("" if candidate.endswith("\n") else suffix)).splitlines()
@@ -746,14 +752,6 @@ def _broken_layout(call: cst.Call) -> bool:
     return any(_breaks(arg.comma) or _breaks(arg.whitespace_after_arg) for arg in call.args)
 
 
-def _nested_break(call: cst.Call) -> bool:
-    """An argument that breaks lines inside its own brackets while the call does not break
-    after its `(` (`wait_for(open_connection(` newline ...)."""
-    if _breaks(call.whitespace_before_args):
-        return False
-    return any(_contains_break(arg.value) for arg in call.args)
-
-
 def _contains_break(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.ParenthesizedWhitespace):
         return True
@@ -785,21 +783,58 @@ def _has_trailing_comma(node: cst.CSTNode) -> bool:
 
 
 class _Flat(cst.CSTTransformer):
-    """Every line break between brackets taken out: a space after a comma, nothing after
-    an opening or before a closing bracket."""
-
-    def leave_Comma(self, original_node: cst.Comma, updated_node: cst.Comma) -> cst.Comma:
-        changes: dict[str, cst.BaseParenthesizableWhitespace] = {}
-        if isinstance(original_node.whitespace_after, cst.ParenthesizedWhitespace):
-            changes["whitespace_after"] = cst.SimpleWhitespace(" ")
-        if isinstance(original_node.whitespace_before, cst.ParenthesizedWhitespace):
-            changes["whitespace_before"] = cst.SimpleWhitespace("")
-        return updated_node.with_changes(**changes) if changes else updated_node
+    """Every line break between brackets taken out: nothing after an opening or before a
+    closing bracket or a comma, a space elsewhere (after a comma, around `if`/`else`)."""
 
     def leave_ParenthesizedWhitespace(
         self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
     ) -> cst.SimpleWhitespace:  # type: ignore[override]
-        return cst.SimpleWhitespace("")
+        return cst.SimpleWhitespace(" ")
+
+    def leave_Comma(self, original_node: cst.Comma, updated_node: cst.Comma) -> cst.Comma:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_LeftParen(self, original_node: cst.LeftParen, updated_node: cst.LeftParen) -> cst.LeftParen:
+        return _tight(original_node, updated_node, "whitespace_after")
+
+    def leave_RightParen(self, original_node: cst.RightParen, updated_node: cst.RightParen) -> cst.RightParen:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_LeftSquareBracket(
+        self, original_node: cst.LeftSquareBracket, updated_node: cst.LeftSquareBracket
+    ) -> cst.LeftSquareBracket:
+        return _tight(original_node, updated_node, "whitespace_after")
+
+    def leave_RightSquareBracket(
+        self, original_node: cst.RightSquareBracket, updated_node: cst.RightSquareBracket
+    ) -> cst.RightSquareBracket:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_LeftCurlyBrace(
+        self, original_node: cst.LeftCurlyBrace, updated_node: cst.LeftCurlyBrace
+    ) -> cst.LeftCurlyBrace:
+        return _tight(original_node, updated_node, "whitespace_after")
+
+    def leave_RightCurlyBrace(
+        self, original_node: cst.RightCurlyBrace, updated_node: cst.RightCurlyBrace
+    ) -> cst.RightCurlyBrace:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        return _tight(original_node, updated_node, "whitespace_before_args")
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        return _tight(original_node, updated_node, "whitespace_after_arg")
+
+
+_Tight = TypeVar("_Tight", bound=cst.CSTNode)
+
+
+def _tight(original: _Tight, updated: _Tight, attribute: str) -> _Tight:
+    """`updated` with nothing at `attribute` where `original` broke the line there."""
+    if isinstance(getattr(original, attribute), cst.ParenthesizedWhitespace):
+        return updated.with_changes(**{attribute: cst.SimpleWhitespace("")})
+    return updated
 
 
 def _flat_args(call: cst.Call) -> list[cst.Arg]:
