@@ -6,7 +6,8 @@
 For each file: lint and fix to a fixed point (what `--unsafe-fixes --diff` computes), then
 count findings, fixes applied, internal errors (ASL002), fixes whose output would not parse
 or compile (the fixer rejects them and says so), and files that a second fix changes again.
-The last three must be 0, and every fixed file must compile. With `--ruff` (a path to ruff,
+The last three must be 0, every fixed file must compile and keep every comment (a comment
+of the original missing from the fixed file is listed). With `--ruff` (a path to ruff,
 or `ruff` on PATH), each changed file is checked before and after with
 `ruff check --select I001,E501 --line-length 88` (isolated from the projects' own
 configuration): a file whose count of a code grows has a new violation, and must have none.
@@ -19,6 +20,7 @@ together) and the largest peak memory of a worker process, with the file it was 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -61,6 +64,8 @@ class Stats:
     unstable: list[str] = field(default_factory=list)
     #: Fixed files that do not compile (the fixer's verification must make this empty).
     not_compiling: list[str] = field(default_factory=list)
+    #: Changed files that lost a comment.
+    lost_comments: list[str] = field(default_factory=list)
     #: Changed files: path, text before, text after, the codes of the fixes applied.
     changed: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
     slowest: tuple[float, str] = (0.0, "")
@@ -78,6 +83,7 @@ class Stats:
         self.broken_fixes += other.broken_fixes
         self.unstable += other.unstable
         self.not_compiling += other.not_compiling
+        self.lost_comments += other.lost_comments
         self.changed += other.changed
 
 
@@ -125,10 +131,21 @@ def _check_file(path: Path) -> Stats:
                 compile(outcome.text, str(path), "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             stats.not_compiling.append(f"{path}: {exc}")
+        lost = _comments(text) - _comments(outcome.text)
+        if lost:
+            stats.lost_comments.append(f"{path}: lost {', '.join(sorted(lost))}")
         again = fix_text(replace(request, text=outcome.text), unsafe=True)
         if again.text != outcome.text:
             stats.unstable.append(str(path))
     return stats
+
+
+def _comments(text: str) -> Counter[str]:
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return Counter(t.string for t in tokens if t.type == tokenize.COMMENT)
+    except (tokenize.TokenError, SyntaxError):
+        return Counter()
 
 
 def roundtrip(files: list[Path], jobs: int = 2) -> Stats:
@@ -257,6 +274,7 @@ def main() -> None:
     print(f"broken fixes (rejected: output would not parse or compile) {len(stats.broken_fixes)}")
     print(f"unstable fixes (a second round changes the file) {len(stats.unstable)}")
     print(f"fixed files that do not compile {len(stats.not_compiling)}")
+    print(f"fixed files that lost a comment {len(stats.lost_comments)}")
     grown: list[str] = []
     if args.ruff:
         ruff = shutil.which(args.ruff) or args.ruff
@@ -271,9 +289,11 @@ def main() -> None:
         write_diffs(stats.changed, base, args.diffs)
     print(f"slowest file {stats.slowest[0]:.2f} s: {stats.slowest[1]}")
     print(f"largest worker peak memory {stats.peak[0]:.0f} MiB, reached on {stats.peak[1]}")
-    for line in stats.internal_errors + stats.broken_fixes + stats.unstable + stats.not_compiling + grown:
+    problems = stats.internal_errors + stats.broken_fixes + stats.unstable + stats.not_compiling
+    problems += stats.lost_comments + grown
+    for line in problems:
         print("  " + line)
-    failed = stats.internal_errors or stats.broken_fixes or stats.unstable or stats.not_compiling or grown
+    failed = bool(problems)
     sys.exit(1 if failed else 0)
 
 
