@@ -430,7 +430,8 @@ def test_a_call_over_lines_in_a_gathered_loop() -> None:
 
 def test_a_loop_variable_left_unread_is_removed() -> None:
     """`loop = asyncio.get_running_loop()` whose last use a fix replaced is dead code (ruff's
-    F841): removed, with the import left unused; kept while read, or with a comment."""
+    F841): removed, with the import left unused, its blank and comment lines kept; kept
+    while read, or with a comment after it."""
     source = (
         "import asyncio\nfrom functools import partial\n\n\n"
         "async def encrypt(data):\n"
@@ -444,7 +445,17 @@ def test_a_loop_variable_left_unread_is_removed() -> None:
         "    return done\n\n\n"
         "async def commented(work):\n"
         "    loop = asyncio.get_running_loop()  # the running loop\n"
-        "    return await loop.run_in_executor(None, work)\n"
+        "    return await loop.run_in_executor(None, work)\n\n\n"
+        "async def comment_above(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    # Write the file in a thread.\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    await loop.run_in_executor(None, path.write_text, content)\n\n\n"
+        "async def comment_below(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    loop = asyncio.get_running_loop()\n"
+        "    # Write the file in a thread.\n"
+        "    await loop.run_in_executor(None, path.write_text, content)\n"
     )
     assert fixed(source, "ASL606") == (
         "import asyncio\n\n\n"
@@ -458,7 +469,15 @@ def test_a_loop_variable_left_unread_is_removed() -> None:
         "    return done\n\n\n"
         "async def commented(work):\n"
         "    loop = asyncio.get_running_loop()  # the running loop\n"
-        "    return await asyncio.to_thread(work)\n"
+        "    return await asyncio.to_thread(work)\n\n\n"
+        "async def comment_above(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    # Write the file in a thread.\n"
+        "    await asyncio.to_thread(path.write_text, content)\n\n\n"
+        "async def comment_below(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    # Write the file in a thread.\n"
+        "    await asyncio.to_thread(path.write_text, content)\n"
     )
 
 

@@ -1242,7 +1242,8 @@ def remove_unused_loop_variables(original: str, fixed: str) -> str:
     """`fixed` without the statements `loop = asyncio.get_running_loop()` (or
     `get_event_loop()`) in a coroutine function whose variable the fixes left unread: read
     in the function of `original`, nowhere in the function of `fixed` (nested functions
-    included). A statement with a comment, or alone in its block, is kept."""
+    included). Its blank and comment lines stay, above the statement after it; one with a
+    comment after it, or the last of its block, is kept."""
     try:
         before = cst.parse_module(original)
         after = cst.parse_module(fixed)
@@ -1258,23 +1259,35 @@ def remove_unused_loop_variables(original: str, fixed: str) -> str:
                 name = _loop_variable(stmt)
                 if name is None or uses.get(name, 0) != 1 or read_before.get(key, {}).get(name, 0) < 1:
                     continue
-                if len(statements) == 1 or _contains_comment(stmt):
+                following = statements[index + 1] if index + 1 < len(statements) else None
+                if not isinstance(following, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                    continue  # the last statement of its block: its lines would have no place
+                if stmt in removals or _loop_variable(following) is not None:
+                    continue  # two in a row: one at a time (the next fix round)
+                assert isinstance(stmt, cst.SimpleStatementLine)
+                if stmt.trailing_whitespace.comment is not None or _contains_comment(stmt.body[0]):
                     continue
                 removals[stmt] = cst.RemoveFromParent()
-                following = statements[index + 1] if index + 1 < len(statements) else None
-                if isinstance(following, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and not any(
-                    line.comment for line in following.leading_lines
-                ):
-                    # The blank lines above the removed statement stay.
-                    assert isinstance(stmt, cst.SimpleStatementLine)
-                    removed = list(stmt.leading_lines)
-                    if len(removed) > len(following.leading_lines):
-                        removals[following] = following.with_changes(leading_lines=removed)
+                # Its blank lines and comment lines stay, above the statement after it.
+                removals[following] = following.with_changes(
+                    leading_lines=_merged_lines(stmt.leading_lines, following.leading_lines)
+                )
     if not removals:
         return fixed
     result = after.visit(_Replacer(removals, _ancestors(after, {id(n) for n in removals})))
     assert isinstance(result, cst.Module)
     return result.code
+
+
+def _merged_lines(removed: Sequence[cst.EmptyLine], own: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """The leading lines of a statement whose predecessor is removed: the removed one's
+    comment lines, then its own; the more blank lines of the two in front."""
+    if any(line.comment is not None for line in removed):
+        return [*removed, *own]
+    blanks = _blank_prefix(own)
+    if len(removed) > blanks:
+        return [*removed, *own[blanks:]]
+    return list(own)
 
 
 def _loop_variable(stmt: cst.BaseStatement) -> str | None:
