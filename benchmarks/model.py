@@ -3,16 +3,20 @@
     python benchmarks/model.py                       # the 3 largest projects, 3 repetitions
     python benchmarks/model.py --projects 1 --reps 1
     python benchmarks/model.py --before ../other-checkout/src   # the same, with another checkout's code beside
+    python benchmarks/model.py --corpus apps          # the largest application projects
 
 Each project is copied to a temporary folder with an empty `pyproject.toml` (the corpus keeps
 `.py` files only, so its trees have no project marker of their own), then, with one job:
 
 - bare parse: `libcst.parse_module` of every file, in a fresh interpreter;
 - cold: `asynclint --no-cache .` (the whole project); the ratio cold / bare parse;
+- peak MiB: the largest resident size of the cold run's processes;
 - one file, warm index: the whole project is linted once with the cache, then one file's
   content changes and `asynclint <file>` runs: it re-lints that file and reads the other
   modules' summaries from the cache. Its extra time is measured against the same file linted
-  alone (`--no-cache`, in a copy of the file outside any project).
+  alone (`--no-cache`, in a copy of the file outside any project);
+- one file, no cache: the first `asynclint <file>` in the project, which summarises the
+  modules the file imports (directly or through each other), and no others.
 
 Times are CPU seconds (user + system of the child process), the median of the repetitions:
 the machine is shared, and CPU time is what the model adds. With `--before`, every asynclint
@@ -50,11 +54,32 @@ for path in sys.argv[1:]:
 
 
 def cpu(command: list[str], cwd: Path, source: str) -> float:
+    return run(command, cwd, source)[0]
+
+
+def run(command: list[str], cwd: Path, source: str) -> tuple[float, float]:
+    """CPU seconds of the command and its processes, and the peak memory (MiB) of the
+    largest of them (the runs are in fresh processes: each peak is the command's own)."""
     env = dict(os.environ, PYTHONPATH=source, PYTHONDONTWRITEBYTECODE="")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=False)
+    # A fresh process per measurement: RUSAGE_CHILDREN's peak is the largest child's so far.
+    script = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], capture_output=True, check=False)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak = int(proc.stdout.split()[-1]) / 1024 if proc.stdout.split() else 0.0
+    return seconds, peak
 
 
 def asynclint(*args: str) -> list[str]:
@@ -78,12 +103,17 @@ def measure(project: Path, work: Path, source: str, reps: int) -> dict[str, floa
     alone = work / "alone"
     alone.mkdir(exist_ok=True)
     shutil.copy(one, alone / one.name)
-    parse, cold, single, warm_one = [], [], [], []
+    parse, cold, single, warm_one, first_one, peaks = [], [], [], [], [], []
     original = one.read_text(encoding="utf-8")
     for rep in range(reps):
         parse.append(cpu([sys.executable, "-c", PARSE, *files], root, source))
-        cold.append(cpu(asynclint("--no-cache", "."), root, source))
+        seconds, peak = run(asynclint("--no-cache", "."), root, source)
+        cold.append(seconds)
+        peaks.append(peak)
         single.append(cpu(asynclint("--no-cache", one.name), alone, source))
+        shutil.rmtree(root / ".asynclint_cache", ignore_errors=True)
+        # The first run on one file of a project with no cache: the summaries it needs.
+        first_one.append(cpu(asynclint(str(one.relative_to(root))), root, source))
         shutil.rmtree(root / ".asynclint_cache", ignore_errors=True)
         cpu(asynclint("."), root, source)  # fills the cache
         one.write_text(original + f"\n# changed {rep}\n", encoding="utf-8")
@@ -96,6 +126,8 @@ def measure(project: Path, work: Path, source: str, reps: int) -> dict[str, floa
         "cold": statistics.median(cold),
         "single": statistics.median(single),
         "warm_one": statistics.median(warm_one),
+        "first_one": statistics.median(first_one),
+        "peak": max(peaks),
     }
 
 
@@ -106,22 +138,24 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=3, help="how many of the largest projects")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--before", help="another checkout's src folder, measured beside this one")
+    parser.add_argument("--corpus", choices=("projects", "apps"), default="projects")
     args = parser.parse_args()
-    folders = ensure_corpus(None, "projects")
+    folders = ensure_corpus(None, args.corpus)
     largest = sorted(folders, key=lambda f: sum(1 for _ in f.rglob("*.py")), reverse=True)[: args.projects]
     sources = [("after", SOURCE)] + ([("before", args.before)] if args.before else [])
     print(
-        "| project | files | code | bare parse s | cold s | cold / parse | one file alone s | one file, warm index s | extra s |"
+        "| project | files | code | bare parse s | cold s | cold / parse | peak MiB | one file alone s "
+        "| one file, warm index s | extra s | one file, no cache s |"
     )
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for project in largest:
         for label, source in sources:
             with tempfile.TemporaryDirectory(prefix="asl-model-") as work:
                 r = measure(project, Path(work), source, args.reps)
             print(
                 f"| {project.name} | {r['files']:.0f} | {label} | {r['parse']:.2f} | {r['cold']:.2f} "
-                f"| {r['cold'] / r['parse']:.2f}x | {r['single']:.2f} | {r['warm_one']:.2f} "
-                f"| {r['warm_one'] - r['single']:+.2f} |",
+                f"| {r['cold'] / r['parse']:.2f}x | {r['peak']:.0f} | {r['single']:.2f} "
+                f"| {r['warm_one']:.2f} | {r['warm_one'] - r['single']:+.2f} | {r['first_one']:.2f} |",
                 flush=True,
             )
 

@@ -247,7 +247,7 @@ OPTIONS: tuple[Option, ...] = (
         "timeout-reads",
         "bool",
         False,
-        "Also report stream reads and queries without a timeout (ASL401 read set).",
+        "Also report asyncpg queries without a timeout (ASL401 read set; client stream reads are reported anyway).",
         "",
     ),
     Option(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.methods import self_class, timeout_scope
-from asynclint.analysis.nodes import dotted_name, walk
+from asynclint.analysis.nodes import all_children, dotted_name, last_name, positional_args, walk
 from asynclint.analysis.scopes import Frame as ScopeFrame
 from asynclint.catalogs.calls import BROAD, CANCELLED, HAND_OVER_METHODS, NO_RETURN_CALLS, NO_RETURN_TYPES
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from asynclint.analysis.scopes import Frame
 
 NEXT, RETURN, BREAK, CONTINUE, RAISE = "next", "return", "break", "continue", "raise"
+#: A path that raises another exception in place of the caught cancellation.
+CONVERT = "convert"
 _LOOP_EXITS = frozenset({NEXT, BREAK, CONTINUE})
 
 
@@ -57,15 +59,26 @@ class Flow:
     decides `isinstance(exc, ...)` tests (a `CancelledError` is a `BaseException` and
     nothing else: not an `Exception`, not any other class) and follows calls of the
     module's own functions and methods: one annotated `NoReturn`, or one that raises on
-    every path when it receives `exc`, does not return."""
+    every path when it receives `exc`, does not return.
+
+    With `converts`, a `raise Other(...)` (neither the caught exception, nor a bare
+    `raise`, nor a cancellation class) leaves as "convert", and `converted` collects what
+    it raises."""
 
     def __init__(
-        self, ctx: Context | None = None, exc: str | None = None, depth: int = 0, frame: Frame | None = None
+        self,
+        ctx: Context | None = None,
+        exc: str | None = None,
+        depth: int = 0,
+        frame: Frame | None = None,
+        converts: bool = False,
     ) -> None:
         self.ctx = ctx
         self.exc = exc
         self.depth = depth
         self.frame = frame
+        self.converts = converts
+        self.converted: list[str] = []
 
     def block(self, body: cst.BaseSuite | Sequence[cst.BaseStatement]) -> frozenset[str]:
         if isinstance(body, cst.SimpleStatementSuite):
@@ -140,6 +153,10 @@ class Flow:
     def smalls(self, smalls: Sequence[cst.BaseSmallStatement]) -> frozenset[str]:
         for small in smalls:
             if isinstance(small, cst.Raise):
+                raised = self._converted_to(small)
+                if raised is not None:
+                    self.converted.append(raised)
+                    return frozenset({CONVERT})
                 return frozenset({RAISE})
             if isinstance(small, cst.Return):
                 return frozenset({RETURN})
@@ -154,6 +171,28 @@ class Flow:
                 if isinstance(value, cst.Call) and self.never_returns(value):
                     return frozenset({RAISE})
         return frozenset({NEXT})
+
+    def _converted_to(self, node: cst.Raise) -> str | None:
+        """The class a `raise` raises in place of the cancellation, or None when it
+        re-raises it (bare `raise`, `raise exc`, a cancellation class) or cannot tell."""
+        if not self.converts or self.ctx is None or node.exc is None:
+            return None
+        raised = node.exc.func if isinstance(node.exc, cst.Call) else node.exc
+        name = dotted_name(raised)
+        if name is None or name == self.exc or name.endswith("get_cancelled_exc_class"):
+            return None
+        qualified = self.ctx.qualified_name(raised, self.frame)
+        if qualified is None or qualified in CANCELLED or qualified in BROAD:
+            return None
+        # A project's own cancellation class (`class CancelledError(asyncio.CancelledError)`
+        # in another module) is still a cancellation.
+        if "cancel" in name.rsplit(".", 1)[-1].lower():
+            return None
+        # A local name bound to something else than a class (`raise error`) may hold the
+        # cancellation itself.
+        if "." not in name and not name[:1].isupper():
+            return None
+        return name
 
     # What the cancellation makes of tests and calls -------------------------------------
 
@@ -355,16 +394,23 @@ def awaited_names(body: cst.CSTNode) -> set[str]:
     return names
 
 
-def cancelled_names(statements: Iterable[cst.CSTNode]) -> set[str]:
+#: Methods after which awaiting a future does not suspend (or only to finish cancelling).
+_COMPLETING = frozenset({"cancel", "set_result", "set_exception"})
+
+
+def cancelled_names(
+    statements: Iterable[cst.CSTNode], methods: frozenset[str] = frozenset({"cancel"})
+) -> set[str]:
     """Dotted names of what `statements` cancel: `t.cancel()`, and the iterable of a loop
-    or comprehension that cancels each element (`for t in tasks: t.cancel()`)."""
+    or comprehension that cancels each element (`for t in tasks: t.cancel()`); with
+    `methods`, what they call those methods on instead."""
     names: set[str] = set()
     for stmt in statements:
         for sub in walk(stmt, into_scopes=False):
             if (
                 isinstance(sub, cst.Call)
                 and isinstance(sub.func, cst.Attribute)
-                and sub.func.attr.value == "cancel"
+                and sub.func.attr.value in methods
             ):
                 receiver = expression_key(sub.func.value)
                 if receiver is not None:
@@ -410,6 +456,15 @@ def cancel_then_await(ctx: Context, body: cst.CSTNode) -> bool:
     return bool(awaited & cancelled)
 
 
+def awaits_completed_or_cancelled(ctx: Context, body: cst.CSTNode) -> bool:
+    """Like `cancel_then_await`, and also for a future completed just before
+    (`fut.set_result(v)` then `await fut`), which returns at once without suspending."""
+    awaited = awaited_names(body)
+    if not awaited:
+        return False
+    return bool(awaited & cancelled_names([*earlier_statements(ctx), body], _COMPLETING))
+
+
 def handles_uncancel(body: cst.CSTNode) -> bool:
     """The handler inspects or undoes the cancellation request itself."""
     for sub in walk(body, into_scopes=False):
@@ -441,4 +496,220 @@ def awaits_task_cancelled_elsewhere(ctx: Context, body: cst.CSTNode) -> bool:
         last = name.rsplit(".", 1)[-1]
         if re.search(rf"\b{re.escape(last)}\.cancel\(", ctx.source):
             return True
+        # `task = _distributor_task` ... `task.cancel()`
+        for alias in re.findall(rf"\b(\w+) = {re.escape(name)}\s*$", ctx.source, re.M):
+            if re.search(rf"\b{re.escape(alias)}\.cancel\(", ctx.source):
+                return True
     return False
+
+
+# Handlers where no caller's cancellation is lost -----------------------------------------
+
+
+def catches_keyboard_interrupt(expr: cst.BaseExpression | None) -> bool:
+    """`except (CancelledError, KeyboardInterrupt):`: an entry point's shutdown signal."""
+    if not isinstance(expr, cst.Tuple):
+        return False
+    return any((dotted_name(e.value) or "").rsplit(".", 1)[-1] == "KeyboardInterrupt" for e in expr.elements)
+
+
+def waits_until_cancelled(ctx: Context, body: cst.CSTNode) -> bool:
+    """Every await of `body` waits for a future the function creates and never completes
+    nor hands on (`forever = loop.create_future()`; `await forever`): the run-until-
+    cancelled idiom, where cancellation is the expected way out."""
+    function = ctx.function
+    if not isinstance(function, cst.FunctionDef):
+        return False
+    awaited: set[str] = set()
+    for sub in walk(body, into_scopes=False):
+        if isinstance(sub, cst.Await):
+            if not isinstance(sub.expression, cst.Name):
+                return False
+            awaited.add(sub.expression.value)
+        elif isinstance(sub, (cst.With, cst.For, cst.CompFor)) and sub.asynchronous is not None:
+            return False
+    if not awaited:
+        return False
+    created: set[str] = set()
+    uses: dict[str, int] = {}
+    awaits: dict[str, int] = {}
+    for sub in walk(function.body, into_scopes=False):
+        if (
+            isinstance(sub, cst.Assign)
+            and len(sub.targets) == 1
+            and isinstance(sub.targets[0].target, cst.Name)
+            and isinstance(sub.value, cst.Call)
+            and last_name(sub.value.func) in ("create_future", "Future")
+            and not sub.value.args
+        ):
+            created.add(sub.targets[0].target.value)
+        elif isinstance(sub, cst.Await) and isinstance(sub.expression, cst.Name):
+            awaits[sub.expression.value] = awaits.get(sub.expression.value, 0) + 1
+        elif isinstance(sub, cst.Name):
+            uses[sub.value] = uses.get(sub.value, 0) + 1
+    # Each name occurs in its assignment and in awaits only (an awaited Name is walked
+    # as a Name too).
+    return all(name in created and uses.get(name, 0) == awaits.get(name, 0) + 1 for name in awaited)
+
+
+def _enclosing(ctx: Context) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+    """(ancestor, child) pairs from the visited node up to its function, innermost first."""
+    pairs: list[tuple[cst.CSTNode, cst.CSTNode]] = []
+    stack = ctx.stack
+    for depth in range(len(stack) - 2, -1, -1):
+        if stack[depth] is ctx.function:
+            break
+        pairs.append((stack[depth], stack[depth + 1]))
+    return pairs
+
+
+def inside_reraising_handler(ctx: Context) -> bool:
+    """The visited `try` sits in an `except` handler of the same function that raises on
+    every path (a rollback: clean up, then `raise`)."""
+    for ancestor, _ in _enclosing(ctx):
+        if isinstance(ancestor, cst.ExceptHandler):
+            name = (
+                ancestor.name.name.value
+                if ancestor.name is not None and isinstance(ancestor.name.name, cst.Name)
+                else None
+            )
+            return Flow(ctx, name).block(ancestor.body) == {RAISE}
+    return False
+
+
+#: Comments that are tool pragmas, not explanations.
+_PRAGMA = re.compile(r"#\s*(?:noqa|type:|pylint:|pyright:|mypy:|pragma|fmt:|nosec|ruff:)", re.IGNORECASE)
+
+
+def explains(node: cst.CSTNode) -> bool:
+    """A comment in `node` that is not a tool pragma. Of a block, only the comments among
+    its statements count, not one after the colon that opens it."""
+    if isinstance(node, cst.IndentedBlock):
+        footer = any(
+            line.comment is not None and not _PRAGMA.match(line.comment.value) for line in node.footer
+        )
+        return footer or any(explains(stmt) for stmt in node.body)
+    if isinstance(node, cst.SimpleStatementSuite):
+        return False
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Comment) and not _PRAGMA.match(current.value):
+            return True
+        stack.extend(all_children(current))
+    return False
+
+
+def documented(ctx: Context, handler: cst.ExceptHandler) -> bool:
+    """A comment explains the handler: in its body (`pass  # expected during close()`),
+    or, for a handler in a `finally:` block, also just above it."""
+    if explains(handler.body):
+        return True
+    return any(isinstance(a, cst.Finally) for a, _ in _enclosing(ctx)) and explains(handler)
+
+
+def _is_flag(test: cst.BaseExpression, exc: str | None) -> bool:
+    """`stopping`, `self._closed`, `not state.running`, `self._stop.is_set()`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _is_flag(test.expression, exc)
+    if isinstance(test, cst.Call) and not test.args and last_name(test.func) == "is_set":
+        test = test.func
+    name = dotted_name(test)
+    return name is not None and name.split(".", 1)[0] != exc
+
+
+def flag_guarded_exit(ctx: Context, body: cst.BaseSuite, exc: str | None) -> bool:
+    """A handler in a loop that leaves (return, break, raise) when a stopping flag is set
+    and otherwise keeps the loop going: a worker that survives stray cancellations on
+    purpose and stops on shutdown."""
+    if not any(isinstance(a, (cst.While, cst.For)) for a, _ in _enclosing(ctx)):
+        return False
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    for stmt in body.body:
+        if (
+            isinstance(stmt, cst.If)
+            and stmt.orelse is None
+            and _is_flag(stmt.test, exc)
+            and not Flow(ctx, exc).block(stmt.body) - {RETURN, BREAK, RAISE}
+        ):
+            return True
+    return False
+
+
+def tail_exits(ctx: Context, leaks: frozenset[str]) -> bool:
+    """No way the handler leaves without raising keeps a loop going: it returns, falls
+    through outside any loop, or breaks out of the only loop around it. In a task's
+    outermost frame the task then runs to its end."""
+    if not leaks or leaks - {NEXT, RETURN, BREAK}:
+        return False
+    loops = sum(isinstance(ancestor, (cst.While, cst.For)) for ancestor, _ in _enclosing(ctx))
+    if NEXT in leaks and loops:
+        return False  # falling out of the handler runs the loop again
+    return not (BREAK in leaks and loops > 1)
+
+
+def _spawns(func: cst.BaseExpression) -> bool:
+    """`create_task`, `ensure_future`, or a project's task helper:
+    `background_tasks.create(...)`, `tasks.create_or_defer(...)`."""
+    last = last_name(func)
+    if last in ("create_task", "ensure_future"):
+        return True
+    receiver = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
+    return (
+        last.startswith("create") and receiver is not None and "task" in receiver.rsplit(".", 1)[-1].lower()
+    )
+
+
+def task_body_names(ctx: Context) -> frozenset[str]:
+    """Functions and methods the module only ever runs as tasks (`create_task(self._run())`,
+    `ensure_future(f())`, `tg.start_soon(self._handle, item)`), or, when the module cancels tasks itself, registers with a
+    framework that runs them as the outermost frame of its own task
+    (`@sio.on("message")`), and never awaits or calls directly: no caller awaits them, so
+    a cancellation that ends the task's outermost frame is lost for nobody."""
+
+    def compute() -> frozenset[str]:
+        cancels = ".cancel(" in ctx.source
+        spawned: dict[int, str] = {}
+        calls: list[cst.Call] = []
+        registered: set[str] = set()
+        handed: dict[int, str] = {}
+        for sub in walk(ctx.module):
+            if isinstance(sub, cst.FunctionDef) and sub.asynchronous is not None and cancels:
+                if any(
+                    isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
+                    for d in sub.decorators
+                ):
+                    registered.add(sub.name.value)
+                continue
+            if not isinstance(sub, cst.Call):
+                continue
+            calls.append(sub)
+            args = positional_args(sub)
+            if _spawns(sub.func):
+                if args and isinstance(args[0].value, cst.Call):
+                    spawned[id(args[0].value)] = last_name(args[0].value.func)
+            elif last_name(sub.func) == "start_soon" and args:
+                # anyio/trio: `tg.start_soon(self._handle, item)` runs the function as a task.
+                target = args[0].value
+                if isinstance(target, (cst.Name, cst.Attribute)):
+                    handed[id(target)] = last_name(target)
+        # Calls of the function itself: `f(...)`, or `self.f(...)` / `cls.f(...)` for a
+        # method (`other.f(...)` is some other object's method).
+        direct = {
+            last_name(c.func)
+            for c in calls
+            if id(c) not in spawned
+            and (
+                isinstance(c.func, cst.Name)
+                or (
+                    isinstance(c.func, cst.Attribute)
+                    and isinstance(c.func.value, cst.Name)
+                    and c.func.value.value in ("self", "cls")
+                )
+            )
+        }
+        names = {*spawned.values(), *handed.values(), *registered}
+        return frozenset(name for name in names if name and name not in direct)
+
+    return ctx.memo("task-bodies", ctx.module, compute)

@@ -9,7 +9,10 @@ class AsyncFunctionTimeoutParam(Rule):
     """
     ## What it does
     Finds an `async def` that takes a parameter named `timeout`. Decorated functions are
-    left alone (an override, a route or a fixture must keep its signature). Opt-in.
+    left alone (an override, a route or a fixture must keep its signature). Opt-in. The
+    message names the scope callers would use: `asyncio.timeout()` from Python 3.11
+    (`target-version`), `asyncio.wait_for()` before, `anyio.fail_after()` /
+    `trio.fail_after()` in a module that uses anyio or trio.
 
     ## Why is this bad?
     With asyncio, a caller bounds any await with `async with asyncio.timeout(...)` or
@@ -36,7 +39,7 @@ class AsyncFunctionTimeoutParam(Rule):
 
     code = "ASL406"
     name = "async-function-timeout-param"
-    message = "`async def {function}` takes `timeout`; let callers bound it with `asyncio.timeout()` instead"
+    message = "`async def {function}` takes `timeout`; let callers bound it with {scope} instead"
     fix_safety = FixSafety.NONE
     default = Default.OPT
     peer = "FA/RF ASYNC109"
@@ -48,5 +51,13 @@ class AsyncFunctionTimeoutParam(Rule):
         params = node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.name.value == "timeout":
-                self.report(param, function=node.name.value)
+                self.report(param, function=node.name.value, scope=self._scope())
                 return
+
+    def _scope(self) -> str:
+        """The timeout scope callers use: the module's library's, and for asyncio the one
+        the target version has (`asyncio.timeout` is 3.11+)."""
+        library = self.ctx.library
+        if library != "asyncio":
+            return f"`{library}.fail_after()`"
+        return "`asyncio.timeout()`" if self.ctx.settings.target_minor >= 11 else "`asyncio.wait_for()`"

@@ -11,15 +11,23 @@ from asynclint.rule import FixSafety, Rule
 from asynclint.rules._cancellation import (
     BREAK,
     CONTINUE,
+    CONVERT,
     NEXT,
     RAISE,
     RETURN,
     Flow,
+    awaits_completed_or_cancelled,
     awaits_task_cancelled_elsewhere,
-    cancel_then_await,
     cancellation_kind,
+    catches_keyboard_interrupt,
+    documented,
+    flag_guarded_exit,
     handles_uncancel,
     hands_over,
+    inside_reraising_handler,
+    tail_exits,
+    task_body_names,
+    waits_until_cancelled,
 )
 
 if TYPE_CHECKING:
@@ -47,16 +55,38 @@ class CancelledErrorSwallowed(Rule):
     (`asyncio.CancelledError`, also in a tuple; `BaseException`; a bare `except:`; anyio's
     `get_cancelled_exc_class()`, `trio.Cancelled`) where some path through the handler
     does not raise: it falls through, returns, or leaves a loop with `break` or
-    `continue`. The analysis follows `if`/`elif`/`else`, `match`, nested `try`, loops with
-    `break` and `while True`, decides `isinstance(exc, ...)` tests for a cancellation, and
-    knows calls that do not return: `sys.exit()`, functions annotated `NoReturn`, and the
-    module's own functions and methods that raise on every path when given the exception.
+    `continue`; or, for a handler of `CancelledError` (alone or in a tuple), raises
+    another exception in its place (`raise DownloadError(url) from exc`). The analysis
+    follows `if`/`elif`/`else`, `match`, nested `try`, loops with `break` and
+    `while True`, decides `isinstance(exc, ...)` tests for a cancellation, and knows calls
+    that do not return: `sys.exit()`, functions annotated `NoReturn`, and the module's
+    own functions and methods that raise on every path when given the exception.
+
     It stays silent when the `try` body cannot be cancelled (no `await`), for a handler
     after one that already catches cancellation, when the handler checks `cancelling()`,
     calls `uncancel()` or hands the exception on (`errors.append(exc)`,
     `future.set_exception(exc)`), in `__aexit__`, in the coroutine a module runs with
-    `asyncio.run()`, for the cancel-then-await idiom (`t.cancel()` and then awaiting `t`;
-    also awaiting a task the module cancels elsewhere), and in test files.
+    `asyncio.run()` or a command-line command (`@app.command()`), for the
+    cancel-then-await idiom (`t.cancel()` and then awaiting `t`; also awaiting a task
+    the module cancels elsewhere, directly or through a local alias
+    (`task = _worker_task`; `task.cancel()`), or a future completed just before with
+    `set_result()`), and in test files.
+
+    Nor does it report where no caller's cancellation is lost, or the code says the
+    choice is deliberate: a handler that also catches `KeyboardInterrupt` (an entry
+    point's shutdown signal); a `try` that only awaits a future the function creates and
+    never completes (run until cancelled); a handler inside another `except` handler
+    that raises on every path (a rollback that re-raises); a handler whose body carries
+    a comment explaining it (`pass  # expected during close()`; not a `# noqa` or other
+    tool pragma), or, in a `finally:` block, a comment just above it; a handler in a
+    loop that stops on a flag (`if self._stopping: return`) and otherwise keeps a worker
+    alive; and the outermost frame of a task the module creates
+    (`create_task(self._run())`, `tg.start_soon(self._handle, item)`, or a task helper
+    such as `background_tasks.create(listen())`) when the handler keeps no loop going, so that
+    the task runs to its end, also of a callback registered with a framework
+    (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
+    unless the module also calls or awaits that function directly (`f()`, `self.f()`).
+    In anyio and trio modules the message names their cancellation class.
 
     ## Why is this bad?
     Cancellation is how asyncio stops a task: `task.cancel()`, `asyncio.timeout()`,
@@ -91,13 +121,13 @@ class CancelledErrorSwallowed(Rule):
     `except asyncio.CancelledError:` handler whose only non-raising paths fall through
     gets a `raise` at its end; before a broad handler (`BaseException`, bare `except:`,
     a tuple with `CancelledError`) the fix inserts `except asyncio.CancelledError: raise`,
-    so other exceptions are handled as before. Handlers that return, break or continue
-    are reported without a fix.
+    so other exceptions are handled as before. Handlers that return, break, continue or
+    raise another exception are reported without a fix.
     """
 
     code = "ASL500"
     name = "cancelled-error-swallowed"
-    message = "`{handler}` in `async def {function}` can swallow cancellation (the handler {how}); re-raise `CancelledError`"
+    message = "`{handler}` in `async def {function}` can swallow cancellation (the handler {how}); re-raise `{cancelled}`"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC103/104"
     triggers = ("async", "except")
@@ -126,7 +156,7 @@ class CancelledErrorSwallowed(Rule):
 
     def visit_Try(self, node: cst.Try) -> None:
         function = self.ctx.async_function
-        if function is None or function.name.value == "__aexit__":
+        if function is None or function.name.value == "__aexit__" or _is_cli_command(function):
             return
         if not has_checkpoint(node.body):
             return
@@ -142,25 +172,50 @@ class CancelledErrorSwallowed(Rule):
             if handler.name is not None and isinstance(handler.name.name, cst.Name)
             else None
         )
-        leaks = Flow(self.ctx, exc).block(handler.body) - {RAISE}
+        flow = Flow(self.ctx, exc, converts=kind != "broad")
+        leaks = flow.block(handler.body) - {RAISE}
         if (
             not leaks
             or handles_uncancel(handler.body)
             or hands_over(handler.body, exc)
-            or cancel_then_await(self.ctx, node.body)
+            or awaits_completed_or_cancelled(self.ctx, node.body)
             or awaits_task_cancelled_elsewhere(self.ctx, node.body)
+            # Entry points that take cancellation, like Ctrl-C, as the signal to stop.
+            or catches_keyboard_interrupt(handler.type)
+            or waits_until_cancelled(self.ctx, node.body)
+            # A rollback that re-raises the original exception whatever the clean-up does.
+            or inside_reraising_handler(self.ctx)
+            or documented(self.ctx, handler)
+            # A worker kept alive on purpose, which stops when its stopping flag is set.
+            or flag_guarded_exit(self.ctx, handler.body, exc)
         ):
             return
-        how = " / ".join(_HOW[e] for e in (NEXT, RETURN, BREAK, CONTINUE) if e in leaks)
+        hows = [_HOW[e] for e in (NEXT, RETURN, BREAK, CONTINUE) if e in leaks]
+        if CONVERT in leaks:
+            hows.extend(f"raises `{name}` instead" for name in dict.fromkeys(flow.converted))
+        how = " / ".join(hows)
         label = "except:" if handler.type is None else f"except {self.ctx.code_for(handler.type)}"
-        fix = self._fix(handler, kind, leaks)
+        fix = None if CONVERT in leaks else self._fix(handler, kind, leaks)
+        owner = function.name.value
+        # In the outermost frame of a task, a handler that does not keep a loop going lets
+        # the task run to its end: that stands only when the task is not the module's
+        # own, cancelled by it (see `finish`).
+        key = f"tail:{owner}" if tail_exits(self.ctx, leaks) else owner
         self.report_unless_exempt(
-            function.name.value, handler, fix=fix, handler=label, how=how, function=function.name.value
+            key, handler, fix=fix, handler=label, how=how, cancelled=self._cancelled_name(), function=owner
         )
 
     def finish(self) -> None:
-        self.release_reports(self._entry_points)
+        exempt = set(self._entry_points) | {f"tail:{name}" for name in self._entry_points}
+        if any(owner.startswith("tail:") for owner, _ in self._held):  # the module walk only when needed
+            exempt |= {f"tail:{name}" for name in task_body_names(self.ctx)}
+        self.release_reports(exempt)
         return None
+
+    def _cancelled_name(self) -> str:
+        return {"anyio": "anyio.get_cancelled_exc_class()", "trio": "trio.Cancelled"}.get(
+            self.ctx.library, "CancelledError"
+        )
 
     # Fixes -------------------------------------------------------------------------------
 
@@ -227,6 +282,17 @@ class CancelledErrorSwallowed(Rule):
             if element.comma is cst.MaybeSentinel.DEFAULT:
                 others[i] = element.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         return types.with_changes(elements=others)
+
+
+def _is_cli_command(function: cst.FunctionDef) -> bool:
+    """A command-line entry point (`@app.command()`, `@click.command()`), whose
+    cancellation is the user's Ctrl-C, as in the coroutine `asyncio.run()` runs."""
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        callee = expr.func if isinstance(expr, cst.Call) else expr
+        if last_name(callee) == "command":
+            return True
+    return False
 
 
 def _append_raise(body: cst.BaseSuite) -> cst.BaseSuite:

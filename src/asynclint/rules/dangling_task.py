@@ -12,6 +12,7 @@ from asynclint.rules._concurrency import (
     unread_local,
     variable_is_read,
 )
+from asynclint.rules._loop_api import in_signal_handler
 
 TASK_SET = "_background_tasks"
 
@@ -24,7 +25,8 @@ class DanglingTask(Rule):
     assigned to `_`, is chained (`create_task(c).add_done_callback(f)`), or is assigned to
     a local variable that the function never reads. A task that is returned, awaited,
     stored in an attribute, a container or a global, or passed to a call is kept, and
-    `TaskGroup.create_task` is never reported.
+    `TaskGroup.create_task` is never reported. Neither is a task created in a handler
+    installed with `signal.signal()`: ASL607 reports the handler.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task that nothing else refers
@@ -66,7 +68,8 @@ class DanglingTask(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         name = task_creator(self.ctx, node)
-        if name is None:
+        # From a `signal.signal()` handler the problem is the handler (ASL607).
+        if name is None or in_signal_handler(self.ctx):
             return
         parent = self.ctx.parent
         stack = self.ctx.stack

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -19,7 +20,11 @@ class GetEventLoopDeprecated(Rule):
     ## What it does
     Finds `asyncio.get_event_loop()` called outside a coroutine: at module level, in
     `if __name__ == "__main__":` and in sync functions (not in callbacks nested inside an
-    `async def`, which run while the loop is running).
+    `async def`, which run while the loop is running). A fallback for a loop another
+    object provides (`self.loop = owner.loop or asyncio.get_event_loop()`) is left alone,
+    and so is a module that sets the current loop itself (`asyncio.set_event_loop(...)`)
+    or applies `nest_asyncio`: there `get_event_loop()` returns that loop. Only the module
+    itself is searched for these calls, not the rest of the project.
 
     ## Why is this bad?
     With no running loop, `get_event_loop()` used to create one silently. That has been
@@ -70,7 +75,7 @@ class GetEventLoopDeprecated(Rule):
             return
         if node.args or self.ctx.qualified_name(func) != "asyncio.get_event_loop":
             return
-        if _inside_coroutine(self.ctx):
+        if _inside_coroutine(self.ctx) or _fallback_for_attribute(self.ctx, node) or _sets_loop(self.ctx):
             return
         frame = self.ctx.frame.function_frame()
         if frame is None:
@@ -113,6 +118,27 @@ class GetEventLoopDeprecated(Rule):
             "Run the coroutine with `asyncio.run()`",
             imports_for(module),
         )
+
+
+#: A module that sets the current loop itself (or patches asyncio to nest loops), so that
+#: `get_event_loop()` finds one.
+_SETS_LOOP = re.compile(r"\bset_event_loop\s*\(|\bnest_asyncio\s*\.\s*apply\s*\(")
+
+
+def _sets_loop(ctx: Context) -> bool:
+    return _SETS_LOOP.search(ctx.source) is not None
+
+
+def _fallback_for_attribute(ctx: Context, node: cst.Call) -> bool:
+    """`owner.loop or asyncio.get_event_loop()`: a fallback for a loop some other object
+    normally provides."""
+    parent = ctx.stack[-2] if len(ctx.stack) >= 2 else None
+    return (
+        isinstance(parent, cst.BooleanOperation)
+        and isinstance(parent.operator, cst.Or)
+        and parent.right is node
+        and isinstance(parent.left, cst.Attribute)
+    )
 
 
 def _inside_coroutine(ctx: Context) -> bool:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, short_code, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.catalogs.names import canonical
@@ -17,6 +18,7 @@ from asynclint.rules._timeouts import (
     enclosing_timeout,
     functions_bounded_by_callers,
     is_bounding_scope,
+    walk_class_assignments,
     with_keyword,
 )
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 _OPENERS = frozenset({"asyncio.open_connection", "asyncio.open_unix_connection"})
 _REDIS_IMPORT_RE = re.compile(r"^\s*(?:from|import)\s+redis\b", re.M)
 _READ_METHODS = frozenset(name.rsplit(".", 1)[-1] for name in table.UNBOUNDED_READS if "StreamReader" in name)
+#: The cure the message names in an anyio or trio module.
+_LIBRARY_CURES = {"anyio": "`with anyio.fail_after(...)`", "trio": "`with trio.fail_after(...)`"}
 #: Statements whose value an `await` can be, for the wrapping fix.
 _STATEMENT_VALUES = (cst.Expr, cst.Assign, cst.AnnAssign, cst.Return)
 
@@ -34,10 +38,13 @@ class NetworkAwaitWithoutTimeout(Rule):
     """
     ## What it does
     Finds awaits inside `async def` that can wait forever because nothing bounds them:
-    connecting with `asyncio.open_connection` / `open_unix_connection`, acquiring from
-    an asyncpg pool, and commands of a `redis.asyncio` client built without
-    `socket_timeout` (with `timeout-reads = true` also client-side stream reads and asyncpg
-    queries on a connection or pool built without `command_timeout`).
+    connecting with `asyncio.open_connection` / `open_unix_connection`, reading from a
+    connection the module opens that way (`read`, `readline`, `readexactly`,
+    `readuntil` on the reader unpacked in the same function, or on `self._reader` when
+    every assignment of it in the class unpacks `open_connection`), acquiring from an
+    asyncpg pool, and commands of a `redis.asyncio` client built without
+    `socket_timeout` (with `timeout-reads = true` also asyncpg queries on a connection or
+    pool built without `command_timeout`).
     `extend-unbounded-calls` adds your own, and the event loop's low-level
     `create_connection` / `sock_connect`, which are left out by default because libraries
     that use them bound the time in their public API (asyncpg's `connect(timeout=60)`). It stays silent when the call has a timeout keyword or is handed an already
@@ -46,7 +53,11 @@ class NetworkAwaitWithoutTimeout(Rule):
     `move_on_after`, a context manager named like a timeout) encloses it in the same
     function, when the function takes a `timeout`, `*_timeout` or `deadline` parameter or
     has a timeout decorator, when a caller in the module runs the function under a timeout
-    (or through `wait_for`), and in test files.
+    (or through `wait_for`), and in test files. A server's reader, handed to its
+    connection callback, waits for its peer by design and is not reported. The message
+    names the cure the fix writes: `asyncio.wait_for` below Python 3.11 (the configured
+    `target-version`), `asyncio.timeout` from 3.11, and `anyio.fail_after` /
+    `trio.fail_after` in a module that uses anyio or trio.
 
     ## Why is this bad?
     These calls have no timeout of their own: a connect to a host that drops packets waits
@@ -76,8 +87,10 @@ class NetworkAwaitWithoutTimeout(Rule):
     unless configured), a new failure mode callers may not handle. An awaited call that is
     a whole statement is wrapped in `async with asyncio.timeout(N):` when `target-version`
     is 3.11 or later; otherwise (or inside an expression) it becomes
-    `await asyncio.wait_for(..., timeout=N)`. In `async with pool.acquire()` the fix passes
-    the call's own timeout keyword. No fix in a module that uses trio.
+    `await asyncio.wait_for(..., timeout=N)`. In a module that uses anyio, a whole
+    statement is wrapped in `with anyio.fail_after(N):` instead, and an await inside an
+    expression gets no fix. In `async with pool.acquire()` the fix passes the call's own timeout keyword.
+    No fix in a module that uses trio.
     """
 
     code = "ASL401"
@@ -94,7 +107,7 @@ class NetworkAwaitWithoutTimeout(Rule):
         names = set(self._connects)
         if self.ctx.settings.timeout_reads:
             names |= set(table.UNBOUNDED_READS)
-        self._methods = {name.rsplit(".", 1)[-1] for name in names}
+        self._methods = {name.rsplit(".", 1)[-1] for name in names} | _READ_METHODS
         self._uses_redis: bool | None = None
 
     # Detection -------------------------------------------------------------------------
@@ -135,9 +148,10 @@ class NetworkAwaitWithoutTimeout(Rule):
         elif not isinstance(func, cst.Name):
             return None
         name = self.ctx.call_name(call)
+        # A client's stream reads, on a connection this module opens: on by default.
+        if (name is None or name in table.UNBOUNDED_READS) and self._client_read(call):
+            return dotted_name(func) or "read", ""
         if name is None:
-            if self.ctx.settings.timeout_reads and self._client_read(call):
-                return dotted_name(func) or "read", ""
             return None
         keyword = self._connects.get(name)
         connected = table.CONNECTED_SOCKET_KEYWORDS.get(name)
@@ -170,12 +184,48 @@ class NetworkAwaitWithoutTimeout(Rule):
 
     def _client_read(self, call: cst.Call) -> bool:
         func = call.func
-        return (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in _READ_METHODS
-            and isinstance(func.value, cst.Name)
-            and self._client_reader(func.value.value)
-        )
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _READ_METHODS:
+            return False
+        if isinstance(func.value, cst.Name):
+            return self._client_reader(func.value.value)
+        if isinstance(func.value, cst.Attribute) and isinstance(func.value.value, cst.Name):
+            return self._client_reader_attribute(func.value)
+        return False
+
+    def _client_reader_attribute(self, receiver: cst.Attribute) -> bool:
+        """`self._reader`, when every assignment of it in the class unpacks
+        `await asyncio.open_connection(...)`."""
+        assert isinstance(receiver.value, cst.Name)
+        cls = self_class(self.ctx.frame, receiver.value.value)
+        if cls is None:
+            return False
+        opened = False
+        for target, value in walk_class_assignments(cls.node):
+            elements = (
+                [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
+            )
+            if not any(
+                isinstance(e, cst.Attribute)
+                and isinstance(e.value, cst.Name)
+                and e.value.value == receiver.value.value
+                and e.attr.value == receiver.attr.value
+                for e in elements
+            ):
+                continue
+            if is_none(value):
+                continue
+            if not (
+                isinstance(target, (cst.Tuple, cst.List))
+                and elements[0] is not None
+                and isinstance(elements[0], cst.Attribute)
+                and elements[0].attr.value == receiver.attr.value
+                and isinstance(value, cst.Await)
+                and isinstance(value.expression, cst.Call)
+                and self.ctx.qualified_name(value.expression.func) in _OPENERS
+            ):
+                return False
+            opened = True
+        return opened
 
     def _redis_keyword(self, call: cst.Call, name: str) -> str | None:
         receiver_type, _, method = name.rpartition(".")
@@ -242,7 +292,7 @@ class NetworkAwaitWithoutTimeout(Rule):
         hint = f" (`{keyword}=`)" if keyword else ""
         fix = self._fix(awaited, call, keyword)
         # The cure the fix writes: `asyncio.timeout` is 3.11+.
-        cure = (
+        cure = _LIBRARY_CURES.get(self.ctx.library) or (
             "`async with asyncio.timeout(...)`"
             if self.ctx.settings.target_minor >= 11
             else "`asyncio.wait_for(..., timeout)`"
@@ -268,6 +318,8 @@ class NetworkAwaitWithoutTimeout(Rule):
                 f"Pass `{keyword}={self.ctx.code_for(seconds)}`",
             )
         statement = self._statement(awaited)
+        if self.ctx.library == "anyio":
+            return self._anyio_fix(statement, seconds)
         if statement is not None and self.ctx.settings.target_minor >= 11:
             reference = self.ctx.reference("asyncio.timeout")
             if reference is None:
@@ -301,6 +353,24 @@ class NetworkAwaitWithoutTimeout(Rule):
         return NodeFix(
             {call: wrapped},
             f"Wrap the call in `asyncio.wait_for(..., timeout={self.ctx.code_for(seconds)})`",
+            imports_for(module),
+        )
+
+    def _anyio_fix(
+        self, statement: cst.SimpleStatementLine | None, seconds: cst.BaseExpression
+    ) -> NodeFix | None:
+        reference = self.ctx.reference("anyio.fail_after")
+        if statement is None or reference is None:
+            return None
+        func, module = reference
+        scope = cst.With(
+            items=[cst.WithItem(cst.Call(func=func, args=[cst.Arg(seconds)]))],
+            body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=())]),
+            leading_lines=statement.leading_lines,
+        )
+        return NodeFix(
+            {statement: scope},
+            f"Wrap the statement in `with anyio.fail_after({self.ctx.code_for(seconds)}):`",
             imports_for(module),
         )
 

@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import has_checkpoint, last_name
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._cancellation import cancel_then_await, cancellation_kind
+from asynclint.rules._cancellation import awaits_completed_or_cancelled, cancellation_kind, explains
 
 _SUPPRESS = frozenset({"contextlib.suppress"})
 
@@ -16,7 +16,9 @@ class SuppressCancelled(Rule):
     tuple of classes that includes one of them) inside `async def` around code that
     awaits, unless what it awaits was cancelled just before: `t.cancel()` and then
     `with suppress(CancelledError): await t` is the idiom for waiting until a task has
-    finished cancelling.
+    finished cancelling. Awaiting a future completed just before (`fut.set_result(v)`)
+    does not suspend, so it is not reported either, and neither is a block whose body
+    carries a comment explaining the choice (not a `# noqa` or other tool pragma).
 
     ## Why is this bad?
     `suppress` swallows the exception silently: if the task running this code is
@@ -47,7 +49,7 @@ class SuppressCancelled(Rule):
 
     code = "ASL501"
     name = "suppress-cancelled"
-    message = "`{call}` swallows cancellation of `async def {function}`; let `CancelledError` propagate (suppress it only around awaiting a task you cancelled)"
+    message = "`{call}` swallows cancellation of `async def {function}`; let `{cancelled}` propagate (suppress it only around awaiting a task you cancelled)"
     fix_safety = FixSafety.NONE
     triggers = ("async", "suppress")
     skip_test_files = True
@@ -68,7 +70,18 @@ class SuppressCancelled(Rule):
                 continue
             if not any(cancellation_kind(self.ctx, arg.value) for arg in call.args if arg.keyword is None):
                 continue
-            if not has_checkpoint(node.body) or cancel_then_await(self.ctx, node.body):
+            if (
+                not has_checkpoint(node.body)
+                or awaits_completed_or_cancelled(self.ctx, node.body)
+                or explains(node.body)  # a comment says why
+            ):
                 return
-            self.report(call, call=" ".join(self.ctx.code_for(call).split()), function=function.name.value)
+            self.report(
+                call,
+                call=" ".join(self.ctx.code_for(call).split()),
+                function=function.name.value,
+                cancelled={"anyio": "anyio.get_cancelled_exc_class()", "trio": "trio.Cancelled"}.get(
+                    self.ctx.library, "CancelledError"
+                ),
+            )
             return

@@ -31,7 +31,8 @@ class SyncRequestWithoutTimeout(Rule):
     (`asyncio.to_thread(requests.get, url)`, `loop.run_in_executor(None, requests.get,
     url)`, `anyio.to_thread.run_sync`, `functools.partial`), which still waits forever in
     its thread. A module that calls `socket.setdefaulttimeout()` is left alone, and so
-    are test files.
+    are test files and dead code that is plain to see: a nested function, or a private
+    one (`_name`), that nothing in its enclosing function or module refers to.
 
     ## Why is this bad?
     These clients wait forever by default: requests has no timeout at all, and the stdlib
@@ -114,9 +115,28 @@ class SyncRequestWithoutTimeout(Rule):
             return
         if arg is None and position is not None and len(positional_args(call)) > position:
             return
-        if self._module_sets_default():
+        if self._module_sets_default() or self._in_dead_function():
             return
         self.report(node, name=name, fix=self._fix(node, arg, keyword) if fixable else None)
+
+    def _in_dead_function(self) -> bool:
+        """The call is in a function nothing can run: a nested function, or a private one
+        (`_name`), never referred to in its enclosing function or module (by name,
+        attribute or string) and without decorators."""
+        frame = self.ctx.frame.function_frame()
+        if frame is None or not isinstance(frame.node, cst.FunctionDef):
+            return False
+        function = frame.node
+        parent = frame.parent
+        while parent is not None and parent.kind == "class":
+            parent = parent.parent
+        nested = parent is not None and parent.kind == "function"
+        name = function.name.value
+        private = name.startswith("_") and not name.endswith("__")
+        if function.decorators or not (nested or private) or parent is None:
+            return False
+        scope = parent.node
+        return self.ctx.memo("unreferenced-def", function, lambda: _unreferenced(scope, function))
 
     def _imports_requests(self) -> bool:
         """Whether the module imports requests (anywhere, also inside a function), so that
@@ -169,6 +189,18 @@ _RUNNERS = {
     "run_sync": (0, False),
     "run_in_executor": (1, False),
 }
+
+
+def _unreferenced(scope: cst.CSTNode, function: cst.FunctionDef) -> bool:
+    """No name, attribute or string in `scope` but the definition's own name refers to
+    `function`."""
+    name = function.name.value
+    for sub in walk(scope):
+        if isinstance(sub, cst.Name) and sub.value == name and sub is not function.name:
+            return False
+        if isinstance(sub, cst.SimpleString) and name in sub.value:
+            return False
+    return True
 
 
 def _handed_call(node: cst.Call) -> tuple[cst.Call, bool] | None:
