@@ -234,6 +234,10 @@ class CancelledErrorSwallowed(Rule):
         expr, module = reference
         if dotted.endswith("get_cancelled_exc_class"):
             expr = cst.Call(func=expr)
+        named = self._cancellation_in_tuple(handler.type) if kind == "tuple" else None
+        if named is not None:
+            # The class as the tuple spells it (`CancelledError` imported by name).
+            expr, module = named, None
         # The comments right above the handler (`# pylint: disable-next=broad-except`)
         # stay with it, below the new handler.
         before, attached = split_attached_comments(handler.leading_lines)
@@ -258,6 +262,14 @@ class CancelledErrorSwallowed(Rule):
             f"Re-raise cancellation in an `except {self.ctx.code_for(expr)}` before this handler",
             imports_for(module),
         )
+
+    def _cancellation_in_tuple(self, types: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        if not isinstance(types, cst.Tuple):
+            return None
+        for element in types.elements:
+            if cancellation_kind(self.ctx, element.value) == "cancelled":
+                return element.value.with_changes(lpar=(), rpar=())
+        return None
 
     def _without_cancellation(self, types: cst.BaseExpression | None) -> cst.BaseExpression | None:
         """The classes of an `except (...)` tuple but the cancellation class; one left is
