@@ -1,6 +1,6 @@
 """Fix round-trip over a fixed subset of the pinned real-world corpus (downloaded from the
 package index on first use): no internal error, no fix whose output would not parse or
-compile, no fix that a second round changes. `python benchmarks/roundtrip.py` runs the
+compile, no fix that a second round changes, no comment lost. `python benchmarks/roundtrip.py` runs the
 same check on the whole corpus."""
 
 from __future__ import annotations
@@ -30,4 +30,6 @@ def test_corpus_subset_round_trip() -> None:
     assert stats.internal_errors == []
     assert stats.broken_fixes == []
     assert stats.unstable == []
+    assert stats.not_compiling == []
+    assert stats.lost_comments == []
     assert sum(stats.findings.values()) > 0

@@ -298,3 +298,229 @@ def test_statements_a_fix_writes_are_wrapped_each() -> None:
         "        _background_tasks.add(task)\n"
         "        task.add_done_callback(_background_tasks.discard)\n"
     )
+
+
+def test_a_longer_name_wraps_the_call_around_it() -> None:
+    """Nothing in the replacement to wrap (`get_event_loop` became `get_running_loop`): the
+    outermost call of the line is laid out again."""
+    source = (
+        "import asyncio\n\n\nasync def read(protocol):\n"
+        "    payload = StreamReader(protocol, DEFAULT_CHUNK_SIZE, loop=asyncio.get_event_loop())\n"
+        "    wrapped = wrap(StreamReader(protocol, DEFAULT_SIZE, loop=asyncio.get_event_loop()))\n"
+        "    return payload, wrapped\n"
+    )
+    assert fixed(source, "ASL601") == (
+        "import asyncio\n\n\nasync def read(protocol):\n"
+        "    payload = StreamReader(\n"
+        "        protocol, DEFAULT_CHUNK_SIZE, loop=asyncio.get_running_loop()\n"
+        "    )\n"
+        "    wrapped = wrap(\n"
+        "        StreamReader(protocol, DEFAULT_SIZE, loop=asyncio.get_running_loop())\n"
+        "    )\n"
+        "    return payload, wrapped\n"
+    )
+
+
+def test_a_call_written_over_lines_and_wrapped_by_a_fix_is_laid_out_again() -> None:
+    """`wait_for(` around a call written over several lines: joined where nothing keeps it
+    open, one argument a line (its own lines one level deeper) where a trailing comma does."""
+    source = (
+        "import asyncio\n\n\nclass Client:\n"
+        "    async def connect(self):\n"
+        "        self.reader, self.writer = await asyncio.open_connection(\n"
+        "            self.host, self.port\n"
+        "        )\n\n"
+        "    async def connect_kept_open(self):\n"
+        "        self.reader, self.writer = await asyncio.open_connection(\n"
+        "            self.host,\n"
+        "            self.port,\n"
+        "        )\n"
+    )
+    assert fixed(source, "ASL401") == (
+        "import asyncio\n\n\nclass Client:\n"
+        "    async def connect(self):\n"
+        "        self.reader, self.writer = await asyncio.wait_for(\n"
+        "            asyncio.open_connection(self.host, self.port), timeout=30\n"
+        "        )\n\n"
+        "    async def connect_kept_open(self):\n"
+        "        self.reader, self.writer = await asyncio.wait_for(\n"
+        "            asyncio.open_connection(\n"
+        "                self.host,\n"
+        "                self.port,\n"
+        "            ),\n"
+        "            timeout=30,\n"
+        "        )\n"
+    )
+
+
+def test_gathered_calls_keep_their_nested_layout() -> None:
+    """Calls moved one level into `asyncio.gather(` keep their own lines' indentation
+    relative to them (in a method, two levels deep), or are joined when nothing keeps them
+    open."""
+    source = (
+        "import asyncio\n\n\nclass Page:\n"
+        "    async def load(self, fetch, fetch_body):\n"
+        "        head = await fetch(\n"
+        "            'head',\n"
+        "            [\n"
+        "                1,\n"
+        "                2,\n"
+        "            ],\n"
+        "        )\n"
+        "        body = await fetch_body()\n"
+        "        return head, body\n\n"
+        "    async def load_short(self, fetch, fetch_body):\n"
+        "        head = await fetch(\n"
+        "            'head', 1\n"
+        "        )\n"
+        "        body = await fetch_body()\n"
+        "        return head, body\n"
+    )
+    assert fixed(source, "ASL200") == (
+        "import asyncio\n\n\nclass Page:\n"
+        "    async def load(self, fetch, fetch_body):\n"
+        "        head, body = await asyncio.gather(\n"
+        "            fetch(\n"
+        "                'head',\n"
+        "                [\n"
+        "                    1,\n"
+        "                    2,\n"
+        "                ],\n"
+        "            ),\n"
+        "            fetch_body(),\n"
+        "        )\n"
+        "        return head, body\n\n"
+        "    async def load_short(self, fetch, fetch_body):\n"
+        "        head, body = await asyncio.gather(fetch('head', 1), fetch_body())\n"
+        "        return head, body\n"
+    )
+
+
+def test_a_call_over_lines_in_a_gathered_loop() -> None:
+    source = (
+        "import asyncio\n\n\n"
+        "async def notify(users, fetch):\n"
+        "    for user in users:\n"
+        "        await fetch(\n"
+        "            user,\n"
+        "            retries=3,\n"
+        "        )\n\n\n"
+        "async def notify_short(users, fetch):\n"
+        "    for user in users:\n"
+        "        await fetch(\n"
+        "            user, retries=3\n"
+        "        )\n"
+    )
+    assert fixed(source, "ASL201") == (
+        "import asyncio\n\n\n"
+        "async def notify(users, fetch):\n"
+        "    await asyncio.gather(\n"
+        "        *(\n"
+        "            fetch(\n"
+        "                user,\n"
+        "                retries=3,\n"
+        "            )\n"
+        "            for user in users\n"
+        "        ),\n"
+        "    )\n\n\n"
+        "async def notify_short(users, fetch):\n"
+        "    await asyncio.gather(*(fetch(user, retries=3) for user in users))\n"
+    )
+
+
+def test_a_loop_variable_left_unread_is_removed() -> None:
+    """`loop = asyncio.get_running_loop()` whose last use a fix replaced is dead code (ruff's
+    F841): removed, with the import left unused, its blank and comment lines kept; kept
+    while read, or with a comment after it."""
+    source = (
+        "import asyncio\nfrom functools import partial\n\n\n"
+        "async def encrypt(data):\n"
+        '    """Encrypt in a thread."""\n\n'
+        "    loop = asyncio.get_running_loop()\n"
+        "    return await loop.run_in_executor(None, partial(encrypt_in_place, data))\n\n\n"
+        "async def still_read(work):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    done = loop.create_future()\n"
+        "    await loop.run_in_executor(None, work)\n"
+        "    return done\n\n\n"
+        "async def commented(work):\n"
+        "    loop = asyncio.get_running_loop()  # the running loop\n"
+        "    return await loop.run_in_executor(None, work)\n\n\n"
+        "async def comment_above(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    # Write the file in a thread.\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    await loop.run_in_executor(None, path.write_text, content)\n\n\n"
+        "async def comment_below(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    loop = asyncio.get_running_loop()\n"
+        "    # Write the file in a thread.\n"
+        "    await loop.run_in_executor(None, path.write_text, content)\n"
+    )
+    assert fixed(source, "ASL606") == (
+        "import asyncio\n\n\n"
+        "async def encrypt(data):\n"
+        '    """Encrypt in a thread."""\n\n'
+        "    return await asyncio.to_thread(encrypt_in_place, data)\n\n\n"
+        "async def still_read(work):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    done = loop.create_future()\n"
+        "    await asyncio.to_thread(work)\n"
+        "    return done\n\n\n"
+        "async def commented(work):\n"
+        "    loop = asyncio.get_running_loop()  # the running loop\n"
+        "    return await asyncio.to_thread(work)\n\n\n"
+        "async def comment_above(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    # Write the file in a thread.\n"
+        "    await asyncio.to_thread(path.write_text, content)\n\n\n"
+        "async def comment_below(path, content):\n"
+        '    content = "Hello"\n\n'
+        "    # Write the file in a thread.\n"
+        "    await asyncio.to_thread(path.write_text, content)\n"
+    )
+
+
+def test_a_loop_variable_unread_before_the_fixes_is_not_ours_to_remove() -> None:
+    source = (
+        "import asyncio\nimport time\n\n\n"
+        "async def poll():\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    time.sleep(1)\n"
+    )
+    assert "    loop = asyncio.get_running_loop()\n" in fixed(source, "ASL101")
+
+
+def test_a_call_rebuilt_from_one_written_an_argument_a_line_stays_so() -> None:
+    """`run_in_executor(None, f, (multi-line argument),)` becomes `to_thread(` one argument a
+    line: the argument over several lines keeps its lines, relative to it."""
+    source = (
+        "import asyncio\n\n\nclass Payload:\n"
+        "    async def write(self, remaining):\n"
+        "        loop = asyncio.get_running_loop()\n"
+        "        while remaining:\n"
+        "            chunk = await loop.run_in_executor(\n"
+        "                None,\n"
+        "                self._read,\n"
+        "                (\n"
+        "                    min(DEFAULT_CHUNK_SIZE, remaining)\n"
+        "                    if remaining is not None\n"
+        "                    else DEFAULT_CHUNK_SIZE\n"
+        "                ),\n"
+        "            )\n"
+        "            remaining -= len(chunk)\n"
+    )
+    assert fixed(source, "ASL606") == (
+        "import asyncio\n\n\nclass Payload:\n"
+        "    async def write(self, remaining):\n"
+        "        while remaining:\n"
+        "            chunk = await asyncio.to_thread(\n"
+        "                self._read,\n"
+        "                (\n"
+        "                    min(DEFAULT_CHUNK_SIZE, remaining)\n"
+        "                    if remaining is not None\n"
+        "                    else DEFAULT_CHUNK_SIZE\n"
+        "                ),\n"
+        "            )\n"
+        "            remaining -= len(chunk)\n"
+    )

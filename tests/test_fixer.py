@@ -475,3 +475,30 @@ def test_summary_counts_only_findings_that_are_gone() -> None:
     outcome = FixOutcome("", final, initial, Counter({"ASL101": 2, "ASL402": 1}))
     _count_only_what_is_gone(outcome)
     assert outcome.applied == Counter({"ASL101": 1})
+
+
+def test_fix_text_does_not_count_a_fix_whose_finding_is_still_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole path: a fix applied whose finding is reported again afterwards (as when a
+    fix moves the problem instead of removing it) is not counted as fixed."""
+    import dataclasses
+
+    from asynclint import fixer
+
+    real_lint = fixer.lint
+    first: list[FileResult] = []
+
+    def lint(request: LintRequest) -> FileResult:
+        result = real_lint(request)
+        if not first:
+            first.append(result)
+            return result
+        # After the fix: the finding is reported again (without a fix to apply).
+        again = [dataclasses.replace(d, fix=None) for d in first[0].diagnostics]
+        return dataclasses.replace(result, diagnostics=again)
+
+    monkeypatch.setattr(fixer, "lint", lint)
+    settings = Settings(select=("ASL101",))
+    outcome = fix_text(LintRequest(SLEEPY, "x.py", "x.py", settings, selected_codes(settings)), unsafe=True)
+    assert "await asyncio.sleep(1)" in outcome.text  # the fix was applied
+    assert [d.code for d in outcome.result.diagnostics] == ["ASL101"]
+    assert outcome.applied == Counter()

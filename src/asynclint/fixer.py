@@ -86,10 +86,11 @@ def fix_text(request: LintRequest, *, unsafe: bool) -> FixOutcome:
 def _remove_unused_imports(
     outcome: FixOutcome, original: str, path: str, lint: Callable[[str], FileResult]
 ) -> None:
-    """Drop the imports the applied fixes left unused (see `fixes.remove_unused_imports`)."""
-    from asynclint.fixes import remove_unused_imports
+    """Drop the loop variables and imports the applied fixes left unused (see
+    `fixes.remove_unused_loop_variables`, `fixes.remove_unused_imports`)."""
+    from asynclint.fixes import remove_unused_imports, remove_unused_loop_variables
 
-    new = remove_unused_imports(original, outcome.text, path)
+    new = remove_unused_imports(original, remove_unused_loop_variables(original, outcome.text), path)
     if new != outcome.text and verify(new, path) is None:
         outcome.text = new
         outcome.result = lint(new)

@@ -9,9 +9,9 @@ import bisect
 import difflib
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import libcst as cst
 
@@ -58,6 +58,37 @@ def split_attached_comments(
     while at > 0 and lines[at - 1].comment is not None:
         at -= 1
     return tuple(lines[:at]), tuple(lines[at:])
+
+
+def split_for_wrapping(
+    lines: Sequence[cst.EmptyLine],
+) -> tuple[tuple[cst.EmptyLine, ...], tuple[cst.EmptyLine, ...]]:
+    """The leading lines of a statement a fix moves into a new block (`async with ...:`)
+    split into those that stay above the block and those that move in with it: the
+    comment lines right above it (`# pylint: disable-next=...`, an explanation) belong to
+    it (see `split_attached_comments`)."""
+    return split_attached_comments(lines)
+
+
+def code_moved(module: cst.Module, node: cst.CSTNode, shift: str) -> str:
+    """The code of `node` for a place `shift` deeper than its own line: its continuation
+    lines (those inside its brackets) keep their indentation relative to its first line.
+    For code a fix writes on a line of its own, one level into a call it wraps."""
+    moved = node.visit(_Deeper(shift)) if shift else node
+    assert isinstance(moved, cst.CSTNode)
+    return module.code_for_node(moved)
+
+
+def flat_code(module: cst.Module, node: cst.CSTNode) -> str | None:
+    """The code of `node` on one line, as formatters join brackets that fit, or None when
+    a comment or a trailing comma before a line break keeps it open (or a string spans
+    lines)."""
+    if not _flattenable(node):
+        return None
+    flat = node.visit(_Flat())
+    assert isinstance(flat, cst.CSTNode)
+    code = module.code_for_node(flat)
+    return None if "\n" in code or "\r" in code else code
 
 
 def imports_for(*modules: str | None) -> tuple[Import, ...]:
@@ -466,6 +497,12 @@ def local_edits(
         text = _generate(module, new, span.indent)
         if source is not None:
             text = _within_line_length(module, source, span, new, text, line_length)
+            if len(fix.replacements) == 1 and _too_long(source, span, text, line_length):
+                # Nothing in the replacement to wrap (a longer name): the call around it
+                # is laid out again instead.
+                wider = _widened(module, source, old, new, line_length)
+                if wider is not None:
+                    span, text = wider
         edits.append(
             Edit(
                 Location(span.start.line, span.start.column + 1),
@@ -531,6 +568,74 @@ def _source_line(source: str, line: int) -> str:
     return source[start : end if end >= 0 else len(source)].rstrip("\r")
 
 
+def _too_long(source: str, span: Span, text: str, line_length: int) -> bool:
+    """Whether `text` in place of the text at `span` makes a line longer than
+    `line_length` where none was."""
+    originals = [_source_line(source, line) for line in range(span.start.line, span.end.line + 1)]
+    if any(_width(line) > line_length for line in originals):
+        return False
+    prefix, suffix = originals[0][: span.start.column], originals[-1][span.end.column :]
+    if text.endswith("\n"):
+        suffix = ""
+    return any(_width(line) > line_length for line in (prefix + text + suffix).splitlines())
+
+
+def _widened(
+    module: cst.Module, source: str, old: cst.CSTNode, new: Replacement, line_length: int
+) -> tuple[Span, str] | None:
+    """The outermost call around `old`, in its statement, that laid out again with `new`
+    in place of `old` keeps every line within `line_length` (formatters split the
+    outermost brackets first): its span and its text."""
+    if not isinstance(new, cst.CSTNode):
+        return None
+    from asynclint.positions import layout
+
+    path = _path_to(module, old)[:-1]
+    statement = max(
+        (i for i, n in enumerate(path) if isinstance(n, (cst.BaseSmallStatement, cst.BaseCompoundStatement))),
+        default=-1,
+    )
+    calls = [n for n in path[statement + 1 :] if isinstance(n, cst.Call) and n.args]
+    for node in calls:
+        if _contains_comment(node):
+            return None
+        replaced = node.visit(_Replacer({old: new}, _ancestors(node, {id(old)})))
+        if not isinstance(replaced, cst.Call):
+            return None
+        span = layout(module, (), [node])[1].get(node)
+        if span is None:
+            return None
+        text = _generate(module, replaced, span.indent)
+        text = _within_line_length(module, source, span, replaced, text, line_length)
+        if not _too_long(source, span, text, line_length):
+            return span, text
+    return None
+
+
+def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
+    """The nodes from `root` down to `target`, both included (empty when not found)."""
+    path: list[cst.CSTNode] = []
+
+    def search(node: cst.CSTNode) -> bool:
+        path.append(node)
+        if node is target:
+            return True
+        for child in all_children(node):
+            if search(child):
+                return True
+        path.pop()
+        return False
+
+    search(root)
+    return path
+
+
+def _contains_comment(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Comment):
+        return True
+    return any(_contains_comment(child) for child in all_children(node))
+
+
 def _within_line_length(
     module: cst.Module, source: str, span: Span, new: Replacement, text: str, line_length: int
 ) -> str:
@@ -578,15 +683,32 @@ def _laid_out(
     text = _generate(module, node, indent)
     end = "" if text.endswith("\n") else suffix
     fits = all(_width(line) <= line_length for line in (prefix + text + end).splitlines())
-    if fits and not _broken_layout(call):
+    broken = _broken_layout(call)
+    # Laid out as formatters write it already: the arguments start on a line of their own.
+    proper = _breaks(call.whitespace_before_args)
+    inner = any(_contains_break(arg.value) for arg in call.args)
+    if fits and (proper or (not broken and not inner)):
         return node
-    forms = (_exploded,) if _magic_comma(call) else (_joined, _hugged, _exploded)
+    forms: tuple[Callable[[cst.Call, str, str], cst.Call], ...]
+    if _magic_comma(call):
+        forms = (_exploded,)
+    elif inner:
+        # An argument over several lines (a fix wrapped or rebuilt a call written so):
+        # formatters join it when it has no comment or trailing comma to keep it open,
+        # else they put each argument on a line of its own.
+        forms = (_flat_joined, _flat_hugged, _exploded) if _flattenable(call) else (_exploded,)
+    else:
+        forms = (_joined, _hugged, _exploded)
     # Arguments already on lines of their own keep their indentation; arguments that move
     # from the line of the call to a line of their own go one level deeper.
-    unit_shift = "" if _broken_layout(call) else module.default_indent
+    unit_shift = "" if broken or proper else module.default_indent
     unit = module.default_indent
     for form in forms:
-        wrapped = node.deep_replace(call, form(call, unit, unit_shift))
+        try:
+            laid_out = form(call, unit, unit_shift)
+        except cst.CSTValidationError:  # a layout libcst cannot write: the next one
+            continue
+        wrapped = node.deep_replace(call, laid_out)
         assert isinstance(wrapped, cst.CSTNode)
         candidate = _generate(module, wrapped, (leading,))
         lines = (prefix + candidate + ("" if candidate.endswith("\n") else suffix)).splitlines()
@@ -628,6 +750,110 @@ def _broken_layout(call: cst.Call) -> bool:
     if _breaks(call.whitespace_before_args):
         return False
     return any(_breaks(arg.comma) or _breaks(arg.whitespace_after_arg) for arg in call.args)
+
+
+def _contains_break(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.ParenthesizedWhitespace):
+        return True
+    return any(_contains_break(child) for child in all_children(node))
+
+
+def _flattenable(node: cst.CSTNode) -> bool:
+    """No comment and no trailing comma before a line break (which formatters keep one
+    item a line) anywhere in `node`."""
+    if isinstance(node, cst.Comment):
+        return False
+    return all(_flattenable(child) for child in all_children(node)) and not _has_trailing_comma(node)
+
+
+def _has_trailing_comma(node: cst.CSTNode) -> bool:
+    """A bracketed sequence (arguments, elements, parameters) whose last item has a comma
+    that ends a line."""
+    items: Sequence[cst.CSTNode] = ()
+    if isinstance(node, cst.Call):
+        items = node.args
+    elif isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+        items = node.elements
+    elif isinstance(node, cst.Subscript):
+        items = node.slice
+    if not items:
+        return False
+    comma = getattr(items[-1], "comma", cst.MaybeSentinel.DEFAULT)
+    return isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
+
+
+class _Flat(cst.CSTTransformer):
+    """Every line break between brackets taken out: nothing after an opening or before a
+    closing bracket or a comma, a space elsewhere (after a comma, around `if`/`else`)."""
+
+    def leave_ParenthesizedWhitespace(
+        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
+    ) -> cst.SimpleWhitespace:  # type: ignore[override]
+        return cst.SimpleWhitespace(" ")
+
+    def leave_Comma(self, original_node: cst.Comma, updated_node: cst.Comma) -> cst.Comma:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_LeftParen(self, original_node: cst.LeftParen, updated_node: cst.LeftParen) -> cst.LeftParen:
+        return _tight(original_node, updated_node, "whitespace_after")
+
+    def leave_RightParen(self, original_node: cst.RightParen, updated_node: cst.RightParen) -> cst.RightParen:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_LeftSquareBracket(
+        self, original_node: cst.LeftSquareBracket, updated_node: cst.LeftSquareBracket
+    ) -> cst.LeftSquareBracket:
+        return _tight(original_node, updated_node, "whitespace_after")
+
+    def leave_RightSquareBracket(
+        self, original_node: cst.RightSquareBracket, updated_node: cst.RightSquareBracket
+    ) -> cst.RightSquareBracket:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_LeftCurlyBrace(
+        self, original_node: cst.LeftCurlyBrace, updated_node: cst.LeftCurlyBrace
+    ) -> cst.LeftCurlyBrace:
+        return _tight(original_node, updated_node, "whitespace_after")
+
+    def leave_RightCurlyBrace(
+        self, original_node: cst.RightCurlyBrace, updated_node: cst.RightCurlyBrace
+    ) -> cst.RightCurlyBrace:
+        return _tight(original_node, updated_node, "whitespace_before")
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        return _tight(original_node, updated_node, "whitespace_before_args")
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        return _tight(original_node, updated_node, "whitespace_after_arg")
+
+
+_Tight = TypeVar("_Tight", bound=cst.CSTNode)
+
+
+def _tight(original: _Tight, updated: _Tight, attribute: str) -> _Tight:
+    """`updated` with nothing at `attribute` where `original` broke the line there."""
+    if isinstance(getattr(original, attribute), cst.ParenthesizedWhitespace):
+        return updated.with_changes(**{attribute: cst.SimpleWhitespace("")})
+    return updated
+
+
+def _flat_args(call: cst.Call) -> list[cst.Arg]:
+    args = []
+    for arg in call.args:
+        flat = arg.visit(_Flat())
+        assert isinstance(flat, cst.Arg)
+        args.append(flat)
+    return args
+
+
+def _flat_joined(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """The call on one line, its arguments' brackets too."""
+    return _joined(call.with_changes(args=_flat_args(call)), unit, shift)
+
+
+def _flat_hugged(call: cst.Call, unit: str, shift: str) -> cst.Call:
+    """`f(` newline, the arguments on one line (their brackets too), newline `)`."""
+    return _hugged(call.with_changes(args=_flat_args(call)), unit, shift)
 
 
 def _magic_comma(call: cst.Call) -> bool:
@@ -1002,3 +1228,163 @@ def _import_without_unused(small: cst.BaseSmallStatement, gone: set[str]) -> cst
         return None
     keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
     return small.with_changes(names=keep)
+
+
+#: Calls that only fetch the running loop: a variable bound to one and no longer read is
+#: dead code (ruff's F841) once fixes replaced its uses (`loop.run_in_executor(None, f)` →
+#: `asyncio.to_thread(f)`).
+_LOOP_GETTERS = frozenset(
+    {"asyncio.get_running_loop", "asyncio.get_event_loop", "get_running_loop", "get_event_loop"}
+)
+
+
+def remove_unused_loop_variables(original: str, fixed: str) -> str:
+    """`fixed` without the statements `loop = asyncio.get_running_loop()` (or
+    `get_event_loop()`) in a coroutine function whose variable the fixes left unread: read
+    in the function of `original`, nowhere in the function of `fixed` (nested functions
+    included). Its blank and comment lines stay, above the statement after it; one with a
+    comment after it, or the last of its block, is kept."""
+    try:
+        before = cst.parse_module(original)
+        after = cst.parse_module(fixed)
+    except (cst.ParserSyntaxError, RecursionError):
+        return fixed
+    read_before = _loop_variable_reads(before)
+    removals: dict[cst.CSTNode, Replacement] = {}
+    for key, function in _coroutine_functions(after).items():
+        uses = _name_counts(function)
+        for block in _blocks(function.body):
+            statements = list(block.body)
+            for index, stmt in enumerate(statements):
+                name = _loop_variable(stmt)
+                if name is None or uses.get(name, 0) != 1 or read_before.get(key, {}).get(name, 0) < 1:
+                    continue
+                following = statements[index + 1] if index + 1 < len(statements) else None
+                if not isinstance(following, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                    continue  # the last statement of its block: its lines would have no place
+                if stmt in removals or _loop_variable(following) is not None:
+                    continue  # two in a row: one at a time (the next fix round)
+                assert isinstance(stmt, cst.SimpleStatementLine)
+                if stmt.trailing_whitespace.comment is not None or _contains_comment(stmt.body[0]):
+                    continue
+                removals[stmt] = cst.RemoveFromParent()
+                # Its blank lines and comment lines stay, above the statement after it.
+                removals[following] = following.with_changes(
+                    leading_lines=_merged_lines(stmt.leading_lines, following.leading_lines)
+                )
+    if not removals:
+        return fixed
+    result = after.visit(_Replacer(removals, _ancestors(after, {id(n) for n in removals})))
+    assert isinstance(result, cst.Module)
+    return result.code
+
+
+def _merged_lines(removed: Sequence[cst.EmptyLine], own: Sequence[cst.EmptyLine]) -> list[cst.EmptyLine]:
+    """The leading lines of a statement whose predecessor is removed: the removed one's
+    comment lines, then its own; the more blank lines of the two in front."""
+    if any(line.comment is not None for line in removed):
+        return [*removed, *own]
+    blanks = _blank_prefix(own)
+    if len(removed) > blanks:
+        return [*removed, *own[blanks:]]
+    return list(own)
+
+
+def _loop_variable(stmt: cst.BaseStatement) -> str | None:
+    """`x` of a statement `x = asyncio.get_running_loop()` (or a loop getter like it)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return None
+    target = small.targets[0].target
+    value = small.value
+    if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or value.args:
+        return None
+    return target.value if dotted_name(value.func) in _LOOP_GETTERS else None
+
+
+def _coroutine_functions(module: cst.Module) -> dict[str, cst.FunctionDef]:
+    """Coroutine functions by their dotted path in the module (`Class.method`); a path
+    defined twice is left out."""
+    found: dict[str, cst.FunctionDef] = {}
+    twice: set[str] = set()
+
+    def visit(node: cst.CSTNode, prefix: str) -> None:
+        for child in all_children(node):
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                path = prefix + child.name.value
+                if isinstance(child, cst.FunctionDef) and child.asynchronous is not None:
+                    if path in found:
+                        twice.add(path)
+                    found[path] = child
+                visit(child, path + ".")
+            else:
+                visit(child, prefix)
+
+    visit(module, "")
+    return {k: v for k, v in found.items() if k not in twice}
+
+
+def _loop_variable_reads(module: cst.Module) -> dict[str, dict[str, int]]:
+    """For each coroutine function, its loop variables and how often each is read."""
+    reads: dict[str, dict[str, int]] = {}
+    for key, function in _coroutine_functions(module).items():
+        counts = _name_counts(function)
+        names = {
+            name
+            for block in _blocks(function.body)
+            for stmt in block.body
+            if (name := _loop_variable(stmt)) is not None
+        }
+        reads[key] = {name: counts.get(name, 0) - 1 for name in names}
+    return reads
+
+
+def _name_counts(node: cst.CSTNode) -> dict[str, int]:
+    """How often each name occurs in `node` (read, written or declared), attribute names
+    aside; a call of `locals()`/`vars()`/`eval()`/`exec()` counts as a use of every name."""
+    counts: dict[str, int] = {}
+
+    def visit(item: cst.CSTNode) -> None:
+        if isinstance(item, cst.Attribute):
+            visit(item.value)
+            return
+        if isinstance(item, cst.Name):
+            counts[item.value] = counts.get(item.value, 0) + 1
+        for child in all_children(item):
+            visit(child)
+
+    visit(node)
+    if any(counts.get(name) for name in ("locals", "vars", "eval", "exec")):
+        return {name: count + 1 for name, count in counts.items()}
+    return counts
+
+
+def _blocks(suite: cst.BaseSuite) -> list[cst.IndentedBlock]:
+    """The indented blocks of a function body, of its compound statements too, but not of
+    nested functions or classes."""
+    found: list[cst.IndentedBlock] = []
+
+    def visit(node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return
+        if isinstance(node, cst.IndentedBlock):
+            found.append(node)
+        for child in all_children(node):
+            if isinstance(
+                child,
+                (
+                    cst.BaseStatement,
+                    cst.BaseSuite,
+                    cst.ExceptHandler,
+                    cst.ExceptStarHandler,
+                    cst.Else,
+                    cst.Finally,
+                    cst.MatchCase,
+                ),
+            ):
+                visit(child)
+
+    visit(suite)
+    return found

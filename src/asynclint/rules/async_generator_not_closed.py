@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import SCOPE_NODES, children, walk
-from asynclint.fixes import NodeFix, imports_for
+from asynclint.fixes import NodeFix, imports_for, split_for_wrapping
 from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
@@ -117,7 +117,9 @@ class AsyncGeneratorNotClosed(Rule):
         while self.ctx.lookup(name) is not None:
             name = f"_agen{index}"
             index += 1
-        inner = loop.with_changes(iter=cst.Name(name), leading_lines=())
+        # The comments right above the loop (`# pylint: disable-next=...`) go in with it.
+        outer, attached = split_for_wrapping(loop.leading_lines)
+        inner = loop.with_changes(iter=cst.Name(name), leading_lines=attached)
         with_node = cst.With(
             items=[
                 cst.WithItem(
@@ -126,7 +128,7 @@ class AsyncGeneratorNotClosed(Rule):
             ],
             body=cst.IndentedBlock(body=[inner]),
             asynchronous=cst.Asynchronous(),
-            leading_lines=loop.leading_lines,
+            leading_lines=outer,
         )
         return NodeFix(
             {loop: with_node}, "Wrap the generator in `contextlib.aclosing()`", imports_for(module)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import needs_parentheses, parenthesize, positional_args
+from asynclint.analysis.nodes import needs_parentheses, parenthesize, positional_args, walk
 from asynclint.catalogs.loop_api import RUNNERS
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
@@ -15,7 +15,9 @@ class AsyncioRunInCoroutine(Rule):
     """
     ## What it does
     Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `asyncio.Runner().run(...)`
-    called on the event loop inside an `async def`.
+    called on the event loop inside an `async def`. A loop the function makes itself with
+    `new_event_loop()` (in a forked child, say) is not the running loop, and its
+    `run_until_complete` is not reported.
 
     ## Why is this bad?
     A coroutine already runs on an event loop. These calls start (or drive) a loop, so they
@@ -52,6 +54,8 @@ class AsyncioRunInCoroutine(Rule):
             return
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "run_until_complete":
+            if self._own_new_loop(func.value, function):
+                return
             name = "loop.run_until_complete"
         else:
             qualified = self.ctx.call_name(node)
@@ -60,6 +64,28 @@ class AsyncioRunInCoroutine(Rule):
             name = "asyncio.run" if qualified != "asyncio.Runner.run" else "Runner.run"
         fix = None if name == "Runner.run" else self._fix(node)
         self.report(node, name=name, function=function.name.value, fix=fix)
+
+    def _own_new_loop(self, receiver: cst.BaseExpression, function: cst.FunctionDef) -> bool:
+        """Whether the loop is one the function makes itself with `new_event_loop()` (a
+        loop of its own, in a forked child or another thread: not the running loop, and
+        `await` would not run the coroutine there)."""
+        if isinstance(receiver, cst.Call):
+            return self._is_new_loop(receiver)
+        code = self.ctx.code_for(receiver)
+        for node in walk(function.body, into_scopes=False):
+            if (
+                isinstance(node, cst.Assign)
+                and self._is_new_loop(node.value)
+                and any(self.ctx.code_for(t.target) == code for t in node.targets)
+            ):
+                return True
+        return False
+
+    def _is_new_loop(self, value: cst.BaseExpression) -> bool:
+        if not isinstance(value, cst.Call):
+            return False
+        name = self.ctx.qualified_name(value.func) or ""
+        return name.split(".")[-1] == "new_event_loop"
 
     def _fix(self, node: cst.Call) -> NodeFix | None:
         args = positional_args(node)

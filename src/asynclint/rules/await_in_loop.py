@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import describe_call, names_loaded, root_name, target_names
 from asynclint.catalogs.concurrency import GATHER
-from asynclint.fixes import NodeFix, imports_for
+from asynclint.fixes import NodeFix, code_moved, flat_code, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
     block_indent,
@@ -261,7 +261,9 @@ class AwaitInLoop(Rule):
             return None
         gather, module = reference
         code = self.ctx.code_for
-        starred = f"*({code(call)} for {code(node.target)} in {code(node.iter)})"
+        # A call written over several lines is joined when nothing keeps it open.
+        flat = flat_code(self.ctx.module, call)
+        starred = f"*({flat or code(call)} for {code(node.target)} in {code(node.iter)})"
         gathered = f"await {code(gather)}({starred})"
         # `acc = []` right before the loop: `acc = await asyncio.gather(...)` (a list).
         empty = self._empty_list_before(node, acc) if acc is not None else None
@@ -271,9 +273,17 @@ class AwaitInLoop(Rule):
             text = f"{acc.value} = {gathered}"
         else:
             text = f"{acc.value}.extend({gathered})"
-        if len(block_indent(self.ctx)) + len(text) > self.ctx.settings.line_length:
-            # One argument per line; continuation lines are relative to the block.
+        if len(block_indent(self.ctx)) + len(text) > self.ctx.settings.line_length or "\n" in starred:
+            # One argument per line; continuation lines are relative to the block, and
+            # those of the call, now one level deeper, move with it.
             step, newline = self.ctx.module.default_indent, self.ctx.module.default_newline
+            if "\n" in starred:
+                if acc is not None and empty is None:
+                    return None  # `acc.extend(` around it: no layout a formatter would keep
+                # The generator over lines of its own, as formatters write it.
+                moved = code_moved(self.ctx.module, call, step * 2)
+                starred = f"*({newline}{step * 2}{moved}{newline}{step * 2}for {code(node.target)} in {code(node.iter)}{newline}{step})"
+                gathered = f"await {code(gather)}({starred})"
             if acc is None:
                 text = f"await {code(gather)}({newline}{step}{starred},{newline})"
             elif empty is not None:

@@ -234,6 +234,10 @@ class CancelledErrorSwallowed(Rule):
         expr, module = reference
         if dotted.endswith("get_cancelled_exc_class"):
             expr = cst.Call(func=expr)
+        named = self._cancellation_in_tuple(handler.type) if kind == "tuple" else None
+        if named is not None:
+            # The class as the tuple spells it (`CancelledError` imported by name).
+            expr, module = named, None
         # The comments right above the handler (`# pylint: disable-next=broad-except`)
         # stay with it, below the new handler.
         before, attached = split_attached_comments(handler.leading_lines)
@@ -242,11 +246,54 @@ class CancelledErrorSwallowed(Rule):
             type=expr,
             leading_lines=before,
         )
+        kept = handler.with_changes(leading_lines=attached)
+        if kind == "tuple":
+            # `except (CancelledError, TimeoutError):` below the new handler would name a
+            # class it can no longer catch: the tuple keeps the others.
+            others = self._without_cancellation(handler.type)
+            if others is None:
+                return None
+            space = kept.whitespace_after_except
+            if not isinstance(others, cst.Tuple) and not space.value:
+                space = cst.SimpleWhitespace(" ")  # `except(A, B)`
+            kept = kept.with_changes(type=others, whitespace_after_except=space)
         return NodeFix(
-            {handler: cst.FlattenSentinel([new, handler.with_changes(leading_lines=attached)])},
+            {handler: cst.FlattenSentinel([new, kept])},
             f"Re-raise cancellation in an `except {self.ctx.code_for(expr)}` before this handler",
             imports_for(module),
         )
+
+    def _cancellation_in_tuple(self, types: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        if not isinstance(types, cst.Tuple):
+            return None
+        for element in types.elements:
+            if cancellation_kind(self.ctx, element.value) == "cancelled":
+                return element.value.with_changes(lpar=(), rpar=())
+        return None
+
+    def _without_cancellation(self, types: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        """The classes of an `except (...)` tuple but the cancellation class; one left is
+        written alone, without brackets. None when nothing is left, or an element is not a
+        plain name (a call, a starred tuple)."""
+        if not isinstance(types, cst.Tuple):
+            return None
+        elements = list(types.elements)
+        others = [e for e in elements if cancellation_kind(self.ctx, e.value) != "cancelled"]
+        if (
+            not others
+            or len(others) == len(elements)
+            or any(isinstance(e, cst.StarredElement) for e in elements)
+        ):
+            return None
+        if len(others) == 1:
+            value = others[0].value
+            return value.with_changes(lpar=(), rpar=()) if not isinstance(value, cst.Tuple) else None
+        last = elements[-1].comma
+        others[-1] = others[-1].with_changes(comma=last)
+        for i, element in enumerate(others[:-1]):
+            if element.comma is cst.MaybeSentinel.DEFAULT:
+                others[i] = element.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return types.with_changes(elements=others)
 
 
 def _is_cli_command(function: cst.FunctionDef) -> bool:
@@ -271,7 +318,14 @@ def _append_raise(body: cst.BaseSuite) -> cst.BaseSuite:
     statements = list(body.body)
     first = statements[0] if len(statements) == 1 else None
     if isinstance(first, cst.SimpleStatementLine) and _is_pass(first):
-        return body.with_changes(body=[raise_line.with_changes(leading_lines=first.leading_lines)])
+        # The comments of the `pass` stay: above it, and after it on its line.
+        return body.with_changes(
+            body=[
+                raise_line.with_changes(
+                    leading_lines=first.leading_lines, trailing_whitespace=first.trailing_whitespace
+                )
+            ]
+        )
     return body.with_changes(body=[*statements, raise_line])
 
 

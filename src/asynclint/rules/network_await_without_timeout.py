@@ -9,7 +9,7 @@ from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import dotted_name, is_none, keyword_arg, short_code, walk
 from asynclint.catalogs import timeouts as table
 from asynclint.catalogs.names import canonical
-from asynclint.fixes import NodeFix, imports_for
+from asynclint.fixes import NodeFix, imports_for, split_for_wrapping
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._timeouts import (
     caller_manages_time,
@@ -325,11 +325,14 @@ class NetworkAwaitWithoutTimeout(Rule):
             if reference is None:
                 return None
             func, module = reference
+            # The comments right above the statement (`# pylint: disable-next=...`) go in
+            # with it.
+            outer, attached = split_for_wrapping(statement.leading_lines)
             scope = cst.With(
                 asynchronous=cst.Asynchronous(),
                 items=[cst.WithItem(cst.Call(func=func, args=[cst.Arg(seconds)]))],
-                body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=())]),
-                leading_lines=statement.leading_lines,
+                body=cst.IndentedBlock(body=[statement.with_changes(leading_lines=attached)]),
+                leading_lines=outer,
             )
             return NodeFix(
                 {statement: scope},

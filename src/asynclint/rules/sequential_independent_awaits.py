@@ -6,7 +6,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import describe_call, has_await, names_loaded
 from asynclint.catalogs.concurrency import GATHER
-from asynclint.fixes import NodeFix, imports_for
+from asynclint.fixes import NodeFix, code_moved, flat_code, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
     Access,
@@ -266,13 +266,24 @@ class SequentialIndependentAwaits(Rule):
         lhs = ""
         if any(n is not None for n in names):
             lhs = ", ".join(n or "_" for n in names) + " = "
-        codes = [self.ctx.code_for(item.call) for item in run]
+        # A call written over several lines is joined when nothing keeps it open.
+        flat = [flat_code(self.ctx.module, item.call) for item in run]
+        codes = [
+            f if f is not None else self.ctx.code_for(item.call) for f, item in zip(flat, run, strict=True)
+        ]
         text = f"{lhs}await {gather_code}({', '.join(codes)})"
         if len(indent) + len(text) > self.ctx.settings.line_length or any(
             "\n" in c or "\r" in c for c in codes
         ):
             # Parsed continuation lines are relative to the block's indentation.
             inner = self.ctx.module.default_indent
+            # Each call one level deeper (its own continuation lines move with it), on
+            # one line where it fits.
+            room = self.ctx.settings.line_length - len(indent) - len(inner) - 1
+            codes = [
+                f if f is not None and len(f) <= room else code_moved(self.ctx.module, item.call, inner)
+                for f, item in zip(flat, run, strict=True)
+            ]
             text = f"{lhs}await {gather_code}({newline}"
             text += "".join(f"{inner}{code},{newline}" for code in codes) + ")"
         new = self._parse_statement(text)
@@ -302,7 +313,7 @@ class SequentialIndependentAwaits(Rule):
         lines = [f"async with {self.ctx.code_for(group)}() as tg:"]
         results = []
         for name, item in zip(names, run, strict=True):
-            code = self.ctx.code_for(item.call)
+            code = code_moved(self.ctx.module, item.call, step)  # one level deeper, in the block
             if name is None:
                 lines.append(f"{step}tg.create_task({code})")
                 continue
@@ -321,9 +332,10 @@ class SequentialIndependentAwaits(Rule):
         assert isinstance(first, cst.With) and isinstance(first.body, cst.IndentedBlock)
         head = run[0].stmt
         assert isinstance(head, cst.SimpleStatementLine)  # (see `_fix`)
-        first = first.with_changes(
-            leading_lines=head.leading_lines, body=first.body.with_changes(header=head.trailing_whitespace)
-        )
+        # The comment after the first await stays on the line of its call.
+        calls = list(first.body.body)
+        calls[0] = calls[0].with_changes(trailing_whitespace=head.trailing_whitespace)
+        first = first.with_changes(leading_lines=head.leading_lines, body=first.body.with_changes(body=calls))
         replacements: dict[cst.CSTNode, cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]]
         replacements = {run[0].stmt: cst.FlattenSentinel([first, *statements[1:]])}
         for item in run[1:]:

@@ -79,7 +79,9 @@ class TimeoutCreatedBeforeEntry(Rule):
         line, awaited = located
         if not awaited:
             return
-        self.report(created, scope=scope, name=name.value, fix=self._fix(line, created, name, frame))
+        self.report(
+            created, scope=scope, name=name.value, fix=self._fix(line, created, name, frame, with_node)
+        )
 
     def _locate(self, assign: cst.CSTNode | None) -> tuple[cst.SimpleStatementLine, bool] | None:
         """The statement line of the assignment, found in a block that encloses the
@@ -121,7 +123,12 @@ class TimeoutCreatedBeforeEntry(Rule):
         return False
 
     def _fix(
-        self, line: cst.SimpleStatementLine, created: cst.Call, name: cst.Name, frame: object
+        self,
+        line: cst.SimpleStatementLine,
+        created: cst.Call,
+        name: cst.Name,
+        frame: object,
+        with_node: cst.With,
     ) -> NodeFix | None:
         function = self.ctx.async_function
         if function is None or len(line.body) != 1 or any(e.comment for e in line.leading_lines):
@@ -141,7 +148,22 @@ class TimeoutCreatedBeforeEntry(Rule):
                 found = self.ctx.lookup(part.value)
                 if found is not None and found[0] is frame and len(found[1]) != 1:
                     return None
+        comment = line.trailing_whitespace.comment
+        if comment is None:
+            return NodeFix(
+                {name: created, line: cst.RemoveFromParent()},
+                "Create the timeout in the `async with`",
+            )
+        # The comment after the assignment goes after the `async with` line it moves to.
+        body = with_node.body
+        if not isinstance(body, cst.IndentedBlock) or body.header.comment is not None:
+            return None
+        items = [item.with_changes(item=created) if item.item is name else item for item in with_node.items]
+        header = body.header.with_changes(whitespace=cst.SimpleWhitespace("  "), comment=comment)
         return NodeFix(
-            {name: created, line: cst.RemoveFromParent()},
+            {
+                with_node: with_node.with_changes(items=items, body=body.with_changes(header=header)),
+                line: cst.RemoveFromParent(),
+            },
             "Create the timeout in the `async with`",
         )
