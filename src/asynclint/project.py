@@ -570,11 +570,14 @@ def blocking_helper_calls(facts: Mapping[str, object], root: str | None = None) 
     found = []
     for path, summary in project.summaries.items():
         for site in summary.sites:
-            chain = project.reaches_blocking(site.callee, waits=site.quiet_files)
+            # Making an object (`Crawler()`) is set-up: its constructor's file and
+            # filesystem work (a folder made, a local database opened) runs once.
+            waits = site.quiet_files or (project.is_class(site.callee) and not site.with_item)
+            chain = project.reaches_blocking(site.callee, waits=waits)
             if chain is None and site.with_item:
                 # `with Lock(path):` blocks in the class's `__enter__` or `__exit__`.
                 for method in ("__enter__", "__exit__"):
-                    chain = project.reaches_blocking(f"{site.callee}.{method}", waits=site.quiet_files)
+                    chain = project.reaches_blocking(f"{site.callee}.{method}", waits=waits)
                     if chain is not None:
                         break
             if chain is not None:
@@ -669,6 +672,10 @@ class ProjectIndex:
         """The type class `cls` gives attribute `attr` (annotated in the class body,
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
+
+    def is_class(self, name: str) -> bool:
+        """Whether `name` is a class of the project (through re-exports)."""
+        return self._index.unalias(name) in self._index.classes
 
     def informative_type(self, name: str) -> bool:
         """Whether knowing that a value has type `name` can change what a rule says: a

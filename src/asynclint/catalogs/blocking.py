@@ -812,3 +812,26 @@ SERIALISERS: frozenset[str] = frozenset(
         "marshal.load",
     }
 )
+
+
+#: One-shot set-up and clean-up coroutines (leading and trailing underscores aside): file
+#: and filesystem calls in them are not reported (see `files_quiet`).
+LIFECYCLE_METHODS = frozenset(
+    {
+        "aenter",
+        "aexit",
+        "close",
+        "aclose",
+        "shutdown",
+        "stop",
+        "cleanup",
+        "teardown",
+        "startup",
+        "setup",
+        "initialize",
+        "disconnect",
+        "lifespan",
+        "on_startup",
+        "on_shutdown",
+    }
+)

@@ -301,7 +301,30 @@ def files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
 def _files_quiet(ctx: Context, function: cst.FunctionDef) -> bool:
     if ctx.settings.test_file_io:
         return False
-    return ctx.is_test_file or command_line(ctx, function)
+    return ctx.is_test_file or command_line(ctx, function) or lifecycle(function) or script(ctx)
+
+
+def lifecycle(function: cst.FunctionDef) -> bool:
+    """Whether the coroutine `function` is one-shot set-up or clean-up (`__aenter__`,
+    `__aexit__`, `close`, `shutdown`, `start`, `setup`...): its file and filesystem work (a
+    folder made or removed, a small state file) runs once per object or process."""
+    return function.name.value.strip("_") in catalog.LIFECYCLE_METHODS
+
+
+def script(ctx: Context) -> bool:
+    """Whether the module is a script that starts its own loop (`if __name__ ==
+    "__main__":` followed by `asyncio.run(...)`, `anyio.run` or `trio.run`): its coroutines
+    run alone on that loop."""
+    return ctx.memo("script", ctx.module, lambda: bool(_SCRIPT.search(ctx.source)))
+
+
+_SCRIPT = re.compile(
+    # The guard, then its block (indented or empty lines, each one way only), up to a line
+    # of the block that starts a loop.
+    r"""^if[ \t]+__name__[ \t]*==[ \t]*['"]__main__['"][ \t]*:(?:\n(?:[ \t][^\n]*)?)*?"""
+    r"""\n[ \t][^\n]*?\b(?:asyncio|anyio|trio|uvloop)\.run\(""",
+    re.MULTILINE,
+)
 
 
 def command_line(ctx: Context, function: cst.FunctionDef) -> bool:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from asynclint.rule import FixSafety
+from asynclint.rule import Default, FixSafety
 from asynclint.rules._blocking import BlockingCallRule
 
 
@@ -14,6 +14,10 @@ class BlockingTlsSetup(BlockingCallRule):
     Loading the system CA bundle parses hundreds of certificates from disk, typically
     tens of milliseconds per call, on every call. Home Assistant warns about exactly
     this at run time.
+
+    Off by default (`--extend-select ASL113`): in application code the context is mostly
+    built once, at start-up, when a listener starts or in a cached factory, where the cost
+    is paid once; turn it on to find contexts built per request or per connection.
 
     ## Example
         import ssl
@@ -40,4 +44,5 @@ class BlockingTlsSetup(BlockingCallRule):
     name = "blocking-tls-setup"
     message = "`{name}()` reads certificate files synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
+    default = Default.OPT
     triggers = ("async", "ssl")
