@@ -90,12 +90,16 @@ def test_same_findings_as_the_command_line_on_every_fixture() -> None:
 
     def single_file(path: str) -> bool:
         # A sub-folder of a fixture folder is a multi-module project; flake8 sees one
-        # file at a time, so cross-module findings are not comparable there.
-        return len(Path(path).parts) == 2
+        # file at a time, so cross-module findings are not comparable there. Under flake8,
+        # flake8 reads the noqa comments (its own rules: the reported line only), so the
+        # fixtures of ASL003 (unused noqa, which the plugin leaves to flake8) differ.
+        return len(Path(path).parts) == 2 and Path(path).parts[0] != "ASL003"
 
     actual = found(flake8.stdout)
     assert expected  # the comparison means something
-    assert {r for r in actual if single_file(r[0])} == {r for r in expected if single_file(r[0])}
+    assert {r for r in actual if single_file(r[0])} == {
+        r for r in expected if single_file(r[0]) and r[3] != "ASL003"
+    }
 
 
 def test_selection_and_noqa_are_flake8s(project: Path) -> None:

@@ -251,6 +251,13 @@ OPTIONS: tuple[Option, ...] = (
         "",
     ),
     Option(
+        "noqa-aliases",
+        "bool",
+        False,
+        "Let a `# noqa` with a flake8-async or ruff code (ASYNC251) suppress the asynclint rule that reports the same problem (ASL101); see docs/configuration.md.",
+        "",
+    ),
+    Option(
         "max-file-size",
         "number",
         2_000_000,
@@ -318,6 +325,7 @@ class Settings:
     cpu_heavy_size_dependent: bool = False
     blocking_imports: bool = False
     timeout_reads: bool = False
+    noqa_aliases: bool = False
     max_file_size: float = 2_000_000
     file_timeout: float = 20
     format: Format = "text"
