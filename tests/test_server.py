@@ -287,6 +287,63 @@ def test_configuration_change_is_picked_up(workspace: Path) -> None:
     assert any("configuration error" in message for message in client.logs), client.logs
 
 
+HELPER_BLOCKS = "import time\n\n\ndef pause():\n    time.sleep(1)\n"
+HELPER_FINE = "def pause():\n    return None\n"
+APP = "from lib.helpers import pause\n\n\nasync def handler():\n    pause()\n"
+
+
+def test_cross_module_finding_follows_the_saved_helper(workspace: Path) -> None:
+    """ASL116 comes from the project model: the helper in another file blocks. Saving that
+    file (in the editor, or written by a tool and reported as changed) updates the finding
+    in the open document; unsaved edits of the helper do not count, as for the command line."""
+    (workspace / "lib").mkdir()
+    (workspace / "lib" / "__init__.py").write_text("")
+    helper = workspace / "lib" / "helpers.py"
+    helper.write_text(HELPER_BLOCKS)
+    (workspace / "app.py").write_text(APP)
+    uri = from_fs_path(str(workspace / "app.py")) or ""
+    helper_uri = from_fs_path(str(helper)) or ""
+
+    def save(client: Client) -> None:
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=helper_uri))
+        )
+
+    async def app_codes(client: Client, expected: list[str]) -> list[str] | None:
+        """The codes of the app's diagnostics once they are `expected` (else the last ones
+        published in time, None when none were)."""
+        codes: list[str] | None = None
+        try:
+            while codes != expected:
+                codes = [str(d.code) for d in await asyncio.wait_for(client.diagnostics(uri), 10)]
+        except TimeoutError:
+            pass
+        return codes
+
+    async def body(client: Client) -> None:
+        client.open(uri, APP)
+        found = await client.diagnostics(uri)
+        assert [(d.code, d.range.start.line) for d in found] == [("ASL116", 4)]
+        assert "pause() → time.sleep()" in found[0].message
+        client.open(helper_uri, HELPER_BLOCKS)
+        # An unsaved edit of the helper: the finding stands.
+        client.change(helper_uri, HELPER_FINE, 2)
+        await asyncio.sleep(0.3)
+        helper.write_text(HELPER_FINE)
+        save(client)
+        assert await app_codes(client, []) == []
+        # Changed on disk by another tool (a checkout): the watched-files notice.
+        helper.write_text(HELPER_BLOCKS)
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=helper_uri, type=types.FileChangeType.Changed)]
+            )
+        )
+        assert await app_codes(client, ["ASL116"]) == ["ASL116"]
+
+    run_session(workspace, body)
+
+
 def test_unsafe_fix_is_labelled_and_not_preferred(workspace: Path) -> None:
     code = "import requests\n\n\nasync def get(url):\n    requests.get(url, timeout=5)\n"
     uri = from_fs_path(str(workspace / "unsafe.py")) or ""

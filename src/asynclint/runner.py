@@ -645,6 +645,28 @@ class Runner:
             self._memo[root] = {k: results[k].facts for k in hidden if k in results and results[k].facts}
         return {k: f for k, f in self._memo[root].items() if k != named}
 
+    def refresh_module(self, path: str) -> None:
+        """The file at `path` changed on disk (saved in an editor): the project facts this
+        runner keeps for one-file runs take its new content (a new or deleted file: the
+        project's modules are gathered again at the next run)."""
+        key = os.path.normpath(os.path.join(self._cwd, path))
+        root = find_project(os.path.dirname(key))
+        if root is None or root not in self._memo:
+            return
+        members = self._members.get(root, ([], set()))[1]
+        if key not in members or not os.path.isfile(key):
+            if key in members or key.endswith((".py", ".pyi")):
+                self._memo.pop(root, None)
+                self._members.pop(root, None)
+            return
+        task = self._task(key)
+        task = replace(task, codes=task.codes & PROJECT_CODES, summary=True)
+        facts = process(task, self.settings, "check", self.unsafe).result.facts if task.codes else {}
+        if facts:
+            self._memo[root][key] = facts
+        else:
+            self._memo[root].pop(key, None)
+
     def request(self, text: str, filename: str) -> LintRequest:
         """How the command line lints `text` as the file `filename` (the language server's
         fixes)."""

@@ -80,6 +80,8 @@ class AsynclintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         #: (Settings, Runner) by the folder of a document.
         self.configs: dict[str, tuple[Settings, Runner]] = {}
+        #: The files saved since a runner last linted (their project facts are stale).
+        self.saved: dict[Runner, set[str]] = {}
         self.config_errors: set[str] = set()
         #: One thread lints, so the server reads messages (and cancels stale work) meanwhile.
         self.linter = ThreadPoolExecutor(1, thread_name_prefix="asynclint-lint")
@@ -141,9 +143,18 @@ class AsynclintServer(LanguageServer):
         # No worker processes: forking this threaded process could deadlock the child (a
         # lock held by another thread). Files are linted here, under the pre-checks.
         settings = replace(settings, file_timeout=0)
-        runner = Runner(settings, jobs=1, use_cache=False)
+        # One runner per configuration: it keeps the project facts of one-file runs.
+        runner = next((r for known, r in self.configs.values() if known == settings), None)
+        if runner is None:
+            runner = Runner(settings, jobs=1, use_cache=False)
         self.configs[folder] = (settings, runner)
         return settings, runner
+
+    def note_saved(self, paths: Sequence[str]) -> None:
+        """`paths` changed on disk: what the project model knows of them is read again
+        before the next lint (in the lint thread)."""
+        for runner in {id(r): r for _, r in self.configs.values()}.values():
+            self.saved.setdefault(runner, set()).update(paths)
 
     def show_message(self, message: str) -> None:
         self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
@@ -151,6 +162,7 @@ class AsynclintServer(LanguageServer):
 
     def reload_config(self) -> None:
         self.configs.clear()
+        self.saved.clear()
         self.config_errors.clear()
         self.relint_all()
 
@@ -167,6 +179,8 @@ class AsynclintServer(LanguageServer):
     ) -> Linted:
         """Lint one document's text (in the lint thread)."""
         linted = Linted(uri, version, text, path, settings, runner)
+        for saved in sorted(self.saved.pop(runner, ())):
+            runner.refresh_module(saved)
         linted.diagnostics = runner.check_text(text, path).diagnostics
         return linted
 
@@ -497,7 +511,7 @@ def create_server() -> AsynclintServer:
                             register_options=types.DidChangeWatchedFilesRegistrationOptions(
                                 watchers=[
                                     types.FileSystemWatcher(glob_pattern=f"**/{name}")
-                                    for name in CONFIG_FILES
+                                    for name in (*CONFIG_FILES, "*.py")
                                 ]
                             ),
                         )
@@ -532,6 +546,7 @@ def create_server() -> AsynclintServer:
             server.reload_config()
             return
         # Another file's change can change what a document's cross-module findings are.
+        server.note_saved([server.path_of(uri)])
         server.relint_all()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -548,8 +563,15 @@ def create_server() -> AsynclintServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @_guard(server, "didChangeWatchedFiles", None)
     def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
-        if any(os.path.basename(server.path_of(change.uri)) in CONFIG_FILES for change in params.changes):
+        paths = [server.path_of(change.uri) for change in params.changes]
+        if any(os.path.basename(path) in CONFIG_FILES for path in paths):
             server.reload_config()
+            return
+        changed = [path for path in paths if path.endswith((".py", ".pyi"))]
+        if changed:
+            # A checkout changes many files at once: one lint after them.
+            server.note_saved(changed)
+            server.relint_all(server.debounce)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     @_guard(server, "didChangeConfiguration", None)
