@@ -433,6 +433,23 @@ def test_conversions_in_process() -> None:
     assert whole.new_text == "y = 2"
 
 
+@pytest.mark.parametrize("text", ["a = 1\nb = 2\n", "a = 1\nb = 2", "", "a = 1\n\n\n", "a = 1\r\nb = 2\n"])
+def test_ascii_shortcut_gives_the_codecs_positions(text: str) -> None:
+    """An ASCII text with `\\n` line endings is converted without splitting it into lines:
+    the same ranges as the general conversion, past the end of the text too."""
+    from asynclint.runner import Runner
+    from asynclint.server import AsynclintServer, Linted
+    from asynclint.settings import Settings
+
+    server = AsynclintServer()
+    runner = Runner(Settings(), jobs=1, use_cache=False)
+    linted = Linted("file:///x.py", 1, text, "/x.py", Settings(), runner)
+    assert linted.simple == ("\r" not in text)
+    for start in [(1, 1), (1, 4), (2, 3), (3, 1), (4, 1), (9, 2)]:
+        for end in [start, (start[0], start[1] + 2), (start[0] + 1, 1)]:
+            assert server.linted_range(linted, start, end) == server.range(linted.lines, start, end)
+
+
 def test_code_links_to_the_rule_on_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     from email.message import Message
     from importlib import metadata
