@@ -54,6 +54,45 @@ async def other():
 """
 
 
+# What the project model tells other rules: a type and a coroutine function of another module.
+TYPED = """\
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    return Path("/var/lib/app")
+
+
+async def fetch(key):
+    return await backend.get(key)
+
+
+backend = None
+"""
+
+TYPED_USE = """\
+from app.typed import data_dir, fetch
+
+
+async def run():
+    data_dir().read_text()
+    fetch("a")
+"""
+
+#: The model's findings in user.py: (line, code).
+TYPED_USE_FINDINGS = [(5, "ASL106"), (6, "ASL205")]
+
+
+def model_findings(output: str, name: str = "src/app/user.py") -> list[tuple[int, str]]:
+    """(line, code) of the findings in `name` reported in flake8 or concise output."""
+    found = []
+    for line in output.splitlines():
+        if line.startswith(name + ":"):
+            parts = line.split(":")
+            found.append((int(parts[1]), parts[3].split()[0]))
+    return sorted(found)
+
+
 def make_project(root: Path, marker: str = "pyproject.toml") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     if marker == ".git":
@@ -66,6 +105,8 @@ def make_project(root: Path, marker: str = "pyproject.toml") -> Path:
     (package / "helpers.py").write_text(HELPERS, encoding="utf-8")
     (package / "caller.py").write_text(CALLER, encoding="utf-8")
     (package / "other.py").write_text(OTHER, encoding="utf-8")
+    (package / "typed.py").write_text(TYPED, encoding="utf-8")
+    (package / "user.py").write_text(TYPED_USE, encoding="utf-8")
     return root
 
 
@@ -102,6 +143,47 @@ def test_subset_runs_report_what_the_whole_project_run_reports(tmp_path: Path) -
     assert [line.split(":", 1)[1] for line in asl116(outside)] == [
         line.split(":", 1)[1] for line in asl116(caller)
     ]
+
+
+def test_model_findings_are_the_same_in_every_front_end(tmp_path: Path) -> None:
+    """A type (ASL106 on the `Path` a helper returns) and a coroutine function (ASL205) of
+    another module, seen from the whole run, one file, standard input, the flake8 plugin
+    and the pre-commit hook's command on the file alone."""
+    from test_flake8 import run_flake8
+
+    root = make_project(tmp_path)
+    assert model_findings(run_cli("--no-cache", ".", cwd=root).stdout) == TYPED_USE_FINDINGS
+    assert model_findings(run_cli("--no-cache", "src/app/user.py", cwd=root).stdout) == TYPED_USE_FINDINGS
+    stdin = run_cli(
+        "--no-cache", "--stdin-filename", "src/app/user.py", "-", cwd=root, stdin=TYPED_USE.encode()
+    )
+    assert model_findings(stdin.stdout) == TYPED_USE_FINDINGS
+    flake8 = run_flake8("--select", "ASL", "src/app/user.py", cwd=root)
+    assert model_findings(flake8.stdout) == TYPED_USE_FINDINGS, flake8.stdout + flake8.stderr
+    command = [*asynclint_command(), *_hook_command("asynclint"), "src/app/user.py"]
+    hook = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert model_findings(hook.stdout) == TYPED_USE_FINDINGS, hook.stdout + hook.stderr
+    # Cached: a warm run gives the same, and follows a change of the other module.
+    assert model_findings(run_cli("src/app/user.py", cwd=root).stdout) == TYPED_USE_FINDINGS
+    assert model_findings(run_cli("src/app/user.py", cwd=root).stdout) == TYPED_USE_FINDINGS
+    typed = root / "src/app/typed.py"
+    typed.write_text(
+        TYPED.replace("-> Path", "-> str").replace("async def fetch", "def fetch"), encoding="utf-8"
+    )
+    assert model_findings(run_cli("src/app/user.py", cwd=root).stdout) == []
+    assert model_findings(run_cli(".", cwd=root).stdout) == []
+
+
+def test_a_fix_is_built_on_the_project_model(tmp_path: Path) -> None:
+    """`--fix` awaits a coroutine function of another module (ASL205's safe fix); a run
+    on the file alone and a whole run fix the same."""
+    root = make_project(tmp_path)
+    proc = run_cli("--fix", "src/app/user.py", cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert '    await fetch("a")\n' in (root / "src/app/user.py").read_text(encoding="utf-8")
+    assert (root / "src/app/typed.py").read_text(encoding="utf-8") == TYPED
+    stdin = run_cli("--fix", "--stdin-filename", "src/app/user.py", "-", cwd=root, stdin=TYPED_USE.encode())
+    assert '    await fetch("a")\n' in stdin.stdout
 
 
 def test_a_cached_index_follows_changes_of_the_helpers(tmp_path: Path) -> None:
@@ -245,7 +327,9 @@ def test_real_pre_commit_with_only_the_staged_file(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
     caller = root / "src/app/caller.py"
     caller.write_text(CALLER + "\n\nasync def again():\n    return load_config()\n", encoding="utf-8")
-    assert _run("git", "add", "src/app/caller.py", cwd=root).returncode == 0
+    user = root / "src/app/user.py"
+    user.write_text(TYPED_USE + '    data_dir().write_text("b")\n', encoding="utf-8")
+    assert _run("git", "add", "src/app/caller.py", "src/app/user.py", cwd=root).returncode == 0
     proc = _pre_commit("try-repo", str(ROOT), "asynclint", "--verbose", cwd=root)
     output = proc.stdout + proc.stderr
     if "Could not find a version" in output or "Failed to establish a new connection" in output:
@@ -253,6 +337,10 @@ def test_real_pre_commit_with_only_the_staged_file(tmp_path: Path) -> None:
     assert proc.returncode == 1, output
     assert "src/app/caller.py:6:12: ASL116" in output, output
     assert "src/app/caller.py:10:12: ASL116" in output, output
+    # What the project model tells other rules, about modules that are not staged.
+    assert "src/app/user.py:5:5: ASL106" in output, output
+    assert "src/app/user.py:6:5: ASL205" in output, output
+    assert "src/app/user.py:7:5: ASL106" in output, output
 
 
 def test_the_runner_api_on_one_file_and_the_index(tmp_path: Path) -> None:

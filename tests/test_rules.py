@@ -5,6 +5,8 @@ compile and be stable under a second fix. The marker syntax: tests/fixture_suppo
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,8 @@ def _cases() -> list[Path]:
         if not folder.is_dir() or not folder.name.startswith("ASL"):
             continue
         for entry in sorted(folder.iterdir()):
+            if entry.is_dir() and entry.name.endswith(".fixed"):
+                continue  # a project's goldens
             if entry.is_dir() or (entry.suffix == ".py" and not entry.name.endswith(".fixed.py")):
                 cases.append(entry)
     return cases
@@ -76,6 +80,45 @@ def test_each_entry_claims_its_own_diagnostic() -> None:
 
 
 FILE_CASES = [c for c in CASES if c.is_file()]
+PROJECT_CASES = [c for c in CASES if c.is_dir()]
+
+
+@pytest.mark.parametrize("case", PROJECT_CASES, ids=_id)
+def test_project_fix_golden(case: Path, tmp_path: Path, update_fixtures: bool) -> None:
+    """A fixture project fixed as a whole (the project model answering every module's
+    questions) gives the goldens under `<project>.fixed/` (only the files that change),
+    and fixing again changes nothing."""
+    code = case.parent.name
+    settings, unsafe = fixture_settings(case, code)
+    copy = tmp_path / case.name
+    shutil.copytree(case, copy)
+    settings = replace(settings, project_root=str(copy))
+
+    def fix() -> None:
+        result = Runner(settings, jobs=1, use_cache=False, mode="fix", unsafe=unsafe).check([str(copy)])
+        assert not result.errors, result.errors
+
+    fix()
+    goldens = case.with_name(case.name + ".fixed")
+    changed = {
+        p.relative_to(copy): p.read_text(encoding="utf-8")
+        for p in sorted(copy.rglob("*.py"))
+        if p.read_text(encoding="utf-8") != (case / p.relative_to(copy)).read_text(encoding="utf-8")
+    }
+    if update_fixtures:
+        shutil.rmtree(goldens, ignore_errors=True)
+        for rel, text in changed.items():
+            (goldens / rel).parent.mkdir(parents=True, exist_ok=True)
+            (goldens / rel).write_text(text, encoding="utf-8")
+    wanted = {p.relative_to(goldens): p.read_text(encoding="utf-8") for p in sorted(goldens.rglob("*.py"))}
+    assert changed == wanted
+    for text in changed.values():
+        assert verify(text, "golden.py") is None
+    before = {p: p.read_text(encoding="utf-8") for p in copy.rglob("*.py")}
+    fix()
+    assert {p: p.read_text(encoding="utf-8") for p in copy.rglob("*.py")} == before, (
+        "a second fix changed the project"
+    )
 
 
 @pytest.mark.parametrize("case", FILE_CASES, ids=_id)

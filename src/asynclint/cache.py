@@ -372,20 +372,35 @@ def result_to_json(result: FileResult) -> dict[str, Any] | None:
     """Diagnostics and flags; the facts go to the facts file."""
     if not (result.diagnostics or result.parsed or result.skipped):
         return None  # most files: nothing to say, and nothing to store
-    return {"d": [diagnostic_to_json(d) for d in result.diagnostics], "p": result.parsed, "k": result.skipped}
+    data: dict[str, Any] = {
+        "d": [diagnostic_to_json(d) for d in result.diagnostics],
+        "p": result.parsed,
+        "k": result.skipped,
+    }
+    if result.questions:
+        data["q"] = result.questions
+    return data
 
 
 def result_from_json(data: object) -> FileResult:
     """The inverse of `result_to_json`; ValueError for data of any other shape."""
     if data is None:
         return FileResult(path="")
-    if not isinstance(data, dict) or set(data) != {"d", "p", "k"}:
+    if not isinstance(data, dict) or not {"d", "p", "k"} <= set(data) <= {"d", "p", "k", "q"}:
         raise ValueError("not a cached result")
-    rows, parsed, skipped = data["d"], data["p"], data["k"]
+    rows, parsed, skipped, questions = data["d"], data["p"], data["k"], data.get("q", {})
     if not isinstance(rows, list) or type(parsed) is not bool or type(skipped) is not bool:
         raise ValueError("not a cached result")
+    if not isinstance(questions, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, (str, bool))) for k, v in questions.items()
+    ):
+        raise ValueError("not a cached result")
     return FileResult(
-        path="", diagnostics=[diagnostic_from_json(d) for d in rows], parsed=parsed, skipped=skipped
+        path="",
+        diagnostics=[diagnostic_from_json(d) for d in rows],
+        parsed=parsed,
+        skipped=skipped,
+        questions=dict(questions),
     )
 
 

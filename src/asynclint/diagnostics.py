@@ -97,6 +97,9 @@ class FileResult:
     facts: dict[str, object] = field(default_factory=dict)
     parsed: bool = False
     skipped: bool = False  # `# asynclint: noqa` for the whole file
+    #: The questions the lint asked the project model, each with the answer it was given
+    #: (see `asynclint.project.ProjectView`).
+    questions: dict[str, object] = field(default_factory=dict)
     #: Why no fix is offered for this file (None: fixes are offered).
     unfixable: str | None = None
     #: With edits: the engine's `FixIntent`, the parsed module and each fixable diagnostic's

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -77,6 +78,9 @@ class LintRequest:
     #: False leaves noqa comments to the caller (flake8 applies its own, and its
     #: `--disable-noqa` must be able to show everything).
     honour_noqa: bool = True
+    #: The project model's answers to this file's questions (`asynclint.project`), from an
+    #: earlier lint of the file; None on the first.
+    answers: Mapping[str, object] | None = None
 
 
 def lint(request: LintRequest) -> FileResult:
@@ -202,12 +206,15 @@ def _lint_module(
     """The rules of `active` on the parsed `module` of `request` (whose module name is known)."""
     from asynclint import registry
     from asynclint.analysis.context import Context
+    from asynclint.project import ProjectView
     from asynclint.walker import Walker
 
     text, path, codes = request.text, request.path, request.codes
     with_edits, honour_noqa = request.with_edits, request.honour_noqa
     assert request.module_name is not None
     ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
+    ctx.project = ProjectView(request.answers)
+    result.questions = ctx.project.asked
     rules = [cls(ctx) for cls in registry.load(active)]
     walker = Walker(ctx, rules)
     try:

@@ -25,14 +25,28 @@ from __future__ import annotations
 
 import functools
 import os
+import re
+import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 #: The rules with a project-wide phase (`Rule.project_diagnostics`): the codes whose facts
 #: every module of a project contributes (an architecture test keeps this list exact).
 PROJECT_CODES = frozenset({"ASL116"})
+#: The rule whose facts are the modules' summaries (`FileSummary.to_facts()`), the project
+#: model's input.
+SUMMARY_CODE = "ASL116"
+
+
+def with_summary(codes: frozenset[str]) -> frozenset[str]:
+    """The rules a file's lint runs: `codes`, and the summary of the module for the project
+    model (which every rule may consult, selected or not; its own findings are reported
+    only when selected)."""
+    return codes if SUMMARY_CODE in codes else codes | {SUMMARY_CODE}
+
+
 #: What marks a project's root folder (the nearest one above a file wins).
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
@@ -57,6 +71,10 @@ class Coroutine:
     display: str
     io: bool
     awaits: list[str] = field(default_factory=list)
+    #: "plain", "generator" (an async generator: calling it makes no coroutine),
+    #: "decorated" (a decorator may change what calling it gives) or "stub" (a body of
+    #: `pass`, `...`, a docstring or a `raise`: an interface whose overrides do the work).
+    kind: str = "plain"
 
 
 @dataclass
@@ -83,16 +101,24 @@ class FileSummary:
     returns: dict[str, str] = field(default_factory=dict)
     yields: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Factories: function -> the resource constructor (`aiohttp.ClientSession`) whose new
+    #: instance every `return` of the function gives (its caller owns it). A function that
+    #: returns a stored, module-level or cached instance is no factory.
+    creates: dict[str, str] = field(default_factory=dict)
+    #: Module-level variables of a known type (`client = httpx.AsyncClient()`).
+    variables: dict[str, str] = field(default_factory=dict)
 
     def to_facts(self) -> dict[str, Any]:
         return {
             "module": self.module,
             "library": self.library,
             "functions": {q: [f.display, f.noqa, f.blocking, f.calls] for q, f in self.functions.items()},
-            "coroutines": {q: [c.display, c.io, c.awaits] for q, c in self.coroutines.items()},
+            "coroutines": {q: [c.display, c.io, c.awaits, c.kind] for q, c in self.coroutines.items()},
             "types": [self.returns, self.yields, self.attributes],
             "classes": {q: [bases, methods] for q, (bases, methods) in self.classes.items()},
             "aliases": self.aliases,
+            "creates": self.creates,
+            "variables": self.variables,
             "sites": [[s.callee, s.display, *s.start, *s.end, s.function] for s in self.sites],
         }
 
@@ -103,12 +129,14 @@ class FileSummary:
             summary.functions[qual] = Function(display, noqa, blocking, list(calls))
         for qual, (bases, methods) in facts["classes"].items():
             summary.classes[qual] = (list(bases), list(methods))
-        for qual, (display, io, awaits) in facts["coroutines"].items():
-            summary.coroutines[qual] = Coroutine(display, io, list(awaits))
+        for qual, (display, io, awaits, kind) in facts["coroutines"].items():
+            summary.coroutines[qual] = Coroutine(display, io, list(awaits), kind)
         returns, yields, attributes = facts["types"]
         summary.returns, summary.yields = dict(returns), dict(yields)
         summary.attributes = {cls: dict(attrs) for cls, attrs in attributes.items()}
         summary.aliases = dict(facts["aliases"])
+        summary.creates = dict(facts["creates"])
+        summary.variables = dict(facts["variables"])
         for callee, display, line, column, end_line, end_column, function in facts["sites"]:
             summary.sites.append(Site(callee, display, (line, column), (end_line, end_column), function))
         return summary
@@ -147,14 +175,17 @@ def valid_facts(facts: object) -> bool:
         and isinstance(coroutines, dict)
         and all(
             isinstance(c, list)
-            and len(c) == 3
+            and len(c) == 4
             and isinstance(c[0], str)
             and type(c[1]) is bool
             and _strings(c[2])
+            and c[3] in COROUTINE_KINDS
             for c in coroutines.values()
         )
         and isinstance(aliases, dict)
         and all(isinstance(target, str) for target in aliases.values())
+        and _names(facts["creates"])
+        and _names(facts["variables"])
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -169,7 +200,19 @@ def valid_facts(facts: object) -> bool:
     )
 
 
-_FACT_KEYS = {"module", "library", "functions", "classes", "aliases", "sites", "coroutines", "types"}
+COROUTINE_KINDS = frozenset({"plain", "generator", "decorated", "stub"})
+_FACT_KEYS = {
+    "module",
+    "library",
+    "functions",
+    "classes",
+    "aliases",
+    "creates",
+    "variables",
+    "sites",
+    "coroutines",
+    "types",
+}
 _MAX_POSITION = 2**31
 
 
@@ -193,17 +236,21 @@ def _types(value: object) -> bool:
     )
 
 
-def separate_homonyms(summaries: Mapping[str, FileSummary]) -> None:
+def separate_homonyms(summaries: Mapping[str, FileSummary]) -> dict[str, tuple[str, str]]:
     """Give files that share a module name (scripts in different folders, two `conftest`
     modules) names of their own, so that one file's `helper` is never taken for the
-    other's. References from other files to such a module stay unresolved."""
+    other's. References from other files to such a module stay unresolved. Returns path ->
+    (old name, new name) of the files renamed."""
     count: dict[str, int] = {}
     for summary in summaries.values():
         count[summary.module] = count.get(summary.module, 0) + 1
+    renamed = {}
     for path, summary in summaries.items():
         module = summary.module
         if count[module] > 1:
-            _rename_module(summary, module, f"{module}@{path}")
+            renamed[path] = (module, f"{module}@{path}")
+            _rename_module(summary, module, renamed[path][1])
+    return renamed
 
 
 def _rename_module(summary: FileSummary, old: str, new: str) -> None:
@@ -230,6 +277,8 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
         own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
     }
     summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
+    summary.creates = {own(q): c for q, c in summary.creates.items()}
+    summary.variables = {own(q): own(t) for q, t in summary.variables.items()}
     for site in summary.sites:
         site.callee = own(site.callee)
 
@@ -256,7 +305,11 @@ class Index:
         self.returns: dict[str, str] = {}
         self.yields: dict[str, str] = {}
         self.attributes: dict[str, dict[str, str]] = {}
+        self.creates: dict[str, str] = {}
+        self.variables: dict[str, str] = {}
         for summary in summaries:
+            self.creates.update(summary.creates)
+            self.variables.update(summary.variables)
             self.functions.update(summary.functions)
             self.coroutines.update(summary.coroutines)
             self.returns.update(summary.returns)
@@ -364,9 +417,15 @@ class Index:
         if self._quiet is None:
             awaiters: dict[str, list[str]] = {}
             loud: deque[str] = deque()
+            overridden = self._overridden()
             for qual, coroutine in self.coroutines.items():
                 targets = [self.resolve(a) for a in coroutine.awaits]
-                if coroutine.io or any(t is None or t not in self.coroutines for t in targets):
+                if (
+                    coroutine.io
+                    or coroutine.kind != "plain"
+                    or qual in overridden
+                    or any(t is None or t not in self.coroutines for t in targets)
+                ):
                     loud.append(qual)
                 for target in targets:
                     if target is not None:
@@ -379,6 +438,17 @@ class Index:
                         loud.append(awaiter)
             self._quiet = set(self.coroutines) - reached
         return self._quiet
+
+    def _overridden(self) -> set[str]:
+        """Methods some class of the project overrides: a call through the base may run
+        the override, so what the base's body does says nothing for sure."""
+        found: set[str] = set()
+        for cls, (_, methods) in self.classes.items():
+            ancestors = self._bases_of(cls)
+            next(ancestors, None)  # the class itself
+            for base in ancestors:
+                found.update(f"{base}.{m}" for m in methods if m in self.classes[base][1])
+        return found
 
     def chain(self, qual: str) -> Chain | None:
         if qual not in self._reach:
@@ -424,9 +494,24 @@ class ProjectIndex:
         self.summaries = {
             path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)
         }
-        separate_homonyms(self.summaries)
+        self._renamed = separate_homonyms(self.summaries)
         self._by_module = {s.module: s for s in self.summaries.values()}
         self._index = Index(self.summaries.values())
+
+    def own_names(self, path: str) -> Callable[[str], str] | None:
+        """For a file whose module was renamed (it shares its name with another file): the
+        question with the file's own names in the new spelling; None for other files."""
+        if path not in self._renamed:
+            return None
+        old, new = self._renamed[path]
+
+        def own(key: str) -> str:
+            kind, _, name = key.partition(" ")
+            if name == old or name.startswith(old + "."):
+                return f"{kind} {new}{name[len(old) :]}"
+            return key
+
+        return own
 
     def summary(self, module: str) -> FileSummary | None:
         return self._by_module.get(module)
@@ -471,6 +556,25 @@ class ProjectIndex:
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
 
+    def variable_type(self, qualname: str) -> str | None:
+        """The type of a module-level variable of the project (through re-exports)."""
+        name = self._index.unalias(qualname)
+        found = self._index.variables.get(name)
+        return self._index.unalias(found) if found is not None else None
+
+    def creates(self, qualname: str) -> str | None:
+        """The resource constructor whose new instance calling the project function
+        `qualname` gives (a factory: the caller owns what it returns), or None."""
+        target = self._index.resolve(qualname)
+        return self._index.creates.get(target) if target is not None else None
+
+    def is_coroutine_function(self, qualname: str) -> bool:
+        """Whether `qualname` is an `async def` of the project whose call makes a
+        coroutine (not an async generator, not behind a decorator)."""
+        target = self._index.resolve(qualname)
+        coroutine = self._index.coroutines.get(target) if target is not None else None
+        return coroutine is not None and coroutine.kind in ("plain", "stub")
+
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every
         await in it, transitively, is of project coroutines without any: it returns a
@@ -500,3 +604,169 @@ def _find_project(folder: str) -> str | None:
         if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
             return folder
         folder = parent
+
+
+# Questions and answers -------------------------------------------------------------------
+#
+# A file's lint asks the project model about names defined elsewhere ("does this project
+# coroutine reach I/O?", "what does this helper return?") through `ProjectView`. The first
+# lint of a file has no answers: every question is answered "unknown" (None), which leaves
+# the rules as they judge a file alone, and the view records what was asked. Once every
+# module's summary is known, the runner answers the questions (`ProjectIndex.answer`) and
+# lints again the files whose answers differ from those they were linted with; the cache
+# keeps each file's questions with the answers used. Answers are plain data, and only
+# informative answers count (a coroutine that may reach I/O is "unknown", like one the
+# project does not define), so that most files are never linted twice.
+
+#: The kinds of question, each about one or two qualified names.
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable")
+
+
+def may_be_project_name(name: str) -> bool:
+    """Whether `name` may be defined by the project being linted: not a builtin, and not in
+    the standard library (whose functions the catalogs describe)."""
+    top = name.partition(".")[0]
+    return top not in sys.stdlib_module_names and top != "builtins"
+
+
+def question(kind: str, *names: str) -> str:
+    """The key of a question: its kind and the names it is about."""
+    assert kind in QUESTION_KINDS
+    return " ".join((kind, *names))
+
+
+class ProjectView:
+    """What one file's lint knows of the rest of the project (see above)."""
+
+    def __init__(self, answers: Mapping[str, object] | None = None) -> None:
+        self._answers = answers or {}
+        #: Every question asked, with the answer given.
+        self.asked: dict[str, object] = {}
+
+    def _ask(self, key: str) -> object:
+        answer = self._answers.get(key)
+        self.asked[key] = answer
+        return answer
+
+    def reaches_io(self, qualname: str) -> bool | None:
+        """False when `qualname` is a coroutine function of the project that never reaches
+        I/O (see `ProjectIndex.reaches_io`); None otherwise (unknown, or it may)."""
+        return False if self._ask(question("io", qualname)) is False else None
+
+    def is_coroutine_function(self, qualname: str) -> bool:
+        """Whether calling `qualname` certainly makes a coroutine: an undecorated `async def`
+        of the project (no async generator)."""
+        return self._ask(question("coroutine", qualname)) is True
+
+    def return_type(self, qualname: str) -> str | None:
+        answer = self._ask(question("returns", qualname))
+        return answer if isinstance(answer, str) else None
+
+    def enter_type(self, qualname: str) -> str | None:
+        answer = self._ask(question("enters", qualname))
+        return answer if isinstance(answer, str) else None
+
+    def attribute_type(self, cls: str, attr: str) -> str | None:
+        answer = self._ask(question("attribute", cls, attr))
+        return answer if isinstance(answer, str) else None
+
+    def variable_type(self, qualname: str) -> str | None:
+        answer = self._ask(question("variable", qualname))
+        return answer if isinstance(answer, str) else None
+
+    def creates(self, qualname: str) -> str | None:
+        """The resource constructor a project factory returns a new instance of, or None."""
+        answer = self._ask(question("creates", qualname))
+        return answer if isinstance(answer, str) else None
+
+
+def answer(index: ProjectIndex, key: str) -> object:
+    """The informative answer to the question `key` (None: unknown or uninformative)."""
+    kind, _, rest = key.partition(" ")
+    if kind == "io":
+        return False if index.reaches_io(rest) is False else None
+    if kind == "coroutine":
+        return True if index.is_coroutine_function(rest) else None
+    if kind == "returns":
+        return index.return_type(rest)
+    if kind == "enters":
+        return index.enter_type(rest)
+    if kind == "attribute":
+        cls, _, attr = rest.rpartition(" ")
+        return index.attribute_type(cls, attr)
+    if kind == "creates":
+        return index.creates(rest)
+    if kind == "variable":
+        return index.variable_type(rest)
+    return None
+
+
+def answers_for(
+    index: ProjectIndex, asked: Mapping[str, object], path: str | None = None
+) -> dict[str, object]:
+    """The answers to the questions of `asked` (question -> answer used) that the file at
+    `path` asked (its own module's names mean its own definitions, also when another file
+    has the same module name)."""
+    own = index.own_names(path) if path is not None else None
+    return {key: answer(index, own(key) if own is not None else key) for key in asked}
+
+
+# What a subset run summarises ------------------------------------------------------------
+#
+# A run of some files of a project (one file named, pre-commit's staged files, the flake8
+# plugin, standard input) needs the summaries of the modules those files import, and of the
+# modules those import in turn: every name the project model is asked about is reached that
+# way. The imports are read from the text (no parse), so finding them costs a read of each
+# module in the closure.
+
+_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<source>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+(?P<modules>[^\n#;]*))",
+    re.M,
+)
+
+
+def imported_modules(text: str, module: str, is_package: bool) -> set[str]:
+    """The dotted names of the modules (and packages) the code `text` of module `module`
+    may import: `import a.b` gives `a` and `a.b`; `from a import b` gives `a` and `a.b`
+    (`b` may be a submodule); relative imports are resolved against `module`."""
+    found: set[str] = set()
+    for match in _IMPORT_RE.finditer(text):
+        if match.group("modules") is not None:
+            for item in match.group("modules").split(","):
+                _add_with_parents(found, item.split(" as ")[0].strip())
+            continue
+        source = _absolute(match.group("source"), module, is_package)
+        if source is None:
+            continue
+        if source:
+            _add_with_parents(found, source)
+        for item in match.group("names").strip("()").split(","):
+            name = item.split(" as ")[0].strip()
+            if name and name != "*" and name.isidentifier():
+                found.add(f"{source}.{name}" if source else name)
+    return found
+
+
+def _add_with_parents(found: set[str], dotted: str) -> None:
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return
+    for end in range(1, len(parts) + 1):
+        found.add(".".join(parts[:end]))
+
+
+def _absolute(source: str, module: str, is_package: bool) -> str | None:
+    """The absolute name of an import's source (`..util` in `pkg.sub.mod`: `pkg.util`)."""
+    dots = len(source) - len(source.lstrip("."))
+    if not dots:
+        return source
+    base = module.split(".") if module else []
+    if not is_package:
+        base = base[:-1]
+    up = dots - 1
+    if up > len(base):
+        return None
+    base = base[: len(base) - up]
+    rest = source[dots:]
+    return ".".join([*base, rest] if rest else base)

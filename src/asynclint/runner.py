@@ -14,18 +14,25 @@ import os
 import signal
 import stat
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, get_args
 
 from asynclint import registry
 from asynclint.cache import Cache, Stamp, content_hash, diagnostic_from_json, diagnostic_to_json
 from asynclint.diagnostics import SYNTAX_ERROR, Diagnostic, FileResult, syntax_error
-from asynclint.discovery import Discovery, discover, excluded_by
+from asynclint.discovery import Discovery, discover, excluded_by, module_name
 from asynclint.engine import LintRequest, lint
 from asynclint.pool import Failure, Pool, begin_commit, start_method
-from asynclint.project import PROJECT_CODES, find_project
+from asynclint.project import (
+    SUMMARY_CODE,
+    ProjectIndex,
+    answers_for,
+    find_project,
+    imported_modules,
+    with_summary,
+)
 from asynclint.settings import Settings
 from asynclint.sourcefile import split_lines
 
@@ -48,6 +55,9 @@ class Task:
     #: A module of the project that was not named: linted with the project-wide rules
     #: alone, for its facts (its findings are not reported).
     summary: bool = False
+    #: The project model's answers to the file's questions (`asynclint.project`), when an
+    #: earlier lint asked any.
+    answers: tuple[tuple[str, object], ...] | None = None
 
 
 @dataclass
@@ -171,7 +181,15 @@ def process(
         result = FileResult(task.path, [syntax_error(task.path, exc.message, exc.line)])
         return Outcome(task, _only_selected(result, task.codes), stamp)
     module_file = task.key if not stdin or os.path.exists(task.key) else None
-    request = LintRequest(source.text, task.path, task.relpath, settings, task.codes, module_file=module_file)
+    request = LintRequest(
+        source.text,
+        task.path,
+        task.relpath,
+        settings,
+        with_summary(task.codes),
+        module_file=module_file,
+        answers=dict(task.answers) if task.answers is not None else None,
+    )
     if mode == "check":
         return Outcome(task, lint(request), stamp, text=source.text if stdin else None)
 
@@ -295,7 +313,10 @@ class Runner:
         self._root_prefix = os.path.join(os.path.abspath(settings.project_root), "")
         #: project root -> the facts of its modules (absolute path -> facts), for one-file runs.
         self._memo: dict[str, dict[str, dict[str, object]]] = {}
+        #: absolute path -> the project model's answers to the file's questions.
+        self._answers: dict[str, tuple[tuple[str, object], ...]] = {}
         self._members: dict[str, tuple[list[str], set[str]]] = {}
+        self._module_tables: dict[str, dict[str, list[str]]] = {}
 
     def _task(self, path: str) -> Task:
         # os.path.abspath and relpath ask the OS for the working directory on every call;
@@ -363,6 +384,18 @@ class Runner:
         return run
 
     def _check_found(self, found: Discovery, paths: list[str]) -> RunResult:
+        answers: dict[str, tuple[tuple[str, object], ...]] = {}
+        if self.mode != "check" and found.files:
+            # The project model's answers first (a check of every file, cached as usual):
+            # a fix must never be built on what a file alone suggests.
+            checker = Runner(self.settings, jobs=self.jobs, use_cache=self.use_cache, progress=self.progress)
+            checker._check_found(found, paths)
+            answers = checker._answers
+        return self._run_found(found, paths, answers)
+
+    def _run_found(
+        self, found: Discovery, paths: list[str], answers: dict[str, tuple[tuple[str, object], ...]]
+    ) -> RunResult:
         run = RunResult(files=len(found.files), missing=found.missing)
         run.errors.extend(f"cannot read folder {entry}" for entry in found.unreadable)
         # A run with nothing to lint leaves no cache folder.
@@ -374,6 +407,8 @@ class Runner:
         facts_elsewhere: set[str] = set()  # cached files whose facts stay in the facts file
         for path in found.files:
             task = by_path[path] = self._task(path)
+            if task.key in answers:
+                task = by_path[path] = replace(task, answers=answers[task.key])
             hit = cache.lookup(task.key) if cache is not None else None
             if hit is not None:
                 result, stamp, has_facts = hit
@@ -395,6 +430,7 @@ class Runner:
         project = self._cached_project(cache, results, by_path, stamps, facts_elsewhere)
         if project is None:
             self._load_facts(cache, results, by_path, stamps, facts_elsewhere, run)
+            self._settle(results, by_path, stamps, run, cache)
             project = self._project_diagnostics(results)
             if cache is not None:
                 self._store_project(cache, project, results, by_path, stamps, facts_elsewhere)
@@ -402,6 +438,37 @@ class Runner:
             cache.save()
         self._finish(run, results, project, hidden)
         return run
+
+    def _settle(
+        self,
+        results: dict[str, FileResult],
+        by_path: dict[str, Task],
+        stamps: dict[str, Stamp | None],
+        run: RunResult,
+        cache: Cache | None,
+    ) -> None:
+        """Answer each linted file's questions with the project model of every module's
+        summary, and lint again (in the run's mode) the files whose answers differ from
+        those they were linted with. `self._answers` keeps every file's answers."""
+        asking = [p for p, r in results.items() if r.questions and not by_path[p].summary]
+        if not asking:
+            return
+        index = self._index(results)
+        tasks = []
+        for path in asking:
+            result = results[path]
+            answered = answers_for(index, result.questions, path)
+            key = by_path[path].key
+            self._answers[key] = tuple(sorted(answered.items()))
+            if answered != result.questions:
+                tasks.append(replace(by_path[path], answers=self._answers[key]))
+        for outcome in self._execute(tasks):
+            self._collect(outcome, run, results, cache)
+            stamps[outcome.task.path] = outcome.stamp
+
+    def _index(self, results: dict[str, FileResult]) -> ProjectIndex:
+        """The project model of the modules of `results` (their summaries)."""
+        return ProjectIndex({p: r.facts[SUMMARY_CODE] for p, r in results.items() if SUMMARY_CODE in r.facts})
 
     def _open_cache(self, run: RunResult) -> Cache | None:
         if not self.use_cache:
@@ -429,10 +496,7 @@ class Runner:
         hidden: set[str] = set()
         for key in modules:
             task = self._task(key)
-            codes = task.codes & PROJECT_CODES
-            if not codes:
-                continue
-            task = by_path[key] = replace(task, codes=codes, summary=True)
+            task = by_path[key] = replace(task, codes=frozenset({SUMMARY_CODE}), summary=True)
             hidden.add(key)
             hit = cache.summary_lookup(key) if cache is not None else None
             if hit is None:
@@ -445,11 +509,12 @@ class Runner:
         return hidden
 
     def _project_modules(self, named: list[str], given: Iterable[str]) -> list[str]:
-        """The absolute paths of the modules of the projects the `named` files (absolute
-        paths) belong to, other than those, unless the paths `given` cover the projects.
-        A file that the walk of its project's root does not find (a `.gitignore`d or
-        excluded folder: a vendored or downloaded tree) is not part of that project."""
-        if not (self.selected & PROJECT_CODES) or not named:
+        """The absolute paths of the modules that the `named` files (absolute paths) import
+        from their projects, directly or through each other, other than those, unless the
+        paths `given` cover the projects. A file that the walk of its project's root does
+        not find (a `.gitignore`d or excluded folder: a vendored or downloaded tree) is not
+        part of that project."""
+        if not named:
             return []
         roots = {root for root in map(find_project, {os.path.dirname(k) for k in named}) if root}
         folders = [os.path.join(os.path.normpath(os.path.join(self._cwd, g)), "") for g in given]
@@ -458,13 +523,49 @@ class Runner:
         for root in sorted(roots):
             if any(os.path.join(root, "").startswith(f) and os.path.isdir(f) for f in folders):
                 continue  # the run covers the whole project
-            modules = self._modules_of(root)
-            if skip.isdisjoint(modules):
+            _, members = self._members_of(root)
+            inside = [k for k in named if k in members]
+            if not inside:
                 continue
-            for key in modules:
+            for key in self._imported(root, inside):
                 if key not in skip:
                     skip.add(key)
                     out.append(key)
+        return out
+
+    def _members_of(self, root: str) -> tuple[list[str], set[str]]:
+        """The absolute paths of the Python files of the project at `root` (once per run)."""
+        if root not in self._members:
+            found = self._modules_of(root)
+            self._members[root] = (found, set(found))
+        return self._members[root]
+
+    def _imported(self, root: str, named: list[str], texts: Mapping[str, str] | None = None) -> list[str]:
+        """The modules of the project at `root` that the `named` files import, directly or
+        through each other (`asynclint.project.imported_modules`), in the order found.
+        `texts`: the code of named files that is not the file's on disk (standard input)."""
+        table = self._module_tables.get(root)
+        if table is None:
+            table = self._module_tables[root] = {}
+            for key in self._members_of(root)[0]:
+                table.setdefault(module_name(key)[0], []).append(key)
+        seen = set(named)
+        queue = deque(named)
+        out = []
+        while queue:
+            key = queue.popleft()
+            text = texts.get(key) if texts is not None else None
+            if text is None:
+                text = _read_text(key)
+            if not text:
+                continue
+            name, is_package = module_name(key)
+            for ref in sorted(imported_modules(text, name, is_package)):
+                for target in table.get(ref, ()):
+                    if target not in seen:
+                        seen.add(target)
+                        out.append(target)
+                        queue.append(target)
         return out
 
     def _modules_of(self, root: str) -> list[str]:
@@ -554,7 +655,7 @@ class Runner:
 
         def valid(code: str, value: object) -> bool:
             if code not in rules:
-                found = registry.load({code}) if code in self.selected else []
+                found = registry.load({code}) if code in self.selected or code == SUMMARY_CODE else []
                 rules[code] = found[0] if found else None
             rule = rules[code]
             return rule is not None and rule.valid_facts(value)
@@ -576,7 +677,37 @@ class Runner:
         worker process under `file-timeout`, as files are (the command line; a library
         call never starts a process)."""
         task = self._task(filename)
-        outcome = None
+        run = RunResult(files=1)
+        if self.mode != "check":
+            # The project model's answers first: a fix is never built on what the file
+            # alone suggests.
+            checker = Runner(self.settings, jobs=1, use_cache=self.use_cache)
+            checked = checker._stdin_outcome(task, data, supervised)
+            results = {task.path: checked.result}
+            checker._add_other_modules(RunResult(), task, results, checked.text)
+            answered = checker._new_answers(task, results)
+            if answered is not None:
+                task = replace(task, answers=tuple(sorted(answered.items())))
+        outcome = self._stdin_outcome(task, data, supervised)
+        results = {}
+        self._collect(outcome, run, results, None)
+        if self.mode == "fix":
+            run.fixed_code = outcome.output if outcome.output is not None else _as_bytes(data)
+        # Undecodable input has no lines to show (and the file on disk is not the input).
+        lines = split_lines(outcome.text) if outcome.text is not None else []
+        run.sources[task.path] = [line.rstrip("\r\n") for line in lines]
+
+        def relint(answered: dict[str, object]) -> FileResult:
+            again = self._stdin_outcome(
+                replace(task, answers=tuple(sorted(answered.items()))), data, supervised
+            )
+            return again.result
+
+        self._finish_one(run, task, results, relint if self.mode == "check" else None, outcome.text)
+        return run
+
+    def _stdin_outcome(self, task: Task, data: bytes | str, supervised: bool) -> Outcome:
+        """One lint (fix, diff) of standard input's `data` as `task`."""
         if supervised and self.settings.file_timeout and start_method() == "fork":
             _warm_up(self.settings, self.mode)
             pool = Pool(
@@ -587,54 +718,75 @@ class Runner:
                 initargs=(self.settings, self.mode, self.unsafe),
             )
             for _, result in pool.map([(task, data)]):
-                outcome = self._failed(task, result) if isinstance(result, Failure) else result
-        if outcome is None:
-            outcome = process(task, self.settings, self.mode, self.unsafe, raw=data)
-        run = RunResult(files=1)
-        results: dict[str, FileResult] = {}
-        self._collect(outcome, run, results, None)
-        if self.mode == "fix":
-            run.fixed_code = outcome.output if outcome.output is not None else _as_bytes(data)
-        # Undecodable input has no lines to show (and the file on disk is not the input).
-        lines = split_lines(outcome.text) if outcome.text is not None else []
-        run.sources[task.path] = [line.rstrip("\r\n") for line in lines]
-        self._finish_one(run, task, results)
-        return run
+                return self._failed(task, result) if isinstance(result, Failure) else result
+        return process(task, self.settings, self.mode, self.unsafe, raw=data)
 
-    def _finish_one(self, run: RunResult, task: Task, results: dict[str, FileResult]) -> None:
+    def _finish_one(
+        self,
+        run: RunResult,
+        task: Task,
+        results: dict[str, FileResult],
+        relint: Callable[[dict[str, object]], FileResult] | None = None,
+        text: str | None = None,
+    ) -> None:
         """The project phase of a one-file run (standard input, the flake8 plugin): the
-        file's own facts with those of the project's other modules."""
-        hidden: set[str] = set()
-        if results[task.path].facts:
-            others = self._other_modules(task.key, run)
-            hidden = set(others)
-            for key, facts in others.items():
-                results[key] = FileResult(key, facts=facts)
+        file's own facts with those of the project's other modules; then, when the file
+        asked the project model questions whose answers are not those it was linted with,
+        `relint` lints it again with the answers."""
+        hidden = self._add_other_modules(run, task, results, text)
+        answered = self._new_answers(task, results) if relint is not None else None
+        if answered is not None:
+            assert relint is not None
+            results[task.path] = relint(answered)
         self._finish(run, results, self._project_diagnostics(results), hidden)
 
-    def _other_modules(self, named: str, run: RunResult) -> dict[str, dict[str, object]]:
-        """The facts of the modules of `named`'s project other than `named` (absolute
-        paths), gathered once per runner (the flake8 plugin asks for every file)."""
+    def _add_other_modules(
+        self, run: RunResult, task: Task, results: dict[str, FileResult], text: str | None = None
+    ) -> set[str]:
+        """Add the facts of the modules `task`'s file imports from its project to `results`
+        (when the file has facts or questions); returns their paths."""
+        result = results[task.path]
+        if not (result.facts or result.questions):
+            return set()
+        others = self._other_modules(task.key, run, text)
+        for key, facts in others.items():
+            results[key] = FileResult(key, facts=facts)
+        return set(others)
+
+    def _new_answers(self, task: Task, results: dict[str, FileResult]) -> dict[str, object] | None:
+        """The project model's answers to `task`'s questions when they are not those its
+        lint was given; None when they are."""
+        questions = results[task.path].questions
+        if not questions:
+            return None
+        answered = answers_for(self._index(results), questions, task.path)
+        return answered if answered != questions else None
+
+    def _other_modules(
+        self, named: str, run: RunResult, text: str | None = None
+    ) -> dict[str, dict[str, object]]:
+        """The facts of the modules that `named` (an absolute path; its code `text` when
+        that is not the file's on disk) imports from its project, directly or through
+        others (absolute paths). Summaries are kept for the runner's life (the flake8 plugin
+        asks for every file)."""
         root = find_project(os.path.dirname(named))
-        if root is None or not (self.selected & PROJECT_CODES):
+        if root is None:
             return {}
-        if root not in self._members:
-            found = self._modules_of(root)
-            self._members[root] = (found, set(found))
-        modules, members = self._members[root]
+        _, members = self._members_of(root)
         if named not in members and os.path.exists(named):
             return {}  # a file in an ignored or excluded folder is not part of the project
-        if root not in self._memo:
+        needed = self._imported(root, [named], {named: text} if text is not None else None)
+        memo = self._memo.setdefault(root, {})
+        missing = [key for key in needed if key not in memo]
+        if missing:
             cache = self._open_cache(run)
             results: dict[str, FileResult] = {}
             by_path: dict[str, Task] = {}
             stamps: dict[str, Stamp | None] = {}
             facts_elsewhere: set[str] = set()
             tasks: list[Task] = []
-            # `named` is summarised too, from the disk: another file of the same run may
-            # need it.
             hidden = self._add_project_modules(
-                modules, cache, results, by_path, stamps, facts_elsewhere, tasks
+                missing, cache, results, by_path, stamps, facts_elsewhere, tasks
             )
             for outcome in self._execute(tasks):
                 self._collect(outcome, run, results, cache)
@@ -642,8 +794,9 @@ class Runner:
             self._load_facts(cache, results, by_path, stamps, facts_elsewhere, run)
             if cache is not None:
                 cache.save()
-            self._memo[root] = {k: results[k].facts for k in hidden if k in results and results[k].facts}
-        return {k: f for k, f in self._memo[root].items() if k != named}
+            for key in hidden:
+                memo[key] = results[key].facts if key in results else {}
+        return {k: memo[k] for k in needed if memo.get(k)}
 
     def refresh_module(self, path: str) -> None:
         """The file at `path` changed on disk (saved in an editor): the project facts this
@@ -672,7 +825,9 @@ class Runner:
         fixes)."""
         task = self._task(filename)
         module_file = task.key if os.path.isfile(task.key) else None
-        return LintRequest(text, task.path, task.relpath, self.settings, task.codes, module_file=module_file)
+        return LintRequest(
+            text, task.path, task.relpath, self.settings, with_summary(task.codes), module_file=module_file
+        )
 
     def check_text(
         self, text: str, filename: str, *, honour_noqa: bool = True, with_edits: bool = True
@@ -686,7 +841,7 @@ class Runner:
             task.path,
             task.relpath,
             self.settings,
-            task.codes,
+            with_summary(task.codes),
             module_file=task.key if os.path.isfile(task.key) else None,
             with_edits=with_edits,
             honour_noqa=honour_noqa,
@@ -694,7 +849,7 @@ class Runner:
         result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))
         results = {task.path: result}
-        self._finish_one(run, task, results)
+        self._finish_one(run, task, results, lambda answered: lint(replace(request, answers=answered)), text)
         return run
 
     def _collect(
@@ -802,6 +957,19 @@ class Runner:
                 if diagnostic.code in task.codes:
                     out.append(diagnostic)
         return out
+
+
+def _read_text(path: str) -> str:
+    """A module's text for its imports ("" when it cannot be read or decoded)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return ""
+    try:
+        return decode(raw).text
+    except DecodeError:
+        return ""
 
 
 def _as_bytes(data: bytes | str) -> bytes:

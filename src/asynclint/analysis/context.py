@@ -14,6 +14,7 @@ import libcst as cst
 from asynclint.analysis import scopes, types
 from asynclint.analysis.scopes import Binding, Frame, ModuleInfo, qualified_name
 from asynclint.catalogs.calls import OFFLOAD_CALLS, OFFLOAD_METHODS
+from asynclint.project import ProjectView
 from asynclint.sourcefile import split_lines
 from asynclint.suppression import ALIASES, CommentPlaces, Noqa, may_have_noqa, parse_noqa
 
@@ -64,6 +65,8 @@ class Context:
         self._library: str | None = None
         self._import_index: dict[str, list[str]] | None = None
         self._memo: dict[tuple[str, int], tuple[cst.CSTNode, object]] = {}
+        #: The project model, as far as this lint knows it (`asynclint.project`).
+        self.project = ProjectView()
 
     # Where we are ---------------------------------------------------------------------------
 

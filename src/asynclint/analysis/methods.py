@@ -12,13 +12,13 @@ import libcst as cst
 from asynclint.analysis.nodes import dotted_name, walk
 from asynclint.catalogs.concurrency import LIBRARY_COROUTINES, TRANSPARENT_DECORATORS
 from asynclint.catalogs.timeouts import TIMEOUT_SCOPES
+from asynclint.project import may_be_project_name
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
     from asynclint.analysis.scopes import Binding, Frame
 
 #: Last names of the library coroutine functions: the cheap test before resolving a method.
-_LIBRARY_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LIBRARY_COROUTINES)
 
 
 def self_class(frame: Frame, name: str, *, closures: bool = False) -> Frame | None:
@@ -78,16 +78,37 @@ def coroutine_call(ctx: Context, call: cst.Call) -> CoroutineCall | None:
         found = ctx.lookup(func.value)
         if found is not None and all(coroutine_def(ctx, b) for b in found[1]):
             return CoroutineCall(func.value, None)
+        if found is not None and any(b.kind != "import" for b in found[1]):
+            return None  # defined here, and no `async def`
     elif isinstance(func, cst.Attribute):
         bindings = own_method(ctx, func)
         if bindings and all(coroutine_def(ctx, b) for b in bindings):
             return CoroutineCall(f"{dotted_name(func.value)}.{func.attr.value}", None)
-        if func.attr.value not in _LIBRARY_LAST_NAMES:
+        if bindings:
             return None
-    qualified = ctx.call_name(call)
-    if qualified is not None and qualified in LIBRARY_COROUTINES:
+    qualified = project_callee(ctx, call)
+    if qualified is None:
+        return None
+    if qualified in LIBRARY_COROUTINES:
         return CoroutineCall(dotted_name(func) or qualified, qualified)
+    if may_be_project_name(qualified) and ctx.project.is_coroutine_function(qualified):
+        # An `async def` of another module of the project (or a method of a type the
+        # project model knows).
+        return CoroutineCall(dotted_name(func) or qualified, None)
     return None
+
+
+def project_callee(ctx: Context, call: cst.Call) -> str | None:
+    """The qualified name the project model knows a call's callee by: `module.Class.method`
+    for `self.method()` in a method of a module-level class, else the call's qualified name
+    (a function, or a method on a receiver of known type)."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        cls = self_class(ctx.frame, func.value.value)
+        if cls is not None and cls.parent is not None and cls.parent.kind == "module":
+            assert isinstance(cls.node, cst.ClassDef)
+            return f"{ctx.module_info.name or '__main__'}.{cls.node.name.value}.{func.attr.value}"
+    return ctx.call_name(call)
 
 
 def coroutine_def(ctx: Context, binding: Binding) -> bool:

@@ -63,7 +63,12 @@ class Frame:
             return self._sole_qualified[name]
         except KeyError:
             pass
-        quals = {b.qualified for b in self.bindings[name]}
+        bindings = self.bindings[name]
+        if any(b.kind == "import" for b in bindings):
+            # `try: import requests` / `except ImportError: requests = None`: the fallback
+            # of an optional import still means the module where it is used.
+            bindings = [b for b in bindings if not _none_fallback(b)]
+        quals = {b.qualified for b in bindings}
         sole = quals.pop() if len(quals) == 1 else None
         self._sole_qualified[name] = sole
         return sole
@@ -303,6 +308,12 @@ class _Collector:
         for node in walk(expr, into_scopes=False):
             if isinstance(node, cst.NamedExpr):
                 self.target(node.target, Binding("assign", node, value=node.value))
+
+
+def _none_fallback(binding: Binding) -> bool:
+    """`name = None`: what an optional import falls back to."""
+    value = binding.value
+    return binding.kind == "assign" and isinstance(value, cst.Name) and value.value == "None"
 
 
 def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:

@@ -18,6 +18,7 @@ from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import walk
 from asynclint.analysis.scopes import Frame, qualified_name
 from asynclint.catalogs import types as table
+from asynclint.project import may_be_project_name
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -44,7 +45,7 @@ def type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0
         for binding in bindings:
             kinds.add(_binding_type(ctx, binding, scope, depth))
         return kinds.pop() if len(kinds) == 1 else None
-    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+    if isinstance(expr, cst.Attribute):
         return _attribute_type(ctx, expr, frame, depth)
     return None
 
@@ -54,6 +55,12 @@ def call_name(ctx: Context, call: cst.Call, frame: Frame, depth: int = 0) -> str
     a receiver of known type, `Type.method` (`requests.Session.get`)."""
     name = qualified_name(frame, call.func)
     if name is not None:
+        if isinstance(call.func, cst.Attribute) and may_be_project_name(name):
+            # `CONFIG.read_text()` with `from app.paths import CONFIG`: a method of the
+            # type of a project's module-level variable.
+            receiver = type_of(ctx, call.func.value, frame, depth + 1)
+            if receiver is not None:
+                return f"{receiver}.{call.func.attr.value}"
         return name
     if isinstance(call.func, cst.Attribute):
         receiver = type_of(ctx, call.func.value, frame, depth + 1)
@@ -70,13 +77,24 @@ def _call_type(ctx: Context, call: cst.Call, frame: Frame, depth: int, awaited: 
     returns = table.AWAIT_RETURNS if awaited else table.RETURNS
     if name in returns:
         return returns[name]
-    if awaited:
-        return None
     last = name.rsplit(".", 1)[-1]
-    return name if last[:1].isupper() and not last.isupper() else None
+    if not awaited and last[:1].isupper() and not last.isupper():
+        return name
+    if not may_be_project_name(name):
+        return None
+    # What a function of the project returns (awaited: what its coroutine gives).
+    found = ctx.project.return_type(name)
+    return table.ALIASES.get(found, found) if found is not None else None
 
 
 def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> str | None:
+    if binding.kind == "import":
+        # A module-level variable of another module of the project.
+        name = binding.qualified
+        if name is None or "." not in name or not may_be_project_name(name):
+            return None
+        found = ctx.project.variable_type(name)
+        return table.ALIASES.get(found, found) if found is not None else None
     if binding.annotation is not None:
         annotated = annotation_type(binding.annotation, scope)
         if annotated is not None:
@@ -84,8 +102,22 @@ def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> s
     if binding.kind in ("assign", "annassign", "with", "param") and binding.value is not None:
         if binding.kind == "param" and binding.annotation is None:
             return None  # a default value says little about what callers pass
+        if binding.kind == "with" and isinstance(binding.value, cst.Call):
+            entered = _entered_type(ctx, binding.value, scope, depth)
+            if entered is not None:
+                return entered
         return type_of(ctx, binding.value, scope, depth + 1)
     return None
+
+
+def _entered_type(ctx: Context, call: cst.Call, frame: Frame, depth: int) -> str | None:
+    """What `with helper(...) as x` binds when `helper` is a context-manager function (or
+    class) of the project: the type it yields, or its `__enter__`'s."""
+    name = call_name(ctx, call, frame, depth + 1)
+    if name is None or name in table.RETURNS or not may_be_project_name(name):
+        return None
+    found = ctx.project.enter_type(table.ALIASES.get(name, name))
+    return table.ALIASES.get(found, found) if found is not None else None
 
 
 def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
@@ -117,12 +149,41 @@ def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
 
 
 def _attribute_type(ctx: Context, expr: cst.Attribute, frame: Frame, depth: int) -> str | None:
-    """`self.x` inside a method: the type the class gives attribute `x`."""
-    assert isinstance(expr.value, cst.Name)
-    cls = self_class(frame, expr.value.value)
-    if cls is None:
+    """`self.x` inside a method: the type the class gives attribute `x` (or, for a class of
+    the module level, one of its bases in the project); `obj.x` for `obj` of a type of the
+    project: the type its class gives `x`."""
+    attr = expr.attr.value
+    if isinstance(expr.value, cst.Name):
+        cls = self_class(frame, expr.value.value)
+        if cls is not None:
+            found = class_attribute_types(ctx, cls, depth).get(attr)
+            if found is not None or attr in class_attribute_types(ctx, cls, depth):
+                return found
+            owner = _module_class_name(ctx, cls)
+            return _project_attribute(ctx, owner, attr) if owner is not None else None
+    dotted = qualified_name(frame, expr)
+    if dotted is not None and may_be_project_name(dotted):
+        # `paths.CONFIG` with `from app import paths`: a module-level variable.
+        found = ctx.project.variable_type(dotted)
+        if found is not None:
+            return table.ALIASES.get(found, found)
+    owner = type_of(ctx, expr.value, frame, depth + 1)
+    if owner is None or not may_be_project_name(owner):
         return None
-    return class_attribute_types(ctx, cls, depth).get(expr.attr.value)
+    return _project_attribute(ctx, owner, attr)
+
+
+def _project_attribute(ctx: Context, owner: str, attr: str) -> str | None:
+    found = ctx.project.attribute_type(owner, attr)
+    return table.ALIASES.get(found, found) if found is not None else None
+
+
+def _module_class_name(ctx: Context, cls: Frame) -> str | None:
+    """The qualified name of a class defined at module level, or None."""
+    if cls.parent is None or cls.parent.kind != "module" or not isinstance(cls.node, cst.ClassDef):
+        return None
+    module = ctx.module_info.name or "__main__"
+    return f"{module}.{cls.node.name.value}"
 
 
 def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dict[str, str | None]:
@@ -135,8 +196,16 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
     if stored is not result:
         return stored
 
-    def note(attr: str, kind: str | None) -> None:
-        if attr in result and result[attr] != kind:
+    #: Attributes with an annotation: it says the type, whatever assignments show.
+    declared: set[str] = set()
+
+    def note(attr: str, kind: str | None, annotated: bool = False) -> None:
+        if attr in declared:
+            return
+        if annotated and kind is not None:
+            declared.add(attr)
+            result[attr] = kind
+        elif attr in result and result[attr] != kind:
             result[attr] = None
         elif attr not in result:
             result[attr] = kind
@@ -146,7 +215,7 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
     for name, bindings in cls_frame.bindings.items():
         for binding in bindings:
             if binding.kind == "annassign" and binding.annotation is not None:
-                note(name, annotation_type(binding.annotation, cls_frame))
+                note(name, annotation_type(binding.annotation, cls_frame), annotated=True)
     for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
         if not isinstance(stmt, cst.FunctionDef) or not stmt.params.params:
             continue
@@ -167,10 +236,8 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
                     and target.value.value == self_name
                 ):
                     if annotation is not None:
-                        kind = annotation_type(annotation, method_frame)
-                    elif value is not None:
-                        kind = type_of(ctx, value, method_frame, depth + 1)
-                    else:
-                        kind = None
+                        note(target.attr.value, annotation_type(annotation, method_frame), annotated=True)
+                        continue
+                    kind = type_of(ctx, value, method_frame, depth + 1) if value is not None else None
                     note(target.attr.value, kind)
     return result

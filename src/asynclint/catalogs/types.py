@@ -157,6 +157,7 @@ AWAIT_RETURNS: dict[str, str] = {
 #: Annotations that stand for a concrete type (other spellings of one name are resolved
 #: before, by `catalogs.names`).
 ALIASES: dict[str, str] = {
+    "asyncio.BaseEventLoop": "asyncio.AbstractEventLoop",
     "typing.TextIO": "io.TextIOWrapper",
     "typing.BinaryIO": "io.BufferedReader",
     "typing.IO": "io.TextIOWrapper",

@@ -30,6 +30,7 @@ from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import SLEEP, TO_THREAD
 from asynclint.catalogs.names import spellings
 from asynclint.fixes import NodeFix, imports_for
+from asynclint.project import may_be_project_name
 from asynclint.rule import Rule
 
 if TYPE_CHECKING:
@@ -111,9 +112,15 @@ def receiver_type(ctx: Context, expr: cst.BaseExpression, frame: Frame | None = 
 def callee_name(ctx: Context, call: cst.Call, frame: Frame | None = None) -> tuple[str, bool] | None:
     """The callee's qualified name and whether it came from the receiver's type."""
     name = ctx.qualified_name(call.func, frame)
-    if name is not None:
-        return catalog.TYPE_ALIASES.get(name, name), False
     func = call.func
+    if name is not None:
+        if isinstance(func, cst.Attribute) and may_be_project_name(name):
+            # A method of a module-level variable of another module (typed by the project
+            # model): `CONFIG.read_text()` with `from app.paths import CONFIG`.
+            owner = receiver_type(ctx, func.value, frame)
+            if owner is not None:
+                return f"{owner}.{func.attr.value}", True
+        return catalog.TYPE_ALIASES.get(name, name), False
     if isinstance(func, cst.Attribute):
         owner = receiver_type(ctx, func.value, frame)
         if owner is not None:

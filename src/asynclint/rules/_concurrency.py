@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from asynclint.analysis.context import Context
+from asynclint.analysis.methods import project_callee
 from asynclint.analysis.nodes import (
     SCOPE_NODES,
     all_children,
@@ -28,6 +29,7 @@ from asynclint.analysis.nodes import (
 from asynclint.catalogs import concurrency as catalog
 from asynclint.catalogs.names import configured
 from asynclint.meaning import meaning
+from asynclint.project import may_be_project_name
 
 #: The longest line a fix writes.
 MAX_LINE = 88
@@ -62,6 +64,14 @@ def is_local_work(call: cst.Call) -> bool:
     if name is None:
         return False
     return any(word in catalog.LOCAL_WORK_WORDS for word in name.lower().split("_"))
+
+
+def does_no_io(ctx: Context, call: cst.Call) -> bool:
+    """Whether the project model knows the awaited call's coroutine function never reaches
+    I/O (it returns a cached or computed value, builds something, or only schedules work):
+    nothing to overlap, in any module of the project."""
+    name = project_callee(ctx, call)
+    return name is not None and may_be_project_name(name) and ctx.project.reaches_io(name) is False
 
 
 def is_ordered_call(ctx: Context, call: cst.Call) -> bool:
@@ -316,7 +326,7 @@ def iterations_independent(ctx: Context, call: cst.Call, targets: set[str]) -> A
     must use the iteration's item, act on the item or on a pooled client (never on one
     shared object), share no connection or stream, not be an ordered operation, and not
     call the item itself (callbacks and hooks run in order by design)."""
-    if not targets or is_local_work(call) or is_ordered_call(ctx, call):
+    if not targets or is_local_work(call) or is_ordered_call(ctx, call) or does_no_io(ctx, call):
         return None
     if isinstance(call.func, cst.Name) and call.func.value in targets:
         return None

@@ -28,6 +28,7 @@ from asynclint.analysis.nodes import COMPREHENSIONS, SCOPE_NODES, children, dott
 from asynclint.catalogs import resources as table
 from asynclint.catalogs.names import configured, spellings
 from asynclint.fixes import NodeFix, Replacement
+from asynclint.project import may_be_project_name
 from asynclint.rule import FixSafety, Rule
 
 if TYPE_CHECKING:
@@ -71,6 +72,20 @@ def may_create(ctx: Context, call: cst.Call, tails: frozenset[str]) -> bool:
         qualified = ctx.qualified_name(func)
         return qualified is not None and qualified.rsplit(".", 1)[-1] in tails
     return False
+
+
+def factory_resource(ctx: Context, call: cst.Call) -> table.Resource | None:
+    """The resource a project factory called as `x = make_client(...)` hands its caller (the
+    project model knows which functions return a new instance of a resource, and which a
+    shared one), or None."""
+    parent = ctx.parent
+    if not isinstance(parent, (cst.Assign, cst.AnnAssign)) or parent.value is not call:
+        return None
+    name = ctx.call_name(call)
+    if name is None or not may_be_project_name(name):
+        return None
+    creator = ctx.project.creates(name)
+    return _BY_CREATOR.get(creator) if creator is not None else None
 
 
 @dataclass(eq=False)
@@ -734,9 +749,14 @@ class CreationRule(Rule):
         self._tails = creator_tails(ctx)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.async_function is None or not may_create(self.ctx, node, self._tails):
+        if self.ctx.async_function is None:
             return
-        creation = creation_site(self.ctx, node)
+        resource = None
+        if not may_create(self.ctx, node, self._tails):
+            resource = factory_resource(self.ctx, node)
+            if resource is None:
+                return
+        creation = creation_site(self.ctx, node, resource)
         if creation is not None and creation.resource.code == self.code:
             self._pending.setdefault(id(creation.function), []).append(creation)
 

@@ -6,9 +6,10 @@ from typing import Any
 import libcst as cst
 
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import describe_call
+from asynclint.analysis.nodes import describe_call, walk
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
+from asynclint.catalogs.resources import RESOURCES
 from asynclint.diagnostics import Diagnostic, Location
 from asynclint.project import Coroutine, FileSummary, Function, Site, blocking_helper_calls, valid_facts
 from asynclint.rule import FixSafety, Rule
@@ -88,6 +89,10 @@ class BlockingCallViaHelper(Rule):
         self._sites: list[tuple[str, str, cst.Call, str]] = []
         #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
         self._coroutines: dict[int, Coroutine] = {}
+        #: Sync function -> the resource constructors its returns give ("" for anything else).
+        self._returns: dict[str, set[str]] = {}
+        #: Sync functions behind a caching (or any parametrised) decorator.
+        self._cached: set[str] = set()
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -131,10 +136,17 @@ class BlockingCallViaHelper(Rule):
             decorated = any(
                 self._decorator(d.decorator) not in TRANSPARENT_DECORATORS for d in node.decorators
             )
-            coroutine = self.summary.coroutines[qual] = Coroutine(display, decorated)
+            coroutine = self.summary.coroutines[qual] = Coroutine(
+                display, decorated, kind=_kind(node, decorated)
+            )
             self._coroutines[id(node)] = coroutine
             return
         self._functions[id(node)] = (qual, node.name)
+        if any(
+            self._decorator(d.decorator) in _CACHING or isinstance(d.decorator, cst.Call)
+            for d in node.decorators
+        ):
+            self._cached.add(qual)
         if self.ctx.has_noqa:
             self.ctx.want_position(node.name)
         self.summary.functions[qual] = Function(display, False, None)
@@ -164,6 +176,41 @@ class BlockingCallViaHelper(Rule):
             return ""  # a decorator factory: unknown
         name = self.ctx.qualified_name(expr)
         return (name or "").removeprefix("builtins.")
+
+    # Factories (does a function hand its caller a new resource?) ---------------------------
+
+    def visit_Return(self, node: cst.Return) -> None:
+        frame = self.ctx.frame.function_frame()
+        owner = self._functions.get(id(frame.node)) if frame is not None else None
+        if owner is None:
+            return
+        qual = owner[0]
+        made = self._made_resource(node.value) if node.value is not None else None
+        found = self._returns.setdefault(qual, set())
+        found.add(made or "")
+
+    def _made_resource(self, value: cst.BaseExpression) -> str | None:
+        """The resource constructor whose new instance `value` is: a call of one, or a local
+        name bound once to such a call."""
+        if isinstance(value, cst.Name):
+            found = self.ctx.lookup(value.value)
+            if found is None or found[0].kind != "function" or len(found[1]) != 1:
+                return None
+            binding = found[1][0]
+            if binding.kind != "assign" or not isinstance(binding.value, cst.Call):
+                return None
+            value = binding.value
+        if not isinstance(value, cst.Call):
+            return None
+        name = self.ctx.call_name(value)
+        return name if name in _CREATORS else None
+
+    def _factories(self) -> None:
+        """The summary's factories: functions whose every `return` gives a new resource of
+        one constructor, not behind a caching decorator."""
+        for qual, made in self._returns.items():
+            if len(made) == 1 and "" not in made and qual not in self._cached:
+                self.summary.creates[qual] = next(iter(made))
 
     # Awaits (does a coroutine reach I/O?) --------------------------------------------------
 
@@ -261,6 +308,7 @@ class BlockingCallViaHelper(Rule):
     def finish(self) -> object | None:
         ctx = self.ctx
         summary = self.summary
+        self._factories()
         if self._sites:
             summary.library = ctx.library
         # Positions of definitions and blocking calls serve only their noqa comments.
@@ -288,6 +336,11 @@ class BlockingCallViaHelper(Rule):
                 )
             )
         for local, bindings in ctx.module_frame.bindings.items():
+            if bindings and all(b.kind in ("assign", "annassign") for b in bindings):
+                kind = ctx.type_of(cst.Name(local), ctx.module_frame)
+                if kind is not None:
+                    summary.variables[f"{self._module}.{local}"] = kind
+                continue
             if bindings and all(b.kind == "import" and b.qualified for b in bindings):
                 target = bindings[-1].qualified
                 assert target is not None
@@ -319,6 +372,11 @@ class BlockingCallViaHelper(Rule):
         return out
 
 
+#: The constructors of the resources the resource rules follow (ASL300 and others).
+_CREATORS = frozenset(r.creator for r in RESOURCES)
+#: Decorators that cache what a function returns: its instance is shared, not the caller's.
+_CACHING = frozenset({"functools.cache", "functools.lru_cache", "functools.cached_property", "property"})
+
 #: Decorators that make a generator function a context manager, and the annotations of
 #: such a function whose first argument is the type it yields.
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
@@ -327,6 +385,33 @@ _ITERATORS = frozenset(
     for module in ("typing", "collections.abc")
     for name in ("Iterator", "Generator", "AsyncIterator", "AsyncGenerator")
 )
+
+
+def _kind(node: cst.FunctionDef, decorated: bool) -> str:
+    """The project model's kind of an `async def` (see `Coroutine.kind`)."""
+    if decorated:
+        return "decorated"
+    if any(isinstance(inner, cst.Yield) for inner in walk(node.body, into_scopes=False)):
+        return "generator"
+    if isinstance(node.body, cst.IndentedBlock):
+        lines = node.body.body
+        if not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
+            return "plain"
+        smalls = [small for line in lines if isinstance(line, cst.SimpleStatementLine) for small in line.body]
+    else:
+        assert isinstance(node.body, cst.SimpleStatementSuite)
+        smalls = list(node.body.body)
+    return "stub" if all(_stub_statement(small) for small in smalls) else "plain"
+
+
+def _stub_statement(small: cst.BaseSmallStatement) -> bool:
+    """`pass`, `raise ...`, `...` or a string: what an interface's method body holds."""
+    if isinstance(small, (cst.Pass, cst.Raise)):
+        return True
+    return isinstance(small, cst.Expr) and isinstance(
+        small.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+    )
+
 
 #: Where code runs only on some paths through a function.
 _BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)

@@ -42,4 +42,5 @@ class BlockingFileIo(BlockingCallRule):
     message = "`{name}()` does file I/O synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
     peer = "FA ASYNC232, RF ASYNC230 (preview)"
-    triggers = ("async", ("IO", "io", "open", "Path", "pathlib", "tempfile", "codecs"))
+    # `import`: a value of a project helper may be a `Path` (typed through the project model).
+    triggers = ("async", ("IO", "io", "open", "Path", "pathlib", "tempfile", "codecs", "import"))

@@ -12,6 +12,7 @@ from asynclint.rules._concurrency import (
     Access,
     access,
     block_indent,
+    does_no_io,
     has_comments,
     independent,
     is_local_work,
@@ -141,7 +142,7 @@ class SequentialIndependentAwaits(Rule):
         call = value.expression
         if has_await(call, yields=True):
             return None
-        if is_local_work(call) or is_ordered_call(self.ctx, call):
+        if is_local_work(call) or is_ordered_call(self.ctx, call) or does_no_io(self.ctx, call):
             return None
         return _Await(stmt, small, value, call, targets, access(self.ctx, call, targets))
 
