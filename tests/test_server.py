@@ -473,3 +473,47 @@ def test_code_links_to_the_rule_on_the_repository(monkeypatch: pytest.MonkeyPatc
     )
     found.replace_header("Project-URL", "Homepage, https://example.org")
     assert server_module.docs_base_url() is None
+
+
+def test_answers_of_the_last_lint_spare_the_second_lint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that asks the project model questions is linted, then linted again with the
+    answers; given the answers of its last lint (what the server keeps per document), an
+    edit that does not change them is linted once, with the same findings."""
+    from asynclint import runner as runner_module
+    from asynclint.runner import Runner
+    from asynclint.settings import Settings
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "helpers.py").write_text("async def fetch():\n    return 1\n")
+    app = tmp_path / "app.py"
+    code = "from lib.helpers import fetch\n\n\nasync def handler():\n    fetch()\n"
+    app.write_text(code)
+    monkeypatch.chdir(tmp_path)
+    lints: list[object] = []
+    real = runner_module.lint
+
+    def counting(request: Any) -> Any:
+        if request.path == str(app):  # not the summaries of the other modules
+            lints.append(request.answers)
+        return real(request)
+
+    monkeypatch.setattr(runner_module, "lint", counting)
+    runner = Runner(Settings(project_root=str(tmp_path), file_timeout=0), jobs=1, use_cache=False)
+    first = runner.check_text(code, str(app))
+    assert len(lints) == 2 and lints[0] is None  # asked, then answered
+    assert first.answers
+    lints.clear()
+    edited = code + "\n\nX = 1\n"
+    again = runner.check_text(edited, str(app), answers=first.answers)
+    assert len(lints) == 1
+    assert [(d.code, d.start) for d in again.diagnostics] == [(d.code, d.start) for d in first.diagnostics]
+    assert [d.code for d in first.diagnostics] == ["ASL205"]  # fetch() is a coroutine not awaited
+    # Answers that no longer hold (another helper) are replaced: linted again.
+    lints.clear()
+    stale = {key: not value if isinstance(value, bool) else value for key, value in first.answers.items()}
+    assert runner.check_text(edited, str(app), answers=stale).diagnostics == again.diagnostics
+    assert len(lints) == 2

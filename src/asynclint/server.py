@@ -27,7 +27,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -100,6 +100,8 @@ class AsynclintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         #: (Settings, Runner) by the folder of a document.
         self.configs: dict[str, tuple[Settings, Runner]] = {}
+        #: The project model's answers of each document's last lint (by runner).
+        self.answers: dict[tuple[str, int], Mapping[str, object] | None] = {}
         #: The files saved since a runner last linted (their project facts are stale).
         self.saved: dict[Runner, set[str]] = {}
         self.config_errors: set[str] = set()
@@ -184,6 +186,7 @@ class AsynclintServer(LanguageServer):
 
     def reload_config(self) -> None:
         self.configs.clear()
+        self.answers.clear()
         self.saved.clear()
         self.config_errors.clear()
         self.relint_all()
@@ -205,7 +208,11 @@ class AsynclintServer(LanguageServer):
             runner.refresh_module(saved)
         # With the fixes' edits (about 7% of the lint): working them out when a code action
         # asks would lint the text a second time, and editors ask after every change.
-        linted.diagnostics = runner.check_text(text, path).diagnostics
+        # The project model's answers of the document's last lint: while they hold (most
+        # edits), the text is linted once, not once to ask and once with the answers.
+        run = runner.check_text(text, path, answers=self.answers.get((uri, id(runner))))
+        self.answers[(uri, id(runner))] = run.answers
+        linted.diagnostics = run.diagnostics
         return linted
 
     def change_delay(self, uri: str) -> float:
@@ -602,6 +609,8 @@ def create_server() -> AsynclintServer:
         uri = params.text_document.uri
         server.documents.discard(uri)
         server.last_change.pop(uri, None)
+        for key in [k for k in server.answers if k[0] == uri]:
+            del server.answers[key]
         task = server.pending.pop(uri, None)
         if task is not None:
             task.cancel()
