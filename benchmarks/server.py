@@ -4,10 +4,11 @@ module to the `publishDiagnostics` for that version, warm (after a first lint), 
 quicker than the server's debounce wait for the next one). Run from the project root with
 the dev install:
 
-    python benchmarks/server.py [--lines 2000 | --file PATH] [--edits 30] [--debounce MS] [--pause MS]
+    python benchmarks/server.py [--lines 2000 | --file PATH [--in-project]] [--edits 30] [--debounce MS] [--pause MS]
 
 The module is generated (services, workers and blocking calls: a finding every 23 lines),
-or `--file` names a real one. `--debounce` sets the server's wait for a next change (its
+or `--file` names a real one (copied alone into a new project; with `--in-project`, edited
+where it is, so the project model reads its project's other modules). `--debounce` sets the server's wait for a next change (its
 default is 50 ms): a change that comes within it of the previous one waits that long, one
 after a longer pause is linted at once (a `--pause` below the debounce measures the
 wait too). For reference it also prints the processor time of
@@ -120,8 +121,10 @@ def process_cpu(pid: int | None) -> float | None:
 
 
 async def measure(
-    folder: Path, text: str, edits: int, debounce: float | None, pause: float
+    folder: Path, text: str, edits: int, debounce: float | None, pause: float, path: Path | None = None
 ) -> tuple[list[float], list[float]]:
+    """`path`: the document, in its project `folder` (never written: the edits stay in the
+    editor); None: `folder/big.py`, written with `text`."""
     client = Client()
     # This interpreter's asynclint (the checkout's, with PYTHONPATH=src), not whatever
     # `asynclint` the PATH finds first.
@@ -136,8 +139,9 @@ async def measure(
         )
     )
     client.initialized(types.InitializedParams())
-    path = folder / "big.py"
-    path.write_text(text)
+    if path is None:
+        path = folder / "big.py"
+        path.write_text(text)
     uri = from_fs_path(str(path)) or ""
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
@@ -170,19 +174,21 @@ async def measure(
     return times, cpu
 
 
-def lint_cpu(text: str, runs: int) -> float:
-    """Median processor time of linting `text` warm, in this process."""
+def lint_cpu(text: str, runs: int, path: str = "big.py") -> float:
+    """Median processor time of linting `text` warm, in this process, as the server does
+    (with the project model's answers of the lint before)."""
     from asynclint.runner import Runner
     from asynclint.server import warm_up
     from asynclint.settings import Settings
 
     warm_up()
-    runner = Runner(Settings(), jobs=1, use_cache=False)
+    runner = Runner(Settings(file_timeout=0), jobs=1, use_cache=False)
     times = []
+    answers = None
     for run in range(runs + 1):
         edited = text.replace("time.sleep(0.1)", f"time.sleep(0.{run + 2})", 1)
         start = time.process_time()
-        runner.check_text(edited, "big.py")
+        answers = runner.check_text(edited, path, answers=answers).answers
         times.append(time.process_time() - start)
     return statistics.median(times[1:])
 
@@ -194,17 +200,40 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--debounce", type=float, default=None, help="milliseconds (default: the server's)")
     parser.add_argument("--pause", type=float, default=200, help="milliseconds between edits (default 200)")
+    parser.add_argument(
+        "--in-project",
+        action="store_true",
+        help="edit --file where it is, in its project (the project model's other modules count)",
+    )
     args = parser.parse_args()
     text = Path(args.file).read_text(encoding="utf-8") if args.file else module(args.lines)
     if "time.sleep(0.1)" not in text:
         text += "\n\nasync def _edited():\n    time.sleep(0.1)\n"
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "pyproject.toml").write_text('[project]\nname = "bench"\n')
-        times, server_cpu = asyncio.run(
-            measure(Path(folder), text, args.edits, args.debounce, args.pause / 1000)
+    if args.in_project:
+        if not args.file:
+            parser.error("--in-project needs --file")
+        document = Path(args.file).resolve()
+        root = next(
+            (
+                p
+                for p in document.parents
+                if any((p / m).exists() for m in ("pyproject.toml", "setup.cfg", ".git"))
+            ),
+            document.parent,
         )
+        times, server_cpu = asyncio.run(
+            measure(root, text, args.edits, args.debounce, args.pause / 1000, document)
+        )
+        os.chdir(root)
+        cpu = lint_cpu(text, min(args.edits, 10), str(document))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "pyproject.toml").write_text('[project]\nname = "bench"\n')
+            times, server_cpu = asyncio.run(
+                measure(Path(folder), text, args.edits, args.debounce, args.pause / 1000)
+            )
+        cpu = lint_cpu(text, min(args.edits, 10))
     ms = sorted(t * 1000 for t in times)
-    cpu = lint_cpu(text, min(args.edits, 10))
     per_edit = (
         f", server {statistics.median(server_cpu) * 1000:.0f} ms of processor time per edit"
         if server_cpu
