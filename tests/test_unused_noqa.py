@@ -67,14 +67,18 @@ def test_a_code_not_selected_is_not_judged() -> None:
     ]
 
 
-def test_a_noqa_that_asl116_reads_is_in_use() -> None:
-    """`# noqa: ASL101` on a sync helper's blocking call tells ASL116 the call is fine:
-    ASL101 never fires there, but the comment is not unused while ASL116 runs."""
+def test_a_noqa_that_the_project_model_reads_is_in_use() -> None:
+    """`# noqa: ASL101` on a sync helper's blocking call tells the project model (ASL116,
+    and what other rules ask it) the call is fine: ASL101 never fires there, but the
+    comment is not unused. The model's summary runs whatever the selection."""
     code = (
         "import time\n\n\ndef pause():\n    time.sleep(1)  # noqa: ASL101\n\n\nasync def f():\n    pause()\n"
     )
     assert lint_text(code, "a.py", settings("ASL003", "ASL101", "ASL116")) == []
-    assert [d.code for d in lint_text(code, "a.py", settings("ASL003", "ASL101"))] == ["ASL003"]
+    assert lint_text(code, "a.py", settings("ASL003", "ASL101")) == []
+    # The same comment on a call that nothing reads is unused.
+    idle = code.replace("time.sleep(1)  # noqa", "len('')  # noqa")
+    assert [d.code for d in lint_text(idle, "a.py", settings("ASL003", "ASL101"))] == ["ASL003"]
 
 
 def test_aliases_count_as_use_and_are_never_judged() -> None:

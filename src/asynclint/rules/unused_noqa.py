@@ -11,7 +11,9 @@ class UnusedNoqa(Rule):
     it ends). Only the rules that ran on the file are judged: a code that this run does not
     select, or that `per-file-ignores` turns off for the file, is left alone, as are other
     tools' codes (`E501`, `ASYNC251`), prefixes (`ASL1`), a bare `# noqa`, ASL116 (decided
-    across modules) and a comment that lists ASL003 itself.
+    across modules), a comment the project model reads (`# noqa: ASL101` on a sync
+    helper's blocking call: the call is fine for every caller) and a comment that lists
+    ASL003 itself.
 
     ## Why is this bad?
     A stale `# noqa` hides the next real problem on its line: once the blocking call it was
