@@ -517,3 +517,30 @@ def test_answers_of_the_last_lint_spare_the_second_lint(
     stale = {key: not value if isinstance(value, bool) else value for key, value in first.answers.items()}
     assert runner.check_text(edited, str(app), answers=stale).diagnostics == again.diagnostics
     assert len(lints) == 2
+
+
+def test_a_module_created_after_the_first_lint_joins_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's runner keeps the project's modules between lints; a file saved for the
+    first time (`refresh_module`, as on didSave) is found at the next lint, and a deleted
+    one is gone."""
+    from asynclint.runner import Runner
+    from asynclint.settings import Settings
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    app = tmp_path / "app.py"
+    app.write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    runner = Runner(Settings(project_root=str(tmp_path), file_timeout=0), jobs=1, use_cache=False)
+    assert runner.check_text(APP, str(app)).diagnostics == []
+    helper = tmp_path / "lib" / "helpers.py"
+    helper.write_text(HELPER_BLOCKS)
+    assert runner.check_text(APP, str(app)).diagnostics == []  # not told yet: kept as it was
+    runner.refresh_module(str(helper))
+    assert [d.code for d in runner.check_text(APP, str(app)).diagnostics] == ["ASL116"]
+    helper.unlink()
+    runner.refresh_module(str(helper))
+    assert runner.check_text(APP, str(app)).diagnostics == []
