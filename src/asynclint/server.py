@@ -609,8 +609,9 @@ def create_server() -> AsynclintServer:
         uri = params.text_document.uri
         server.documents.discard(uri)
         server.last_change.pop(uri, None)
-        for key in [k for k in server.answers if k[0] == uri]:
-            del server.answers[key]
+        for key in list(server.answers):  # (a copy: the lint thread may add to it)
+            if key[0] == uri:
+                server.answers.pop(key, None)
         task = server.pending.pop(uri, None)
         if task is not None:
             task.cancel()
