@@ -1,15 +1,21 @@
 """Latency of `asynclint server`: the time from a `textDocument/didChange` of a 2,000-line
 module to the `publishDiagnostics` for that version, warm (after a first lint), median of
-`--edits` edits. Run from the project root with the dev install:
+`--edits` edits, each after a pause of `--pause` ms (as a person edits; changes that come
+quicker than the server's debounce wait for the next one). Run from the project root with
+the dev install:
 
-    python benchmarks/server.py [--lines 2000 | --file PATH] [--edits 30] [--debounce MS]
+    python benchmarks/server.py [--lines 2000 | --file PATH [--in-project]] [--edits 30] [--debounce MS] [--pause MS]
 
 The module is generated (services, workers and blocking calls: a finding every 23 lines),
-or `--file` names a real one. `--debounce` sets the server's wait for a next change (its
-default is 50 ms); the figure includes it. For reference it also prints the processor time of
+or `--file` names a real one (copied alone into a new project; with `--in-project`, edited
+where it is, so the project model reads its project's other modules). `--debounce` sets the server's wait for a next change (its
+default is 50 ms): a change that comes within it of the previous one waits that long, one
+after a longer pause is linted at once (a `--pause` below the debounce measures the
+wait too). For reference it also prints the processor time of
 linting the same text in this process (`Runner.check_text`, what the server runs per change):
-on a busy machine the wall-clock latency is a multiple of it. Not a test: it prints figures,
-it asserts nothing.
+on a busy machine the wall-clock latency is a multiple of it. The server's own processor time
+per edit (from /proc, on Linux) and the load average are printed too: on a shared machine
+they tell contention from work. Not a test: it prints figures, it asserts nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -104,10 +109,26 @@ class Client(BaseLanguageClient):
         return self.arrived[version]
 
 
-async def measure(folder: Path, text: str, edits: int, debounce: float | None) -> list[float]:
-    command = shutil.which("asynclint") or "asynclint"
+def process_cpu(pid: int | None) -> float | None:
+    """The processor time (user and system) of process `pid` so far, from /proc (Linux);
+    None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(
+    folder: Path, text: str, edits: int, debounce: float | None, pause: float, path: Path | None = None
+) -> tuple[list[float], list[float]]:
+    """`path`: the document, in its project `folder` (never written: the edits stay in the
+    editor); None: `folder/big.py`, written with `text`."""
     client = Client()
-    await client.start_io(command, "server", cwd=str(folder))
+    # This interpreter's asynclint (the checkout's, with PYTHONPATH=src), not whatever
+    # `asynclint` the PATH finds first.
+    await client.start_io(sys.executable, "-m", "asynclint", "server", cwd=str(folder), env=dict(os.environ))
     options = {"debounce": debounce} if debounce is not None else None
     await client.initialize_async(
         types.InitializeParams(
@@ -118,8 +139,9 @@ async def measure(folder: Path, text: str, edits: int, debounce: float | None) -
         )
     )
     client.initialized(types.InitializedParams())
-    path = folder / "big.py"
-    path.write_text(text)
+    if path is None:
+        path = folder / "big.py"
+        path.write_text(text)
     uri = from_fs_path(str(path)) or ""
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
@@ -127,9 +149,14 @@ async def measure(folder: Path, text: str, edits: int, debounce: float | None) -
         )
     )
     await client.wait(1)
-    times = []
+    server = client._server  # the server's process, for its processor time
+    pid = server.pid if server is not None else None
+    times, cpu = [], []
     for version in range(2, edits + 2):
         edited = text.replace("time.sleep(0.1)", f"time.sleep(0.{version})", 1)
+        # An edit after a pause, as a person makes one (a burst of changes is debounced).
+        await asyncio.sleep(pause)
+        cpu_before = process_cpu(pid)
         sent = time.perf_counter()
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -138,25 +165,30 @@ async def measure(folder: Path, text: str, edits: int, debounce: float | None) -
             )
         )
         times.append(await client.wait(version) - sent)
+        cpu_after = process_cpu(pid)
+        if cpu_before is not None and cpu_after is not None:
+            cpu.append(cpu_after - cpu_before)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    return times
+    return times, cpu
 
 
-def lint_cpu(text: str, runs: int) -> float:
-    """Median processor time of linting `text` warm, in this process."""
+def lint_cpu(text: str, runs: int, path: str = "big.py") -> float:
+    """Median processor time of linting `text` warm, in this process, as the server does
+    (with the project model's answers of the lint before)."""
     from asynclint.runner import Runner
     from asynclint.server import warm_up
     from asynclint.settings import Settings
 
     warm_up()
-    runner = Runner(Settings(), jobs=1, use_cache=False)
+    runner = Runner(Settings(file_timeout=0), jobs=1, use_cache=False)
     times = []
+    answers = None
     for run in range(runs + 1):
         edited = text.replace("time.sleep(0.1)", f"time.sleep(0.{run + 2})", 1)
         start = time.process_time()
-        runner.check_text(edited, "big.py")
+        answers = runner.check_text(edited, path, answers=answers).answers
         times.append(time.process_time() - start)
     return statistics.median(times[1:])
 
@@ -167,20 +199,52 @@ def main() -> int:
     parser.add_argument("--file", help="a real module instead of the generated one")
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--debounce", type=float, default=None, help="milliseconds (default: the server's)")
+    parser.add_argument("--pause", type=float, default=200, help="milliseconds between edits (default 200)")
+    parser.add_argument(
+        "--in-project",
+        action="store_true",
+        help="edit --file where it is, in its project (the project model's other modules count)",
+    )
     args = parser.parse_args()
     text = Path(args.file).read_text(encoding="utf-8") if args.file else module(args.lines)
     if "time.sleep(0.1)" not in text:
         text += "\n\nasync def _edited():\n    time.sleep(0.1)\n"
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "pyproject.toml").write_text('[project]\nname = "bench"\n')
-        times = asyncio.run(measure(Path(folder), text, args.edits, args.debounce))
+    if args.in_project:
+        if not args.file:
+            parser.error("--in-project needs --file")
+        document = Path(args.file).resolve()
+        root = next(
+            (
+                p
+                for p in document.parents
+                if any((p / m).exists() for m in ("pyproject.toml", "setup.cfg", ".git"))
+            ),
+            document.parent,
+        )
+        times, server_cpu = asyncio.run(
+            measure(root, text, args.edits, args.debounce, args.pause / 1000, document)
+        )
+        os.chdir(root)
+        cpu = lint_cpu(text, min(args.edits, 10), str(document))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "pyproject.toml").write_text('[project]\nname = "bench"\n')
+            times, server_cpu = asyncio.run(
+                measure(Path(folder), text, args.edits, args.debounce, args.pause / 1000)
+            )
+        cpu = lint_cpu(text, min(args.edits, 10))
     ms = sorted(t * 1000 for t in times)
-    cpu = lint_cpu(text, min(args.edits, 10))
+    per_edit = (
+        f", server {statistics.median(server_cpu) * 1000:.0f} ms of processor time per edit"
+        if server_cpu
+        else ""
+    )
     print(
         f"{text.count(chr(10))} lines, {len(ms)} edits, debounce "
         f"{'default' if args.debounce is None else f'{args.debounce:g} ms'}: didChange -> "
-        f"publishDiagnostics median {statistics.median(ms):.0f} ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms; "
-        f"lint in process: median {cpu * 1000:.0f} ms of processor time"
+        f"publishDiagnostics median {statistics.median(ms):.0f} ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms"
+        f"{per_edit}; lint in process: median {cpu * 1000:.0f} ms of processor time; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} processors"
     )
     return 0
 

@@ -287,6 +287,63 @@ def test_configuration_change_is_picked_up(workspace: Path) -> None:
     assert any("configuration error" in message for message in client.logs), client.logs
 
 
+HELPER_BLOCKS = "import time\n\n\ndef pause():\n    time.sleep(1)\n"
+HELPER_FINE = "def pause():\n    return None\n"
+APP = "from lib.helpers import pause\n\n\nasync def handler():\n    pause()\n"
+
+
+def test_cross_module_finding_follows_the_saved_helper(workspace: Path) -> None:
+    """ASL116 comes from the project model: the helper in another file blocks. Saving that
+    file (in the editor, or written by a tool and reported as changed) updates the finding
+    in the open document; unsaved edits of the helper do not count, as for the command line."""
+    (workspace / "lib").mkdir()
+    (workspace / "lib" / "__init__.py").write_text("")
+    helper = workspace / "lib" / "helpers.py"
+    helper.write_text(HELPER_BLOCKS)
+    (workspace / "app.py").write_text(APP)
+    uri = from_fs_path(str(workspace / "app.py")) or ""
+    helper_uri = from_fs_path(str(helper)) or ""
+
+    def save(client: Client) -> None:
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=helper_uri))
+        )
+
+    async def app_codes(client: Client, expected: list[str]) -> list[str] | None:
+        """The codes of the app's diagnostics once they are `expected` (else the last ones
+        published in time, None when none were)."""
+        codes: list[str] | None = None
+        try:
+            while codes != expected:
+                codes = [str(d.code) for d in await asyncio.wait_for(client.diagnostics(uri), 10)]
+        except TimeoutError:
+            pass
+        return codes
+
+    async def body(client: Client) -> None:
+        client.open(uri, APP)
+        found = await client.diagnostics(uri)
+        assert [(d.code, d.range.start.line) for d in found] == [("ASL116", 4)]
+        assert "pause() → time.sleep()" in found[0].message
+        client.open(helper_uri, HELPER_BLOCKS)
+        # An unsaved edit of the helper: the finding stands.
+        client.change(helper_uri, HELPER_FINE, 2)
+        await asyncio.sleep(0.3)
+        helper.write_text(HELPER_FINE)
+        save(client)
+        assert await app_codes(client, []) == []
+        # Changed on disk by another tool (a checkout): the watched-files notice.
+        helper.write_text(HELPER_BLOCKS)
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=helper_uri, type=types.FileChangeType.Changed)]
+            )
+        )
+        assert await app_codes(client, ["ASL116"]) == ["ASL116"]
+
+    run_session(workspace, body)
+
+
 def test_unsafe_fix_is_labelled_and_not_preferred(workspace: Path) -> None:
     code = "import requests\n\n\nasync def get(url):\n    requests.get(url, timeout=5)\n"
     uri = from_fs_path(str(workspace / "unsafe.py")) or ""
@@ -376,6 +433,23 @@ def test_conversions_in_process() -> None:
     assert whole.new_text == "y = 2"
 
 
+@pytest.mark.parametrize("text", ["a = 1\nb = 2\n", "a = 1\nb = 2", "", "a = 1\n\n\n", "a = 1\r\nb = 2\n"])
+def test_ascii_shortcut_gives_the_codecs_positions(text: str) -> None:
+    """An ASCII text with `\\n` line endings is converted without splitting it into lines:
+    the same ranges as the general conversion, past the end of the text too."""
+    from asynclint.runner import Runner
+    from asynclint.server import AsynclintServer, Linted
+    from asynclint.settings import Settings
+
+    server = AsynclintServer()
+    runner = Runner(Settings(), jobs=1, use_cache=False)
+    linted = Linted("file:///x.py", 1, text, "/x.py", Settings(), runner)
+    assert linted.simple == ("\r" not in text)
+    for start in [(1, 1), (1, 4), (2, 3), (3, 1), (4, 1), (9, 2)]:
+        for end in [start, (start[0], start[1] + 2), (start[0] + 1, 1)]:
+            assert server.linted_range(linted, start, end) == server.range(linted.lines, start, end)
+
+
 def test_code_links_to_the_rule_on_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     from email.message import Message
     from importlib import metadata
@@ -399,3 +473,74 @@ def test_code_links_to_the_rule_on_the_repository(monkeypatch: pytest.MonkeyPatc
     )
     found.replace_header("Project-URL", "Homepage, https://example.org")
     assert server_module.docs_base_url() is None
+
+
+def test_answers_of_the_last_lint_spare_the_second_lint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that asks the project model questions is linted, then linted again with the
+    answers; given the answers of its last lint (what the server keeps per document), an
+    edit that does not change them is linted once, with the same findings."""
+    from asynclint import runner as runner_module
+    from asynclint.runner import Runner
+    from asynclint.settings import Settings
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "helpers.py").write_text("async def fetch():\n    return 1\n")
+    app = tmp_path / "app.py"
+    code = "from lib.helpers import fetch\n\n\nasync def handler():\n    fetch()\n"
+    app.write_text(code)
+    monkeypatch.chdir(tmp_path)
+    lints: list[object] = []
+    real = runner_module.lint
+
+    def counting(request: Any) -> Any:
+        if request.path == str(app):  # not the summaries of the other modules
+            lints.append(request.answers)
+        return real(request)
+
+    monkeypatch.setattr(runner_module, "lint", counting)
+    runner = Runner(Settings(project_root=str(tmp_path), file_timeout=0), jobs=1, use_cache=False)
+    first = runner.check_text(code, str(app))
+    assert len(lints) == 2 and lints[0] is None  # asked, then answered
+    assert first.answers
+    lints.clear()
+    edited = code + "\n\nX = 1\n"
+    again = runner.check_text(edited, str(app), answers=first.answers)
+    assert len(lints) == 1
+    assert [(d.code, d.start) for d in again.diagnostics] == [(d.code, d.start) for d in first.diagnostics]
+    assert [d.code for d in first.diagnostics] == ["ASL205"]  # fetch() is a coroutine not awaited
+    # Answers that no longer hold (another helper) are replaced: linted again.
+    lints.clear()
+    stale = {key: not value if isinstance(value, bool) else value for key, value in first.answers.items()}
+    assert runner.check_text(edited, str(app), answers=stale).diagnostics == again.diagnostics
+    assert len(lints) == 2
+
+
+def test_a_module_created_after_the_first_lint_joins_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's runner keeps the project's modules between lints; a file saved for the
+    first time (`refresh_module`, as on didSave) is found at the next lint, and a deleted
+    one is gone."""
+    from asynclint.runner import Runner
+    from asynclint.settings import Settings
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    app = tmp_path / "app.py"
+    app.write_text(APP)
+    monkeypatch.chdir(tmp_path)
+    runner = Runner(Settings(project_root=str(tmp_path), file_timeout=0), jobs=1, use_cache=False)
+    assert runner.check_text(APP, str(app)).diagnostics == []
+    helper = tmp_path / "lib" / "helpers.py"
+    helper.write_text(HELPER_BLOCKS)
+    assert runner.check_text(APP, str(app)).diagnostics == []  # not told yet: kept as it was
+    runner.refresh_module(str(helper))
+    assert [d.code for d in runner.check_text(APP, str(app)).diagnostics] == ["ASL116"]
+    helper.unlink()
+    runner.refresh_module(str(helper))
+    assert runner.check_text(APP, str(app)).diagnostics == []

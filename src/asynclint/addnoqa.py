@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 from asynclint.diagnostics import INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic
 from asynclint.sourcefile import DecodeError, FileChangedError, decode, encode, write_atomic
-from asynclint.suppression import CommentPlaces, add_noqa
+from asynclint.suppression import UNUSED_NOQA, CommentPlaces, add_noqa
 
-#: asynclint's own codes: a file that cannot be read or linted has nothing a noqa could hide.
-UNSUPPRESSIBLE = frozenset({SYNTAX_ERROR, INTERNAL_ERROR})
+#: The codes `--add-noqa` never adds: a file that cannot be read or linted has nothing a noqa
+#: could hide, and an unused noqa (ASL003) is removed (`--fix`), not hidden under another.
+UNSUPPRESSIBLE = frozenset({SYNTAX_ERROR, INTERNAL_ERROR, UNUSED_NOQA})
 
 
 @dataclass

@@ -28,7 +28,7 @@ from asynclint.diagnostics import (
 )
 from asynclint.registry import rule_infos
 from asynclint.rule import FixSafety
-from asynclint.suppression import file_is_skipped
+from asynclint.suppression import UNUSED_NOQA, file_is_skipped
 from asynclint.triggers import rules_that_can_fire
 
 if TYPE_CHECKING:
@@ -321,10 +321,76 @@ def _lint_module(
                     if not isinstance(intent, FixIntent):
                         intent = result.intent = FixIntent(module, line_length=ctx.settings.line_length)
                     intent.fixes[id(diagnostic)] = finding.fix
+    if UNUSED_NOQA in active and honour_noqa:
+        failed = {rule.code for rule in walker.failures}
+        for diagnostic in _unused_noqa(ctx, codes - failed, with_edits and result.unfixable is None):
+            result.diagnostics.append(diagnostic)
+            if diagnostic.fix is not None and diagnostic.fix.edits:
+                # It changes a comment alone: what the code means stays as it is.
+                from asynclint.fixes import NodeFix
+
+                intent = result.intent
+                if not isinstance(intent, FixIntent):
+                    intent = result.intent = FixIntent(module, line_length=ctx.settings.line_length)
+                intent.fixes[id(diagnostic)] = NodeFix({}, diagnostic.fix.message)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     if ctx.project.asked:
         result.questions = ctx.project.asked
     return result
+
+
+def _unused_noqa(ctx: Context, ran: frozenset[str], with_edits: bool) -> list[Diagnostic]:
+    """ASL003: the `# noqa` codes of the rules that ran on the whole file (`ran`, less
+    those test files skip) that suppressed nothing."""
+    from asynclint.project import PROJECT_CODES
+    from asynclint.sourcefile import split_lines
+    from asynclint.suppression import unused_noqa
+
+    infos = rule_infos()
+    judged = frozenset(
+        code
+        for code in ran
+        if code in infos
+        and code not in PROJECT_CODES
+        and code not in (SYNTAX_ERROR, INTERNAL_ERROR, UNUSED_NOQA)
+        and not (ctx.is_test_file and infos[code].skip_test_files)
+    )
+    out = []
+    for item in unused_noqa(ctx.source, ctx.noqa_used, ctx.noqa_read, judged):
+        plural = "s" if len(item.codes) > 1 else ""
+        message = f"unused `noqa` code{plural}: {', '.join(item.codes)}"
+        fix = None
+        if item.fixable:
+            message_fix = f"Remove the unused code{plural} {', '.join(item.codes)}"
+            edits: tuple[Edit, ...] = ()
+            if with_edits:
+                if item.end is None:
+                    # The whole line: from the end of the line before (else up to the next).
+                    end = Location(item.row, len(ctx.line(item.row)) + 1)
+                    if item.row > 1:
+                        edit = Edit(Location(item.row - 1, len(ctx.line(item.row - 1)) + 1), end, "")
+                    elif len(split_lines(ctx.source)) > 1:
+                        edit = Edit(Location(1, 1), Location(2, 1), "")
+                    else:
+                        edit = Edit(Location(1, 1), end, "")
+                else:
+                    edit = Edit(
+                        Location(item.row, item.start + 1), Location(item.row, item.end + 1), item.replacement
+                    )
+                edits = (edit,)
+            fix = Fix("safe", message_fix, edits)
+        out.append(
+            Diagnostic(
+                UNUSED_NOQA,
+                "unused-noqa",
+                message,
+                ctx.path,
+                Location(item.row, item.column + 1),
+                Location(item.row, item.end_column + 1),
+                fix,
+            )
+        )
+    return out
 
 
 def _span_nodes(module: cst.Module, findings: list[Finding], with_edits: bool) -> list[cst.CSTNode]:
@@ -349,6 +415,14 @@ def _diagnostic(
     start = Location(span.start.line, span.start.column + 1)
     end = Location(span.end.line, span.end.column + 1)
     if honour_noqa and ctx.suppressed(rule.code, start.row, end.row):
+        return None
+    if (
+        not honour_noqa
+        and ctx.settings.noqa_aliases
+        and ctx.suppressed(rule.code, start.row, end.row, aliases_only=True)
+    ):
+        # The caller (flake8) reads the comments itself, but not flake8-async's codes as
+        # asynclint's.
         return None
     fix = None
     if finding.fix is not None and result.unfixable is None:

@@ -101,7 +101,11 @@ def settings_from(options: argparse.Namespace | None) -> Settings:
     # flake8 consumes its `--isolated` before plugins see the options, so [tool.asynclint]
     # is always read; `--asynclint-*` values override it.
     settings = load_settings(["."], cli, transform=drop_flake8_owned)
-    return replace(settings, select=tuple(sorted(chosen_codes(options, rule_infos()))))
+    settings = replace(settings, select=tuple(sorted(chosen_codes(options, rule_infos()))))
+    if options is not None and getattr(options, "disable_noqa", False):
+        # `--disable-noqa` shows everything: flake8-async's codes suppress nothing either.
+        settings = replace(settings, noqa_aliases=False)
+    return settings
 
 
 class Plugin:

@@ -91,6 +91,9 @@ class RunResult:
     fixed_code: bytes | None = None
     # Standard input's lines by reported path, for `--show-source` (not the file on disk).
     sources: dict[str, list[str]] = field(default_factory=dict)
+    #: `check_text`: the project model's answers the file's (last) lint was given, for the
+    #: next lint of the same document (the language server).
+    answers: Mapping[str, object] | None = None
 
 
 # Worker side ------------------------------------------------------------------------------
@@ -798,6 +801,22 @@ class Runner:
                 memo[key] = results[key].facts if key in results else {}
         return {k: memo[k] for k in needed if memo.get(k)}
 
+    def refresh_module(self, path: str) -> None:
+        """The file at `path` changed on disk (saved in an editor): the summary this runner
+        keeps of it for one-file runs is dropped, and made again from the file when a lint
+        needs it; a file created or deleted makes the project's modules be listed again."""
+        key = os.path.normpath(os.path.join(self._cwd, path))
+        root = find_project(os.path.dirname(key))
+        if root is None:
+            return
+        memo = self._memo.get(root)
+        if memo is not None:
+            memo.pop(key, None)
+        members = self._members.get(root)
+        if members is not None and (key in members[1]) != os.path.isfile(key):
+            del self._members[root]
+            self._module_tables.pop(root, None)
+
     def request(self, text: str, filename: str) -> LintRequest:
         """How the command line lints `text` as the file `filename` (the language server's
         fixes)."""
@@ -808,11 +827,19 @@ class Runner:
         )
 
     def check_text(
-        self, text: str, filename: str, *, honour_noqa: bool = True, with_edits: bool = True
+        self,
+        text: str,
+        filename: str,
+        *,
+        honour_noqa: bool = True,
+        with_edits: bool = True,
+        answers: Mapping[str, object] | None = None,
     ) -> RunResult:
         """Lint one file's already decoded text (what the flake8 plugin is given): the
         engine, then the project-wide phase on this file's facts and those of the other
-        modules of its project. Never fixes."""
+        modules of its project. Never fixes. `answers`: the project model's answers of an
+        earlier lint of the file (`RunResult.answers`); when they are still right, the file
+        is linted once instead of twice."""
         task = self._task(filename)
         request = LintRequest(
             text,
@@ -823,11 +850,19 @@ class Runner:
             module_file=task.key if os.path.isfile(task.key) else None,
             with_edits=with_edits,
             honour_noqa=honour_noqa,
+            answers=answers,
         )
         result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))
         results = {task.path: result}
-        self._finish_one(run, task, results, lambda answered: lint(replace(request, answers=answered)), text)
+        given: list[Mapping[str, object] | None] = [answers]
+
+        def relint(answered: dict[str, object]) -> FileResult:
+            given.append(answered)
+            return lint(replace(request, answers=answered))
+
+        self._finish_one(run, task, results, relint, text)
+        run.answers = given[-1]
         return run
 
     def _collect(

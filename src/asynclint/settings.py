@@ -265,6 +265,13 @@ OPTIONS: tuple[Option, ...] = (
         "",
     ),
     Option(
+        "noqa-aliases",
+        "bool",
+        True,
+        "A `# noqa` with a flake8-async or ruff code (ASYNC251) suppresses the asynclint rule that reports the same problem (ASL101); false: only ASL codes do. See docs/configuration.md.",
+        "",
+    ),
+    Option(
         "max-file-size",
         "number",
         2_000_000,
@@ -334,6 +341,7 @@ class Settings:
     cpu_heavy_size_dependent: bool = False
     blocking_imports: bool = False
     timeout_reads: bool = False
+    noqa_aliases: bool = True
     max_file_size: float = 2_000_000
     file_timeout: float = 20
     format: Format = "text"

@@ -12,6 +12,33 @@ _FILE_NOQA_RE = re.compile(r"^\s*#\s*asynclint\s*:\s*noqa\s*$", re.IGNORECASE | 
 _FILE_NOQA_HEAD = 4000
 
 
+#: `noqa-aliases = true`: the flake8-async and ruff codes (ASYNCxxx) of each asynclint rule
+#: that reports the same problem, so that their existing noqa comments keep working.
+#: Rules that are only analogues of a peer's (ASL209 ~ ASYNC111, ASL405 ~ ASYNC122) or that
+#: the peer reports for trio alone (ASYNC105) have no alias.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "ASL100": ("ASYNC200",),
+    "ASL101": ("ASYNC251",),
+    "ASL102": ("ASYNC210", "ASYNC211", "ASYNC212"),
+    "ASL103": ("ASYNC220", "ASYNC221"),
+    "ASL104": ("ASYNC222",),
+    "ASL105": ("ASYNC230", "ASYNC231"),
+    "ASL106": ("ASYNC232",),
+    "ASL107": ("ASYNC240",),
+    "ASL108": ("ASYNC250",),
+    "ASL204": ("ASYNC300",),
+    "ASL207": ("ASYNC110",),
+    "ASL210": ("ASYNC121",),
+    "ASL211": ("ASYNC112",),
+    "ASL212": ("ASYNC124",),
+    "ASL404": ("ASYNC100",),
+    "ASL406": ("ASYNC109",),
+    "ASL500": ("ASYNC103", "ASYNC104"),
+    "ASL504": ("ASYNC101", "ASYNC119"),
+    "ASL505": ("ASYNC401",),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Noqa:
     """A `# noqa` comment: `codes` is None for a bare `# noqa` (everything)."""
@@ -20,6 +47,14 @@ class Noqa:
 
     def suppresses(self, code: str) -> bool:
         return self.codes is None or any(code.startswith(c) for c in self.codes)
+
+    def matching(self, code: str, aliases: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+        """The listed codes that suppress `code` (or one of its `aliases`), () for a bare
+        `# noqa`, None when the comment does not suppress it."""
+        if self.codes is None:
+            return ()
+        found = tuple(c for c in self.codes if any(name.startswith(c) for name in (code, *aliases)))
+        return found or None
 
 
 def parse_noqa(line: str) -> Noqa | None:
@@ -131,3 +166,93 @@ def add_noqa(text: str, wanted: dict[int, set[str]]) -> tuple[str, int]:
             lines[row - 1] = new_body + ending
             changed += 1
     return "".join(lines), changed
+
+
+UNUSED_NOQA = "ASL003"
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedNoqa:
+    """A `# noqa` comment's codes that suppressed nothing (ASL003), and the text edit that
+    removes them: the line's columns `start` to `end` (0-based, end exclusive; `end` None:
+    the whole line with its line ending) become `replacement`. `fixable` is False when the
+    comment goes on after the codes with words of its own (the edit is then not offered)."""
+
+    row: int
+    column: int  # 0-based, of the `#` of the noqa
+    end_column: int
+    codes: tuple[str, ...]
+    start: int
+    end: int | None
+    replacement: str
+    fixable: bool
+
+
+def unused_noqa(
+    text: str, used: set[tuple[int, str]], read: set[int], judged: frozenset[str]
+) -> list[UnusedNoqa]:
+    """The `# noqa: CODE` codes of `text` that suppressed nothing: among the codes listed in
+    a comment (not in a string), the asynclint codes of `judged` (the rules that ran on the
+    whole file), minus those of `used` ((line, code) pairs that suppressed a finding).
+    A line whose noqa a rule read itself (`read`) is left alone, as are other tools' codes,
+    prefixes (`ASL1`), unknown codes and a bare `# noqa`. A comment listing ASL003 keeps
+    its unused codes."""
+    from asynclint.sourcefile import split_lines
+
+    places = CommentPlaces(text)
+    if not places.ok:
+        return []
+    lines: list[str] | None = None
+    out = []
+    for row, (column, comment) in sorted(places.comments.items()):
+        if "noqa" not in comment.lower() or row in read:
+            continue
+        if lines is None:
+            lines = split_lines(text)
+        body = lines[row - 1].rstrip("\r\n")
+        # The noqa the engine reads is the line's first; one inside a string before the
+        # comment is not this comment's.
+        match = _NOQA_RE.search(body)
+        if match is None or match.start() < column:
+            continue
+        listed_text = match.group("codes")
+        if listed_text is None:
+            continue
+        listed = [c for c in re.split(r"[,\s]+", listed_text) if c]
+        upper = [c.upper() for c in listed]
+        if UNUSED_NOQA in upper:
+            continue
+        unused = [
+            code for code, up in zip(listed, upper, strict=True) if up in judged and (row, up) not in used
+        ]
+        if not unused:
+            continue
+        kept = [code for code in listed if code not in unused]
+        rest = body[match.end() :]
+        fixable = True
+        if kept:
+            start, end = match.start("codes"), match.end("codes")
+            replacement = ", ".join(kept)
+        elif rest.strip() == "" or rest.lstrip().startswith("#"):
+            # The whole noqa goes; what else the comment says stays.
+            before = body[column : match.start()]
+            after = rest.lstrip()
+            if before.strip() == "" and not after:
+                # Nothing else in the comment: it goes with the blanks before it, or the
+                # line goes when the comment was all it held.
+                code_end = len(body[:column].rstrip())
+                if code_end == 0:
+                    start, end, replacement = 0, None, ""
+                else:
+                    start, end, replacement = code_end, len(body), ""
+            elif before.strip() == "":
+                start, end, replacement = column, len(body), after
+            else:
+                start, end = len(body[: match.start()].rstrip()), len(body)
+                replacement = "  " + after if after else ""
+        else:
+            start, end, replacement, fixable = 0, 0, "", False
+        out.append(
+            UnusedNoqa(row, match.start(), match.end(), tuple(unused), start, end, replacement, fixable)
+        )
+    return out

@@ -16,7 +16,7 @@ from asynclint.analysis.scopes import Binding, Frame, ModuleInfo, qualified_name
 from asynclint.catalogs.calls import OFFLOAD_CALLS, OFFLOAD_METHODS
 from asynclint.project import ProjectView
 from asynclint.sourcefile import split_lines
-from asynclint.suppression import CommentPlaces, Noqa, may_have_noqa, parse_noqa
+from asynclint.suppression import ALIASES, CommentPlaces, Noqa, may_have_noqa, parse_noqa
 
 if TYPE_CHECKING:
     from libcst._position import CodeRange
@@ -56,6 +56,10 @@ class Context:
         self._spans: dict[cst.CSTNode, Span] = {}
         self._wanted: list[cst.CSTNode] = []
         self._has_noqa: bool | None = None
+        #: The lines whose noqa comment a rule read itself (see `noqa`).
+        self.noqa_read: set[int] = set()
+        #: (line, code as listed) of each noqa code that suppressed a finding.
+        self.noqa_used: set[tuple[int, str]] = set()
         self._comment_places: CommentPlaces | None = None
         self._lines: list[str] | None = None
         self._library: str | None = None
@@ -262,25 +266,44 @@ class Context:
         return ""
 
     def noqa(self, line: int) -> Noqa | None:
+        """The `# noqa` comment of `line`, for a rule that reads it itself (ASL116): the
+        line's comment is then in use whatever its codes (ASL003 judges none of them)."""
+        self.noqa_read.add(line)
         return parse_noqa(self.line(line))
 
-    def suppressed(self, code: str, start: int, end: int) -> bool:
+    def suppressed(self, code: str, start: int, end: int, *, aliases_only: bool = False) -> bool:
         """Whether a `# noqa` suppresses `code` for a finding from line `start` to `end`: on
         either line, or at the end of the logical line (after a multi-line string or
-        expression, where `--add-noqa` puts it)."""
+        expression, where `--add-noqa` puts it). With `noqa-aliases`, the flake8-async and
+        ruff codes of `code` count too. The codes that did it are noted in `noqa_used`.
+        `aliases_only`: only those codes count (under flake8, which reads the rest itself)."""
         if not self.has_noqa:
             return False
         for line in (start, end):
-            noqa = self.noqa(line)
-            if noqa is not None and noqa.suppresses(code):
+            if self._suppressed_at(line, code, aliases_only):
                 return True
         if self._comment_places is None:
             self._comment_places = CommentPlaces(self.source)
         last = self._comment_places.logical_end(start)
         if last in (start, end):
             return False
-        noqa = self.noqa(last)
-        return noqa is not None and noqa.suppresses(code)
+        return self._suppressed_at(last, code, aliases_only)
+
+    def _suppressed_at(self, line: int, code: str, aliases_only: bool = False) -> bool:
+        noqa = parse_noqa(self.line(line))
+        if noqa is None:
+            return False
+        aliases = ALIASES.get(code, ()) if self.settings.noqa_aliases else ()
+        if aliases_only:
+            if noqa.codes is None or not aliases:
+                return False
+            matched = tuple(c for c in noqa.codes if any(a.startswith(c) for a in aliases)) or None
+        else:
+            matched = noqa.matching(code, aliases)
+        if matched is None:
+            return False
+        self.noqa_used.update((line, c) for c in matched)
+        return True
 
     @property
     def has_noqa(self) -> bool:
