@@ -20,12 +20,12 @@ from asynclint.runner import Runner
 from asynclint.settings import Settings
 
 HELPERS = """\
-import json
+import requests
 
 
 def read_settings(path):
-    with open(path) as handle:
-        return json.load(handle)
+    response = requests.get(path, timeout=5)
+    return response.json()
 
 
 def load_config():
@@ -56,11 +56,11 @@ async def other():
 
 # What the project model tells other rules: a type and a coroutine function of another module.
 TYPED = """\
-from pathlib import Path
+import requests
 
 
-def data_dir() -> Path:
-    return Path("/var/lib/app")
+def session() -> requests.Session:
+    return requests.Session()
 
 
 async def fetch(key):
@@ -71,16 +71,16 @@ backend = None
 """
 
 TYPED_USE = """\
-from app.typed import data_dir, fetch
+from app.typed import fetch, session
 
 
 async def run():
-    data_dir().read_text()
+    session().get("https://example.org", timeout=5)
     fetch("a")
 """
 
 #: The model's findings in user.py: (line, code).
-TYPED_USE_FINDINGS = [(5, "ASL106"), (6, "ASL205")]
+TYPED_USE_FINDINGS = [(5, "ASL102"), (6, "ASL205")]
 
 
 def model_findings(output: str, name: str = "src/app/user.py") -> list[tuple[int, str]]:
@@ -122,7 +122,7 @@ def test_one_file_sees_the_helper_in_another_module(tmp_path: Path, marker: str)
     assert asl116(one.stdout) == [
         "src/app/caller.py:6:12: ASL116 `load_config()` blocks the event loop in `async def start`: "
         "load_config() (src/app/helpers.py:9) → read_settings() (src/app/helpers.py:4) "
-        "→ open() (src/app/helpers.py:5) (2 calls deep); "
+        "→ requests.get() (src/app/helpers.py:5) (2 calls deep); "
         "run it with `await asyncio.to_thread(load_config, ...)` or make it async"
     ]
     # Only the named file is linted and reported.
@@ -147,7 +147,7 @@ def test_subset_runs_report_what_the_whole_project_run_reports(tmp_path: Path) -
 
 
 def test_model_findings_are_the_same_in_every_front_end(tmp_path: Path) -> None:
-    """A type (ASL106 on the `Path` a helper returns) and a coroutine function (ASL205) of
+    """A type (ASL102 on the `requests.Session` a helper returns) and a coroutine function (ASL205) of
     another module, seen from the whole run, one file, standard input, the flake8 plugin
     and the pre-commit hook's command on the file alone."""
     from test_flake8 import run_flake8
@@ -169,7 +169,8 @@ def test_model_findings_are_the_same_in_every_front_end(tmp_path: Path) -> None:
     assert model_findings(run_cli("src/app/user.py", cwd=root).stdout) == TYPED_USE_FINDINGS
     typed = root / "src/app/typed.py"
     typed.write_text(
-        TYPED.replace("-> Path", "-> str").replace("async def fetch", "def fetch"), encoding="utf-8"
+        TYPED.replace("-> requests.Session", "-> str").replace("async def fetch", "def fetch"),
+        encoding="utf-8",
     )
     assert model_findings(run_cli("src/app/user.py", cwd=root).stdout) == []
     assert model_findings(run_cli(".", cwd=root).stdout) == []
@@ -196,7 +197,7 @@ def test_a_cached_index_follows_changes_of_the_helpers(tmp_path: Path) -> None:
     warm = run_cli("-v", "src/app/caller.py", cwd=root)
     assert asl116(warm.stdout) == asl116(first.stdout)
     assert "0 parsed, 1 from cache" in warm.stderr
-    helpers.write_text(HELPERS.replace("with open(path) as handle", "with path as handle"), encoding="utf-8")
+    helpers.write_text(HELPERS.replace("requests.get(path, timeout=5)", "path"), encoding="utf-8")
     assert asl116(run_cli("src/app/caller.py", cwd=root).stdout) == []
     helpers.write_text(HELPERS, encoding="utf-8")
     assert len(asl116(run_cli("src/app/caller.py", cwd=root).stdout)) == 1
@@ -329,7 +330,7 @@ def test_real_pre_commit_with_only_the_staged_file(tmp_path: Path) -> None:
     caller = root / "src/app/caller.py"
     caller.write_text(CALLER + "\n\nasync def again():\n    return load_config()\n", encoding="utf-8")
     user = root / "src/app/user.py"
-    user.write_text(TYPED_USE + '    data_dir().write_text("b")\n', encoding="utf-8")
+    user.write_text(TYPED_USE + '    session().post("https://example.org", timeout=5)\n', encoding="utf-8")
     assert _run("git", "add", "src/app/caller.py", "src/app/user.py", cwd=root).returncode == 0
     proc = _pre_commit("try-repo", str(ROOT), "asynclint", "--verbose", cwd=root)
     output = proc.stdout + proc.stderr
@@ -339,9 +340,9 @@ def test_real_pre_commit_with_only_the_staged_file(tmp_path: Path) -> None:
     assert "src/app/caller.py:6:12: ASL116" in output, output
     assert "src/app/caller.py:10:12: ASL116" in output, output
     # What the project model tells other rules, about modules that are not staged.
-    assert "src/app/user.py:5:5: ASL106" in output, output
+    assert "src/app/user.py:5:5: ASL102" in output, output
     assert "src/app/user.py:6:5: ASL205" in output, output
-    assert "src/app/user.py:7:5: ASL106" in output, output
+    assert "src/app/user.py:7:5: ASL102" in output, output
 
 
 def test_the_runner_api_on_one_file_and_the_index(tmp_path: Path) -> None:

@@ -559,11 +559,13 @@ class HelperCall:
     library: str  # the async library of the calling module
 
 
-def blocking_helper_calls(facts: Mapping[str, object], root: str | None = None) -> list[HelperCall]:
+def blocking_helper_calls(
+    facts: Mapping[str, object], root: str | None = None, *, files: bool = True
+) -> list[HelperCall]:
     """Every call site, in the files of `facts` (path -> `FileSummary.to_facts()`), whose
     callee reaches a blocking call through sync helpers of the project. At a site where
-    file and filesystem calls are not reported (`Site.quiet_files`), only chains to other
-    blocking calls count."""
+    file and filesystem calls are not reported (`Site.quiet_files`), and everywhere
+    without `files`, only chains to other blocking calls count."""
     if not any(isinstance(f, Mapping) and f.get("sites") for f in facts.values()):
         return []
     project = ProjectIndex(facts, root)
@@ -572,7 +574,7 @@ def blocking_helper_calls(facts: Mapping[str, object], root: str | None = None) 
         for site in summary.sites:
             # Making an object (`Crawler()`) is set-up: its constructor's file and
             # filesystem work (a folder made, a local database opened) runs once.
-            waits = site.quiet_files or (project.is_class(site.callee) and not site.with_item)
+            waits = not files or site.quiet_files or (project.is_class(site.callee) and not site.with_item)
             chain = project.reaches_blocking(site.callee, waits=waits)
             if chain is None and site.with_item:
                 # `with Lock(path):` blocks in the class's `__enter__` or `__exit__`.

@@ -5,6 +5,7 @@ from typing import Any
 
 import libcst as cst
 
+from asynclint import registry
 from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import describe_call, walk
 from asynclint.catalogs import blocking as catalog
@@ -44,8 +45,10 @@ class BlockingCallViaHelper(Rule):
     a method called on `self` or on a receiver of known type, a class whose `__init__`
     blocks, a function imported from another file, a static or class method inherited
     through a subclass. The message shows the chain with the place of every hop, for
-    example `load_config() (app/config.py:8) → read_settings() (app/io.py:3) → open()
-    (app/io.py:4)` (paths relative to the project root). Helpers are followed only along
+    example `load_config() (app/config.py:8) → read_settings() (app/io.py:3) →
+    requests.get() (app/io.py:4)` (paths relative to the project root). Chains that end in
+    a file or filesystem call (ASL105 to ASL107) count only when one of those rules is
+    selected; they are off by default. Helpers are followed only along
     the straight-line path of each function (loops included): a call under an
     `if`/`else`, an `except`, a `case` or a conditional expression is left out, since such
     branches mostly depend on configuration the caller does not set; so is the rest of a
@@ -84,28 +87,27 @@ class BlockingCallViaHelper(Rule):
     more helpers deep.
 
     ## Example
-        import json
+        import requests
 
-        def read_settings(path):
-            with open(path) as handle:
-                return json.load(handle)
+        def read_settings(url):
+            return requests.get(url, timeout=5).json()
 
         def load_config():
-            return read_settings("settings.json")
+            return read_settings("https://config.example/settings.json")
 
         async def start():
             return load_config()
 
     ## Use instead
         import asyncio
-        import json
 
-        def read_settings(path):
-            with open(path) as handle:
-                return json.load(handle)
+        import requests
+
+        def read_settings(url):
+            return requests.get(url, timeout=5).json()
 
         def load_config():
-            return read_settings("settings.json")
+            return read_settings("https://config.example/settings.json")
 
         async def start():
             return await asyncio.to_thread(load_config)
@@ -482,7 +484,10 @@ class BlockingCallViaHelper(Rule):
     @classmethod
     def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
         out = []
-        for found in blocking_helper_calls(facts, settings.project_root):
+        # Chains that end in a file or filesystem call count only when a rule that reports
+        # such calls directly is selected (they are off by default).
+        files = bool(catalog.FILE_CODES & registry.selected_codes(settings))
+        for found in blocking_helper_calls(facts, settings.project_root, files=files):
             site, chain = found.site, found.chain
             if _own_state(site, chain):
                 continue  # pickles the object's own state: a thread would race its handlers

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from asynclint.rule import FixSafety
+from asynclint.rule import Default, FixSafety
 from asynclint.rules._blocking import BlockingCallRule
 
 
@@ -23,6 +23,13 @@ class BlockingFileIo(BlockingCallRule):
     ## Why is this bad?
     Each of these waits for the disk; the loop runs nothing else meanwhile. (A file
     opened in the same function is reported once, at the `open`, by ASL105.)
+
+    Off by default (`--extend-select ASL105,ASL106,ASL107`): in application code such
+    calls are mostly small and one-shot (a config or state file, a cache entry, a folder
+    made at start-up), and judged samples of real applications found almost none a
+    maintainer would change (see the judgements in `benchmarks/`). Turn them on to audit
+    a service whose handlers move real amounts of data through files. ASL116 follows
+    helpers to these calls only when one of them is selected.
 
     ## Example
         from pathlib import Path
@@ -48,6 +55,7 @@ class BlockingFileIo(BlockingCallRule):
     name = "blocking-file-io"
     message = "`{name}()` does file I/O synchronously on the event loop in `async def {function}`; use {replacement}"
     fix_safety = FixSafety.UNSAFE
+    default = Default.OPT
     peer = "FA ASYNC232, RF ASYNC230 (preview)"
     # `import`: a value of a project helper may be a `Path` (typed through the project model).
     triggers = ("async", ("IO", "io", "open", "Path", "pathlib", "tempfile", "codecs", "import"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from asynclint.rule import FixSafety
+from asynclint.rule import Default, FixSafety
 from asynclint.rules._blocking import BlockingCallRule
 
 
@@ -32,6 +32,13 @@ class BlockingFsCall(BlockingCallRule):
     during which no other task runs. The light tier is usually fast and is off by
     default to keep the noise down.
 
+    Off by default (`--extend-select ASL105,ASL106,ASL107`): in application code such
+    calls are mostly small and one-shot (a config or state file, a cache entry, a folder
+    made at start-up), and judged samples of real applications found almost none a
+    maintainer would change (see the judgements in `benchmarks/`). Turn them on to audit
+    a service whose handlers move real amounts of data through files. ASL116 follows
+    helpers to these calls only when one of them is selected.
+
     ## Example
         import shutil
 
@@ -59,5 +66,6 @@ class BlockingFsCall(BlockingCallRule):
         "`{name}()` blocks the event loop on the file system in `async def {function}`; use {replacement}"
     )
     fix_safety = FixSafety.UNSAFE
+    default = Default.OPT
     peer = "FA/RF ASYNC240"
     triggers = ("async", ("os", "shutil", "glob", "pathlib", "Path", "fcntl"))
