@@ -209,7 +209,7 @@ def test_fixed_line_too_long_is_wrapped_as_formatters_write_it() -> None:
         "    if self.ready:\n"
         "        os.makedirs(os.path.dirname(self.database_path), exist_ok=True)  # once\n"
     )
-    assert fixed(source, "ASL107") == (
+    assert fixed(source, "ASL107", blocking_light_calls=True) == (
         "import asyncio\nimport os\n\n\nasync def prepare(self):\n"
         "    if self.ready:\n"
         "        await asyncio.to_thread(\n"
@@ -223,7 +223,7 @@ def test_wrapped_one_argument_a_line_when_one_line_is_not_enough() -> None:
         "import os\n\n\nasync def prepare(self):\n"
         "    os.makedirs(os.path.join(self.root, self.db_dir, 'subdir'), exist_ok=True)\n"
     )
-    assert fixed(source, "ASL107", line_length=79) == (
+    assert fixed(source, "ASL107", blocking_light_calls=True, line_length=79) == (
         "import asyncio\nimport os\n\n\nasync def prepare(self):\n"
         "    await asyncio.to_thread(\n"
         "        os.makedirs,\n"
@@ -235,8 +235,10 @@ def test_wrapped_one_argument_a_line_when_one_line_is_not_enough() -> None:
 
 def test_line_length_is_the_projects() -> None:
     source = "import os\n\n\nasync def prepare(self):\n    os.makedirs(os.path.dirname(self.database_path), exist_ok=True)\n"
-    assert "await asyncio.to_thread(os.makedirs, os.path.dirname" in fixed(source, "ASL107", line_length=100)
-    assert "await asyncio.to_thread(\n" in fixed(source, "ASL107", line_length=79)
+    assert "await asyncio.to_thread(os.makedirs, os.path.dirname" in fixed(
+        source, "ASL107", blocking_light_calls=True, line_length=100
+    )
+    assert "await asyncio.to_thread(\n" in fixed(source, "ASL107", blocking_light_calls=True, line_length=79)
 
 
 def test_a_line_already_too_long_is_not_reformatted() -> None:
@@ -244,7 +246,9 @@ def test_a_line_already_too_long_is_not_reformatted() -> None:
         "import os\n\n\nasync def prepare(self):\n"
         "    os.makedirs(os.path.dirname(self.database_path), exist_ok=True)  # a comment that makes it long\n"
     )
-    assert "    await asyncio.to_thread(os.makedirs, os.path" in fixed(source, "ASL107")
+    assert "    await asyncio.to_thread(os.makedirs, os.path" in fixed(
+        source, "ASL107", blocking_light_calls=True
+    )
 
 
 def test_a_call_written_one_argument_a_line_keeps_a_formatters_layout() -> None:

@@ -324,7 +324,7 @@ def test_cross_module_finding_follows_the_saved_helper(workspace: Path) -> None:
         client.open(uri, APP)
         found = await client.diagnostics(uri)
         assert [(d.code, d.range.start.line) for d in found] == [("ASL116", 4)]
-        assert "pause() → time.sleep()" in found[0].message
+        assert "pause() (lib/helpers.py:4) → time.sleep() (lib/helpers.py:5)" in found[0].message
         client.open(helper_uri, HELPER_BLOCKS)
         # An unsaved edit of the helper: the finding stands.
         client.change(helper_uri, HELPER_FINE, 2)

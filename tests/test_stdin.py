@@ -24,8 +24,8 @@ from asynclint.runner import Runner
 
 BAD = b"import time\n\n\nasync def poll():\n    time.sleep(1)\n"
 FIXED = b"import asyncio\n\n\nasync def poll():\n    await asyncio.sleep(1)\n"
-# ASL105 has no fix: the problem stays.
-UNFIXABLE = b'async def load():\n    with open("x") as handle:\n        return handle.read()\n'
+# ASL102 offers no fix for a returned call: the problem stays.
+UNFIXABLE = b"import requests\n\n\nasync def load(url):\n    return requests.get(url, timeout=5)\n"
 NOTHING = b"import os\n"
 SYNTAX = b"async def f(:\n    pass\n"
 SKIPPED = b"# asynclint: noqa\n" + BAD
@@ -74,7 +74,7 @@ def no_traceback(proc: subprocess.CompletedProcess[bytes]) -> None:
         pytest.param(BAD, FIXED, 0, b"1 fixed, 0 remaining", id="fixed"),
         pytest.param(NOTHING, NOTHING, 0, b"No problems found.", id="nothing-to-fix"),
         pytest.param(b"", b"", 0, b"No problems found.", id="empty"),
-        pytest.param(UNFIXABLE, UNFIXABLE, 1, b"ASL105", id="unfixable"),
+        pytest.param(UNFIXABLE, UNFIXABLE, 1, b"ASL102", id="unfixable"),
         pytest.param(SYNTAX, SYNTAX, 1, b"ASL001", id="syntax-error"),
         pytest.param(SKIPPED, SKIPPED, 0, b"No problems found.", id="noqa-file"),
         pytest.param(
@@ -131,7 +131,7 @@ def test_fix_stdin_output_is_the_code_with_any_report_option(
     if "json" in options:
         report = json.loads(proc.stderr)
         assert [d["code"] for d in report] == (
-            ["ASL105"] if source == UNFIXABLE else ["ASL001"] if source == SYNTAX else []
+            ["ASL102"] if source == UNFIXABLE else ["ASL001"] if source == SYNTAX else []
         )
     if "sarif" in options:
         assert json.loads(proc.stderr)["version"] == "2.1.0"
@@ -141,18 +141,18 @@ def test_fix_stdin_report_goes_to_the_output_file(tmp_path: Path) -> None:
     proc = run("--fix", "--format", "json", "-o", "report.json", "-", stdin=UNFIXABLE, cwd=tmp_path)
     assert proc.stdout == UNFIXABLE
     assert proc.returncode == 1
-    assert [d["code"] for d in json.loads((tmp_path / "report.json").read_text("utf-8"))] == ["ASL105"]
-    assert b"ASL105" not in proc.stderr
+    assert [d["code"] for d in json.loads((tmp_path / "report.json").read_text("utf-8"))] == ["ASL102"]
+    assert b"ASL102" not in proc.stderr
 
 
 def test_fix_stdin_show_source_shows_the_piped_code_not_the_file_on_disk(tmp_path: Path) -> None:
     (tmp_path / "mod.py").write_text("# the version on disk\n" * 5)
     proc = run("--show-source", "--stdin-filename", "mod.py", "-", stdin=UNFIXABLE, cwd=tmp_path)
     assert proc.returncode == 1
-    assert b'2 |     with open("x") as handle:' in proc.stdout
+    assert b"5 |     return requests.get(url, timeout=5)" in proc.stdout
     assert b"version on disk" not in proc.stdout
     fixing = run("--fix", "--show-source", "--stdin-filename", "mod.py", "-", stdin=UNFIXABLE, cwd=tmp_path)
-    assert b'2 |     with open("x") as handle:' in fixing.stderr
+    assert b"5 |     return requests.get(url, timeout=5)" in fixing.stderr
     assert fixing.stdout == UNFIXABLE
 
 

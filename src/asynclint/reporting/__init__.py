@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json as _json  # `json` is the name of a submodule here
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -50,13 +49,9 @@ def source_lines(path: str, options: ReportOptions) -> list[str]:
     return options.sources[path]
 
 
-# Undecodable bytes of a file name come as lone surrogates (`os.fsdecode`), which no UTF
-# encoding can write.
-_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
 def json_text(value: Any) -> str:
-    """`value` as indented JSON: non-ASCII text as it is, lone surrogates as `\\udcff`
-    escapes (still valid JSON, and `os.fsencode` of the decoded name gives the bytes back)."""
-    text = _json.dumps(value, indent=2, ensure_ascii=False)
-    return _LONE_SURROGATE_RE.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
+    """`value` as indented JSON in ASCII: every other character as a `\\u` escape, so the
+    output is the same valid JSON whatever the output's encoding (a terminal's cp1252
+    would otherwise write `—` as a byte no JSON reader takes), and a lone surrogate of an
+    undecodable file name comes back as its bytes (`os.fsencode`)."""
+    return _json.dumps(value, indent=2, ensure_ascii=True) + "\n"

@@ -579,22 +579,26 @@ def inside_reraising_handler(ctx: Context) -> bool:
 
 #: Comments that are tool pragmas, not explanations.
 _PRAGMA = re.compile(r"#\s*(?:noqa|type:|pylint:|pyright:|mypy:|pragma|fmt:|nosec|ruff:)", re.IGNORECASE)
+#: What an explanation holds: words (two at least), not a marker or a lone symbol.
+_WORDS = re.compile(r"[A-Za-z]{3,}[^A-Za-z\n]+[A-Za-z]{2,}")
+
+
+def _explanation(comment: str) -> bool:
+    return not _PRAGMA.match(comment) and _WORDS.search(comment) is not None
 
 
 def explains(node: cst.CSTNode) -> bool:
-    """A comment in `node` that is not a tool pragma. Of a block, only the comments among
-    its statements count, not one after the colon that opens it."""
+    """A comment in `node` that explains (words, not a tool pragma). Of a block, only the
+    comments among its statements count, not one after the colon that opens it."""
     if isinstance(node, cst.IndentedBlock):
-        footer = any(
-            line.comment is not None and not _PRAGMA.match(line.comment.value) for line in node.footer
-        )
+        footer = any(line.comment is not None and _explanation(line.comment.value) for line in node.footer)
         return footer or any(explains(stmt) for stmt in node.body)
     if isinstance(node, cst.SimpleStatementSuite):
         return False
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Comment) and not _PRAGMA.match(current.value):
+        if isinstance(current, cst.Comment) and _explanation(current.value):
             return True
         stack.extend(all_children(current))
     return False
