@@ -15,7 +15,7 @@ from typing import Literal, TypeVar
 
 import libcst as cst
 
-from asynclint.analysis.nodes import all_children, dotted_name
+from asynclint.analysis.nodes import all_children, dotted_name, find_path
 from asynclint.diagnostics import Edit, Location
 from asynclint.positions import Span
 from asynclint.sourcefile import split_lines
@@ -590,7 +590,7 @@ def _widened(
         return None
     from asynclint.positions import layout
 
-    path = _path_to(module, old)[:-1]
+    path = (find_path(module, old) or [])[:-1]
     statement = max(
         (i for i, n in enumerate(path) if isinstance(n, (cst.BaseSmallStatement, cst.BaseCompoundStatement))),
         default=-1,
@@ -610,24 +610,6 @@ def _widened(
         if not _too_long(source, span, text, line_length):
             return span, text
     return None
-
-
-def _path_to(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode]:
-    """The nodes from `root` down to `target`, both included (empty when not found)."""
-    path: list[cst.CSTNode] = []
-
-    def search(node: cst.CSTNode) -> bool:
-        path.append(node)
-        if node is target:
-            return True
-        for child in all_children(node):
-            if search(child):
-                return True
-        path.pop()
-        return False
-
-    search(root)
-    return path
 
 
 def _contains_comment(node: cst.CSTNode) -> bool:
