@@ -610,6 +610,7 @@ class ProjectIndex:
             path: FileSummary.from_facts(f) for path, f in facts.items() if isinstance(f, Mapping)
         }
         self._renamed = separate_homonyms(self.summaries)
+        self._informative: dict[str, bool] = {}
         self._by_module = {s.module: s for s in self.summaries.values()}
         paths = {s.module: shown_path(path, root) for path, s in self.summaries.items()}
         self._index = Index(self.summaries.values(), paths)
@@ -679,12 +680,35 @@ class ProjectIndex:
         """Whether `name` is a class of the project (through re-exports)."""
         return self._index.unalias(name) in self._index.classes
 
-    def informative_type(self, name: str) -> bool:
-        """Whether knowing that a value has type `name` can change what a rule says: a
-        class of the project (its methods and attributes are in the model), or a type the
-        catalogs know. (`builtins.str` or a library's model class changes nothing, and a
-        file is not linted again for it.)"""
-        return self._index.unalias(name) in self._index.classes or catalogued_type(name)
+    def informative_type(self, name: str, depth: int = 0) -> bool:
+        """Whether knowing that a value has type `name` can change what a rule says: a type
+        the catalogs know, or a class of the project that gives a rule something to say: a
+        base the catalogs know, a coroutine method (never awaited? does it reach I/O?), a
+        method that reaches a blocking call, or an attribute of such a type. (`builtins.str`,
+        a library's model class or the project's plain data classes change nothing, and a
+        file is not linted again for them.)"""
+        name = self._index.unalias(name)
+        if catalogued_type(name):
+            return True
+        index = self._index
+        if name not in index.classes or depth > 3:
+            return False
+        memo = self._informative
+        if name in memo:
+            return memo[name]
+        memo[name] = False  # guards cycles through attributes
+        found = any(self._informative_class(cls, depth) for cls in index._bases_of(name))
+        memo[name] = found
+        return found
+
+    def _informative_class(self, cls: str, depth: int) -> bool:
+        index = self._index
+        bases, methods = index.classes[cls]
+        return (
+            any(catalogued_type(index.unalias(b)) for b in bases)
+            or any(f"{cls}.{m}" in index.coroutines or f"{cls}.{m}" in index._reach for m in methods)
+            or any(self.informative_type(t, depth + 1) for t in index.attributes.get(cls, {}).values())
+        )
 
     def variable_type(self, qualname: str) -> str | None:
         """The type of a module-level variable of the project (through re-exports)."""
