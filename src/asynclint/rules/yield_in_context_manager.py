@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asynclint.analysis.methods import timeout_scope
-from asynclint.analysis.nodes import last_name
+from asynclint.analysis.nodes import last_name, walk
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import task_group_item
 
@@ -11,6 +11,8 @@ _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 #: Decorators that drive the generator to its end themselves (a context manager, a
 #: pytest fixture): a `yield` inside a block is what they are made for.
 _DRIVEN_BY = frozenset({"asynccontextmanager", "fixture"})
+#: Context managers whose exit does nothing that waits (releasing a buffer's view).
+_NOTHING_TO_CLEAN = frozenset({"builtins.memoryview"})
 
 
 class YieldInContextManager(Rule):
@@ -19,7 +21,9 @@ class YieldInContextManager(Rule):
     Finds `yield` inside a `with` or `async with` block in an async generator: inside an
     `asyncio.TaskGroup()` or an `asyncio.timeout()` scope, or any other context manager.
     Generators decorated with `@asynccontextmanager` or as a pytest fixture are left
-    alone: their caller runs them to the end.
+    alone: their caller runs them to the end. Outside a task group or a timeout scope, so
+    are blocks whose exit waits for nothing (`with memoryview(data)`) and generators that
+    catch `GeneratorExit` themselves (they decide what an early stop does).
 
     ## Why is this bad?
     At a `yield` the generator is suspended and its consumer runs, for as long as it
@@ -72,8 +76,29 @@ class YieldInContextManager(Rule):
             if isinstance(outer, _SCOPES):
                 return
             if isinstance(outer, cst.With) and stack[index + 1] is outer.body:
+                if self._ordinary(outer) and (self._inert(outer) or self._handles_close(function)):
+                    return
                 self._report(node, outer, function.name.value)
                 return
+
+    def _ordinary(self, block: cst.With) -> bool:
+        """Neither a task group nor a timeout scope (whose cancellation would reach the
+        consumer's code whatever the generator does)."""
+        return task_group_item(self.ctx, block) is None and not any(
+            timeout_scope(self.ctx, i.item) is not None for i in block.items
+        )
+
+    def _inert(self, block: cst.With) -> bool:
+        """Every item's exit waits for nothing (`with memoryview(data) as view:`)."""
+        return all(
+            isinstance(i.item, cst.Call) and self.ctx.qualified_name(i.item.func) in _NOTHING_TO_CLEAN
+            for i in block.items
+        )
+
+    def _handles_close(self, function: cst.FunctionDef) -> bool:
+        """The generator catches `GeneratorExit` itself: it decides what an early stop of
+        its consumer does."""
+        return self.ctx.memo("handles-close", function, lambda: _catches_generator_exit(self.ctx, function))
 
     def _report(self, node: cst.Yield, block: cst.With, function: str) -> None:
         group = task_group_item(self.ctx, block)
@@ -97,3 +122,15 @@ class YieldInContextManager(Rule):
             function=function,
             consequence=consequence,
         )
+
+
+def _catches_generator_exit(ctx: object, function: cst.FunctionDef) -> bool:
+    for node in walk(function.body, into_scopes=False):
+        if isinstance(node, cst.ExceptHandler) and node.type is not None:
+            if isinstance(node.type, cst.Tuple):
+                types = [e.value for e in node.type.elements]
+            else:
+                types = [node.type]
+            if any(last_name(expr) == "GeneratorExit" for expr in types):
+                return True
+    return False
