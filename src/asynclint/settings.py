@@ -265,6 +265,13 @@ OPTIONS: tuple[Option, ...] = (
         "",
     ),
     Option(
+        "yield-cleanup",
+        "bool",
+        False,
+        "Also report a yield inside an ordinary context manager (a file, a session, a pooled connection) in an async generator, whose cleanup waits until the generator is closed (ASL504; task groups and timeout scopes are reported anyway).",
+        "",
+    ),
+    Option(
         "noqa-aliases",
         "bool",
         True,
@@ -341,6 +348,7 @@ class Settings:
     cpu_heavy_size_dependent: bool = False
     blocking_imports: bool = False
     timeout_reads: bool = False
+    yield_cleanup: bool = False
     noqa_aliases: bool = True
     max_file_size: float = 2_000_000
     file_timeout: float = 20

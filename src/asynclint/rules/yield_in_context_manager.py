@@ -21,9 +21,13 @@ class YieldInContextManager(Rule):
     Finds `yield` inside a `with` or `async with` block in an async generator: inside an
     `asyncio.TaskGroup()` or an `asyncio.timeout()` scope, or any other context manager.
     Generators decorated with `@asynccontextmanager` or as a pytest fixture are left
-    alone: their caller runs them to the end. Outside a task group or a timeout scope, so
-    are blocks whose exit waits for nothing (`with memoryview(data)`) and generators that
-    catch `GeneratorExit` themselves (they decide what an early stop does).
+    alone: their caller runs them to the end.
+
+    A `yield` inside an ordinary context manager (a file, a session, a pooled connection)
+    is reported only with `yield-cleanup = true`: it is how such generators stream, and
+    judged samples of application code found none a maintainer would change. Even then,
+    blocks whose exit waits for nothing (`with memoryview(data)`) and generators that catch
+    `GeneratorExit` themselves (they decide what an early stop does) are left alone.
 
     ## Why is this bad?
     At a `yield` the generator is suspended and its consumer runs, for as long as it
@@ -76,7 +80,9 @@ class YieldInContextManager(Rule):
             if isinstance(outer, _SCOPES):
                 return
             if isinstance(outer, cst.With) and stack[index + 1] is outer.body:
-                if self._ordinary(outer) and (self._inert(outer) or self._handles_close(function)):
+                if self._ordinary(outer) and (
+                    not self.ctx.settings.yield_cleanup or self._inert(outer) or self._handles_close(function)
+                ):
                     return
                 self._report(node, outer, function.name.value)
                 return
