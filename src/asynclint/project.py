@@ -812,26 +812,26 @@ class ProjectView:
         of the project (no async generator)."""
         return self._ask(question("coroutine", qualname)) is True
 
-    def return_type(self, qualname: str) -> str | None:
-        answer = self._ask(question("returns", qualname))
+    def _name(self, kind: str, *names: str) -> str | None:
+        """A question whose answer is a qualified name (a type, a constructor)."""
+        answer = self._ask(question(kind, *names))
         return answer if isinstance(answer, str) else None
+
+    def return_type(self, qualname: str) -> str | None:
+        return self._name("returns", qualname)
 
     def enter_type(self, qualname: str) -> str | None:
-        answer = self._ask(question("enters", qualname))
-        return answer if isinstance(answer, str) else None
+        return self._name("enters", qualname)
 
     def attribute_type(self, cls: str, attr: str) -> str | None:
-        answer = self._ask(question("attribute", cls, attr))
-        return answer if isinstance(answer, str) else None
+        return self._name("attribute", cls, attr)
 
     def variable_type(self, qualname: str) -> str | None:
-        answer = self._ask(question("variable", qualname))
-        return answer if isinstance(answer, str) else None
+        return self._name("variable", qualname)
 
     def creates(self, qualname: str) -> str | None:
         """The resource constructor a project factory returns a new instance of, or None."""
-        answer = self._ask(question("creates", qualname))
-        return answer if isinstance(answer, str) else None
+        return self._name("creates", qualname)
 
 
 def answer(index: ProjectIndex, key: str) -> object:

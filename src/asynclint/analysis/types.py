@@ -84,7 +84,7 @@ def _call_type(ctx: Context, call: cst.Call, frame: Frame, depth: int, awaited: 
         return None
     # What a function of the project returns (awaited: what its coroutine gives).
     found = ctx.project.return_type(name)
-    return table.ALIASES.get(found, found) if found is not None else None
+    return _concrete(found)
 
 
 def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> str | None:
@@ -94,7 +94,7 @@ def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> s
         if name is None or "." not in name or not may_be_project_name(name):
             return None
         found = ctx.project.variable_type(name)
-        return table.ALIASES.get(found, found) if found is not None else None
+        return _concrete(found)
     if binding.annotation is not None:
         annotated = annotation_type(binding.annotation, scope)
         if annotated is not None:
@@ -117,7 +117,7 @@ def _entered_type(ctx: Context, call: cst.Call, frame: Frame, depth: int) -> str
     if name is None or name in table.RETURNS or not may_be_project_name(name):
         return None
     found = ctx.project.enter_type(table.ALIASES.get(name, name))
-    return table.ALIASES.get(found, found) if found is not None else None
+    return _concrete(found)
 
 
 def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
@@ -166,7 +166,7 @@ def _attribute_type(ctx: Context, expr: cst.Attribute, frame: Frame, depth: int)
         # `paths.CONFIG` with `from app import paths`: a module-level variable.
         found = ctx.project.variable_type(dotted)
         if found is not None:
-            return table.ALIASES.get(found, found)
+            return _concrete(found)
     owner = type_of(ctx, expr.value, frame, depth + 1)
     if owner is None or not may_be_project_name(owner):
         return None
@@ -175,7 +175,7 @@ def _attribute_type(ctx: Context, expr: cst.Attribute, frame: Frame, depth: int)
 
 def _project_attribute(ctx: Context, owner: str, attr: str) -> str | None:
     found = ctx.project.attribute_type(owner, attr)
-    return table.ALIASES.get(found, found) if found is not None else None
+    return _concrete(found)
 
 
 def _module_class_name(ctx: Context, cls: Frame) -> str | None:
@@ -241,3 +241,9 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
                     kind = type_of(ctx, value, method_frame, depth + 1) if value is not None else None
                     note(target.attr.value, kind)
     return result
+
+
+def _concrete(name: str | None) -> str | None:
+    """A type the project model gave, in the spelling the catalogs use (`typing.TextIO` is
+    `io.TextIOWrapper`)."""
+    return table.ALIASES.get(name, name) if name is not None else None

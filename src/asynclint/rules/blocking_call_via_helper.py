@@ -140,10 +140,9 @@ class BlockingCallViaHelper(Rule):
         self._sites: list[tuple[str, str, cst.Call, str, bool, bool, bool]] = []
         #: id(async FunctionDef) -> its summary (for the project model's "reaches I/O").
         self._coroutines: dict[int, Coroutine] = {}
-        #: Sync function -> the resource constructors its returns give ("" for anything else).
+        #: Possible factories (sync functions without a caching or parametrised decorator)
+        #: -> the resource constructors their returns give ("" for anything else).
         self._returns: dict[str, set[str]] = {}
-        #: Sync functions behind a caching (or any parametrised) decorator.
-        self._cached: set[str] = set()
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -197,11 +196,12 @@ class BlockingCallViaHelper(Rule):
         if any(d in offload for d in decorators):
             return  # runs in a worker thread: calling it does not block
         self._functions[id(node)] = (qual, node.name)
-        if any(
-            self._decorator(d.decorator) in _CACHING or isinstance(d.decorator, cst.Call)
-            for d in node.decorators
+        if not any(
+            d in _SHARING or isinstance(e.decorator, cst.Call)
+            for d, e in zip(decorators, node.decorators, strict=True)
         ):
-            self._cached.add(qual)
+            # A possible factory: no decorator that caches what it returns (or may change it).
+            self._returns[qual] = set()
         if self.ctx.has_noqa:
             self.ctx.want_position(node.name)
         function = self.summary.functions[qual] = Function(display, False, None)
@@ -244,10 +244,10 @@ class BlockingCallViaHelper(Rule):
         owner = self._functions.get(id(frame.node)) if frame is not None else None
         if owner is None:
             return
-        qual = owner[0]
-        made = self._made_resource(node.value) if node.value is not None else None
-        found = self._returns.setdefault(qual, set())
-        found.add(made or "")
+        found = self._returns.get(owner[0])
+        if found is not None:
+            made = self._made_resource(node.value) if node.value is not None else None
+            found.add(made or "")
 
     def _made_resource(self, value: cst.BaseExpression) -> str | None:
         """The resource constructor whose new instance `value` is: a call of one, or a local
@@ -269,7 +269,7 @@ class BlockingCallViaHelper(Rule):
         """The summary's factories: functions whose every `return` gives a new resource of
         one constructor, not behind a caching decorator."""
         for qual, made in self._returns.items():
-            if len(made) == 1 and "" not in made and qual not in self._cached:
+            if len(made) == 1 and "" not in made:
                 self.summary.creates[qual] = next(iter(made))
 
     # Awaits (does a coroutine reach I/O?) --------------------------------------------------
@@ -523,7 +523,7 @@ class BlockingCallViaHelper(Rule):
 #: The constructors of the resources the resource rules follow (ASL300 and others).
 _CREATORS = frozenset(r.creator for r in RESOURCES)
 #: Decorators that cache what a function returns: its instance is shared, not the caller's.
-_CACHING = frozenset({"functools.cache", "functools.lru_cache", "functools.cached_property", "property"})
+_SHARING = catalog.CACHE_DECORATORS | {"property"}
 
 
 def _def_lines(source: str) -> dict[str, int]:

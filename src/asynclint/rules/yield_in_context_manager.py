@@ -104,7 +104,7 @@ class YieldInContextManager(Rule):
     def _handles_close(self, function: cst.FunctionDef) -> bool:
         """The generator catches `GeneratorExit` itself: it decides what an early stop of
         its consumer does."""
-        return self.ctx.memo("handles-close", function, lambda: _catches_generator_exit(self.ctx, function))
+        return self.ctx.memo("handles-close", function, lambda: _catches_generator_exit(function))
 
     def _report(self, node: cst.Yield, block: cst.With, function: str) -> None:
         group = task_group_item(self.ctx, block)
@@ -130,7 +130,7 @@ class YieldInContextManager(Rule):
         )
 
 
-def _catches_generator_exit(ctx: object, function: cst.FunctionDef) -> bool:
+def _catches_generator_exit(function: cst.FunctionDef) -> bool:
     for node in walk(function.body, into_scopes=False):
         if isinstance(node, cst.ExceptHandler) and node.type is not None:
             if isinstance(node.type, cst.Tuple):
