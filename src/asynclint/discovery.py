@@ -302,13 +302,15 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def module_name(path: str) -> tuple[str, bool]:
-    """The dotted module name of a file (walking up through `__init__.py` packages) and
-    whether it is a package's `__init__`."""
+def module_name(path: str, namespaces: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """The dotted module name of a file (walking up through `__init__.py` packages, and
+    through the folders `namespaces` names: absolute paths of namespace packages, which
+    count as packages with all the folders below them) and whether it is a package's
+    `__init__`."""
     folder, name = os.path.split(os.path.abspath(path))
     stem = name.rsplit(".", 1)[0]
     is_package = stem == "__init__"
-    package = _package(folder)
+    package = _package(folder, namespaces)
     parts = [package] if package else []
     if not is_package:
         parts.append(stem)
@@ -316,16 +318,18 @@ def module_name(path: str) -> tuple[str, bool]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _package(folder: str) -> str:
-    """The dotted package that `folder` is ("" when it has no `__init__`)."""
+def _package(folder: str, namespaces: frozenset[str] = frozenset()) -> str:
+    """The dotted package that `folder` is ("" when it has no `__init__` and is not in a
+    namespace package of `namespaces`)."""
     if not (
         os.path.exists(os.path.join(folder, "__init__.py"))
         or os.path.exists(os.path.join(folder, "__init__.pyi"))
+        or any(_inside(folder, namespace) for namespace in namespaces)
     ):
         return ""
     parent = os.path.dirname(folder)
     if parent == folder:
         return os.path.basename(folder)
-    above = _package(parent)
+    above = _package(parent, namespaces)
     here = os.path.basename(folder)
     return f"{above}.{here}" if above else here

@@ -104,7 +104,7 @@ def lint(request: LintRequest) -> FileResult:
         if request.module_file is not None:
             from asynclint.discovery import module_name as name_of
 
-            module_name, is_package = name_of(request.module_file)
+            module_name, is_package = name_of(request.module_file, settings.namespace_folders)
         request = replace(request, module_name=module_name, is_package=is_package)
     if len(text) > settings.max_file_size:
         # Said only of files with async code (ASL001's own trigger): a huge generated module

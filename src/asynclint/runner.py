@@ -547,11 +547,12 @@ class Runner:
         """The modules of the project at `root` that the `named` files import, directly or
         through each other (`asynclint.project.imported_modules`), in the order found.
         `texts`: the code of named files that is not the file's on disk (standard input)."""
+        namespaces = self.settings.namespace_folders
         table = self._module_tables.get(root)
         if table is None:
             table = self._module_tables[root] = {}
             for key in self._members_of(root)[0]:
-                table.setdefault(module_name(key)[0], []).append(key)
+                table.setdefault(module_name(key, namespaces)[0], []).append(key)
         seen = set(named)
         queue = deque(named)
         out = []
@@ -562,7 +563,7 @@ class Runner:
                 text = _read_text(key)
             if not text:
                 continue
-            name, is_package = module_name(key)
+            name, is_package = module_name(key, namespaces)
             for ref in sorted(imported_modules(text, name, is_package)):
                 for target in _nearest(key, table.get(ref, [])):
                     if target not in seen:

@@ -244,6 +244,13 @@ OPTIONS: tuple[Option, ...] = (
         "NAMES",
     ),
     Option(
+        "namespace-packages",
+        "strings",
+        (),
+        "Folders (relative to the project root) that are namespace packages: they and the folders below them count as packages without an `__init__.py`, so that the project model resolves imports of their modules (ruff's setting of the same name).",
+        "FOLDERS",
+    ),
+    Option(
         "cpu-heavy-size-dependent",
         "bool",
         False,
@@ -345,6 +352,7 @@ class Settings:
     blocking_light_calls: bool = False
     test_file_io: bool = False
     offload_decorators: tuple[str, ...] = ()
+    namespace_packages: tuple[str, ...] = ()
     cpu_heavy_size_dependent: bool = False
     blocking_imports: bool = False
     timeout_reads: bool = False
@@ -383,6 +391,13 @@ class Settings:
         parts.append(f"target={self.target}")
         parts.append(f"line-length={self.line_length}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+    @property
+    def namespace_folders(self) -> frozenset[str]:
+        """The absolute paths of the `namespace-packages` folders."""
+        return frozenset(
+            os.path.normpath(os.path.join(self.project_root, folder)) for folder in self.namespace_packages
+        )
 
     def per_file_ignores_for(self, relpath: str) -> list[str]:
         """The selectors of the per-file ignores whose globs match `relpath`."""
