@@ -594,8 +594,8 @@ def iterations_independent(
     ordered operation nor one the project model knows does no I/O, not call the item
     itself nor iterate callbacks, hooks or plugins (they run in order by design), not
     have the object drive its own parts (a method of each item of a collection of
-    `self`), not recurse, and not be handed the iterable or a container the function fills (ordered
-    state the calls would change in the order they finish)."""
+    `self`), not recurse, and not be handed the iterable or a container the function
+    fills (ordered state the calls would change in the order they finish)."""
     if not targets or is_local_work(call) or is_ordered_call(ctx, call) or does_no_io(ctx, call):
         return None
     if calls_enclosing_function(ctx, call) or any(iterates_callbacks(i, targets) for i in iterables):
