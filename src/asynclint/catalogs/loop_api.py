@@ -73,3 +73,11 @@ LOOP_PARAMETER_REMOVED = frozenset(
 
 #: Calls that run a coroutine (function) as a program's entry point.
 RUNNERS = frozenset({"asyncio.run", "asyncio.Runner.run", "anyio.run", "trio.run", "uvloop.run"})
+
+#: A module that runs on Windows says so: a check of the platform, `msvcrt`, a Windows
+#: event loop policy. There `loop.add_signal_handler()` does not exist (ASL607's cure).
+WINDOWS_CODE_RE = (
+    r"""["']win32["']|sys\.platform\.startswith\(\s*["']win|os\.name\s*(?:==|!=)\s*["']nt["']"""
+    r"""|platform\.system\(\)(?:\.lower\(\))?\s*(?:==|!=)\s*["'][Ww]indows["']"""
+    r"""|^\s*import\s+msvcrt\b|\bWindows(?:Selector|Proactor)EventLoopPolicy\b"""
+)

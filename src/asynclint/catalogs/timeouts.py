@@ -19,10 +19,14 @@ from __future__ import annotations
 #: are not listed: on the pinned corpus every use was inside a library whose public entry
 #: point bounds the connect (asyncpg's `connect(timeout=60)`, anyio's cancel scopes) or on
 #: a UDP socket, which never waits. Add them with `extend-unbounded-calls`.
+#: Acquiring from a connection pool (asyncpg's `Pool.acquire`) is not listed either: it
+#: waits only until another query of the same pool gives its connection back, so what can
+#: wait forever is that query (a pool or connection built without `command_timeout`, which
+#: `timeout-reads` reports), not the acquire. Add it with
+#: `extend-unbounded-calls = {"asyncpg.Pool.acquire" = "timeout"}`.
 UNBOUNDED_CONNECTS: dict[str, str] = {
     "asyncio.open_connection": "",
     "asyncio.open_unix_connection": "",
-    "asyncpg.Pool.acquire": "timeout",
 }
 
 #: Keywords that hand an unbounded call an already connected socket, so it does not

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from asynclint.analysis.context import Context
-from asynclint.analysis.methods import project_callee
+from asynclint.analysis.methods import project_callee, self_class
 from asynclint.analysis.nodes import (
     SCOPE_NODES,
     all_children,
@@ -448,6 +448,34 @@ def iterates_callbacks(iterable: cst.BaseExpression, targets: set[str]) -> bool:
     return False
 
 
+#: Calls on a collection that give its items without asking anyone (`self.parts.values()`).
+_VIEW_METHODS = frozenset({"values", "keys", "items", "copy"})
+
+
+def drives_own_parts(ctx: Context, call: cst.Call, targets: set[str], iterable: cst.BaseExpression) -> bool:
+    """Whether a loop has the object drive its own parts in turn: the iterable is a
+    collection the method's own object holds (`self.actions`, `self._storages.values()`)
+    and the call a method of the item (`await action.remove()`). The parts are the
+    object's make-up, a handful fixed when it was built, not the data it is handed; and
+    driving them one by one stops at the first that fails."""
+    found = receiver(ctx, call)
+    if found is None or found[0] not in targets:
+        return False
+    root = iterable
+    if (
+        isinstance(root, cst.Call)
+        and not root.args
+        and isinstance(root.func, cst.Attribute)
+        and root.func.attr.value in _VIEW_METHODS
+    ):
+        root = root.func.value
+    if not isinstance(root, cst.Attribute):
+        return False
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    return isinstance(root, cst.Name) and self_class(ctx.frame, root.value, closures=True) is not None
+
+
 def calls_enclosing_function(ctx: Context, call: cst.Call) -> bool:
     """Whether the call recurses: it calls the function it is in (`_resolve(item)` in
     `_resolve`, `self.walk(child)` in `walk`). A recursive walk keeps its order."""
@@ -565,11 +593,14 @@ def iterations_independent(
     client (never on one shared object), share no connection or stream, be neither an
     ordered operation nor one the project model knows does no I/O, not call the item
     itself nor iterate callbacks, hooks or plugins (they run in order by design), not
-    recurse, and not be handed the iterable or a container the function fills (ordered
-    state the calls would change in the order they finish)."""
+    have the object drive its own parts (a method of each item of a collection of
+    `self`), not recurse, and not be handed the iterable or a container the function
+    fills (ordered state the calls would change in the order they finish)."""
     if not targets or is_local_work(call) or is_ordered_call(ctx, call) or does_no_io(ctx, call):
         return None
     if calls_enclosing_function(ctx, call) or any(iterates_callbacks(i, targets) for i in iterables):
+        return None
+    if any(drives_own_parts(ctx, call, targets, i) for i in iterables):
         return None
     if shares_loop_state(ctx, call, iterables):
         return None

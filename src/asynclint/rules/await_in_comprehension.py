@@ -28,8 +28,8 @@ class AwaitInComprehension(Rule):
     uses the item, works on the item or a pooled client, shares no connection, is
     neither an operation whose order matters, nor one that only starts background work,
     nor local work such as translating or converting, does not recurse, iterates no
-    hooks, plugins or handlers, and is handed neither its iterable nor an empty container
-    the function fills). Left alone: comprehensions in a statement with a comment that
+    hooks, plugins or handlers, is no method of the items of a collection of `self`,
+    and is handed neither its iterable nor an empty container the function fills). Left alone: comprehensions in a statement with a comment that
     says it is serial on purpose, modules that prompt a person at a terminal, `async
     for` comprehensions and test files.
 

@@ -128,8 +128,11 @@ class AwaitInLoop(Rule):
     `schedule_*`, `spawn*`, `wait=False`...) or that does local work (translate,
     convert, parse, render...) are left alone. So are loops whose order is the point:
     over hooks, plugins, handlers, callbacks, middlewares, listeners or subscriptions
-    (the item's or the iterable's name says so), a call to the enclosing function (a
-    recursive walk), a call handed the loop's own iterable or an empty container the
+    (the item's or the iterable's name says so), a method of each item of a collection
+    the method's own object holds (`for action in self.actions: await action.remove()`:
+    the object drives its parts, a handful fixed when it was built, in turn; data it is
+    handed, or a function called with each item, are still reported), a call to the
+    enclosing function (a recursive walk), a call handed the loop's own iterable or an empty container the
     function fills (`results = []`), and a loop with a comment on or just above it or on
     its first line that says it is serial on purpose (serial, sequential, in order, one
     at a time, no gather, rate limit...). Also left alone: modules that prompt a person

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asynclint.analysis.nodes import walk
+from asynclint.analysis.methods import coroutine_call
+from asynclint.analysis.nodes import keyword_arg, positional_args, walk
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._concurrency import (
@@ -26,7 +27,11 @@ class DanglingTask(Rule):
     a local variable that the function never reads. A task that is returned, awaited,
     stored in an attribute, a container or a global, or passed to a call is kept, and
     `TaskGroup.create_task` is never reported. Neither is a task created in a handler
-    installed with `signal.signal()`: ASL607 reports the handler.
+    installed with `signal.signal()`: ASL607 reports the handler. `ensure_future(x)` of
+    an existing value is a new task only when `x` is a coroutine (a task or future comes
+    back as it is): it is left alone when `x` is known to be a task or future, or is a
+    local name the function also reads elsewhere (kept, like an assigned task), unless
+    `x` is known to hold a coroutine.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to a task. A task that nothing else refers
@@ -71,6 +76,8 @@ class DanglingTask(Rule):
         # From a `signal.signal()` handler the problem is the handler (ASL607).
         if name is None or in_signal_handler(self.ctx):
             return
+        if name == "asyncio.ensure_future" and self._existing_task(node):
+            return
         parent = self.ctx.parent
         stack = self.ctx.stack
         if isinstance(parent, cst.Expr):
@@ -103,6 +110,31 @@ class DanglingTask(Rule):
             and isinstance(stack[-4], cst.Expr)
         ):
             self.report(node, name=name, cure=self._cure())
+
+    def _existing_task(self, call: cst.Call) -> bool:
+        """`ensure_future(x)` that makes no new task: `x` is no call (an existing value),
+        and is known to be a task or future, or is a local the function also reads
+        elsewhere (it keeps it, as for an assigned task) and is not known to hold a
+        coroutine. `ensure_future` hands a task or future back as it is."""
+        positional = positional_args(call)
+        given = positional[0] if positional else keyword_arg(call, "coro_or_future")
+        if given is None:
+            return False
+        value = given.value
+        if not isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+            return False
+        kind = self.ctx.type_of(value)
+        if kind is not None and kind.rsplit(".", 1)[-1] in ("Task", "Future"):
+            return True
+        if not isinstance(value, cst.Name):
+            return False
+        found = self.ctx.lookup(value.value)
+        function = self.ctx.frame.function_frame()
+        if found is None or function is None or found[0] is not function:
+            return False
+        if any(isinstance(b.value, cst.Call) and coroutine_call(self.ctx, b.value) for b in found[1]):
+            return False
+        return variable_is_read(function.node, value.value, outside=call)
 
     def _cure(self) -> str:
         """What the message recommends: a reference kept until the task is done, or (3.11+)

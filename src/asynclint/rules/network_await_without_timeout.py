@@ -41,10 +41,12 @@ class NetworkAwaitWithoutTimeout(Rule):
     connecting with `asyncio.open_connection` / `open_unix_connection`, reading from a
     connection the module opens that way (`read`, `readline`, `readexactly`,
     `readuntil` on the reader unpacked in the same function, or on `self._reader` when
-    every assignment of it in the class unpacks `open_connection`), acquiring from an
-    asyncpg pool, and commands of a `redis.asyncio` client built without
-    `socket_timeout` (with `timeout-reads = true` also asyncpg queries on a connection or
-    pool built without `command_timeout`).
+    every assignment of it in the class unpacks `open_connection`), and commands of a
+    `redis.asyncio` client built without `socket_timeout` (with `timeout-reads = true`
+    also asyncpg queries on a connection or pool built without `command_timeout`).
+    Acquiring from a pool (`pool.acquire()`) is not reported: it waits only for a
+    connection another query of the pool holds, so the bound that is missing is that
+    query's (`command_timeout`).
     `extend-unbounded-calls` adds your own, and the event loop's low-level
     `create_connection` / `sock_connect`, which are left out by default because libraries
     that use them bound the time in their public API (asyncpg's `connect(timeout=60)`). It stays silent when the call has a timeout keyword or is handed an already
@@ -61,8 +63,7 @@ class NetworkAwaitWithoutTimeout(Rule):
 
     ## Why is this bad?
     These calls have no timeout of their own: a connect to a host that drops packets waits
-    for the operating system (minutes), and a pool with every connection busy, or a server
-    that stops answering, waits forever. The task hangs, holds what it acquired, and
+    for the operating system (minutes), and a server that stops answering waits forever. The task hangs, holds what it acquired, and
     whatever awaits it hangs too.
 
     ## Example
@@ -89,7 +90,8 @@ class NetworkAwaitWithoutTimeout(Rule):
     is 3.11 or later; otherwise (or inside an expression) it becomes
     `await asyncio.wait_for(..., timeout=N)`. In a module that uses anyio, a whole
     statement is wrapped in `with anyio.fail_after(N):` instead, and an await inside an
-    expression gets no fix. In `async with pool.acquire()` the fix passes the call's own timeout keyword.
+    expression gets no fix. An `async with` item (an `extend-unbounded-calls` entry such as
+    `asyncpg.Pool.acquire`) gets its own timeout keyword instead.
     No fix in a module that uses trio.
     """
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
+from asynclint.catalogs.loop_api import WINDOWS_CODE_RE
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._loop_api import scheduling_call, signal_handlers
 
@@ -10,6 +13,13 @@ _CURES = {
     "anyio": "receive the signal with `anyio.open_signal_receiver()` in a task",
     "trio": "receive the signal with `trio.open_signal_receiver()` in a task",
 }
+#: In a module that runs on Windows, where the loop has no `add_signal_handler`: what
+#: asyncio's own `Runner` does from its `signal.signal()` handler.
+_WINDOWS_CURE = (
+    "hand the work to the loop with `loop.call_soon_threadsafe()`, which wakes it and runs it"
+    " there (this module runs on Windows, where the loop has no `add_signal_handler`)"
+)
+_WINDOWS_RE = re.compile(WINDOWS_CODE_RE, re.M)
 
 
 class SignalHandlerSchedulesTask(Rule):
@@ -18,6 +28,9 @@ class SignalHandlerSchedulesTask(Rule):
     Finds `signal.signal(sig, handler)` where `handler` (a function of the module, or a
     lambda) schedules work on the event loop: it calls `create_task`, `ensure_future`,
     `call_soon`, `call_later` or `call_at`. The `*_threadsafe` calls are left alone.
+    The message's cure is `loop.add_signal_handler()`, or, in a module that shows it runs
+    on Windows (a check of `sys.platform` or `os.name`, `msvcrt`, a Windows event loop
+    policy), where that method does not exist, `loop.call_soon_threadsafe()`.
 
     ## Why is this bad?
     Python runs a `signal.signal()` handler between any two bytecodes of the main
@@ -52,7 +65,9 @@ class SignalHandlerSchedulesTask(Rule):
 
     ## Fix safety
     No fix: the handler's signature changes (`add_signal_handler` passes no signal
-    number or frame), and `add_signal_handler` exists only on Unix event loops.
+    number or frame), and `add_signal_handler` exists only on Unix event loops; on
+    Windows the handler can hand its work to the loop with `loop.call_soon_threadsafe()`
+    (which wakes the loop), as asyncio's `Runner` does for Ctrl-C.
     """
 
     code = "ASL607"
@@ -72,5 +87,8 @@ class SignalHandlerSchedulesTask(Rule):
             if call is None:
                 return
             name = handler.name.value if isinstance(handler, cst.FunctionDef) else "lambda"
-            self.report(node, handler=name, call=call, cure=_CURES[self.ctx.library])
+            cure = _CURES[self.ctx.library]
+            if self.ctx.library == "asyncio" and _WINDOWS_RE.search(self.ctx.source):
+                cure = _WINDOWS_CURE
+            self.report(node, handler=name, call=call, cure=cure)
             return
