@@ -587,13 +587,15 @@ class Runner:
         return out
 
     def _loop_setters_of(self, root: str) -> list[str]:
-        """The modules of the project at `root` whose code may install the event loop
-        (`asynclint.project.may_set_loop`), each read once per runner."""
+        """The modules of the project at `root` that are no test files and whose code may
+        install the event loop (`asynclint.project.may_set_loop`), each read once per
+        runner."""
         known = self._loop_setters.setdefault(root, {})
         found = []
         for key in self._members_of(root)[0]:
             if key not in known:
-                known[key] = may_set_loop(_read_text(key))
+                test = self.settings.is_test_file(self._task(key).relpath)
+                known[key] = not test and may_set_loop(_read_text(key))
             if known[key]:
                 found.append(key)
         return found
