@@ -627,3 +627,59 @@ def test_types_through_the_model() -> None:
     assert index.attribute_type("app.models.Holder", "client") == "aiohttp.ClientSession"
     assert index.attribute_type("app.models.Child", "client") == "aiohttp.ClientSession"  # inherited
     assert index.attribute_type("app.models.Holder", "missing") is None
+
+
+# The `loop` question: a module that nobody imports installs the event loop of its package.
+PROGRAM = """\
+import asyncio
+
+
+class Program:
+    def init_loop(self):
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+"""
+
+SERVICE = """\
+import asyncio
+
+LOOP = asyncio.get_event_loop()
+
+
+class Service:
+    def __init__(self, loop=None):
+        self.loop = loop or asyncio.get_event_loop()
+"""
+
+#: ASL602 in service.py when the package installs its loop: the module-level call only.
+SERVICE_FINDINGS = [(3, "ASL602")]
+
+
+def test_a_module_that_sets_the_loop_is_seen_by_every_front_end(tmp_path: Path) -> None:
+    """`program.py` installs the loop; `service.py` does not import it. A run of the whole
+    project, of `service.py` alone, standard input and the flake8 plugin all leave the
+    function's `get_event_loop()` alone, and all report it once the program sets the loop
+    back to `None` (a temporary loop)."""
+    from test_flake8 import run_flake8
+
+    root = make_project(tmp_path)
+    (root / "src/app/program.py").write_text(PROGRAM, encoding="utf-8")
+    (root / "src/app/service.py").write_text(SERVICE, encoding="utf-8")
+    name = "src/app/service.py"
+
+    def runs() -> list[list[tuple[int, str]]]:
+        return [
+            model_findings(run_cli("--no-cache", ".", cwd=root).stdout, name),
+            model_findings(run_cli("--no-cache", name, cwd=root).stdout, name),
+            model_findings(
+                run_cli("--no-cache", "--stdin-filename", name, "-", cwd=root, stdin=SERVICE.encode()).stdout,
+                name,
+            ),
+            model_findings(run_flake8("--select", "ASL602", name, cwd=root).stdout, name),
+            model_findings(run_cli(name, cwd=root).stdout, name),  # with the cache
+        ]
+
+    assert runs() == [SERVICE_FINDINGS] * 5
+    temporary = PROGRAM + "        self.loop.run_forever()\n        asyncio.set_event_loop(None)\n"
+    (root / "src/app/program.py").write_text(temporary, encoding="utf-8")
+    assert runs() == [[(3, "ASL602"), (8, "ASL602")]] * 5

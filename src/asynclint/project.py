@@ -126,6 +126,10 @@ class FileSummary:
     creates: dict[str, str] = field(default_factory=dict)
     #: Module-level variables of a known type (`client = httpx.AsyncClient()`).
     variables: dict[str, str] = field(default_factory=dict)
+    #: A module of the application (no test module) that installs the current event loop
+    #: for good: `nest_asyncio.apply()`, or `asyncio.set_event_loop(loop)` outside an
+    #: `except` handler in a function (or module body) that never sets it back to `None`.
+    sets_loop: bool = False
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -153,6 +157,7 @@ class FileSummary:
             "aliases": self.aliases,
             "creates": self.creates,
             "variables": self.variables,
+            "loop": self.sets_loop,
             "sites": [
                 [s.callee, s.display, *s.start, *s.end, s.function, s.quiet_files, s.with_item, s.bare]
                 for s in self.sites
@@ -174,6 +179,7 @@ class FileSummary:
         summary.aliases = dict(facts["aliases"])
         summary.creates = dict(facts["creates"])
         summary.variables = dict(facts["variables"])
+        summary.sets_loop = facts["loop"]
         for callee, display, line, column, end_line, end_column, function, *flags in facts["sites"]:
             summary.sites.append(
                 Site(callee, display, (line, column), (end_line, end_column), function, *flags)
@@ -232,6 +238,7 @@ def valid_facts(facts: object) -> bool:
         and all(isinstance(target, str) for target in aliases.values())
         and _names(facts["creates"])
         and _names(facts["variables"])
+        and type(facts["loop"]) is bool
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -256,6 +263,7 @@ _FACT_KEYS = {
     "aliases",
     "creates",
     "variables",
+    "loop",
     "sites",
     "coroutines",
     "types",
@@ -614,6 +622,10 @@ class ProjectIndex:
         self._by_module = {s.module: s for s in self.summaries.values()}
         paths = {s.module: shown_path(path, root) for path, s in self.summaries.items()}
         self._index = Index(self.summaries.values(), paths)
+        #: module -> the folder of its top-level package (a top-level module: its file).
+        self._tops = {s.module: top_package(path, s.module) for path, s in self.summaries.items()}
+        #: The top-level packages (or modules) some module of which installs the loop.
+        self._loop_setters = {self._tops[s.module] for s in self.summaries.values() if s.sets_loop}
 
     def own_names(self, path: str) -> Callable[[str], str] | None:
         """For a file whose module was renamed (it shares its name with another file): the
@@ -722,6 +734,15 @@ class ProjectIndex:
         target = self._index.resolve(qualname)
         return self._index.creates.get(target) if target is not None else None
 
+    def sets_loop(self, module: str) -> bool:
+        """Whether a module of the top-level package of `module` (no test module) installs
+        the current event loop for good: `nest_asyncio.apply()`, or
+        `asyncio.set_event_loop(loop)` that is no temporary loop (set back to `None` in the
+        same function) and no workaround in an `except` handler (`FileSummary.sets_loop`).
+        Another package of the same repository says nothing of this one."""
+        top = self._tops.get(module)
+        return top is not None and top in self._loop_setters
+
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether `qualname` is an `async def` of the project whose call makes a
         coroutine (not an async generator, not behind a decorator)."""
@@ -738,6 +759,19 @@ class ProjectIndex:
         if target is None or target not in self._index.coroutines:
             return None
         return target not in self._index.quiet()
+
+
+def top_package(path: str, module: str) -> str:
+    """The folder of the top-level package of the module `module` (its dotted name; a
+    renamed homonym's `name@path` counts as `name`) at `path`, or for a top-level module its
+    file: the unit a fact about "the application" covers."""
+    depth = module.partition("@")[0].count(".")
+    base = os.path.abspath(path)
+    if os.path.basename(base).startswith("__init__."):
+        base = os.path.dirname(base)
+    for _ in range(depth):
+        base = os.path.dirname(base)
+    return os.path.normpath(base)
 
 
 def find_project(folder: str) -> str | None:
@@ -772,8 +806,9 @@ def _find_project(folder: str) -> str | None:
 # informative answers count (a coroutine that may reach I/O is "unknown", like one the
 # project does not define), so that most files are never linted twice.
 
-#: The kinds of question, each about one or two qualified names.
-QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable")
+#: The kinds of question, each about one or two qualified names (`loop`: a module, for its
+#: top-level package).
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable", "loop")
 
 
 def may_be_project_name(name: str) -> bool:
@@ -812,6 +847,11 @@ class ProjectView:
         of the project (no async generator)."""
         return self._ask(question("coroutine", qualname)) is True
 
+    def sets_loop(self, module: str) -> bool:
+        """Whether the application (the top-level package of `module`) installs the current
+        event loop itself, in some module (see `ProjectIndex.sets_loop`)."""
+        return self._ask(question("loop", module)) is True
+
     def _name(self, kind: str, *names: str) -> str | None:
         """A question whose answer is a qualified name (a type, a constructor)."""
         answer = self._ask(question(kind, *names))
@@ -843,6 +883,8 @@ def answer(index: ProjectIndex, key: str) -> object:
         return True if index.is_coroutine_function(rest) else None
     if kind == "creates":
         return index.creates(rest)
+    if kind == "loop":
+        return True if index.sets_loop(rest) else None
     if kind == "returns":
         found = index.return_type(rest)
     elif kind == "enters":
@@ -918,13 +960,26 @@ def answers_for(
     return {key: answer(index, own(key) if own is not None else key) for key in asked}
 
 
+def may_set_loop(text: str) -> bool:
+    """Whether a module's code may install the event loop (`FileSummary.sets_loop`): the
+    summary decides; a subset run reads every module of the project for this, no parse."""
+    return "set_event_loop" in text or "nest_asyncio" in text
+
+
+#: What the code of a module that may ask the `loop` question holds.
+LOOP_QUESTION_HINT = "get_event_loop"
+
+
 # What a subset run summarises ------------------------------------------------------------
 #
 # A run of some files of a project (one file named, pre-commit's staged files, the flake8
 # plugin, standard input) needs the summaries of the modules those files import, and of the
 # modules those import in turn: every name the project model is asked about is reached that
 # way. The imports are read from the text (no parse), so finding them costs a read of each
-# module in the closure.
+# module in the closure. The one question about modules that need not be imported (`loop`:
+# does some module of the package install the event loop?) is answered with the modules
+# whose text may (`may_set_loop`), read once per runner when a named file holds
+# `get_event_loop`.
 
 _IMPORT_RE = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<source>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"

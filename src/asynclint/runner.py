@@ -26,11 +26,13 @@ from asynclint.discovery import Discovery, discover, excluded_by, module_name
 from asynclint.engine import LintRequest, lint
 from asynclint.pool import Failure, Pool, begin_commit, start_method
 from asynclint.project import (
+    LOOP_QUESTION_HINT,
     SUMMARY_CODE,
     ProjectIndex,
     answers_for,
     find_project,
     imported_modules,
+    may_set_loop,
     with_summary,
 )
 from asynclint.settings import Settings
@@ -320,6 +322,8 @@ class Runner:
         self._answers: dict[str, tuple[tuple[str, object], ...]] = {}
         self._members: dict[str, tuple[list[str], set[str]]] = {}
         self._module_tables: dict[str, dict[str, list[str]]] = {}
+        #: project root -> absolute path -> whether the module may install the event loop.
+        self._loop_setters: dict[str, dict[str, bool]] = {}
 
     def _task(self, path: str) -> Task:
         # os.path.abspath and relpath ask the OS for the working directory on every call;
@@ -554,8 +558,10 @@ class Runner:
             for key in self._members_of(root)[0]:
                 table.setdefault(module_name(key, namespaces)[0], []).append(key)
         seen = set(named)
+        first = set(named)
         queue = deque(named)
         out = []
+        asks_loop = False
         while queue:
             key = queue.popleft()
             text = texts.get(key) if texts is not None else None
@@ -563,6 +569,8 @@ class Runner:
                 text = _read_text(key)
             if not text:
                 continue
+            if not asks_loop and key in first and LOOP_QUESTION_HINT in text:
+                asks_loop = True
             name, is_package = module_name(key, namespaces)
             for ref in sorted(imported_modules(text, name, is_package)):
                 for target in _nearest(key, table.get(ref, [])):
@@ -570,7 +578,28 @@ class Runner:
                         seen.add(target)
                         out.append(target)
                         queue.append(target)
+        if asks_loop:
+            # `loop` is a question about the whole project: the modules that may install
+            # the event loop join, wherever they are.
+            for target in self._loop_setters_of(root):
+                if target not in seen:
+                    seen.add(target)
+                    out.append(target)
         return out
+
+    def _loop_setters_of(self, root: str) -> list[str]:
+        """The modules of the project at `root` that are no test files and whose code may
+        install the event loop (`asynclint.project.may_set_loop`), each read once per
+        runner."""
+        known = self._loop_setters.setdefault(root, {})
+        found = []
+        for key in self._members_of(root)[0]:
+            if key not in known:
+                test = self.settings.is_test_file(self._task(key).relpath)
+                known[key] = not test and may_set_loop(_read_text(key))
+            if known[key]:
+                found.append(key)
+        return found
 
     def _modules_of(self, root: str) -> list[str]:
         """The absolute paths of the Python files of the project at `root`."""
@@ -813,6 +842,7 @@ class Runner:
         memo = self._memo.get(root)
         if memo is not None:
             memo.pop(key, None)
+        self._loop_setters.get(root, {}).pop(key, None)
         members = self._members.get(root)
         if members is not None and (key in members[1]) != os.path.isfile(key):
             del self._members[root]

@@ -7,7 +7,7 @@ import libcst as cst
 
 from asynclint import registry
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import describe_call, walk
+from asynclint.analysis.nodes import describe_call, is_none, last_name, walk
 from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
@@ -20,6 +20,7 @@ from asynclint.project import (
     Function,
     Site,
     blocking_helper_calls,
+    may_set_loop,
     valid_facts,
 )
 from asynclint.rule import FixSafety, Rule
@@ -143,6 +144,8 @@ class BlockingCallViaHelper(Rule):
         #: Possible factories (sync functions without a caching or parametrised decorator)
         #: -> the resource constructors their returns give ("" for anything else).
         self._returns: dict[str, set[str]] = {}
+        #: Whether the module may install the event loop (`FileSummary.sets_loop`).
+        self._loop_setter = not ctx.is_test_file and may_set_loop(ctx.source)
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -309,6 +312,8 @@ class BlockingCallViaHelper(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         ctx = self.ctx
+        if self._loop_setter and not self.summary.sets_loop and _installs_loop(ctx, node):
+            self.summary.sets_loop = True
         if ctx.on_loop:
             if isinstance(ctx.parent, cst.Await):
                 return
@@ -552,6 +557,40 @@ def _def_lines(source: str) -> dict[str, int]:
 
     body(tree.body, "")
     return lines
+
+
+def _installs_loop(ctx: Any, node: cst.Call) -> bool:
+    """`nest_asyncio.apply()`, or `asyncio.set_event_loop(loop)` that installs the loop for
+    good: not in an `except` handler (a workaround when no loop is there), and in a
+    function (or module body) that never calls `set_event_loop(None)` (a temporary loop
+    for one `run_until_complete`)."""
+    last = last_name(node.func)
+    if last not in ("apply", "set_event_loop"):
+        return False
+    name = ctx.qualified_name(node.func)
+    if name == "nest_asyncio.apply":
+        return True
+    if name != "asyncio.set_event_loop" or len(node.args) != 1 or is_none(node.args[0].value):
+        return False
+    frame = ctx.frame.function_frame()
+    scope = frame.node if frame is not None else ctx.module
+    for parent in reversed(ctx.stack):
+        if parent is scope:
+            break
+        if isinstance(parent, cst.ExceptHandler):
+            return False
+    return not ctx.memo("resets-loop", scope, lambda: _resets_loop(scope))
+
+
+def _resets_loop(scope: cst.CSTNode) -> bool:
+    """Whether `scope` calls `set_event_loop(None)`."""
+    return any(
+        isinstance(node, cst.Call)
+        and last_name(node.func) == "set_event_loop"
+        and len(node.args) == 1
+        and is_none(node.args[0].value)
+        for node in walk(scope)
+    )
 
 
 def _reads_package(function: cst.CSTNode) -> bool:

@@ -23,8 +23,13 @@ class GetEventLoopDeprecated(Rule):
     `async def`, which run while the loop is running). A fallback for a loop another
     object provides (`self.loop = owner.loop or asyncio.get_event_loop()`) is left alone,
     and so is a module that sets the current loop itself (`asyncio.set_event_loop(...)`)
-    or applies `nest_asyncio`: there `get_event_loop()` returns that loop. Only the module
-    itself is searched for these calls, not the rest of the project.
+    or applies `nest_asyncio`: there `get_event_loop()` returns that loop. In a function of
+    a module that is no test file, the same holds when another module of its top-level
+    package (the project model) installs the loop for good: applies `nest_asyncio`, or
+    calls `set_event_loop(loop)` outside an `except` handler in a function that never sets
+    it back to `None` (not a temporary loop for one `run_until_complete`, not a
+    workaround), in a module that is no test file. Module-level code (it may run at
+    import, before that) and test files are reported all the same.
 
     ## Why is this bad?
     With no running loop, `get_event_loop()` used to create one silently. That has been
@@ -78,6 +83,9 @@ class GetEventLoopDeprecated(Rule):
         if _inside_coroutine(self.ctx) or _fallback_for_attribute(self.ctx, node) or _sets_loop(self.ctx):
             return
         frame = self.ctx.frame.function_frame()
+        if frame is not None and not self.ctx.is_test_file and self.ctx.project.sets_loop(self._module()):
+            # The application installs its loop at start-up; a function runs after that.
+            return
         if frame is None:
             where = "outside any function"
             advice = "use `asyncio.run()` or `asyncio.Runner` (or `new_event_loop()` with `set_event_loop()`)"
@@ -89,6 +97,10 @@ class GetEventLoopDeprecated(Rule):
                 function, where = "this lambda", "in a lambda"
             advice = f"if {function} runs on the event loop, use `asyncio.get_running_loop()`; to start a loop, `asyncio.run()` or `asyncio.Runner`"
         self.report(node, fix=self._fix(node), where=where, advice=advice)
+
+    def _module(self) -> str:
+        """The module's dotted name, as the project model's summary names it."""
+        return self.ctx.module_info.name or "__main__"
 
     def _fix(self, node: cst.Call) -> NodeFix | None:
         stack = self.ctx.stack
