@@ -612,6 +612,29 @@ def documented(ctx: Context, handler: cst.ExceptHandler) -> bool:
     return any(isinstance(a, cst.Finally) for a, _ in _enclosing(ctx)) and explains(handler)
 
 
+#: A comment about cancellation (`CancelledError`, "cancelled", "cancellation"; not the
+#: verb: "cancel the helper too" is about the next statement).
+_ABOUT_CANCELLATION = re.compile(r"cancell?ed|cancellation", re.IGNORECASE)
+
+
+def explains_fall_through(ctx: Context) -> bool:
+    """The statement the visited `try` falls through to carries a comment that explains,
+    in words, what happens on cancellation (`return None  # on shutdown we return None
+    instead of raising CancelledError`): the handler's choice is written down there."""
+    stack = ctx.stack
+    if len(stack) < 2 or not isinstance(stack[-2], (cst.IndentedBlock, cst.Module)):
+        return False
+    body = list(stack[-2].body)
+    index = next((i for i, stmt in enumerate(body) if stmt is stack[-1]), None)
+    if index is None or index + 1 >= len(body):
+        return False
+    after = body[index + 1]
+    comments = [line.comment for line in getattr(after, "leading_lines", ()) if line.comment is not None]
+    if isinstance(after, cst.SimpleStatementLine) and after.trailing_whitespace.comment is not None:
+        comments.append(after.trailing_whitespace.comment)
+    return any(_explanation(c.value) and _ABOUT_CANCELLATION.search(c.value) for c in comments)
+
+
 def _is_flag(test: cst.BaseExpression, exc: str | None) -> bool:
     """`stopping`, `self._closed`, `not state.running`, `self._stop.is_set()`."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -678,7 +701,19 @@ def task_body_names(ctx: Context) -> frozenset[str]:
         calls: list[cst.Call] = []
         registered: set[str] = set()
         handed: dict[int, str] = {}
+        #: Local names bound to functions, not calls of them (`run = self._a if once else
+        #: self._b`): a spawned `run()` runs those functions.
+        aliases: dict[str, set[str]] = {}
         for sub in walk(ctx.module):
+            if (
+                isinstance(sub, cst.Assign)
+                and len(sub.targets) == 1
+                and isinstance(sub.targets[0].target, cst.Name)
+            ):
+                referenced = _function_references(sub.value)
+                if referenced:
+                    aliases.setdefault(sub.targets[0].target.value, set()).update(referenced)
+                continue
             if isinstance(sub, cst.FunctionDef) and sub.asynchronous is not None and cancels:
                 if any(
                     isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
@@ -714,6 +749,19 @@ def task_body_names(ctx: Context) -> frozenset[str]:
             )
         }
         names = {*spawned.values(), *handed.values(), *registered}
+        for name in list(names):
+            names |= aliases.get(name, set())
         return frozenset(name for name in names if name and name not in direct)
 
     return ctx.memo("task-bodies", ctx.module, compute)
+
+
+def _function_references(expr: cst.BaseExpression) -> set[str]:
+    """The names of the functions an expression refers to without calling them: `f`,
+    `self._run`, either side of `self._a if once else self._b`; empty for anything else."""
+    if isinstance(expr, cst.IfExp):
+        body, orelse = _function_references(expr.body), _function_references(expr.orelse)
+        return body | orelse if body and orelse else set()
+    if isinstance(expr, cst.Name) or (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        return {last_name(expr)}
+    return set()

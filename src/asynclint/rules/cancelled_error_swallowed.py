@@ -21,6 +21,7 @@ from asynclint.rules._cancellation import (
     cancellation_kind,
     catches_keyboard_interrupt,
     documented,
+    explains_fall_through,
     flag_guarded_exit,
     handles_uncancel,
     hands_over,
@@ -78,10 +79,14 @@ class CancelledErrorSwallowed(Rule):
     never completes (run until cancelled); a handler inside another `except` handler
     that raises on every path (a rollback that re-raises); a handler whose body carries
     a comment explaining it (`pass  # expected during close()`; not a `# noqa` or other
-    tool pragma), or, in a `finally:` block, a comment just above it; a handler in a
+    tool pragma), or, in a `finally:` block, a comment just above it; a handler that
+    falls through to a statement whose comment speaks of the cancellation
+    (`return None  # a cancelled run gives None`); a handler in a
     loop that stops on a flag (`if self._stopping: return`) and otherwise keeps a worker
     alive; and the outermost frame of a task the module creates
-    (`create_task(self._run())`, `tg.start_soon(self._handle, item)`, or a task helper
+    (`create_task(self._run())`, also through a local name bound to the function:
+    `run = self._once if once else self._loop`, `create_task(run())`;
+    `tg.start_soon(self._handle, item)`, or a task helper
     such as `background_tasks.create(listen())`) when the handler keeps no loop going, so that
     the task runs to its end, also of a callback registered with a framework
     (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
@@ -186,6 +191,7 @@ class CancelledErrorSwallowed(Rule):
             # A rollback that re-raises the original exception whatever the clean-up does.
             or inside_reraising_handler(self.ctx)
             or documented(self.ctx, handler)
+            or (NEXT in leaks and explains_fall_through(self.ctx))
             # A worker kept alive on purpose, which stops when its stopping flag is set.
             or flag_guarded_exit(self.ctx, handler.body, exc)
         ):
