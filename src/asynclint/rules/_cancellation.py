@@ -320,6 +320,13 @@ class Flow:
         return None
 
 
+def definition(ctx: Context, call: cst.Call) -> cst.FunctionDef | None:
+    """The module's own function or method a call runs (`f(...)`, a nested `def` of the
+    enclosing function, `self.m(...)` through the module's base classes), or None."""
+    found = Flow(ctx)._definition(call)
+    return found[0] if found is not None else None
+
+
 def hands_over(body: cst.CSTNode, exc: str | None) -> bool:
     """The handler passes the caught exception on to be raised elsewhere:
     `errors.append(exc)`, `future.set_exception(exc)`, `self._error = exc`."""
