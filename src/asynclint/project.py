@@ -126,6 +126,12 @@ class FileSummary:
     creates: dict[str, str] = field(default_factory=dict)
     #: Module-level variables of a known type (`client = httpx.AsyncClient()`).
     variables: dict[str, str] = field(default_factory=dict)
+    #: The functions the module runs as tasks (`create_task(f())`, a task helper's
+    #: `background_tasks.create(f())`, `tg.start_soon(f)`), as qualified names; and the
+    #: last names of everything else it calls (`f()`, `x.f()`) or hands to a call as a
+    #: function (`loop.call_soon(f)`), so a task body awaited anywhere is known.
+    spawned: list[str] = field(default_factory=list)
+    called: list[str] = field(default_factory=list)
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -153,6 +159,7 @@ class FileSummary:
             "aliases": self.aliases,
             "creates": self.creates,
             "variables": self.variables,
+            "tasks": [self.spawned, self.called],
             "sites": [
                 [s.callee, s.display, *s.start, *s.end, s.function, s.quiet_files, s.with_item, s.bare]
                 for s in self.sites
@@ -174,6 +181,8 @@ class FileSummary:
         summary.aliases = dict(facts["aliases"])
         summary.creates = dict(facts["creates"])
         summary.variables = dict(facts["variables"])
+        spawned, called = facts["tasks"]
+        summary.spawned, summary.called = list(spawned), list(called)
         for callee, display, line, column, end_line, end_column, function, *flags in facts["sites"]:
             summary.sites.append(
                 Site(callee, display, (line, column), (end_line, end_column), function, *flags)
@@ -232,6 +241,9 @@ def valid_facts(facts: object) -> bool:
         and all(isinstance(target, str) for target in aliases.values())
         and _names(facts["creates"])
         and _names(facts["variables"])
+        and isinstance(facts["tasks"], list)
+        and len(facts["tasks"]) == 2
+        and all(_strings(names) for names in facts["tasks"])
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -256,6 +268,7 @@ _FACT_KEYS = {
     "aliases",
     "creates",
     "variables",
+    "tasks",
     "sites",
     "coroutines",
     "types",
@@ -330,6 +343,7 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
     summary.creates = {own(q): c for q, c in summary.creates.items()}
     summary.variables = {own(q): own(t) for q, t in summary.variables.items()}
+    summary.spawned = [own(q) for q in summary.spawned]
     for site in summary.sites:
         site.callee = own(site.callee)
 
@@ -372,7 +386,11 @@ class Index:
         self.attributes: dict[str, dict[str, str]] = {}
         self.creates: dict[str, str] = {}
         self.variables: dict[str, str] = {}
+        self.spawned: set[str] = set()
+        self.called: set[str] = set()
         for summary in summaries:
+            self.spawned.update(summary.spawned)
+            self.called.update(summary.called)
             self.creates.update(summary.creates)
             self.variables.update(summary.variables)
             self.functions.update(summary.functions)
@@ -729,6 +747,18 @@ class ProjectIndex:
         coroutine = self._index.coroutines.get(target) if target is not None else None
         return coroutine is not None and coroutine.kind in ("plain", "stub")
 
+    def only_spawned(self, qualname: str) -> bool:
+        """Whether the project coroutine function `qualname` runs only as the outermost
+        frame of a task: some module spawns it (`create_task(f())`, `background_tasks.
+        create(f())`, `tg.start_soon(f)`), and no module calls it otherwise or hands it on
+        (a call or reference of the same name, whatever the receiver: `x.f()` counts)."""
+        target = self._index.resolve(qualname)
+        if target is None or target not in self._index.coroutines:
+            return False
+        if target.rpartition(".")[2] in self._index.called:
+            return False
+        return any(self._index.resolve(name) == target for name in self._index.spawned)
+
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every
         await in it, transitively, is of project coroutines without any: it returns a
@@ -773,7 +803,7 @@ def _find_project(folder: str) -> str | None:
 # project does not define), so that most files are never linted twice.
 
 #: The kinds of question, each about one or two qualified names.
-QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable")
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable", "task")
 
 
 def may_be_project_name(name: str) -> bool:
@@ -812,6 +842,11 @@ class ProjectView:
         of the project (no async generator)."""
         return self._ask(question("coroutine", qualname)) is True
 
+    def only_spawned(self, qualname: str) -> bool:
+        """Whether the project coroutine function `qualname` only ever runs as a task's
+        outermost frame (see `ProjectIndex.only_spawned`)."""
+        return self._ask(question("task", qualname)) is True
+
     def _name(self, kind: str, *names: str) -> str | None:
         """A question whose answer is a qualified name (a type, a constructor)."""
         answer = self._ask(question(kind, *names))
@@ -841,6 +876,8 @@ def answer(index: ProjectIndex, key: str) -> object:
         return False if index.reaches_io(rest) is False else None
     if kind == "coroutine":
         return True if index.is_coroutine_function(rest) else None
+    if kind == "task":
+        return True if index.only_spawned(rest) else None
     if kind == "creates":
         return index.creates(rest)
     if kind == "returns":

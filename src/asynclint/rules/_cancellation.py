@@ -14,6 +14,7 @@ from asynclint.analysis.methods import self_class, timeout_scope
 from asynclint.analysis.nodes import all_children, dotted_name, last_name, positional_args, walk
 from asynclint.analysis.scopes import Frame as ScopeFrame
 from asynclint.catalogs.calls import BROAD, CANCELLED, HAND_OVER_METHODS, NO_RETURN_CALLS, NO_RETURN_TYPES
+from asynclint.project import may_be_project_name
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -683,7 +684,7 @@ def tail_exits(ctx: Context, leaks: frozenset[str]) -> bool:
     return not (BREAK in leaks and loops > 1)
 
 
-def _spawns(func: cst.BaseExpression) -> bool:
+def spawns(func: cst.BaseExpression) -> bool:
     """`create_task`, `ensure_future`, or a project's task helper:
     `background_tasks.create(...)`, `tasks.create_or_defer(...)`."""
     last = last_name(func)
@@ -693,6 +694,13 @@ def _spawns(func: cst.BaseExpression) -> bool:
     return (
         last.startswith("create") and receiver is not None and "task" in receiver.rsplit(".", 1)[-1].lower()
     )
+
+
+def task_body_elsewhere(ctx: Context, qualname: str) -> bool:
+    """The project coroutine function `qualname` (`app.jobs.Timer.run`; "" for a nested
+    function) runs only as the outermost frame of a task another module may spawn: the
+    project model (`ProjectIndex.only_spawned`)."""
+    return bool(qualname) and may_be_project_name(qualname) and ctx.project.only_spawned(qualname)
 
 
 def task_body_names(ctx: Context) -> frozenset[str]:
@@ -732,7 +740,7 @@ def task_body_names(ctx: Context) -> frozenset[str]:
                 continue
             calls.append(sub)
             args = positional_args(sub)
-            if _spawns(sub.func):
+            if spawns(sub.func):
                 if args and isinstance(args[0].value, cst.Call):
                     spawned[id(args[0].value)] = last_name(args[0].value.func)
             elif last_name(sub.func) == "start_soon" and args:

@@ -7,7 +7,7 @@ import libcst as cst
 
 from asynclint import registry
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import describe_call, walk
+from asynclint.analysis.nodes import describe_call, last_name, positional_args, walk
 from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
@@ -32,6 +32,7 @@ from asynclint.rules._blocking import (
     lookup,
     offloaded_iterator,
 )
+from asynclint.rules._cancellation import spawns
 from asynclint.settings import Settings
 
 
@@ -143,6 +144,11 @@ class BlockingCallViaHelper(Rule):
         #: Possible factories (sync functions without a caching or parametrised decorator)
         #: -> the resource constructors their returns give ("" for anything else).
         self._returns: dict[str, set[str]] = {}
+        #: What the module runs as tasks (qualified) and everything else it calls or hands
+        #: on as a function (last names), for the project model's task bodies.
+        self._spawned: set[str] = set()
+        self._called: set[str] = set()
+        self._spawned_calls: set[int] = set()
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -308,6 +314,7 @@ class BlockingCallViaHelper(Rule):
     # Calls ---------------------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
+        self._tasks(node)
         ctx = self.ctx
         if ctx.on_loop:
             if isinstance(ctx.parent, cst.Await):
@@ -358,6 +365,29 @@ class BlockingCallViaHelper(Rule):
         callee = self._callee(node)
         if callee is not None:
             self.summary.functions[qual].calls.append(callee)
+
+    def _tasks(self, node: cst.Call) -> None:
+        """The project model's task bodies: `create_task(f())`, a task helper's
+        `background_tasks.create(f())` and `tg.start_soon(f, ...)` spawn `f`; every other
+        call, and a function handed to a call, counts as a direct use of its name."""
+        func = node.func
+        if id(node) not in self._spawned_calls and isinstance(func, (cst.Name, cst.Attribute)):
+            self._called.add(last_name(func))
+        args = positional_args(node)
+        target = args[0].value if args else None
+        if spawns(func) and isinstance(target, cst.Call):
+            self._spawned_calls.add(id(target))
+            name = self._callee(target)
+        elif last_name(func) == "start_soon" and isinstance(target, (cst.Name, cst.Attribute)):
+            name = self._callee(cst.Call(func=target))
+            args = args[1:]
+        else:
+            name = None
+        if name is not None:
+            self._spawned.add(name)
+        for arg in args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                self._called.add(last_name(arg.value))
 
     def _running_loop_names(self, function: cst.CSTNode) -> frozenset[str]:
         """The names `function` binds to `asyncio.get_running_loop()`."""
@@ -425,6 +455,7 @@ class BlockingCallViaHelper(Rule):
         ctx = self.ctx
         summary = self.summary
         self._factories()
+        summary.spawned, summary.called = sorted(self._spawned), sorted(self._called)
         if self._sites:
             summary.library = ctx.library
         # The lines of definitions, for the places of a chain's hops (read with `ast`:

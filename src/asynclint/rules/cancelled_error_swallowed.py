@@ -27,6 +27,7 @@ from asynclint.rules._cancellation import (
     hands_over,
     inside_reraising_handler,
     tail_exits,
+    task_body_elsewhere,
     task_body_names,
     waits_until_cancelled,
 )
@@ -90,7 +91,9 @@ class CancelledErrorSwallowed(Rule):
     such as `background_tasks.create(listen())`) when the handler keeps no loop going, so that
     the task runs to its end, also of a callback registered with a framework
     (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
-    unless the module also calls or awaits that function directly (`f()`, `self.f()`).
+    unless the module also calls or awaits that function directly (`f()`, `self.f()`);
+    likewise for a task body another module of the project spawns, when no module calls it
+    otherwise or hands it on (the project model: any call of that name counts).
     In anyio and trio modules the message names their cancellation class.
 
     ## Why is this bad?
@@ -142,6 +145,9 @@ class CancelledErrorSwallowed(Rule):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self._entry_points: set[str] = set()
+        #: `tail:name` -> the qualified names of the functions so named whose handler
+        #: lets the task run to its end ("" for a nested function).
+        self._tails: dict[str, set[str]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -206,7 +212,10 @@ class CancelledErrorSwallowed(Rule):
         # In the outermost frame of a task, a handler that does not keep a loop going lets
         # the task run to its end: that stands only when the task is not the module's
         # own, cancelled by it (see `finish`).
-        key = f"tail:{owner}" if tail_exits(self.ctx, leaks) else owner
+        key = owner
+        if tail_exits(self.ctx, leaks):
+            key = f"tail:{owner}"
+            self._tails.setdefault(key, set()).add(self._qualified(function))
         self.report_unless_exempt(
             key, handler, fix=fix, handler=label, how=how, cancelled=self._cancelled_name(), function=owner
         )
@@ -215,8 +224,31 @@ class CancelledErrorSwallowed(Rule):
         exempt = set(self._entry_points) | {f"tail:{name}" for name in self._entry_points}
         if any(owner.startswith("tail:") for owner, _ in self._held):  # the module walk only when needed
             exempt |= {f"tail:{name}" for name in task_body_names(self.ctx)}
+        # A task body another module spawns, and no module of the project awaits (the
+        # project model; a file alone does not know).
+        for key, names in self._tails.items():
+            if key not in exempt and all(task_body_elsewhere(self.ctx, name) for name in names):
+                exempt.add(key)
         self.release_reports(exempt)
         return None
+
+    def _qualified(self, function: cst.FunctionDef) -> str:
+        """`app.jobs.refresh` or `app.jobs.Timer.run`; "" for a nested function."""
+        module = self.ctx.module_info.name
+        frame = self.ctx.frame.function_frame()
+        parent = frame.parent if frame is not None else None
+        if not module or frame is None or frame.node is not function or parent is None:
+            return ""
+        if parent.kind == "module":
+            return f"{module}.{function.name.value}"
+        if (
+            parent.kind == "class"
+            and isinstance(parent.node, cst.ClassDef)
+            and parent.parent is not None
+            and parent.parent.kind == "module"
+        ):
+            return f"{module}.{parent.node.name.value}.{function.name.value}"
+        return ""
 
     def _cancelled_name(self) -> str:
         return {"anyio": "anyio.get_cancelled_exc_class()", "trio": "trio.Cancelled"}.get(
