@@ -643,6 +643,22 @@ def explains_fall_through(ctx: Context) -> bool:
     return any(_explanation(c.value) and _ABOUT_CANCELLATION.search(c.value) for c in comments)
 
 
+def carved_out(ctx: Context, node: cst.Try, handler: cst.ExceptHandler) -> bool:
+    """A later handler of the same `try` catches everything (`except BaseException:`, a
+    bare `except:`) and re-raises on every path: the cancellation's own handler before it
+    was set apart on purpose (`except CancelledError: stop the sub-tasks; return`)."""
+    handlers = list(node.handlers)
+    for later in handlers[handlers.index(handler) + 1 :]:
+        if cancellation_kind(ctx, later.type) == "broad":
+            name = (
+                later.name.name.value
+                if later.name is not None and isinstance(later.name.name, cst.Name)
+                else None
+            )
+            return Flow(ctx, name).block(later.body) == {RAISE}
+    return False
+
+
 def _is_flag(test: cst.BaseExpression, exc: str | None) -> bool:
     """`stopping`, `self._closed`, `not state.running`, `self._stop.is_set()`."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):

@@ -19,6 +19,7 @@ from asynclint.rules._cancellation import (
     awaits_completed_or_cancelled,
     awaits_task_cancelled_elsewhere,
     cancellation_kind,
+    carved_out,
     catches_keyboard_interrupt,
     documented,
     explains_fall_through,
@@ -84,7 +85,9 @@ class CancelledErrorSwallowed(Rule):
     falls through to a statement whose comment speaks of the cancellation
     (`return None  # a cancelled run gives None`); a handler in a
     loop that stops on a flag (`if self._stopping: return`) and otherwise keeps a worker
-    alive; and the outermost frame of a task the module creates
+    alive; a handler of the cancellation class alone followed by a catch-all
+    (`except BaseException:`, bare `except:`) that re-raises on every path, since the
+    author set cancellation apart from everything else on purpose; and the outermost frame of a task the module creates
     (`create_task(self._run())`, also through a local name bound to the function:
     `run = self._once if once else self._loop`, `create_task(run())`;
     `tg.start_soon(self._handle, item)`, or a task helper
@@ -200,6 +203,8 @@ class CancelledErrorSwallowed(Rule):
             or (NEXT in leaks and explains_fall_through(self.ctx))
             # A worker kept alive on purpose, which stops when its stopping flag is set.
             or flag_guarded_exit(self.ctx, handler.body, exc)
+            # Set apart from a catch-all that re-raises: what cancelling does is chosen.
+            or (kind == "cancelled" and carved_out(self.ctx, node, handler))
         ):
             return
         hows = [_HOW[e] for e in (NEXT, RETURN, BREAK, CONTINUE) if e in leaks]
