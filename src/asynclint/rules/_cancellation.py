@@ -648,7 +648,8 @@ def carved_out(ctx: Context, node: cst.Try, handler: cst.ExceptHandler) -> bool:
     bare `except:`) and re-raises on every path: the cancellation's own handler before it
     was set apart on purpose (`except CancelledError: stop the sub-tasks; return`)."""
     handlers = list(node.handlers)
-    for later in handlers[handlers.index(handler) + 1 :]:
+    start = next(i for i, h in enumerate(handlers) if h is handler) + 1
+    for later in handlers[start:]:
         if cancellation_kind(ctx, later.type) == "broad":
             name = (
                 later.name.name.value
