@@ -87,10 +87,10 @@ class CancelledErrorSwallowed(Rule):
     loop that stops on a flag (`if self._stopping: return`) and otherwise keeps a worker
     alive; a handler of the cancellation class alone followed by a catch-all
     (`except BaseException:`, bare `except:`) that re-raises on every path, since the
-    author set cancellation apart from everything else on purpose; and the outermost frame of a task the module creates
-    (`create_task(self._run())`, also through a local name bound to the function:
-    `run = self._once if once else self._loop`, `create_task(run())`;
-    `tg.start_soon(self._handle, item)`, or a task helper
+    author set cancellation apart from everything else on purpose; and the outermost
+    frame of a task the module creates (`create_task(self._run())`, also through a local
+    name bound to the function: `run = self._once if once else self._loop`,
+    `create_task(run())`; `tg.start_soon(self._handle, item)`, or a task helper
     such as `background_tasks.create(listen())`) when the handler keeps no loop going, so that
     the task runs to its end, also of a callback registered with a framework
     (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
