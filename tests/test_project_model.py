@@ -683,3 +683,92 @@ def test_a_module_that_sets_the_loop_is_seen_by_every_front_end(tmp_path: Path) 
     temporary = PROGRAM + "        self.loop.run_forever()\n        asyncio.set_event_loop(None)\n"
     (root / "src/app/program.py").write_text(temporary, encoding="utf-8")
     assert runs() == [[(3, "ASL602"), (8, "ASL602")]] * 5
+
+
+TASK_BODIES = """\
+import asyncio
+
+
+async def refresh_loop(state):
+    while True:
+        state.step()
+        try:
+            await asyncio.sleep(0.1)
+        except asyncio.CancelledError:
+            break
+
+
+async def poll(state):
+    try:
+        await asyncio.sleep(1)
+    except asyncio.CancelledError:
+        return
+
+
+async def handed(state):
+    try:
+        await asyncio.sleep(1)
+    except asyncio.CancelledError:
+        return
+
+
+class Pump:
+    async def run(self):
+        try:
+            await asyncio.sleep(1)
+        except asyncio.CancelledError:
+            return
+"""
+
+TASK_SPAWNER = """\
+from anyio import create_task_group
+
+from app import background_tasks, binding
+from app.binding import Pump
+
+
+def start(state, pump: Pump):
+    background_tasks.create(binding.refresh_loop(state), name="refresh")
+    background_tasks.create(binding.poll(state), name="poll")
+    background_tasks.create(binding.handed(state), name="handed")
+
+
+async def serve(state):
+    async with create_task_group() as tg:
+        tg.start_soon(Pump().run)
+
+
+async def poll_now(state):
+    await binding.poll(state)
+
+
+def later(loop, state):
+    loop.call_soon(binding.handed, state)
+"""
+
+
+def test_task_bodies_through_the_model() -> None:
+    index = ProjectIndex(_facts({"app.binding": TASK_BODIES, "app.main": TASK_SPAWNER}))
+    assert index.only_spawned("app.binding.refresh_loop")
+    assert not index.only_spawned("app.binding.poll")  # also awaited by poll_now
+    assert not index.only_spawned("app.binding.handed")  # handed to call_soon as well
+    assert not index.only_spawned("app.main.poll_now")  # never spawned
+    assert not index.only_spawned("app.binding.missing")
+
+
+def test_a_task_body_spawned_in_another_module(tmp_path: Path) -> None:
+    """ASL500 leaves alone the outermost frame of a task another module spawns and no module
+    awaits; a run on the file alone cannot know (the spawner does not import it)."""
+    root = tmp_path / "project"
+    package = root / "src" / "app"
+    package.mkdir(parents=True)
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "background_tasks.py").write_text("def create(coroutine, name): ...\n", encoding="utf-8")
+    (package / "binding.py").write_text(TASK_BODIES, encoding="utf-8")
+    (package / "main.py").write_text(TASK_SPAWNER, encoding="utf-8")
+    whole = run_cli("--no-cache", "--select", "ASL500", ".", cwd=root)
+    reported = sorted(line.split()[0] for line in whole.stdout.splitlines() if " ASL500 " in line)
+    assert reported == ["src/app/binding.py:16:5:", "src/app/binding.py:23:5:"], whole.stdout
+    alone = run_cli("--no-cache", "--select", "ASL500", "src/app/binding.py", cwd=root)
+    assert alone.stdout.count(" ASL500 ") == 4, alone.stdout

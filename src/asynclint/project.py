@@ -130,6 +130,12 @@ class FileSummary:
     #: for good: `nest_asyncio.apply()`, or `asyncio.set_event_loop(loop)` outside an
     #: `except` handler in a function (or module body) that never sets it back to `None`.
     sets_loop: bool = False
+    #: The functions the module runs as tasks (`create_task(f())`, a task helper's
+    #: `background_tasks.create(f())`, `tg.start_soon(f)`), as qualified names; and the
+    #: last names of everything else it calls (`f()`, `x.f()`) or hands to a call as a
+    #: function (`loop.call_soon(f)`), so a task body awaited anywhere is known.
+    spawned: list[str] = field(default_factory=list)
+    called: list[str] = field(default_factory=list)
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -158,6 +164,7 @@ class FileSummary:
             "creates": self.creates,
             "variables": self.variables,
             "loop": self.sets_loop,
+            "tasks": [self.spawned, self.called],
             "sites": [
                 [s.callee, s.display, *s.start, *s.end, s.function, s.quiet_files, s.with_item, s.bare]
                 for s in self.sites
@@ -180,6 +187,8 @@ class FileSummary:
         summary.creates = dict(facts["creates"])
         summary.variables = dict(facts["variables"])
         summary.sets_loop = facts["loop"]
+        spawned, called = facts["tasks"]
+        summary.spawned, summary.called = list(spawned), list(called)
         for callee, display, line, column, end_line, end_column, function, *flags in facts["sites"]:
             summary.sites.append(
                 Site(callee, display, (line, column), (end_line, end_column), function, *flags)
@@ -239,6 +248,9 @@ def valid_facts(facts: object) -> bool:
         and _names(facts["creates"])
         and _names(facts["variables"])
         and type(facts["loop"]) is bool
+        and isinstance(facts["tasks"], list)
+        and len(facts["tasks"]) == 2
+        and all(_strings(names) for names in facts["tasks"])
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -264,6 +276,7 @@ _FACT_KEYS = {
     "creates",
     "variables",
     "loop",
+    "tasks",
     "sites",
     "coroutines",
     "types",
@@ -338,6 +351,7 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
     summary.creates = {own(q): c for q, c in summary.creates.items()}
     summary.variables = {own(q): own(t) for q, t in summary.variables.items()}
+    summary.spawned = [own(q) for q in summary.spawned]
     for site in summary.sites:
         site.callee = own(site.callee)
 
@@ -380,7 +394,11 @@ class Index:
         self.attributes: dict[str, dict[str, str]] = {}
         self.creates: dict[str, str] = {}
         self.variables: dict[str, str] = {}
+        self.spawned: set[str] = set()
+        self.called: set[str] = set()
         for summary in summaries:
+            self.spawned.update(summary.spawned)
+            self.called.update(summary.called)
             self.creates.update(summary.creates)
             self.variables.update(summary.variables)
             self.functions.update(summary.functions)
@@ -750,6 +768,18 @@ class ProjectIndex:
         coroutine = self._index.coroutines.get(target) if target is not None else None
         return coroutine is not None and coroutine.kind in ("plain", "stub")
 
+    def only_spawned(self, qualname: str) -> bool:
+        """Whether the project coroutine function `qualname` runs only as the outermost
+        frame of a task: some module spawns it (`create_task(f())`, `background_tasks.
+        create(f())`, `tg.start_soon(f)`), and no module calls it otherwise or hands it on
+        (a call or reference of the same name, whatever the receiver: `x.f()` counts)."""
+        target = self._index.resolve(qualname)
+        if target is None or target not in self._index.coroutines:
+            return False
+        if target.rpartition(".")[2] in self._index.called:
+            return False
+        return any(self._index.resolve(name) == target for name in self._index.spawned)
+
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every
         await in it, transitively, is of project coroutines without any: it returns a
@@ -808,7 +838,7 @@ def _find_project(folder: str) -> str | None:
 
 #: The kinds of question, each about one or two qualified names (`loop`: a module, for its
 #: top-level package).
-QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable", "loop")
+QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable", "loop", "task")
 
 
 def may_be_project_name(name: str) -> bool:
@@ -852,6 +882,11 @@ class ProjectView:
         event loop itself, in some module (see `ProjectIndex.sets_loop`)."""
         return self._ask(question("loop", module)) is True
 
+    def only_spawned(self, qualname: str) -> bool:
+        """Whether the project coroutine function `qualname` only ever runs as a task's
+        outermost frame (see `ProjectIndex.only_spawned`)."""
+        return self._ask(question("task", qualname)) is True
+
     def _name(self, kind: str, *names: str) -> str | None:
         """A question whose answer is a qualified name (a type, a constructor)."""
         answer = self._ask(question(kind, *names))
@@ -881,6 +916,8 @@ def answer(index: ProjectIndex, key: str) -> object:
         return False if index.reaches_io(rest) is False else None
     if kind == "coroutine":
         return True if index.is_coroutine_function(rest) else None
+    if kind == "task":
+        return True if index.only_spawned(rest) else None
     if kind == "creates":
         return index.creates(rest)
     if kind == "loop":

@@ -14,6 +14,7 @@ from asynclint.analysis.methods import self_class, timeout_scope
 from asynclint.analysis.nodes import all_children, dotted_name, last_name, positional_args, walk
 from asynclint.analysis.scopes import Frame as ScopeFrame
 from asynclint.catalogs.calls import BROAD, CANCELLED, HAND_OVER_METHODS, NO_RETURN_CALLS, NO_RETURN_TYPES
+from asynclint.project import may_be_project_name
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -320,6 +321,13 @@ class Flow:
         return None
 
 
+def definition(ctx: Context, call: cst.Call) -> cst.FunctionDef | None:
+    """The module's own function or method a call runs (`f(...)`, a nested `def` of the
+    enclosing function, `self.m(...)` through the module's base classes), or None."""
+    found = Flow(ctx)._definition(call)
+    return found[0] if found is not None else None
+
+
 def hands_over(body: cst.CSTNode, exc: str | None) -> bool:
     """The handler passes the caught exception on to be raised elsewhere:
     `errors.append(exc)`, `future.set_exception(exc)`, `self._error = exc`."""
@@ -612,6 +620,42 @@ def documented(ctx: Context, handler: cst.ExceptHandler) -> bool:
     return any(isinstance(a, cst.Finally) for a, _ in _enclosing(ctx)) and explains(handler)
 
 
+#: A comment about cancellation (`CancelledError`, "cancelled", "cancellation"; not the
+#: verb: "cancel the helper too" is about the next statement).
+_ABOUT_CANCELLATION = re.compile(r"cancell?ed|cancellation", re.IGNORECASE)
+
+
+def explains_fall_through(ctx: Context) -> bool:
+    """The statement the visited `try` falls through to carries a comment that explains,
+    in words, what happens on cancellation (`return None  # on shutdown we return None
+    instead of raising CancelledError`): the handler's choice is written down there."""
+    stack = ctx.stack
+    if len(stack) < 2 or not isinstance(stack[-2], (cst.IndentedBlock, cst.Module)):
+        return False
+    body = list(stack[-2].body)
+    index = next((i for i, stmt in enumerate(body) if stmt is stack[-1]), None)
+    if index is None or index + 1 >= len(body):
+        return False
+    after = body[index + 1]
+    comments = [line.comment for line in getattr(after, "leading_lines", ()) if line.comment is not None]
+    if isinstance(after, cst.SimpleStatementLine) and after.trailing_whitespace.comment is not None:
+        comments.append(after.trailing_whitespace.comment)
+    return any(_explanation(c.value) and _ABOUT_CANCELLATION.search(c.value) for c in comments)
+
+
+def carved_out(ctx: Context, node: cst.Try, handler: cst.ExceptHandler) -> bool:
+    """A later handler of the same `try` catches everything (`except BaseException:`, a
+    bare `except:`) and re-raises on every path: the cancellation's own handler before it
+    was set apart on purpose (`except CancelledError: stop the sub-tasks; return`)."""
+    handlers = list(node.handlers)
+    start = next(i for i, h in enumerate(handlers) if h is handler) + 1
+    for later in handlers[start:]:
+        if cancellation_kind(ctx, later.type) == "broad":
+            # What it catches is no cancellation: its tests of the exception stay undecided.
+            return Flow(ctx).block(later.body) == {RAISE}
+    return False
+
+
 def _is_flag(test: cst.BaseExpression, exc: str | None) -> bool:
     """`stopping`, `self._closed`, `not state.running`, `self._stop.is_set()`."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -653,7 +697,7 @@ def tail_exits(ctx: Context, leaks: frozenset[str]) -> bool:
     return not (BREAK in leaks and loops > 1)
 
 
-def _spawns(func: cst.BaseExpression) -> bool:
+def spawns(func: cst.BaseExpression) -> bool:
     """`create_task`, `ensure_future`, or a project's task helper:
     `background_tasks.create(...)`, `tasks.create_or_defer(...)`."""
     last = last_name(func)
@@ -663,6 +707,13 @@ def _spawns(func: cst.BaseExpression) -> bool:
     return (
         last.startswith("create") and receiver is not None and "task" in receiver.rsplit(".", 1)[-1].lower()
     )
+
+
+def task_body_elsewhere(ctx: Context, qualname: str) -> bool:
+    """The project coroutine function `qualname` (`app.jobs.Timer.run`; "" for a nested
+    function) runs only as the outermost frame of a task another module may spawn: the
+    project model (`ProjectIndex.only_spawned`)."""
+    return bool(qualname) and may_be_project_name(qualname) and ctx.project.only_spawned(qualname)
 
 
 def task_body_names(ctx: Context) -> frozenset[str]:
@@ -678,7 +729,19 @@ def task_body_names(ctx: Context) -> frozenset[str]:
         calls: list[cst.Call] = []
         registered: set[str] = set()
         handed: dict[int, str] = {}
+        #: Local names bound to functions, not calls of them (`run = self._a if once else
+        #: self._b`): a spawned `run()` runs those functions.
+        aliases: dict[str, set[str]] = {}
         for sub in walk(ctx.module):
+            if (
+                isinstance(sub, cst.Assign)
+                and len(sub.targets) == 1
+                and isinstance(sub.targets[0].target, cst.Name)
+            ):
+                referenced = _function_references(sub.value)
+                if referenced:
+                    aliases.setdefault(sub.targets[0].target.value, set()).update(referenced)
+                continue
             if isinstance(sub, cst.FunctionDef) and sub.asynchronous is not None and cancels:
                 if any(
                     isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
@@ -690,7 +753,7 @@ def task_body_names(ctx: Context) -> frozenset[str]:
                 continue
             calls.append(sub)
             args = positional_args(sub)
-            if _spawns(sub.func):
+            if spawns(sub.func):
                 if args and isinstance(args[0].value, cst.Call):
                     spawned[id(args[0].value)] = last_name(args[0].value.func)
             elif last_name(sub.func) == "start_soon" and args:
@@ -714,6 +777,19 @@ def task_body_names(ctx: Context) -> frozenset[str]:
             )
         }
         names = {*spawned.values(), *handed.values(), *registered}
+        for name in list(names):
+            names |= aliases.get(name, set())
         return frozenset(name for name in names if name and name not in direct)
 
     return ctx.memo("task-bodies", ctx.module, compute)
+
+
+def _function_references(expr: cst.BaseExpression) -> set[str]:
+    """The names of the functions an expression refers to without calling them: `f`,
+    `self._run`, either side of `self._a if once else self._b`; empty for anything else."""
+    if isinstance(expr, cst.IfExp):
+        body, orelse = _function_references(expr.body), _function_references(expr.orelse)
+        return body | orelse if body and orelse else set()
+    if isinstance(expr, cst.Name) or (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        return {last_name(expr)}
+    return set()

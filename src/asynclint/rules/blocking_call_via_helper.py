@@ -7,7 +7,7 @@ import libcst as cst
 
 from asynclint import registry
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import describe_call, is_none, last_name, walk
+from asynclint.analysis.nodes import describe_call, is_none, last_name, positional_args, walk
 from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
@@ -33,6 +33,7 @@ from asynclint.rules._blocking import (
     lookup,
     offloaded_iterator,
 )
+from asynclint.rules._cancellation import spawns
 from asynclint.settings import Settings
 
 
@@ -146,6 +147,11 @@ class BlockingCallViaHelper(Rule):
         self._returns: dict[str, set[str]] = {}
         #: Whether the module may install the event loop (`FileSummary.sets_loop`).
         self._loop_setter = not ctx.is_test_file and may_set_loop(ctx.source)
+        #: What the module runs as tasks (qualified) and everything else it calls or hands
+        #: on as a function (last names), for the project model's task bodies.
+        self._spawned: set[str] = set()
+        self._called: set[str] = set()
+        self._spawned_calls: set[int] = set()
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -311,6 +317,7 @@ class BlockingCallViaHelper(Rule):
     # Calls ---------------------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
+        self._tasks(node)
         ctx = self.ctx
         if self._loop_setter and not self.summary.sets_loop and _installs_loop(ctx, node):
             self.summary.sets_loop = True
@@ -363,6 +370,29 @@ class BlockingCallViaHelper(Rule):
         callee = self._callee(node)
         if callee is not None:
             self.summary.functions[qual].calls.append(callee)
+
+    def _tasks(self, node: cst.Call) -> None:
+        """The project model's task bodies: `create_task(f())`, a task helper's
+        `background_tasks.create(f())` and `tg.start_soon(f, ...)` spawn `f`; every other
+        call, and a function handed to a call, counts as a direct use of its name."""
+        func = node.func
+        if id(node) not in self._spawned_calls and isinstance(func, (cst.Name, cst.Attribute)):
+            self._called.add(last_name(func))
+        args = positional_args(node)
+        target = args[0].value if args else None
+        if spawns(func) and isinstance(target, cst.Call):
+            self._spawned_calls.add(id(target))
+            name = self._callee(target)
+        elif last_name(func) == "start_soon" and isinstance(target, (cst.Name, cst.Attribute)):
+            name = self._callee(cst.Call(func=target))
+            args = args[1:]
+        else:
+            name = None
+        if name is not None:
+            self._spawned.add(name)
+        for arg in args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                self._called.add(last_name(arg.value))
 
     def _running_loop_names(self, function: cst.CSTNode) -> frozenset[str]:
         """The names `function` binds to `asyncio.get_running_loop()`."""
@@ -430,6 +460,7 @@ class BlockingCallViaHelper(Rule):
         ctx = self.ctx
         summary = self.summary
         self._factories()
+        summary.spawned, summary.called = sorted(self._spawned), sorted(self._called)
         if self._sites:
             summary.library = ctx.library
         # The lines of definitions, for the places of a chain's hops (read with `ast`:

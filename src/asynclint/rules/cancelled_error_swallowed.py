@@ -19,13 +19,16 @@ from asynclint.rules._cancellation import (
     awaits_completed_or_cancelled,
     awaits_task_cancelled_elsewhere,
     cancellation_kind,
+    carved_out,
     catches_keyboard_interrupt,
     documented,
+    explains_fall_through,
     flag_guarded_exit,
     handles_uncancel,
     hands_over,
     inside_reraising_handler,
     tail_exits,
+    task_body_elsewhere,
     task_body_names,
     waits_until_cancelled,
 )
@@ -78,14 +81,22 @@ class CancelledErrorSwallowed(Rule):
     never completes (run until cancelled); a handler inside another `except` handler
     that raises on every path (a rollback that re-raises); a handler whose body carries
     a comment explaining it (`pass  # expected during close()`; not a `# noqa` or other
-    tool pragma), or, in a `finally:` block, a comment just above it; a handler in a
+    tool pragma), or, in a `finally:` block, a comment just above it; a handler that
+    falls through to a statement whose comment speaks of the cancellation
+    (`return None  # a cancelled run gives None`); a handler in a
     loop that stops on a flag (`if self._stopping: return`) and otherwise keeps a worker
-    alive; and the outermost frame of a task the module creates
-    (`create_task(self._run())`, `tg.start_soon(self._handle, item)`, or a task helper
+    alive; a handler of the cancellation class alone followed by a catch-all
+    (`except BaseException:`, bare `except:`) that re-raises on every path, since the
+    author set cancellation apart from everything else on purpose; and the outermost
+    frame of a task the module creates (`create_task(self._run())`, also through a local
+    name bound to the function: `run = self._once if once else self._loop`,
+    `create_task(run())`; `tg.start_soon(self._handle, item)`, or a task helper
     such as `background_tasks.create(listen())`) when the handler keeps no loop going, so that
     the task runs to its end, also of a callback registered with a framework
     (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
-    unless the module also calls or awaits that function directly (`f()`, `self.f()`).
+    unless the module also calls or awaits that function directly (`f()`, `self.f()`);
+    likewise for a task body another module of the project spawns, when no module calls it
+    otherwise or hands it on (the project model: any call of that name counts).
     In anyio and trio modules the message names their cancellation class.
 
     ## Why is this bad?
@@ -137,6 +148,9 @@ class CancelledErrorSwallowed(Rule):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self._entry_points: set[str] = set()
+        #: `tail:name` -> the qualified names of the functions so named whose handler
+        #: lets the task run to its end ("" for a nested function).
+        self._tails: dict[str, set[str]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -186,8 +200,11 @@ class CancelledErrorSwallowed(Rule):
             # A rollback that re-raises the original exception whatever the clean-up does.
             or inside_reraising_handler(self.ctx)
             or documented(self.ctx, handler)
+            or (NEXT in leaks and explains_fall_through(self.ctx))
             # A worker kept alive on purpose, which stops when its stopping flag is set.
             or flag_guarded_exit(self.ctx, handler.body, exc)
+            # Set apart from a catch-all that re-raises: what cancelling does is chosen.
+            or (kind == "cancelled" and carved_out(self.ctx, node, handler))
         ):
             return
         hows = [_HOW[e] for e in (NEXT, RETURN, BREAK, CONTINUE) if e in leaks]
@@ -200,7 +217,10 @@ class CancelledErrorSwallowed(Rule):
         # In the outermost frame of a task, a handler that does not keep a loop going lets
         # the task run to its end: that stands only when the task is not the module's
         # own, cancelled by it (see `finish`).
-        key = f"tail:{owner}" if tail_exits(self.ctx, leaks) else owner
+        key = owner
+        if tail_exits(self.ctx, leaks):
+            key = f"tail:{owner}"
+            self._tails.setdefault(key, set()).add(self._qualified(function))
         self.report_unless_exempt(
             key, handler, fix=fix, handler=label, how=how, cancelled=self._cancelled_name(), function=owner
         )
@@ -209,8 +229,31 @@ class CancelledErrorSwallowed(Rule):
         exempt = set(self._entry_points) | {f"tail:{name}" for name in self._entry_points}
         if any(owner.startswith("tail:") for owner, _ in self._held):  # the module walk only when needed
             exempt |= {f"tail:{name}" for name in task_body_names(self.ctx)}
+        # A task body another module spawns, and no module of the project awaits (the
+        # project model; a file alone does not know).
+        for key, names in self._tails.items():
+            if key not in exempt and all(task_body_elsewhere(self.ctx, name) for name in names):
+                exempt.add(key)
         self.release_reports(exempt)
         return None
+
+    def _qualified(self, function: cst.FunctionDef) -> str:
+        """`app.jobs.refresh` or `app.jobs.Timer.run`; "" for a nested function."""
+        module = self.ctx.module_info.name
+        frame = self.ctx.frame.function_frame()
+        parent = frame.parent if frame is not None else None
+        if not module or frame is None or frame.node is not function or parent is None:
+            return ""
+        if parent.kind == "module":
+            return f"{module}.{function.name.value}"
+        if (
+            parent.kind == "class"
+            and isinstance(parent.node, cst.ClassDef)
+            and parent.parent is not None
+            and parent.parent.kind == "module"
+        ):
+            return f"{module}.{parent.node.name.value}.{function.name.value}"
+        return ""
 
     def _cancelled_name(self) -> str:
         return {"anyio": "anyio.get_cancelled_exc_class()", "trio": "trio.Cancelled"}.get(

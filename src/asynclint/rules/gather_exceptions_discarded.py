@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from asynclint.analysis.nodes import keyword_arg, walk
-from asynclint.catalogs.calls import GATHER_CALLS
+from asynclint.analysis.nodes import children, keyword_arg, walk
+from asynclint.catalogs.calls import BROAD, GATHER_CALLS
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._cancellation import definition
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
 
 #: Calls whose failure a best-effort cleanup ignores on purpose.
 _CLEANUP = (
@@ -73,7 +79,11 @@ class GatherExceptionsDiscarded(Rule):
     Waiting for tasks that already exist (`gather(*tasks, return_exceptions=True)`, for
     instance after cancelling them), best-effort cleanup (`close()`, `disconnect()`...)
     and gathers in `finally` or `except` blocks are not reported: there, ignoring the
-    outcome is the intent.
+    outcome is the intent. Nor are gathers of calls of the module's own coroutine
+    functions that catch their own failures (every await, also in the module's functions
+    they await, inside a `try` whose `except Exception:` handler does not raise, as in
+    `try: r["head"] = await fetch(r) except Exception: r["status"] = "failed"`): there is
+    nothing to collect.
     """
 
     code = "ASL206"
@@ -104,9 +114,30 @@ class GatherExceptionsDiscarded(Rule):
         function = self.ctx.frame.function_frame()
         if function is not None and self._cancels_tasks(function.node):
             return
-        if _waits_for_existing_work(node):
+        if _waits_for_existing_work(node) or self._gathers_guarded_work(node):
             return
         self.report(node)
+
+    def _gathers_guarded_work(self, call: cst.Call) -> bool:
+        """Every gathered call runs a function of the module that catches its own failures:
+        each of its awaits (and those of the module's functions it awaits) sits in a `try`
+        with an `except Exception`/`BaseException`/bare handler that does not raise. Such a
+        gather has no exception to collect; it waits for best-effort work on purpose."""
+        for arg in call.args:
+            if arg.keyword is not None:
+                continue
+            value = arg.value
+            if isinstance(value, (cst.GeneratorExp, cst.ListComp)) and arg.star == "*":
+                value = value.elt
+            if not isinstance(value, cst.Call):
+                return False
+            function = definition(self.ctx, value)
+            if function is None or not self._guarded(function):
+                return False
+        return True
+
+    def _guarded(self, function: cst.FunctionDef) -> bool:
+        return self.ctx.memo("guarded-work", function, lambda: _Guard(self.ctx).function(function, 0))
 
     def _cancels_tasks(self, function: cst.CSTNode) -> bool:
         return self.ctx.memo("cancels-tasks", function, lambda: _calls_cancel(function))
@@ -117,3 +148,64 @@ def _calls_cancel(function: cst.CSTNode) -> bool:
         isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "cancel"
         for n in walk(function)
     )
+
+
+class _Guard:
+    """Whether a coroutine function catches its own failures (see
+    `GatherExceptionsDiscarded._gathers_guarded_work`): it awaits something, and nothing
+    it awaits, enters with `async with` (but a lock or semaphore held in a variable),
+    iterates with `async for` or raises escapes a catch-all handler."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.awaits = False
+
+    def function(self, function: cst.FunctionDef, depth: int) -> bool:
+        if function.asynchronous is None or depth > 2:
+            return False
+        return self.node(function.body, False, depth) and self.awaits
+
+    def node(self, node: cst.CSTNode, guarded: bool, depth: int) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return True  # not run here
+        if isinstance(node, cst.Try):
+            inner = guarded or self._catches_all(node)
+            return (
+                self.node(node.body, inner, depth)
+                and all(self.node(h.body, guarded, depth) for h in node.handlers)
+                and all(self.node(b, guarded, depth) for b in (node.orelse, node.finalbody) if b is not None)
+            )
+        if not guarded:
+            if isinstance(node, (cst.Raise, cst.TryStar)):
+                return False
+            if isinstance(node, cst.For) and node.asynchronous is not None:
+                return False
+            if isinstance(node, cst.With) and node.asynchronous is not None:
+                self.awaits = True
+                if not all(isinstance(item.item, (cst.Name, cst.Attribute)) for item in node.items):
+                    return False
+            if isinstance(node, cst.Await):
+                self.awaits = True
+                callee = (
+                    definition(self.ctx, node.expression) if isinstance(node.expression, cst.Call) else None
+                )
+                if callee is None or not self.function(callee, depth + 1):
+                    return False
+        elif isinstance(node, cst.Await):
+            self.awaits = True
+        return all(self.node(child, guarded, depth) for child in children(node))
+
+    def _catches_all(self, node: cst.Try) -> bool:
+        """A handler of `Exception`, `BaseException` or a bare `except:` that raises
+        nothing."""
+        for handler in node.handlers:
+            caught = (
+                self.ctx.qualified_name(handler.type)
+                if handler.type is not None
+                else "builtins.BaseException"
+            )
+            if (caught in BROAD or caught == "builtins.Exception") and not any(
+                isinstance(sub, cst.Raise) for sub in walk(handler.body, into_scopes=False)
+            ):
+                return True
+        return False
