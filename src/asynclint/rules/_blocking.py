@@ -372,14 +372,68 @@ def prompts(ctx: Context, function: cst.FunctionDef) -> bool:
     return False
 
 
+def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether the coroutine `function` is in a command-line module or is a command
+    (`command`: prompting the user alone does not count, since that is what ASL108
+    reports) or in a script (`script`), and nothing runs beside it on the loop: it starts no concurrent work
+    (`gather`, `create_task`, a task group...) and no function of its module that does
+    names it (a coroutine handed to `gather` or to a task). Such a coroutine is the only
+    thing its loop runs, so no blocking call in it (nor at the end of an ASL116 chain
+    that starts in it) stalls anything; the user waits for the command either way.
+    `test-file-io = true` turns this off."""
+    return ctx.memo("runs-alone", function, lambda: _runs_alone(ctx, function))
+
+
+def _runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
+    if ctx.settings.test_file_io or not (script(ctx) or command(ctx, function)):
+        return False
+    starters, named = ctx.memo("concurrency", ctx.module, lambda: _concurrency(ctx.module))
+    return id(function) not in starters and function.name.value not in named
+
+
+def _concurrency(module: cst.Module) -> tuple[set[int], set[str]]:
+    """The functions of `module` that start concurrent work (ids), and the names they
+    mention (the coroutines they may run concurrently)."""
+    starters: set[int] = set()
+    named: set[str] = set()
+    for node in walk(module):
+        if isinstance(node, cst.FunctionDef) and any(_starts_work(n) for n in walk(node.body)):
+            starters.add(id(node))
+            for inner in walk(node.body):
+                if isinstance(inner, cst.Name):
+                    named.add(inner.value)
+                elif isinstance(inner, cst.Attribute):
+                    named.add(inner.attr.value)
+    return starters, named
+
+
+def _starts_work(node: cst.CSTNode) -> bool:
+    """A call that runs work concurrently: `gather`, `create_task`, a task group's
+    `start_soon`, `asyncio.wait`..."""
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    if isinstance(func, cst.Name):
+        return func.value in catalog.CONCURRENT_CALLS
+    if isinstance(func, cst.Attribute):
+        name = func.attr.value
+        if name in catalog.CONCURRENT_CALLS:
+            return True
+        owner = func.value
+        return name == "wait" and isinstance(owner, cst.Name) and owner.value in catalog.ASYNC_MODULES
+    return False
+
+
 def quiet_hit(ctx: Context, hit: Hit) -> bool:
-    """A file or filesystem call where those are not reported (`files_quiet`), or a
-    console prompt (ASL108) in a terminal dialogue: in a command, or in a coroutine that
-    writes to the terminal (`print`, `console.print`, `click.echo`), whose user is what
-    it waits for."""
+    """A blocking call in a coroutine that runs alone on its loop (`runs_alone`), a file
+    or filesystem call where those are not reported (`files_quiet`), or a console prompt
+    (ASL108) in a terminal dialogue: in a command, or in a coroutine that writes to the
+    terminal (`print`, `console.print`, `click.echo`), whose user is what it waits for."""
     function = ctx.async_function
     if function is None:
         return False
+    if runs_alone(ctx, function):
+        return True
     code = hit.entry.code
     if file_call(hit):
         return files_quiet(ctx, function)
