@@ -200,9 +200,106 @@ def blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
 
 def _blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
     hit = classify(ctx, call)
-    if hit is not None and _reported_elsewhere(ctx, call, hit):
+    if hit is not None and (_reported_elsewhere(ctx, call, hit) or _guarded(ctx, call, hit)):
         return None
     return hit
+
+
+#: Reads that return at once once `select` reports their stream readable: a socket's
+#: `recv` gives what has arrived; a file's `read(1)` needs one byte.
+_READS_AFTER_SELECT = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "accept", "read1"})
+
+
+def _guarded(ctx: Context, call: cst.Call, hit: Hit) -> bool:
+    """A wait that a test around it in the same function shows cannot block: a read of a
+    stream under an `if` on what `select.select([stream], ...)` just returned, or a
+    process's `communicate()`/`wait()` under `if proc.poll() is not None:` (it has
+    exited: the call only drains its pipes)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    method = func.attr.value
+    if method in _PROCESS_WAITS:
+        check = _exited_test
+    elif method in _READS_AFTER_SELECT or (method == "read" and _reads_one(call)):
+        check = _selected_test
+    else:
+        return False
+    function = ctx.function
+    if function is None:
+        return False
+    receiver = ctx.code_for(func.value)
+    for node in reversed(ctx.stack):
+        if node is function:
+            return False
+        in_body = isinstance(node, cst.If) and any(n is node.body for n in ctx.stack)
+        if in_body and check(ctx, node.test, receiver, function):
+            return True
+    return False
+
+
+def _reads_one(call: cst.Call) -> bool:
+    positional = positional_args(call)
+    return (
+        len(call.args) == 1
+        and bool(positional)
+        and isinstance(positional[0].value, cst.Integer)
+        and positional[0].value.value == "1"
+    )
+
+
+def _exited_test(
+    ctx: Context, test: cst.BaseExpression, receiver: str, function: cst.FunctionDef | cst.Lambda
+) -> bool:
+    """`proc.poll() is not None` or `proc.returncode is not None`."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return False
+    target = test.comparisons[0]
+    if not (
+        isinstance(target.operator, cst.IsNot)
+        and isinstance(target.comparator, cst.Name)
+        and target.comparator.value == "None"
+    ):
+        return False
+    left = test.left
+    if isinstance(left, cst.Call) and not left.args:
+        left = left.func
+        attribute = "poll"
+    else:
+        attribute = "returncode"
+    return (
+        isinstance(left, cst.Attribute)
+        and left.attr.value == attribute
+        and ctx.code_for(left.value) == receiver
+    )
+
+
+def _selected_test(
+    ctx: Context, test: cst.BaseExpression, receiver: str, function: cst.FunctionDef | cst.Lambda
+) -> bool:
+    """A test on a name the function binds to `select.select([..., receiver, ...], ...)`
+    (or to its first item)."""
+    names = {n.value for n in walk(test) if isinstance(n, cst.Name)}
+    for node in walk(function.body, into_scopes=False):
+        if not (isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.value, cst.Call)):
+            continue
+        if ctx.qualified_name(node.value.func) not in _SELECTS:
+            continue
+        target = node.targets[0].target
+        if isinstance(target, (cst.Tuple, cst.List)) and target.elements:
+            target = target.elements[0].value
+        if not (isinstance(target, cst.Name) and target.value in names):
+            continue
+        positional = positional_args(node.value)
+        watched = positional[0].value if positional else None
+        if isinstance(watched, (cst.List, cst.Tuple)) and any(
+            ctx.code_for(e.value) == receiver for e in watched.elements
+        ):
+            return True
+    return False
+
+
+_SELECTS = frozenset({"select.select"})
 
 
 def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
