@@ -310,10 +310,21 @@ def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
     if entry.lazy and offloaded_iterator(ctx):
         return True
     if hit.key == "subprocess.Popen":
-        return _process_waited(ctx, call)
+        return _process_waited(ctx, call) or spawn_only(ctx, call, hit)
     if entry is catalog.FILE_IO:
         return _opened_here(ctx, call)
     return False
+
+
+def spawn_only(ctx: Context, call: cst.Call, hit: Hit) -> bool:
+    """A `subprocess.Popen` that is not the item of a `with` (whose exit waits for the
+    child): it only forks and executes the child, as asyncio's own
+    `create_subprocess_exec` does on the loop's thread; a wait for the process is reported
+    where it happens (ASL104)."""
+    if hit.key != "subprocess.Popen":
+        return False
+    parent = ctx.parent
+    return not (isinstance(parent, cst.WithItem) and parent.item is call)
 
 
 def offloaded_iterator(ctx: Context) -> bool:

@@ -32,6 +32,7 @@ from asynclint.rules._blocking import (
     lookup,
     offloaded_iterator,
     runs_alone,
+    spawn_only,
 )
 from asynclint.settings import Settings
 
@@ -67,7 +68,16 @@ class BlockingCallViaHelper(Rule):
     timestamp). Nor are the file reads of a helper that locates them by `__file__` (a
     bundled script or template: the package's own small resources). A function under a decorator that runs it in a worker thread
     (`asgiref.sync.sync_to_async`, `channels.db.database_sync_to_async`,
-    `asyncer.asyncify`, and those of `offload-decorators`) does not block its callers.
+    `asyncer.asyncify`, and those of `offload-decorators`) does not block its callers; nor
+    does a dispatcher: a sync function under a decorator factory given a coroutine function
+    of the same scope (`@async_dispatch(aapply)` on `def apply`), which hands an `async
+    def` the coroutine of that function. Calling a `@contextmanager` function only builds
+    the context manager: such a call outside a `with` item (kept for later, handed to
+    `ExitStack.enter_context`) is charged the code before the `yield` (what entering runs)
+    only; its tear-down after the `yield` counts for a `with helper():` (in the
+    coroutine or in a helper). A `subprocess.Popen` that is not a `with` item only starts
+    the child (see ASL103) and is not followed. Chains that start in command-line code
+    or a script where nothing runs beside the coroutine are not reported (see ASL101).
     In test files and command-line code (see ASL105: a `cli` package, a `__main__`
     module, a command, a coroutine that prompts the user) only chains to other blocking
     calls than file and filesystem calls (a SQLite database file included) are reported,
@@ -372,7 +382,8 @@ class BlockingCallViaHelper(Rule):
             resource = file_call(hit) and ctx.memo(
                 "package-resource", frame.node, lambda: _reads_package(frame.node)
             )
-            if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node) and not resource:
+            skip = (hit.entry.lazy and offloaded_iterator(ctx)) or spawn_only(ctx, node, hit)
+            if not skip and not cheap(hit.key, node) and not resource:
                 ctx.want_position(node)
                 self._blocking.setdefault(qual, []).append(
                     (hit.shown(node), hit.entry.code, node, file_call(hit))

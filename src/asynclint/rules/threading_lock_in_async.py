@@ -18,6 +18,11 @@ class ThreadingLockInAsync(Rule):
     `with lock:` whose block only updates memory is not reported: held for microseconds,
     such a lock is mostly shared with real threads (timer callbacks, sync waiters) and
     must stay a thread lock. The message says when the lock is held across an `await`.
+    `lock.acquire()` right after `lock = threading.Lock()` (the statement before) is not
+    reported: no one else has the new lock yet, so taking it cannot wait.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     Acquiring a thread lock blocks the whole loop while another thread holds it. Held
