@@ -232,8 +232,9 @@ def _guarded(ctx: Context, call: cst.Call, hit: Hit) -> bool:
     for node in reversed(ctx.stack):
         if node is function:
             return False
-        in_body = isinstance(node, cst.If) and any(n is node.body for n in ctx.stack)
-        if in_body and check(ctx, node.test, receiver, function):
+        if not isinstance(node, cst.If):
+            continue
+        if any(n is node.body for n in ctx.stack) and check(ctx, node.test, receiver, function):
             return True
     return False
 
@@ -285,7 +286,7 @@ def _selected_test(
             continue
         if ctx.qualified_name(node.value.func) not in _SELECTS:
             continue
-        target = node.targets[0].target
+        target: cst.BaseExpression = node.targets[0].target
         if isinstance(target, (cst.Tuple, cst.List)) and target.elements:
             target = target.elements[0].value
         if not (isinstance(target, cst.Name) and target.value in names):
