@@ -452,6 +452,11 @@ def command(ctx: Context, function: cst.FunctionDef) -> bool:
     parts = (ctx.module_info.name or "").split(".")
     if "cli" in parts or "__main__" in parts or _INTERACTIVE_IMPORT.search(ctx.source):
         return True
+    return _command_decorated(function)
+
+
+def _command_decorated(function: cst.FunctionDef) -> bool:
+    """`@app.command()`, `@click.command`, `@app.callback()`."""
     for decorator in function.decorators:
         expr = decorator.decorator
         if isinstance(expr, cst.Call):
@@ -485,8 +490,10 @@ def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
     """Whether the coroutine `function` is in a command-line module or is a command
     (`command`: prompting the user alone does not count, since that is what ASL108
     reports) or in a script (`script`), and nothing runs beside it on the loop: it starts no concurrent work
-    (`gather`, `create_task`, a task group...) and no function of its module that does
-    names it (a coroutine handed to `gather` or to a task). Such a coroutine is the only
+    (`gather`, `create_task`, a task group...), no function of its module that does
+    names it (a coroutine handed to `gather` or to a task), its module hands it to no one
+    (`add_route("/", handle)`: only called, never passed as a value) and it has no
+    decorator but a command's (a route, an event handler). Such a coroutine is the only
     thing its loop runs, so no blocking call in it (nor at the end of an ASL116 chain
     that starts in it) stalls anything; the user waits for the command either way.
     `test-file-io = true` turns this off."""
@@ -496,8 +503,37 @@ def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
 def _runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
     if ctx.settings.test_file_io or not (script(ctx) or command(ctx, function)):
         return False
+    if function.decorators and not _command_decorated(function):
+        return False  # a route, an event handler...: the framework may run it beside others
     starters, named = ctx.memo("concurrency", ctx.module, lambda: _concurrency(ctx.module))
-    return id(function) not in starters and function.name.value not in named
+    if id(function) in starters or function.name.value in named:
+        return False
+    return function.name.value not in ctx.memo("handed-over", ctx.module, lambda: _handed_over(ctx.module))
+
+
+def _handed_over(module: cst.Module) -> set[str]:
+    """The names `module` uses as values rather than calling them (`add_route("/", handle)`,
+    `partial(self.handle, x)`): functions handed to someone who may run them beside other
+    work."""
+    excluded: set[int] = set()
+    for node in walk(module):
+        if isinstance(node, cst.Call):
+            excluded.add(id(node.func))
+        elif isinstance(node, cst.Attribute):
+            excluded.add(id(node.attr))
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            excluded.add(id(node.name))
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            excluded.update(id(n) for n in walk(node))
+    found: set[str] = set()
+    for node in walk(module):
+        if id(node) in excluded:
+            continue
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            found.add(node.attr.value)
+    return found
 
 
 def _concurrency(module: cst.Module) -> tuple[set[int], set[str]]:
