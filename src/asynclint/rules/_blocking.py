@@ -491,9 +491,10 @@ def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
     (`command`: prompting the user alone does not count, since that is what ASL108
     reports) or in a script (`script`), and nothing runs beside it on the loop: it starts no concurrent work
     (`gather`, `create_task`, a task group...), no function of its module that does
-    names it (a coroutine handed to `gather` or to a task), its module hands it to no one
-    (`add_route("/", handle)`: only called, never passed as a value) and it has no
-    decorator but a command's (a route, an event handler). Such a coroutine is the only
+    names it (a coroutine handed to `gather` or to a task), and its module hands it to no
+    one: it is only called, never passed as a value (`add_route("/", handle)`), and no
+    decorator of an object of the module registers it (`@routes.get("/")`, `@bot.event`;
+    a command's decorator aside). Such a coroutine is the only
     thing its loop runs, so no blocking call in it (nor at the end of an ASL116 chain
     that starts in it) stalls anything; the user waits for the command either way.
     `test-file-io = true` turns this off."""
@@ -503,12 +504,28 @@ def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
 def _runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
     if ctx.settings.test_file_io or not (script(ctx) or command(ctx, function)):
         return False
-    if function.decorators and not _command_decorated(function):
+    if not _command_decorated(function) and any(_registers(ctx, d.decorator) for d in function.decorators):
         return False  # a route, an event handler...: the framework may run it beside others
     starters, named = ctx.memo("concurrency", ctx.module, lambda: _concurrency(ctx.module))
     if id(function) in starters or function.name.value in named:
         return False
     return function.name.value not in ctx.memo("handed-over", ctx.module, lambda: _handed_over(ctx.module))
+
+
+def _registers(ctx: Context, decorator: cst.BaseExpression) -> bool:
+    """A decorator that hands the function to an object of the module (`@routes.get("/")`,
+    `@bot.event`), not one that wraps it (`@functools.wraps(f)`, `@inject_client`)."""
+    if isinstance(decorator, cst.Call):
+        decorator = decorator.func
+    if not isinstance(decorator, cst.Attribute):
+        return False
+    root = decorator.value
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return True
+    found = ctx.module_frame.lookup(root.value)
+    return found is None or not all(b.kind == "import" for b in found[1])
 
 
 def _handed_over(module: cst.Module) -> set[str]:
@@ -521,8 +538,10 @@ def _handed_over(module: cst.Module) -> set[str]:
             excluded.add(id(node.func))
         elif isinstance(node, cst.Attribute):
             excluded.add(id(node.attr))
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Param)):
             excluded.add(id(node.name))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            excluded.add(id(node.keyword))
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             excluded.update(id(n) for n in walk(node))
     found: set[str] = set()
