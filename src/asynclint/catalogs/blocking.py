@@ -798,6 +798,23 @@ PROMPT_MODULES = ("questionary.", "InquirerPy.", "inquirer.")
 #: The last name of decorators that make a function a command of a command-line app
 #: (`@app.command()`, `@click.command`, `@cli.callback()`).
 COMMAND_DECORATORS: frozenset[str] = frozenset({"command", "callback"})
+#: Calls (by the name called, a function or a method) that run work concurrently on the
+#: loop: command-line code that makes one does not run alone (see `runs_alone`).
+#: `wait` counts as `asyncio.wait` (an event's `wait()` starts nothing).
+CONCURRENT_CALLS: frozenset[str] = frozenset(
+    {
+        "gather",
+        "create_task",
+        "ensure_future",
+        "TaskGroup",
+        "as_completed",
+        "start_soon",
+        "create_task_group",
+        "open_nursery",
+        "run_coroutine_threadsafe",
+    }
+)
+ASYNC_MODULES: frozenset[str] = frozenset({"asyncio", "anyio", "trio"})
 #: Serialisers: a helper that uses one pickles or JSON-dumps (or loads) what its file
 #: holds; names ending in `Pickler`/`Unpickler` count too.
 SERIALISERS: frozenset[str] = frozenset(

@@ -200,9 +200,107 @@ def blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
 
 def _blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
     hit = classify(ctx, call)
-    if hit is not None and _reported_elsewhere(ctx, call, hit):
+    if hit is not None and (_reported_elsewhere(ctx, call, hit) or _guarded(ctx, call, hit)):
         return None
     return hit
+
+
+#: Reads that return at once once `select` reports their stream readable: a socket's
+#: `recv` gives what has arrived; a file's `read(1)` needs one byte.
+_READS_AFTER_SELECT = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "accept", "read1"})
+
+
+def _guarded(ctx: Context, call: cst.Call, hit: Hit) -> bool:
+    """A wait that a test around it in the same function shows cannot block: a read of a
+    stream under an `if` on what `select.select([stream], ...)` just returned, or a
+    process's `communicate()`/`wait()` under `if proc.poll() is not None:` (it has
+    exited: the call only drains its pipes)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return False
+    method = func.attr.value
+    if method in _PROCESS_WAITS:
+        check = _exited_test
+    elif method in _READS_AFTER_SELECT or (method == "read" and _reads_one(call)):
+        check = _selected_test
+    else:
+        return False
+    function = ctx.function
+    if function is None:
+        return False
+    receiver = ctx.code_for(func.value)
+    for node in reversed(ctx.stack):
+        if node is function:
+            return False
+        if not isinstance(node, cst.If):
+            continue
+        if any(n is node.body for n in ctx.stack) and check(ctx, node.test, receiver, function):
+            return True
+    return False
+
+
+def _reads_one(call: cst.Call) -> bool:
+    positional = positional_args(call)
+    return (
+        len(call.args) == 1
+        and bool(positional)
+        and isinstance(positional[0].value, cst.Integer)
+        and positional[0].value.value == "1"
+    )
+
+
+def _exited_test(
+    ctx: Context, test: cst.BaseExpression, receiver: str, function: cst.FunctionDef | cst.Lambda
+) -> bool:
+    """`proc.poll() is not None` or `proc.returncode is not None`."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return False
+    target = test.comparisons[0]
+    if not (
+        isinstance(target.operator, cst.IsNot)
+        and isinstance(target.comparator, cst.Name)
+        and target.comparator.value == "None"
+    ):
+        return False
+    left = test.left
+    if isinstance(left, cst.Call) and not left.args:
+        left = left.func
+        attribute = "poll"
+    else:
+        attribute = "returncode"
+    return (
+        isinstance(left, cst.Attribute)
+        and left.attr.value == attribute
+        and ctx.code_for(left.value) == receiver
+    )
+
+
+def _selected_test(
+    ctx: Context, test: cst.BaseExpression, receiver: str, function: cst.FunctionDef | cst.Lambda
+) -> bool:
+    """A test on a name the function binds to `select.select([..., receiver, ...], ...)`
+    (or to its first item)."""
+    names = {n.value for n in walk(test) if isinstance(n, cst.Name)}
+    for node in walk(function.body, into_scopes=False):
+        if not (isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.value, cst.Call)):
+            continue
+        if ctx.qualified_name(node.value.func) not in _SELECTS:
+            continue
+        target: cst.BaseExpression = node.targets[0].target
+        if isinstance(target, (cst.Tuple, cst.List)) and target.elements:
+            target = target.elements[0].value
+        if not (isinstance(target, cst.Name) and target.value in names):
+            continue
+        positional = positional_args(node.value)
+        watched = positional[0].value if positional else None
+        if isinstance(watched, (cst.List, cst.Tuple)) and any(
+            ctx.code_for(e.value) == receiver for e in watched.elements
+        ):
+            return True
+    return False
+
+
+_SELECTS = frozenset({"select.select"})
 
 
 def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
@@ -213,10 +311,21 @@ def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
     if entry.lazy and offloaded_iterator(ctx):
         return True
     if hit.key == "subprocess.Popen":
-        return _process_waited(ctx, call)
+        return _process_waited(ctx, call) or spawn_only(ctx, call, hit)
     if entry is catalog.FILE_IO:
         return _opened_here(ctx, call)
     return False
+
+
+def spawn_only(ctx: Context, call: cst.Call, hit: Hit) -> bool:
+    """A `subprocess.Popen` that is not the item of a `with` (whose exit waits for the
+    child): it only forks and executes the child, as asyncio's own
+    `create_subprocess_exec` does on the loop's thread; a wait for the process is reported
+    where it happens (ASL104)."""
+    if hit.key != "subprocess.Popen":
+        return False
+    parent = ctx.parent
+    return not (isinstance(parent, cst.WithItem) and parent.item is call)
 
 
 def offloaded_iterator(ctx: Context) -> bool:
@@ -343,6 +452,11 @@ def command(ctx: Context, function: cst.FunctionDef) -> bool:
     parts = (ctx.module_info.name or "").split(".")
     if "cli" in parts or "__main__" in parts or _INTERACTIVE_IMPORT.search(ctx.source):
         return True
+    return _command_decorated(function)
+
+
+def _command_decorated(function: cst.FunctionDef) -> bool:
+    """`@app.command()`, `@click.command`, `@app.callback()`."""
     for decorator in function.decorators:
         expr = decorator.decorator
         if isinstance(expr, cst.Call):
@@ -372,14 +486,118 @@ def prompts(ctx: Context, function: cst.FunctionDef) -> bool:
     return False
 
 
+def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether the coroutine `function` is in a command-line module or is a command
+    (`command`: prompting the user alone does not count, since that is what ASL108
+    reports) or in a script (`script`), and nothing runs beside it on the loop: it starts no concurrent work
+    (`gather`, `create_task`, a task group...), no function of its module that does
+    names it (a coroutine handed to `gather` or to a task), and its module hands it to no
+    one: it is only called, never passed as a value (`add_route("/", handle)`), and no
+    decorator of an object of the module registers it (`@routes.get("/")`, `@bot.event`;
+    a command's decorator aside). Such a coroutine is the only
+    thing its loop runs, so no blocking call in it (nor at the end of an ASL116 chain
+    that starts in it) stalls anything; the user waits for the command either way.
+    `test-file-io = true` turns this off."""
+    return ctx.memo("runs-alone", function, lambda: _runs_alone(ctx, function))
+
+
+def _runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
+    if ctx.settings.test_file_io or not (script(ctx) or command(ctx, function)):
+        return False
+    if not _command_decorated(function) and any(_registers(ctx, d.decorator) for d in function.decorators):
+        return False  # a route, an event handler...: the framework may run it beside others
+    starters, named = ctx.memo("concurrency", ctx.module, lambda: _concurrency(ctx.module))
+    if id(function) in starters or function.name.value in named:
+        return False
+    return function.name.value not in ctx.memo("handed-over", ctx.module, lambda: _handed_over(ctx.module))
+
+
+def _registers(ctx: Context, decorator: cst.BaseExpression) -> bool:
+    """A decorator that hands the function to an object of the module (`@routes.get("/")`,
+    `@bot.event`), not one that wraps it (`@functools.wraps(f)`, `@inject_client`)."""
+    if isinstance(decorator, cst.Call):
+        decorator = decorator.func
+    if not isinstance(decorator, cst.Attribute):
+        return False
+    root = decorator.value
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return True
+    found = ctx.module_frame.lookup(root.value)
+    return found is None or not all(b.kind == "import" for b in found[1])
+
+
+def _handed_over(module: cst.Module) -> set[str]:
+    """The names `module` uses as values rather than calling them (`add_route("/", handle)`,
+    `partial(self.handle, x)`): functions handed to someone who may run them beside other
+    work."""
+    excluded: set[int] = set()
+    for node in walk(module):
+        if isinstance(node, cst.Call):
+            excluded.add(id(node.func))
+        elif isinstance(node, cst.Attribute):
+            excluded.add(id(node.attr))
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Param)):
+            excluded.add(id(node.name))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            excluded.add(id(node.keyword))
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            excluded.update(id(n) for n in walk(node))
+    found: set[str] = set()
+    for node in walk(module):
+        if id(node) in excluded:
+            continue
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            found.add(node.attr.value)
+    return found
+
+
+def _concurrency(module: cst.Module) -> tuple[set[int], set[str]]:
+    """The functions of `module` that start concurrent work (ids), and the names they
+    mention (the coroutines they may run concurrently)."""
+    starters: set[int] = set()
+    named: set[str] = set()
+    for node in walk(module):
+        if isinstance(node, cst.FunctionDef) and any(_starts_work(n) for n in walk(node.body)):
+            starters.add(id(node))
+            for inner in walk(node.body):
+                if isinstance(inner, cst.Name):
+                    named.add(inner.value)
+                elif isinstance(inner, cst.Attribute):
+                    named.add(inner.attr.value)
+    return starters, named
+
+
+def _starts_work(node: cst.CSTNode) -> bool:
+    """A call that runs work concurrently: `gather`, `create_task`, a task group's
+    `start_soon`, `asyncio.wait`..."""
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    if isinstance(func, cst.Name):
+        return func.value in catalog.CONCURRENT_CALLS
+    if isinstance(func, cst.Attribute):
+        name = func.attr.value
+        if name in catalog.CONCURRENT_CALLS:
+            return True
+        owner = func.value
+        return name == "wait" and isinstance(owner, cst.Name) and owner.value in catalog.ASYNC_MODULES
+    return False
+
+
 def quiet_hit(ctx: Context, hit: Hit) -> bool:
-    """A file or filesystem call where those are not reported (`files_quiet`), or a
-    console prompt (ASL108) in a terminal dialogue: in a command, or in a coroutine that
-    writes to the terminal (`print`, `console.print`, `click.echo`), whose user is what
-    it waits for."""
+    """A blocking call in a coroutine that runs alone on its loop (`runs_alone`), a file
+    or filesystem call where those are not reported (`files_quiet`), or a console prompt
+    (ASL108) in a terminal dialogue: in a command, or in a coroutine that writes to the
+    terminal (`print`, `console.print`, `click.echo`), whose user is what it waits for."""
     function = ctx.async_function
     if function is None:
         return False
+    if runs_alone(ctx, function):
+        return True
     code = hit.entry.code
     if file_call(hit):
         return files_quiet(ctx, function)

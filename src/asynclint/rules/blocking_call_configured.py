@@ -14,6 +14,9 @@ class BlockingCallConfigured(BlockingCallRule):
     qualified names (`mylib.sync_fetch`) or `Type.method` for methods on a receiver of
     known type (`mylib.Client.fetch`); the value is the replacement the message
     suggests.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     The project knows its own blocking functions better than any built-in list: a sync

@@ -32,6 +32,8 @@ from asynclint.rules._blocking import (
     files_quiet,
     lookup,
     offloaded_iterator,
+    runs_alone,
+    spawn_only,
 )
 from asynclint.rules._cancellation import spawns
 from asynclint.settings import Settings
@@ -68,7 +70,16 @@ class BlockingCallViaHelper(Rule):
     timestamp). Nor are the file reads of a helper that locates them by `__file__` (a
     bundled script or template: the package's own small resources). A function under a decorator that runs it in a worker thread
     (`asgiref.sync.sync_to_async`, `channels.db.database_sync_to_async`,
-    `asyncer.asyncify`, and those of `offload-decorators`) does not block its callers.
+    `asyncer.asyncify`, and those of `offload-decorators`) does not block its callers; nor
+    does a dispatcher: a sync function under a decorator factory given a coroutine function
+    of the same scope (`@async_dispatch(aapply)` on `def apply`), which hands an `async
+    def` the coroutine of that function. Calling a `@contextmanager` function only builds
+    the context manager: such a call outside a `with` item (kept for later, handed to
+    `ExitStack.enter_context`) is charged the code before the `yield` (what entering runs)
+    only; its tear-down after the `yield` counts for a `with helper():` (in the
+    coroutine or in a helper). A `subprocess.Popen` that is not a `with` item only starts
+    the child (see ASL103) and is not followed. Chains that start in command-line code
+    or a script where nothing runs beside the coroutine are not reported (see ASL101).
     In test files and command-line code (see ASL105: a `cli` package, a `__main__`
     module, a command, a coroutine that prompts the user) only chains to other blocking
     calls than file and filesystem calls (a SQLite database file included) are reported,
@@ -204,6 +215,8 @@ class BlockingCallViaHelper(Rule):
         offload = catalog.OFFLOAD_DECORATORS | set(self.ctx.settings.offload_decorators)
         if any(d in offload for d in decorators):
             return  # runs in a worker thread: calling it does not block
+        if any(self._dispatcher(d.decorator) for d in node.decorators):
+            return  # from async code, the call gives the async implementation's coroutine
         self._functions[id(node)] = (qual, node.name)
         if not any(
             d in _SHARING or isinstance(e.decorator, cst.Call)
@@ -215,6 +228,29 @@ class BlockingCallViaHelper(Rule):
             self.ctx.want_position(node.name)
         function = self.summary.functions[qual] = Function(display, False, None)
         function.cached = any(d in catalog.CACHE_DECORATORS for d in decorators)
+        if any(d in _CONTEXT_MANAGERS for d in decorators):
+            # Its tear-down (after the `yield`) runs at the exit of a `with`, not at the call.
+            self.summary.functions[qual + EXIT] = Function(display, False, None)
+
+    def _dispatcher(self, expr: cst.BaseExpression) -> bool:
+        """A decorator factory given a coroutine function of this scope
+        (`@async_dispatch(aapply)`): the decorated sync function dispatches to it when a
+        loop runs, so an `async def` calling it gets a coroutine to await."""
+        if not isinstance(expr, cst.Call):
+            return False
+        for arg in expr.args:
+            if arg.keyword is not None or not isinstance(arg.value, cst.Name):
+                continue
+            found = self.ctx.frame.lookup(arg.value.value)
+            if found is None:
+                continue
+            bindings = found[1]
+            if bindings and all(
+                b.kind == "def" and isinstance(b.node, cst.FunctionDef) and b.node.asynchronous is not None
+                for b in bindings
+            ):
+                return True
+        return False
 
     def _types(self, node: cst.FunctionDef, qual: str) -> None:
         """The project model's types: what the function returns or, for a context-manager
@@ -328,16 +364,9 @@ class BlockingCallViaHelper(Rule):
             if function is None:
                 return
             callee = self._callee(node)
-            if callee is not None:
+            if callee is not None and not runs_alone(ctx, function):
                 ctx.want_position(node)
-                parent = ctx.parent
-                statement = ctx.stack[-3] if len(ctx.stack) >= 3 else None
-                with_item = (
-                    isinstance(parent, cst.WithItem)
-                    and parent.item is node
-                    and isinstance(statement, cst.With)
-                    and statement.asynchronous is None
-                )
+                with_item = _with_item(ctx.stack, node)
                 quiet = files_quiet(ctx, function)
                 own = self._own_arguments(node)
                 self._sites.append(
@@ -351,6 +380,10 @@ class BlockingCallViaHelper(Rule):
         if owner is None:
             return
         qual = owner[0]
+        if qual + EXIT in self.summary.functions and id(node) in ctx.memo(
+            "after-yield", frame.node, lambda: _after_yield(frame.node)
+        ):
+            qual += EXIT
         if self._serialiser(node):
             self.summary.functions[qual].serialises = True
         running = ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
@@ -361,7 +394,8 @@ class BlockingCallViaHelper(Rule):
             resource = file_call(hit) and ctx.memo(
                 "package-resource", frame.node, lambda: _reads_package(frame.node)
             )
-            if not (hit.entry.lazy and offloaded_iterator(ctx)) and not cheap(hit.key, node) and not resource:
+            skip = (hit.entry.lazy and offloaded_iterator(ctx)) or spawn_only(ctx, node, hit)
+            if not skip and not cheap(hit.key, node) and not resource:
                 ctx.want_position(node)
                 self._blocking.setdefault(qual, []).append(
                     (hit.shown(node), hit.entry.code, node, file_call(hit))
@@ -369,7 +403,10 @@ class BlockingCallViaHelper(Rule):
             return
         callee = self._callee(node)
         if callee is not None:
-            self.summary.functions[qual].calls.append(callee)
+            calls = self.summary.functions[qual].calls
+            calls.append(callee)
+            if _with_item(ctx.stack, node):
+                calls.append(callee + EXIT)  # a helper's `with` runs the tear-down too
 
     def _tasks(self, node: cst.Call) -> None:
         """The project model's task bodies: `create_task(f())`, a task helper's
@@ -469,10 +506,13 @@ class BlockingCallViaHelper(Rule):
         for qual, name in self._functions.values():
             display = summary.functions[qual].display
             line = lines.get(display, 0)
-            summary.functions[qual].line = line
+            noqa = None
             if ctx.has_noqa:
                 noqa = ctx.noqa(ctx.position(name).start.line)
-                summary.functions[qual].noqa = noqa is not None and noqa.suppresses(self.code)
+            for part in (qual, qual + EXIT):
+                if part in summary.functions:
+                    summary.functions[part].line = line
+                    summary.functions[part].noqa = noqa is not None and noqa.suppresses(self.code)
         for qual, calls in self._blocking.items():
             function = summary.functions[qual]
             for display, code, call, is_file in calls:
@@ -650,6 +690,37 @@ def _own_state(site: Site, chain: Chain) -> bool:
         return False
     owners = {helper.rpartition(".")[0] for helper in chain.helpers}
     return len(owners) == 1 and "" not in owners
+
+
+#: The summary's name for the tear-down of a `@contextmanager` function `f` (what runs
+#: after its `yield`): `f.__exit__`, which a `with f():` site also follows.
+EXIT = ".__exit__"
+
+
+def _with_item(stack: list[cst.CSTNode], node: cst.Call) -> bool:
+    """Whether `node` (on top of `stack`) is the item of a sync `with`."""
+    if len(stack) < 3:
+        return False
+    parent, statement = stack[-2], stack[-3]
+    return (
+        isinstance(parent, cst.WithItem)
+        and parent.item is node
+        and isinstance(statement, cst.With)
+        and statement.asynchronous is None
+    )
+
+
+def _after_yield(function: cst.CSTNode) -> set[int]:
+    """The calls of a generator function that come after its first `yield`, in source
+    order (outside nested scopes)."""
+    found: set[int] = set()
+    seen = False
+    for node in walk(function, into_scopes=False):
+        if isinstance(node, cst.Yield):
+            seen = True
+        elif seen and isinstance(node, cst.Call):
+            found.add(id(node))
+    return found
 
 
 #: Decorators that make a generator function a context manager, and the annotations of

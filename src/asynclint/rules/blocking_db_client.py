@@ -11,6 +11,9 @@ class BlockingDbClient(BlockingCallRule):
     `async def`: `sqlite3`, `psycopg2`, `psycopg` (sync), `pymysql`, `MySQLdb`,
     `mysql.connector`, sync `redis.Redis`, `pymongo`, sync SQLAlchemy engines and
     sessions, `boto3`, `elasticsearch.Elasticsearch`, `pika.BlockingConnection`, `kafka-python` and `paramiko`. Methods count only when the receiver's type is known.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     Every query or command waits for a server round trip; the loop serves nothing else

@@ -13,6 +13,9 @@ class BlockingHttpCall(BlockingCallRule):
     connections and `xmlrpc.client.ServerProxy` when the receiver's type is known (a
     constructor call, an annotation, `self.x = Client()`). A method name alone (`.get()`
     on a dict) never counts.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     A synchronous request waits for the network, often for seconds (and `requests` has

@@ -12,7 +12,12 @@ class BlockingInput(BlockingCallRule):
     not reported: a coroutine that also writes to the terminal (`print`,
     `console.print`, `click.echo`), a command (`@app.command()`), a coroutine of a `cli`
     package or of a `__main__` module: the user is what the program waits for, and
-    nothing else runs on its loop meanwhile.
+    nothing else runs on its loop meanwhile. Nor is a read that `select` has just
+    reported ready (`sys.stdin.read(1)` or a socket's `recv` under an `if` on what
+    `select.select([sys.stdin], ...)` returned in the same function): it returns at once.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     Reading the console waits for a person to type; the whole loop is frozen until they

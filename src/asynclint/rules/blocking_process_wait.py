@@ -11,7 +11,12 @@ class BlockingProcessWait(BlockingCallRule):
     `os.wait`, `os.wait3`, `os.wait4`, `os.waitid`, `os.waitpid`, and
     `wait()`/`communicate()` on a `subprocess.Popen` (a local one, a typed parameter or
     a `self` attribute), `wait()` on a `psutil.Process` or `psutil.Popen`, and
-    `psutil.wait_procs`.
+    `psutil.wait_procs`. A `wait()` or `communicate()` under `if proc.poll() is not None:`
+    (or `proc.returncode is not None`) is not reported: the process has exited, and the
+    call only collects it or drains its pipes.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     Waiting for a child blocks until it exits; nothing else runs on the loop in the

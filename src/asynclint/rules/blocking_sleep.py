@@ -9,6 +9,9 @@ class BlockingSleep(BlockingCallRule):
     ## What it does
     Finds `time.sleep()` called on the event loop inside an `async def`, under any
     spelling (`import time as t`, `from time import sleep`).
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     `time.sleep` stops the whole thread, and with it the event loop: every other task

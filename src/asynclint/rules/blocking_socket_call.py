@@ -11,6 +11,9 @@ class BlockingSocketCall(BlockingCallRule):
     `getfqdn`), `socket.create_connection`, and `connect/accept/send*/recv*` on a
     `socket.socket` or `ssl.SSLSocket` of known type. A module that puts sockets in non-blocking mode (`setblocking(False)`) is assumed to use them from selector callbacks,
     and its socket methods are not reported.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     DNS look-ups and blocking socket operations wait for the network, for seconds when a

@@ -12,6 +12,9 @@ class BlockingStdlibClient(BlockingCallRule):
     `poplib.POP3[_SSL]`, `imaplib.IMAP4[_SSL]`, `telnetlib.Telnet` and `nntplib.NNTP`:
     the constructors (which connect when given a host) and their methods on a receiver
     of known type.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     Each command waits for a server round trip over a blocking socket; the loop serves

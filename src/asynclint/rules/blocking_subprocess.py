@@ -9,14 +9,18 @@ class BlockingSubprocess(BlockingCallRule):
     ## What it does
     Finds processes started synchronously on the event loop inside an `async def`:
     `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`,
-    `os.system`, `os.posix_spawn[p]`, and `subprocess.Popen`, `os.popen`, `os.spawn*`. A
-    `Popen` that the same function later waits for (`p.wait()`, `p.communicate()`) is
-    reported at the wait instead (ASL104).
+    `os.system`, `os.posix_spawn[p]`, and `os.popen`, `os.spawn*`, and
+    `with subprocess.Popen(...)` (its exit waits for the child). A `Popen` that is not
+    entered by a `with` is not reported: it only forks and executes the child, which is
+    what asyncio's own `create_subprocess_exec` does on the loop's thread too; a wait for
+    the process (`p.wait()`, `p.communicate()`) is reported where it happens (ASL104).
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
-    `subprocess.run()` and friends wait for the child to finish; `Popen` forks and
-    executes the child synchronously and leaves pipes that can only be read by blocking.
-    The loop is stuck for the whole run of the child.
+    `subprocess.run()` and friends wait for the child to finish; the loop is stuck for
+    the whole run of the child.
 
     ## Example
         import subprocess

@@ -14,6 +14,9 @@ class BlockingSyncWait(BlockingCallRule):
     and `Executor.shutdown()`. Calls that cannot wait (`get(block=False)`, `wait(0)`,
     `shutdown(wait=False)`) are not reported, nor are `put()` calls (a queue without a
     size limit never blocks on put).
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     The loop thread sleeps until another thread or process acts; if that one needs the

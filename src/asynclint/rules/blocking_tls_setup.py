@@ -9,6 +9,9 @@ class BlockingTlsSetup(BlockingCallRule):
     ## What it does
     Finds TLS set-up that reads certificate stores from disk on the event loop inside an
     `async def`: `ssl.create_default_context()` and `SSLContext.load_default_certs/load_verify_locations/load_cert_chain/set_default_verify_paths`.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     Loading the system CA bundle parses hundreds of certificates from disk, typically

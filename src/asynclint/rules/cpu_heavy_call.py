@@ -12,6 +12,9 @@ class CpuHeavyCall(BlockingCallRule):
     `argon2.PasswordHasher`, `passlib`) and RSA/DSA key generation. With `cpu-heavy-size-dependent = true` also calls that are heavy on large inputs
     (`zlib`/`gzip`/`bz2`/`lzma`, `json`, `pickle`, `pandas.read_*`, `PIL.Image.open`);
     with `blocking-imports = true` also `importlib.import_module` and `__import__`.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     A password hash is slow on purpose (often 100 ms or more); no other task runs while

@@ -4,7 +4,7 @@ import libcst as cst
 
 from asynclint.analysis.nodes import has_await, walk
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._blocking import classify, classify_lock
+from asynclint.rules._blocking import classify, classify_lock, runs_alone
 
 
 class ThreadingLockInAsync(Rule):
@@ -18,6 +18,11 @@ class ThreadingLockInAsync(Rule):
     `with lock:` whose block only updates memory is not reported: held for microseconds,
     such a lock is mostly shared with real threads (timer callbacks, sync waiters) and
     must stay a thread lock. The message says when the lock is held across an `await`.
+    `lock.acquire()` right after `lock = threading.Lock()` (the statement before) is not
+    reported: no one else has the new lock yet, so taking it cannot wait.
+    Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
+    `create_task`, task group...) are left alone: see `test-files` in the configuration
+    documentation.
 
     ## Why is this bad?
     Acquiring a thread lock blocks the whole loop while another thread holds it. Held
@@ -57,7 +62,7 @@ class ThreadingLockInAsync(Rule):
 
     def visit_With(self, node: cst.With) -> None:
         function = self.ctx.async_function
-        if function is None or node.asynchronous is not None:
+        if function is None or node.asynchronous is not None or runs_alone(self.ctx, function):
             return
         for item in node.items:
             kind = classify_lock(self.ctx, item.item)
@@ -88,6 +93,20 @@ class ThreadingLockInAsync(Rule):
                     return hit.shown(found)
         return None
 
+    def _made_just_before(self, receiver: cst.BaseExpression) -> bool:
+        """`lock = threading.Lock()` on the statement before `lock.acquire()`: a lock no one
+        else has seen yet is free, and taking it cannot wait."""
+        previous = _previous_statement(self.ctx.stack)
+        if not isinstance(previous, cst.SimpleStatementLine) or len(previous.body) != 1:
+            return False
+        assign = previous.body[0]
+        if not isinstance(assign, cst.Assign) or not isinstance(assign.value, cst.Call):
+            return False
+        return (
+            any(self.ctx.code_for(t.target) == self.ctx.code_for(receiver) for t in assign.targets)
+            and classify_lock(self.ctx, receiver) is not None
+        )
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value != "acquire":
@@ -96,7 +115,9 @@ class ThreadingLockInAsync(Rule):
         if function is None:
             return
         kind = classify_lock(self.ctx, func.value)
-        if kind is None or _non_blocking(node):
+        if kind is None or _non_blocking(node) or self._made_just_before(func.value):
+            return
+        if runs_alone(self.ctx, function):
             return
         self.report(
             node,
@@ -106,6 +127,17 @@ class ThreadingLockInAsync(Rule):
             function=function.name.value,
             detail="",
         )
+
+
+def _previous_statement(stack: list[cst.CSTNode]) -> cst.BaseStatement | None:
+    """The statement before the one holding the node on top of `stack`, in its block."""
+    for index in range(len(stack) - 2, 0, -1):
+        statement, block = stack[index], stack[index - 1]
+        if isinstance(statement, cst.BaseStatement) and isinstance(block, (cst.IndentedBlock, cst.Module)):
+            body = list(block.body)
+            position = next((i for i, s in enumerate(body) if s is statement), 0)
+            return body[position - 1] if position > 0 else None
+    return None
 
 
 def _non_blocking(call: cst.Call) -> bool:
