@@ -8,6 +8,7 @@ raises is diagnostic ASL002 naming the rule, and the other rules' findings stand
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Mapping
@@ -81,6 +82,9 @@ class LintRequest:
     #: The project model's answers to this file's questions (`asynclint.project`), from an
     #: earlier lint of the file; None on the first.
     answers: Mapping[str, object] | None = None
+    #: Parse the text again from the last parse of the same `path` (`asynclint.incremental`):
+    #: the language server, which lints a document after each edit.
+    reuse_parse: bool = False
 
 
 def lint(request: LintRequest) -> FileResult:
@@ -129,7 +133,7 @@ def lint(request: LintRequest) -> FileResult:
             result.diagnostics.append(syntax_error(path, f"not linted: {reason}"))
         return result
     try:
-        module = _parse(text)
+        module = _parse(text) if not request.reuse_parse else _reparse(path, text)
     except cst.ParserSyntaxError as exc:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_describe_syntax_error(text, path, exc))
@@ -148,9 +152,10 @@ def lint(request: LintRequest) -> FileResult:
     # Positions, code generation and fix building recurse along the tree (the walk itself
     # does not): all of it runs under the raised limit, and a tree too deep even for that
     # is ASL001, never a crash of the run.
+    bounds: list[int] | None = [] if request.reuse_parse else None
     try:
         with _recursion_limit(RECURSION_LIMIT):
-            linted = _lint_module(request, module, active, is_test, result)
+            linted = _lint_module(request, module, active, is_test, result, bounds)
             own = _own_answers(request, linted)
             if own is not None:
                 # The file's questions about its own module, answered by its own summary:
@@ -158,6 +163,10 @@ def lint(request: LintRequest) -> FileResult:
                 # is known.
                 again = FileResult(path, parsed=True)
                 linted = _lint_module(replace(request, answers=own), module, active, is_test, again)
+            if bounds:
+                from asynclint.incremental import PARSES, Parsed
+
+                PARSES.remember(path, Parsed(text, module, tuple(bounds)))
             return linted
     except RecursionError:
         result.diagnostics = []
@@ -227,10 +236,24 @@ def _parse(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
+def _reparse(path: str, text: str) -> cst.Module:
+    """`_parse`, built on the last parse of `path` (`LintRequest.reuse_parse`)."""
+    from asynclint.incremental import PARSES
+
+    return PARSES.parse(path, text)
+
+
 def _lint_module(
-    request: LintRequest, module: cst.Module, active: set[str], is_test: bool, result: FileResult
+    request: LintRequest,
+    module: cst.Module,
+    active: set[str],
+    is_test: bool,
+    result: FileResult,
+    bounds: list[int] | None = None,
 ) -> FileResult:
-    """The rules of `active` on the parsed `module` of `request` (whose module name is known)."""
+    """The rules of `active` on the parsed `module` of `request` (whose module name is known).
+    `bounds`, an empty list, is given the offsets of the module's top-level statements in
+    the text (see `positions.layout`) when the code generated for positions is the text."""
     from asynclint import registry
     from asynclint.analysis.context import Context
     from asynclint.project import ProjectView
@@ -261,9 +284,18 @@ def _lint_module(
         A file whose text is not libcst's code gets no fix (positions were carried over to
         the text; a fix built on libcst's code could change what the file means)."""
         nonlocal with_edits
+        targets = [f.node for f in found] + wanted
+        fill = bounds if bounds is not None and not bounds else None
+        if not targets:
+            # Nothing to place: code is generated for `bounds` alone (whether it is the
+            # text is decided by the findings reported later, as without `bounds`).
+            if fill is not None:
+                with contextlib.suppress(RoundTripError):
+                    layout(module, [], [], source=text, bounds=fill)
+            return True
         try:
             positions, spans, exact = layout(
-                module, [f.node for f in found] + wanted, _span_nodes(module, found, with_edits), source=text
+                module, targets, _span_nodes(module, found, with_edits), source=text, bounds=fill
             )
         except RoundTripError as exc:
             if SYNTAX_ERROR in codes:

@@ -50,9 +50,11 @@ def python_tree(text: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return compile(text, "<unknown>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = compile(text, "<unknown>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+    assert isinstance(tree, ast.Module)
+    return tree
 
 
 def too_complex(text: str, path: str) -> str | None:
@@ -82,6 +84,7 @@ def too_complex(text: str, path: str) -> str | None:
     except ValueError:
         _LAST = (text, None)
         return None  # null bytes and the like: the decoder and libcst report them
+    assert isinstance(tree, ast.Module)
     _LAST = (text, tree)
     if len(_BOOL_WORD_RE.findall(text)) > MAX_BOOL_OPERANDS:
         longest = max(

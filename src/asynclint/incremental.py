@@ -1,0 +1,163 @@
+"""Parse an edited module again, keeping the statements its edit did not touch.
+
+The language server lints a document after every edit, and libcst's parse of the whole text
+is most of that cost. An edit usually changes one top-level statement: the statements
+before it and after it are the nodes of the last parse (libcst's nodes are immutable, and a
+lint never keys anything on them beyond its own run), and only a window of statements
+around the edit is parsed again.
+
+The result must be the tree a parse of the whole text gives, node for node. The window
+starts at a top-level statement of the last parse that ends before the first changed
+character and ends with one that starts after the last, so the text before and after it is
+unchanged and the tokenizer enters and leaves it at a statement boundary. What a window
+parsed alone may decide differently is checked, and any doubt parses the whole text:
+
+- the blank lines and comments around a statement, which a parse alone gives to the
+  module's header and footer: the window's first and last statements must equal the last
+  parse's (with the header put back as the first one's leading lines), its footer be empty;
+- the indentation and line break that count as the module's defaults (nodes that use
+  them record `None`): the window's must be the last parse's, and the text before the
+  window or the window itself must hold an indented block (the first one in the file
+  decides; it is then in unchanged text or in the window);
+- anything libcst refuses: the whole text is parsed, and its error reported as usual.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import libcst as cst
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parse to build on: the text, its module, and where each of the module's
+    top-level statements starts in the text, with the end of the last one."""
+
+    text: str
+    module: cst.Module
+    #: Offsets of `module.body[i]` in `text`, then the end of the last statement (where
+    #: the footer starts): `len(module.body) + 1` items.
+    bounds: tuple[int, ...]
+
+
+class ParseCache:
+    """The last parse of a few documents (by key), for `parse`."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, Parsed] = OrderedDict()
+        #: How the last `parse` went: "same", "window" or "full" (for tests and measures).
+        self.last = ""
+
+    def parse(self, key: str, text: str) -> cst.Module:
+        """The module of `text`, as `libcst.parse_module` gives it; raises what it raises."""
+        previous = self._entries.get(key)
+        if previous is not None:
+            if previous.text == text:
+                self.last = "same"
+                return previous.module
+            try:
+                module = reparse(previous, text)
+            except RecursionError:  # deeply nested statements compared
+                module = None
+            if module is not None:
+                self.last = "window"
+                return module
+        self.last = "full"
+        return cst.parse_module(text)
+
+    def remember(self, key: str, parsed: Parsed) -> None:
+        self._entries[key] = parsed
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+#: The language server's parses (`LintRequest.reuse_parse`), by the document's path.
+PARSES = ParseCache()
+
+
+def _common_prefix(a: str, b: str) -> int:
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _indented(statement: cst.CSTNode) -> bool:
+    return isinstance(getattr(statement, "body", None), cst.IndentedBlock)
+
+
+def reparse(previous: Parsed, text: str) -> cst.Module | None:
+    """The module of `text` built on `previous` (see the module docstring), or None when
+    the whole text must be parsed."""
+    old, module, bounds = previous.text, previous.module, previous.bounds
+    body = module.body
+    count = len(body)
+    if count < 2 or len(bounds) != count + 1:
+        return None
+    prefix = _common_prefix(old, text)
+    # (The two may overlap where text was only added or removed: either end of the
+    # change then does.)
+    suffix = _common_suffix(old, text, min(len(old), len(text)))
+    suffix_start = len(old) - suffix  # in `old`
+    # First: the last statement that ends before the first change (not one that ends just
+    # there: the edit may add lines to its block); last: the first that starts after the
+    # last change or just there (lines added before it are its own only if it compares
+    # unequal below).
+    first = None
+    for index in range(count):
+        if bounds[index + 1] < prefix:
+            first = index
+        else:
+            break
+    if first is None:
+        return None
+    last = next((i for i in range(first + 1, count) if bounds[i] >= suffix_start), None)
+    if last is None:
+        return None
+    shift = len(text) - len(old)
+    start, end = bounds[first], bounds[last + 1] + shift
+    if end <= start:
+        return None
+    try:
+        window = cst.parse_module(text[start:end])
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, SyntaxError):
+        return None
+    parts = list(window.body)
+    if (
+        len(parts) < 2
+        or window.footer
+        or not window.has_trailing_newline
+        or window.default_indent != module.default_indent
+        or window.default_newline != module.default_newline
+        or window.encoding != module.encoding
+        or not (any(_indented(s) for s in parts) or any(_indented(s) for s in body[:first]))
+    ):
+        return None
+    head = parts[0]
+    if window.header:
+        head = head.with_changes(leading_lines=(*window.header, *head.leading_lines))
+    if not (head.deep_equals(body[first]) and parts[-1].deep_equals(body[last])):
+        return None
+    return module.with_changes(body=(*body[: first + 1], *parts[1:-1], *body[last:]))

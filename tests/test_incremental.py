@@ -1,0 +1,190 @@
+"""Parsing an edited module again from its last parse (the language server's edits): the
+tree must be the one a parse of the whole text gives, or the whole text is parsed."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from asynclint.engine import LintRequest, lint
+from asynclint.incremental import PARSES, ParseCache, Parsed, reparse
+from asynclint.positions import layout
+from asynclint.registry import rule_infos
+from asynclint.settings import Settings
+
+MODULE = """\
+# A header comment.
+
+import asyncio
+import time
+
+
+class Service:
+    def __init__(self, url):
+        self.url = url
+
+    async def poll(self):
+        time.sleep(0.1)
+        return self.url
+
+
+async def worker(queue):
+    while True:
+        item = await queue.get()
+        queue.task_done()
+
+
+async def main():
+    await asyncio.gather(worker(asyncio.Queue()))
+"""
+
+
+def parsed(text: str) -> Parsed:
+    module = cst.parse_module(text)
+    bounds: list[int] = []
+    layout(module, [], [], source=text, bounds=bounds)
+    assert len(bounds) == len(module.body) + 1
+    return Parsed(text, module, tuple(bounds))
+
+
+def same_tree(a: cst.Module, b: cst.Module) -> bool:
+    return a.deep_equals(b) and all(
+        getattr(a, field) == getattr(b, field)
+        for field in ("default_indent", "default_newline", "encoding", "has_trailing_newline")
+    )
+
+
+def test_bounds_are_the_statements_offsets() -> None:
+    base = parsed(MODULE)
+    body = base.module.body
+    for index, statement in enumerate(body):
+        code = base.module.code_for_node(statement)
+        assert MODULE[base.bounds[index] : base.bounds[index + 1]] == code
+    assert base.bounds[0] == len("# A header comment.\n\n")
+
+
+# Edits inside a statement that is neither the first nor the last: the window is parsed,
+# the other statements are the last parse's nodes.
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("time.sleep(0.1)", "time.sleep(0.25)"),
+        ("        queue.task_done()\n", "        queue.task_done()\n        print(item)\n"),
+        ("async def worker(queue):", "async def worker(queue, extra):"),
+        # A statement added, and one removed.
+        ("\n\nasync def main", "\n\ndef helper():\n    pass\n\n\nasync def main"),
+        (
+            "async def worker(queue):\n    while True:\n        item = await queue.get()\n        queue.task_done()\n\n\n",
+            "",
+        ),
+    ],
+)
+def test_an_edit_inside_the_module_is_parsed_as_a_window(old: str, new: str) -> None:
+    base = parsed(MODULE)
+    edited = MODULE.replace(old, new, 1)
+    assert edited != MODULE
+    module = reparse(base, edited)
+    assert module is not None
+    assert same_tree(module, cst.parse_module(edited))
+    assert module.code == edited
+    # The statements before and after the edit are the last parse's own nodes.
+    assert module.body[0] is base.module.body[0]
+    assert module.body[-1] is base.module.body[-1]
+
+
+# Edits whose text is parsed differently with what comes before or after it: the tree is
+# the whole text's (whether built on the window or not).
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # A comment indented after a class body belongs to the class's block.
+        ("\n\nasync def worker", "\n        # indented\n\nasync def worker"),
+        ("\n\nasync def worker", "\n# flush left\n\nasync def worker"),
+        # The first indented block decides the module's indentation.
+        (
+            "    def __init__(self, url):\n        self.url = url\n",
+            "  def __init__(self, url):\n    self.url = url\n",
+        ),
+        ("class Service:\n", "class Service:\n    '''Doc.'''\n"),
+        # A string opened and never closed: nothing parses.
+        ("        queue.task_done()\n", '        queue.task_done()\n        """\n'),
+        # A backslash continuation line (libcst drops it).
+        ("\n\nasync def main", "\n\\\nasync def main"),
+        ("import time\n", "import time\n\\\n"),
+        # The first and the last statements.
+        ("import asyncio\n", "import asyncio as aio\n"),
+        ("# A header comment.\n", "# A header comment.\n# Another.\n"),
+        ("worker(asyncio.Queue())", "worker(asyncio.Queue(), 1)"),
+        ("\n", "\r\n"),
+    ],
+)
+def test_an_edit_near_a_boundary_gives_the_whole_texts_tree(old: str, new: str) -> None:
+    base = parsed(MODULE)
+    edited = MODULE.replace(old, new, 1)
+    assert edited != MODULE
+    try:
+        expected = cst.parse_module(edited)
+    except cst.ParserSyntaxError:
+        assert reparse(base, edited) is None
+        return
+    module = reparse(base, edited)
+    assert module is None or same_tree(module, expected)
+
+
+def test_a_module_indented_by_its_later_blocks() -> None:
+    """The window holds no indented block, and the first one of the whole text is after it:
+    the module's indentation cannot be told from the window."""
+    text = "x = 1\n\n\ndef f():\n    pass\n\n\ny = 2\n\n\ndef g():\n\tpass\n"
+    base = parsed(text)
+    edited = text.replace("def f():\n    pass\n", "z = 3\n")
+    expected = cst.parse_module(edited)
+    assert expected.default_indent == "\t"
+    module = reparse(base, edited)
+    assert module is None or same_tree(module, expected)
+
+
+def test_the_cache_answers_the_same_text_and_falls_back() -> None:
+    cache = ParseCache(size=1)
+    first = cache.parse("a.py", MODULE)
+    assert cache.last == "full"
+    bounds: list[int] = []
+    layout(first, [], [], source=MODULE, bounds=bounds)
+    cache.remember("a.py", Parsed(MODULE, first, tuple(bounds)))
+    assert cache.parse("a.py", MODULE) is first and cache.last == "same"
+    edited = MODULE.replace("0.1", "0.2")
+    assert same_tree(cache.parse("a.py", edited), cst.parse_module(edited)) and cache.last == "window"
+    with pytest.raises(cst.ParserSyntaxError):
+        cache.parse("a.py", MODULE.replace("return self.url", "return (self.url"))
+    # One entry: another document's parse pushes the first out.
+    cache.remember("b.py", Parsed(MODULE, first, tuple(bounds)))
+    cache.parse("a.py", edited)
+    assert cache.last == "full"
+
+
+def test_the_engine_reports_the_same_with_a_reused_parse() -> None:
+    """Edit after edit, the diagnostics of a lint built on the last parse are those of a
+    lint of the whole text."""
+    codes = frozenset(rule_infos())
+    settings = Settings()
+
+    def diagnostics(text: str, reuse: bool) -> list[tuple[object, ...]]:
+        request = LintRequest(
+            text, "reused.py", "reused.py", settings, codes, module_name="reused", reuse_parse=reuse
+        )
+        return [(d.code, d.start, d.end, d.message, d.fix) for d in lint(request).diagnostics]
+
+    text = MODULE
+    edits = [
+        ("time.sleep(0.1)", "time.sleep(0.2)"),
+        ("        queue.task_done()\n", "        queue.task_done()\n        time.sleep(1)\n"),
+        ("time.sleep(0.2)", "await asyncio.sleep(0.2)"),
+        ("import time\n", "import time\nimport os\n"),
+    ]
+    assert diagnostics(text, True) == diagnostics(text, False)
+    ways = []
+    for old, new in edits:
+        text = text.replace(old, new, 1)
+        assert diagnostics(text, True) == diagnostics(text, False)
+        ways.append(PARSES.last)
+    assert ways[:3] == ["window"] * 3
+    assert any(d[0] == "ASL101" and d[1].row == 21 for d in diagnostics(text, True))
