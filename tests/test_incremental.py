@@ -3,9 +3,13 @@ tree must be the one a parse of the whole text gives, or the whole text is parse
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import libcst as cst
 import pytest
 
+from asynclint import positions
 from asynclint.engine import LintRequest, lint
 from asynclint.incremental import PARSES, ParseCache, Parsed, reparse
 from asynclint.positions import layout
@@ -83,13 +87,16 @@ def test_an_edit_inside_the_module_is_parsed_as_a_window(old: str, new: str) -> 
     base = parsed(MODULE)
     edited = MODULE.replace(old, new, 1)
     assert edited != MODULE
-    module = reparse(base, edited)
-    assert module is not None
+    found = reparse(base, edited)
+    assert found is not None
+    module, bounds = found
     assert same_tree(module, cst.parse_module(edited))
     assert module.code == edited
     # The statements before and after the edit are the last parse's own nodes.
     assert module.body[0] is base.module.body[0]
     assert module.body[-1] is base.module.body[-1]
+    # The statements' offsets, without a code generation of the module.
+    assert bounds == parsed(edited).bounds
 
 
 # Edits whose text is parsed differently with what comes before or after it: the tree is
@@ -127,8 +134,8 @@ def test_an_edit_near_a_boundary_gives_the_whole_texts_tree(old: str, new: str) 
     except cst.ParserSyntaxError:
         assert reparse(base, edited) is None
         return
-    module = reparse(base, edited)
-    assert module is None or same_tree(module, expected)
+    found = reparse(base, edited)
+    assert found is None or (same_tree(found[0], expected) and found[1] in (None, parsed(edited).bounds))
 
 
 def test_a_module_indented_by_its_later_blocks() -> None:
@@ -139,29 +146,30 @@ def test_a_module_indented_by_its_later_blocks() -> None:
     edited = text.replace("def f():\n    pass\n", "z = 3\n")
     expected = cst.parse_module(edited)
     assert expected.default_indent == "\t"
-    module = reparse(base, edited)
-    assert module is None or same_tree(module, expected)
+    found = reparse(base, edited)
+    assert found is None or same_tree(found[0], expected)
 
 
 def test_the_cache_answers_the_same_text_and_falls_back() -> None:
     cache = ParseCache(size=1)
-    first = cache.parse("a.py", MODULE)
-    assert cache.last == "full"
-    bounds: list[int] = []
-    layout(first, [], [], source=MODULE, bounds=bounds)
-    cache.remember("a.py", Parsed(MODULE, first, tuple(bounds)))
-    assert cache.parse("a.py", MODULE) is first and cache.last == "same"
+    first, bounds = cache.parse("a.py", MODULE)
+    assert cache.last == "full" and bounds is None
+    base = parsed(MODULE)
+    cache.remember("a.py", Parsed(MODULE, first, base.bounds))
+    assert cache.parse("a.py", MODULE) == (first, base.bounds) and cache.last == "same"
     edited = MODULE.replace("0.1", "0.2")
-    assert same_tree(cache.parse("a.py", edited), cst.parse_module(edited)) and cache.last == "window"
+    module, bounds = cache.parse("a.py", edited)
+    assert same_tree(module, cst.parse_module(edited)) and cache.last == "window"
+    assert bounds == base.bounds
     with pytest.raises(cst.ParserSyntaxError):
         cache.parse("a.py", MODULE.replace("return self.url", "return (self.url"))
     # One entry: another document's parse pushes the first out.
-    cache.remember("b.py", Parsed(MODULE, first, tuple(bounds)))
+    cache.remember("b.py", base)
     cache.parse("a.py", edited)
     assert cache.last == "full"
 
 
-def test_the_engine_reports_the_same_with_a_reused_parse() -> None:
+def test_the_engine_reports_the_same_with_a_reused_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     """Edit after edit, the diagnostics of a lint built on the last parse are those of a
     lint of the whole text."""
     codes = frozenset(rule_infos())
@@ -173,6 +181,14 @@ def test_the_engine_reports_the_same_with_a_reused_parse() -> None:
         )
         return [(d.code, d.start, d.end, d.message, d.fix) for d in lint(request).diagnostics]
 
+    generated: list[int] = []  # targets of whole-module code generations
+
+    def counted(module: cst.Module, nodes: Iterable[cst.CSTNode], *args: Any, **kwargs: Any) -> Any:
+        nodes = list(nodes)
+        generated.append(len(nodes))
+        return layout(module, nodes, *args, **kwargs)
+
+    monkeypatch.setattr(positions, "layout", counted)
     text = MODULE
     edits = [
         ("time.sleep(0.1)", "time.sleep(0.2)"),
@@ -184,7 +200,10 @@ def test_the_engine_reports_the_same_with_a_reused_parse() -> None:
     ways = []
     for old, new in edits:
         text = text.replace(old, new, 1)
-        assert diagnostics(text, True) == diagnostics(text, False)
-        ways.append(PARSES.last)
-    assert ways[:3] == ["window"] * 3
+        generated.clear()
+        reused = diagnostics(text, True)
+        ways.append((PARSES.last, any(generated)))
+        assert reused == diagnostics(text, False)
+    # The first three edits: a window parsed, positions from the reported statements alone.
+    assert ways[:3] == [("window", False)] * 3
     assert any(d[0] == "ASL101" and d[1].row == 21 for d in diagnostics(text, True))

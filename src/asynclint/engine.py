@@ -133,7 +133,11 @@ def lint(request: LintRequest) -> FileResult:
             result.diagnostics.append(syntax_error(path, f"not linted: {reason}"))
         return result
     try:
-        module = _parse(text) if not request.reuse_parse else _reparse(path, text)
+        known: tuple[int, ...] | None = None
+        if request.reuse_parse:
+            module, known = _reparse(path, text)
+        else:
+            module = _parse(text)
     except cst.ParserSyntaxError as exc:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_describe_syntax_error(text, path, exc))
@@ -152,7 +156,7 @@ def lint(request: LintRequest) -> FileResult:
     # Positions, code generation and fix building recurse along the tree (the walk itself
     # does not): all of it runs under the raised limit, and a tree too deep even for that
     # is ASL001, never a crash of the run.
-    bounds: list[int] | None = [] if request.reuse_parse else None
+    bounds: list[int] | None = None if not request.reuse_parse else list(known or ())
     try:
         with _recursion_limit(RECURSION_LIMIT):
             linted = _lint_module(request, module, active, is_test, result, bounds)
@@ -162,7 +166,7 @@ def lint(request: LintRequest) -> FileResult:
                 # once more on the same tree, instead of a second parse once the project
                 # is known.
                 again = FileResult(path, parsed=True)
-                linted = _lint_module(replace(request, answers=own), module, active, is_test, again)
+                linted = _lint_module(replace(request, answers=own), module, active, is_test, again, bounds)
             if bounds:
                 from asynclint.incremental import PARSES, Parsed
 
@@ -236,8 +240,9 @@ def _parse(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
-def _reparse(path: str, text: str) -> cst.Module:
-    """`_parse`, built on the last parse of `path` (`LintRequest.reuse_parse`)."""
+def _reparse(path: str, text: str) -> tuple[cst.Module, tuple[int, ...] | None]:
+    """`_parse`, built on the last parse of `path` (`LintRequest.reuse_parse`), and the
+    offsets of the module's statements when they are known (`ParseCache.parse`)."""
     from asynclint.incremental import PARSES
 
     return PARSES.parse(path, text)
@@ -252,8 +257,10 @@ def _lint_module(
     bounds: list[int] | None = None,
 ) -> FileResult:
     """The rules of `active` on the parsed `module` of `request` (whose module name is known).
-    `bounds`, an empty list, is given the offsets of the module's top-level statements in
-    the text (see `positions.layout`) when the code generated for positions is the text."""
+    `bounds`: the offsets of the module's top-level statements in the text (see
+    `positions.layout`), when known (the module's code is then the text, and positions
+    come from the statements that hold the reported nodes alone); an empty list is given
+    them when the code generated for positions is the text."""
     from asynclint import registry
     from asynclint.analysis.context import Context
     from asynclint.project import ProjectView
@@ -265,7 +272,8 @@ def _lint_module(
     ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
     ctx.project = ProjectView(request.answers)
     rules = [cls(ctx) for cls in registry.load(active)]
-    walker = Walker(ctx, rules)
+    known = tuple(bounds) if bounds else None
+    walker = Walker(ctx, rules, {} if known is not None else None)
     try:
         with _recursion_limit(RECURSION_LIMIT):
             walker.walk(module)
@@ -276,7 +284,7 @@ def _lint_module(
             )
         return result
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
-    from asynclint.positions import RoundTripError, layout
+    from asynclint.positions import RoundTripError, layout, layout_statements
 
     def place(found: list[Finding], wanted: list[cst.CSTNode]) -> bool:
         """Positions of `found` and `wanted` (and spans for the fixes of `found`) into the
@@ -293,10 +301,15 @@ def _lint_module(
                 with contextlib.suppress(RoundTripError):
                     layout(module, [], [], source=text, bounds=fill)
             return True
+        span_nodes = _span_nodes(module, found, with_edits)
+        if known is not None and walker.tops is not None:
+            placed = layout_statements(module, targets, span_nodes, text, known, walker.tops)
+            if placed is not None:
+                ctx._positions.update(placed[0])
+                ctx._spans.update(placed[1])
+                return True
         try:
-            positions, spans, exact = layout(
-                module, targets, _span_nodes(module, found, with_edits), source=text, bounds=fill
-            )
+            positions, spans, exact = layout(module, targets, span_nodes, source=text, bounds=fill)
         except RoundTripError as exc:
             if SYNTAX_ERROR in codes:
                 result.diagnostics.append(

@@ -51,22 +51,24 @@ class ParseCache:
         #: How the last `parse` went: "same", "window" or "full" (for tests and measures).
         self.last = ""
 
-    def parse(self, key: str, text: str) -> cst.Module:
-        """The module of `text`, as `libcst.parse_module` gives it; raises what it raises."""
+    def parse(self, key: str, text: str) -> tuple[cst.Module, tuple[int, ...] | None]:
+        """The module of `text`, as `libcst.parse_module` gives it (raises what it raises),
+        and the offsets of its top-level statements in `text` (see `Parsed.bounds`) when
+        they are known without a code generation: then the module's code is `text`."""
         previous = self._entries.get(key)
         if previous is not None:
             if previous.text == text:
                 self.last = "same"
-                return previous.module
+                return previous.module, previous.bounds
             try:
-                module = reparse(previous, text)
+                found = reparse(previous, text)
             except RecursionError:  # deeply nested statements compared
-                module = None
-            if module is not None:
+                found = None
+            if found is not None:
                 self.last = "window"
-                return module
+                return found
         self.last = "full"
-        return cst.parse_module(text)
+        return cst.parse_module(text), None
 
     def remember(self, key: str, parsed: Parsed) -> None:
         self._entries[key] = parsed
@@ -108,8 +110,9 @@ def _indented(statement: cst.CSTNode) -> bool:
     return isinstance(getattr(statement, "body", None), cst.IndentedBlock)
 
 
-def reparse(previous: Parsed, text: str) -> cst.Module | None:
-    """The module of `text` built on `previous` (see the module docstring), or None when
+def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | None] | None:
+    """The module of `text` built on `previous` (see the module docstring), with its
+    statements' offsets in `text` when libcst's code for the window is its text; None when
     the whole text must be parsed."""
     old, module, bounds = previous.text, previous.module, previous.bounds
     body = module.body
@@ -160,4 +163,25 @@ def reparse(previous: Parsed, text: str) -> cst.Module | None:
         head = head.with_changes(leading_lines=(*window.header, *head.leading_lines))
     if not (head.deep_equals(body[first]) and parts[-1].deep_equals(body[last])):
         return None
-    return module.with_changes(body=(*body[: first + 1], *parts[1:-1], *body[last:]))
+    edited = module.with_changes(body=(*body[: first + 1], *parts[1:-1], *body[last:]))
+    return edited, _bounds(
+        window, text[start:end], start, bounds[: first + 1], [b + shift for b in bounds[last + 1 :]]
+    )
+
+
+def _bounds(
+    window: cst.Module, window_text: str, start: int, before: tuple[int, ...], after: list[int]
+) -> tuple[int, ...] | None:
+    """The offsets of the edited module's statements: those of the statements before the
+    window, of the window's own (but its first) from a code generation of the window,
+    and of those after it; None when that code is not the window's text."""
+    from asynclint.positions import RoundTripError, layout
+
+    inside: list[int] = []
+    try:
+        _, _, exact = layout(window, [], [], source=window_text, bounds=inside)
+    except RoundTripError:
+        return None
+    if not exact or len(inside) != len(window.body) + 1:
+        return None
+    return (*before, *(start + offset for offset in inside[1:-1]), *after)

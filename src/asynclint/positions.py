@@ -20,7 +20,7 @@ import contextlib
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -168,6 +168,49 @@ def layout(
             starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(source))]
             bounds.extend(starts[line - 1] + column for line, column in state.statement_positions)
     return _found_with_fallback(module, state), state.spans, True
+
+
+def layout_statements(
+    module: cst.Module,
+    nodes: Iterable[cst.CSTNode],
+    span_nodes: Iterable[cst.CSTNode],
+    source: str,
+    bounds: tuple[int, ...],
+    tops: Mapping[int, cst.CSTNode],
+) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span]] | None:
+    """`layout` of a module whose code is `source`, its top-level statements starting at
+    `bounds` (an `incremental.Parsed`'s), from a code generation of the statements that
+    hold `nodes` and `span_nodes` alone: `tops` gives each node's top-level statement (by
+    `id`). None when a node's statement is not known, when a statement's code is not its
+    text, or when a node records no position: `layout` then generates the whole module."""
+    targets = set(nodes)
+    span_targets = set(span_nodes)
+    body = module.body
+    if len(bounds) != len(body) + 1:
+        return None
+    index = {id(statement): i for i, statement in enumerate(body)}
+    chosen = set()
+    for node in (*targets, *span_targets):
+        top = tops.get(id(node))
+        i = index.get(id(top)) if top is not None else None
+        if i is None:
+            return None
+        chosen.add(i)
+    state = _TargetedState(module, targets, span_targets)
+    starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(source))]
+    for i in sorted(chosen):
+        offset = bounds[i]
+        line = bisect.bisect_right(starts, offset)
+        if starts[line - 1] != offset:
+            return None
+        state.line, state.column = line, 0
+        before = len(state.tokens)
+        body[i]._codegen(state)
+        if "".join(state.tokens[before:]) != source[offset : bounds[i + 1]]:
+            return None
+    if any(node not in state.found for node in state.targets) or len(state.spans) != len(span_targets):
+        return None
+    return state.found, state.spans
 
 
 def _found_with_fallback(module: cst.Module, state: _TargetedState) -> dict[cst.CSTNode, CodeRange]:
