@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
     from asynclint.analysis.context import Context
     from asynclint.fixes import NodeFix
+    from asynclint.incremental import Parsed
+    from asynclint.positions import StatementPlaces
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
@@ -133,9 +135,12 @@ def lint(request: LintRequest) -> FileResult:
             result.diagnostics.append(syntax_error(path, f"not linted: {reason}"))
         return result
     try:
-        known: tuple[int, ...] | None = None
+        known: Parsed | None = None
         if request.reuse_parse:
-            module, known = _reparse(path, text)
+            from asynclint import incremental
+
+            found = _reparse(path, text)
+            known, module = (found, found.module) if isinstance(found, incremental.Parsed) else (None, found)
         else:
             module = _parse(text)
     except cst.ParserSyntaxError as exc:
@@ -156,21 +161,29 @@ def lint(request: LintRequest) -> FileResult:
     # Positions, code generation and fix building recurse along the tree (the walk itself
     # does not): all of it runs under the raised limit, and a tree too deep even for that
     # is ASL001, never a crash of the run.
-    bounds: list[int] | None = None if not request.reuse_parse else list(known or ())
+    # With `reuse_parse`: the statements' offsets (found by the lint's code generation
+    # when the parse did not know them), and the positions found in them.
+    bounds: list[int] | None = None
+    places: dict[int, StatementPlaces] = {}
+    if request.reuse_parse:
+        bounds = list(known.bounds) if known is not None else []
+        places = known.places if known is not None else {}
     try:
         with _recursion_limit(RECURSION_LIMIT):
-            linted = _lint_module(request, module, active, is_test, result, bounds)
+            linted = _lint_module(request, module, active, is_test, result, bounds, places)
             own = _own_answers(request, linted)
             if own is not None:
                 # The file's questions about its own module, answered by its own summary:
                 # once more on the same tree, instead of a second parse once the project
                 # is known.
                 again = FileResult(path, parsed=True)
-                linted = _lint_module(replace(request, answers=own), module, active, is_test, again, bounds)
+                linted = _lint_module(
+                    replace(request, answers=own), module, active, is_test, again, bounds, places
+                )
             if bounds:
-                from asynclint.incremental import PARSES, Parsed
+                from asynclint import incremental
 
-                PARSES.remember(path, Parsed(text, module, tuple(bounds)))
+                incremental.PARSES.remember(path, incremental.Parsed(text, module, tuple(bounds), places))
             return linted
     except RecursionError:
         result.diagnostics = []
@@ -240,9 +253,9 @@ def _parse(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
-def _reparse(path: str, text: str) -> tuple[cst.Module, tuple[int, ...] | None]:
-    """`_parse`, built on the last parse of `path` (`LintRequest.reuse_parse`), and the
-    offsets of the module's statements when they are known (`ParseCache.parse`)."""
+def _reparse(path: str, text: str) -> Parsed | cst.Module:
+    """`_parse`, built on the last parse of `path` (`LintRequest.reuse_parse`); a `Parsed`
+    when the module's statements' offsets are known (`ParseCache.parse`)."""
     from asynclint.incremental import PARSES
 
     return PARSES.parse(path, text)
@@ -255,12 +268,13 @@ def _lint_module(
     is_test: bool,
     result: FileResult,
     bounds: list[int] | None = None,
+    places: dict[int, StatementPlaces] | None = None,
 ) -> FileResult:
     """The rules of `active` on the parsed `module` of `request` (whose module name is known).
     `bounds`: the offsets of the module's top-level statements in the text (see
     `positions.layout`), when known (the module's code is then the text, and positions
-    come from the statements that hold the reported nodes alone); an empty list is given
-    them when the code generated for positions is the text."""
+    come from the statements that hold the reported nodes alone, and `places` keeps
+    them); an empty list is given them when the code generated for positions is the text."""
     from asynclint import registry
     from asynclint.analysis.context import Context
     from asynclint.project import ProjectView
@@ -303,7 +317,7 @@ def _lint_module(
             return True
         span_nodes = _span_nodes(module, found, with_edits)
         if known is not None and walker.tops is not None:
-            placed = layout_statements(module, targets, span_nodes, text, known, walker.tops)
+            placed = layout_statements(module, targets, span_nodes, text, known, walker.tops, places)
             if placed is not None:
                 ctx._positions.update(placed[0])
                 ctx._spans.update(placed[1])

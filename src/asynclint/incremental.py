@@ -25,9 +25,13 @@ parsed alone may decide differently is checked, and any doubt parses the whole t
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from asynclint.positions import StatementPlaces
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class Parsed:
     #: Offsets of `module.body[i]` in `text`, then the end of the last statement (where
     #: the footer starts): `len(module.body) + 1` items.
     bounds: tuple[int, ...]
+    #: The positions found in its statements (`positions.layout_statements`), for the
+    #: statements the next parse keeps.
+    places: dict[int, StatementPlaces] = field(default_factory=dict)
 
 
 class ParseCache:
@@ -51,24 +58,29 @@ class ParseCache:
         #: How the last `parse` went: "same", "window" or "full" (for tests and measures).
         self.last = ""
 
-    def parse(self, key: str, text: str) -> tuple[cst.Module, tuple[int, ...] | None]:
-        """The module of `text`, as `libcst.parse_module` gives it (raises what it raises),
-        and the offsets of its top-level statements in `text` (see `Parsed.bounds`) when
-        they are known without a code generation: then the module's code is `text`."""
+    def parse(self, key: str, text: str) -> Parsed | cst.Module:
+        """The module of `text`, as `libcst.parse_module` gives it (raises what it raises):
+        a `Parsed` when its statements' offsets are known without a code generation (its
+        code is then `text`; with the positions found in the statements it kept)."""
         previous = self._entries.get(key)
         if previous is not None:
             if previous.text == text:
                 self.last = "same"
-                return previous.module, previous.bounds
+                return previous
             try:
                 found = reparse(previous, text)
             except RecursionError:  # deeply nested statements compared
                 found = None
             if found is not None:
                 self.last = "window"
-                return found
+                module, bounds = found
+                if bounds is None:
+                    return module
+                kept = {id(s) for s in module.body}
+                places = {k: v for k, v in previous.places.items() if k in kept}
+                return Parsed(text, module, bounds, places)
         self.last = "full"
-        return cst.parse_module(text), None
+        return cst.parse_module(text)
 
     def remember(self, key: str, parsed: Parsed) -> None:
         self._entries[key] = parsed

@@ -170,6 +170,11 @@ def layout(
     return _found_with_fallback(module, state), state.spans, True
 
 
+#: A top-level statement's positions and spans from a code generation of it alone, lines
+#: counted from its first line (0): `layout_statements` shifts them to where it is now.
+StatementPlaces = tuple[cst.CSTNode, dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span]]
+
+
 def layout_statements(
     module: cst.Module,
     nodes: Iterable[cst.CSTNode],
@@ -177,40 +182,65 @@ def layout_statements(
     source: str,
     bounds: tuple[int, ...],
     tops: Mapping[int, cst.CSTNode],
+    places: dict[int, StatementPlaces] | None = None,
 ) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span]] | None:
     """`layout` of a module whose code is `source`, its top-level statements starting at
     `bounds` (an `incremental.Parsed`'s), from a code generation of the statements that
     hold `nodes` and `span_nodes` alone: `tops` gives each node's top-level statement (by
-    `id`). None when a node's statement is not known, when a statement's code is not its
-    text, or when a node records no position: `layout` then generates the whole module."""
-    targets = set(nodes)
-    span_targets = set(span_nodes)
+    `id`). `places` (by the statement's `id`) keeps what each generation found, and
+    answers for a statement (the same node: an edit's parse keeps the ones it did not
+    touch) whose nodes it holds. None when a node's statement is not known, when a
+    statement's code is not its text, or when a node records no position: `layout` then
+    generates the whole module."""
     body = module.body
     if len(bounds) != len(body) + 1:
         return None
     index = {id(statement): i for i, statement in enumerate(body)}
-    chosen = set()
-    for node in (*targets, *span_targets):
-        top = tops.get(id(node))
-        i = index.get(id(top)) if top is not None else None
-        if i is None:
-            return None
-        chosen.add(i)
-    state = _TargetedState(module, targets, span_targets)
+    groups: dict[int, tuple[set[cst.CSTNode], set[cst.CSTNode]]] = {}
+    for group, many in ((0, nodes), (1, span_nodes)):
+        for node in many:
+            top = tops.get(id(node))
+            i = index.get(id(top)) if top is not None else None
+            if i is None:
+                return None
+            groups.setdefault(i, (set(), set()))[group].add(node)
     starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(source))]
-    for i in sorted(chosen):
-        offset = bounds[i]
+    found: dict[cst.CSTNode, CodeRange] = {}
+    spans: dict[cst.CSTNode, Span] = {}
+    for i, (targets, span_targets) in sorted(groups.items()):
+        statement, offset = body[i], bounds[i]
         line = bisect.bisect_right(starts, offset)
         if starts[line - 1] != offset:
             return None
-        state.line, state.column = line, 0
-        before = len(state.tokens)
-        body[i]._codegen(state)
-        if "".join(state.tokens[before:]) != source[offset : bounds[i + 1]]:
-            return None
-    if any(node not in state.found for node in state.targets) or len(state.spans) != len(span_targets):
-        return None
-    return state.found, state.spans
+        known = places.get(id(statement)) if places is not None else None
+        if not (
+            known is not None
+            and known[0] is statement
+            and all(n in known[1] for n in targets)
+            and all(n in known[2] for n in span_targets)
+        ):
+            state = _TargetedState(module, targets, span_targets)
+            statement._codegen(state)
+            if "".join(state.tokens) != source[offset : bounds[i + 1]]:
+                return None
+            if any(n not in state.found for n in state.targets) or len(state.spans) != len(span_targets):
+                return None
+            known = (statement, state.found, state.spans)
+            if places is not None:
+                places[id(statement)] = known
+        shift = line - 1
+        for node, r in known[1].items():
+            found[node] = CodeRange(
+                CodePosition(r.start.line + shift, r.start.column),
+                CodePosition(r.end.line + shift, r.end.column),
+            )
+        for node, span in known[2].items():
+            spans[node] = Span(
+                CodePosition(span.start.line + shift, span.start.column),
+                CodePosition(span.end.line + shift, span.end.column),
+                span.indent,
+            )
+    return found, spans
 
 
 def _found_with_fallback(module: cst.Module, state: _TargetedState) -> dict[cst.CSTNode, CodeRange]:
