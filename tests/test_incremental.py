@@ -99,6 +99,50 @@ def test_an_edit_inside_the_module_is_parsed_as_a_window(old: str, new: str) -> 
     assert bounds == parsed(edited).bounds
 
 
+def test_the_window_is_the_changed_statements_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between flush-left lines, the neighbours of the changed statement are not parsed
+    again (a module may be one large class)."""
+    base = parsed(MODULE)
+    parsed_texts: list[str] = []
+    parse = cst.parse_module
+
+    def recorded(text: str) -> cst.Module:
+        parsed_texts.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(cst, "parse_module", recorded)
+    edited = MODULE.replace("item = await queue.get()", "item = await queue.get_nowait()")
+    found = reparse(base, edited)
+    assert found is not None
+    assert parsed_texts == [edited[base.bounds[3] : base.bounds[4] + len(edited) - len(MODULE)]]
+    assert parsed_texts[0].lstrip("\n").startswith("async def worker")
+    monkeypatch.setattr(cst, "parse_module", parse)
+    assert same_tree(found[0], cst.parse_module(edited))
+    assert found[1] == parsed(edited).bounds
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("worker(asyncio.Queue())", "worker(asyncio.Queue(), 1)"),
+        ("worker(asyncio.Queue()))\n", "worker(asyncio.Queue()))\n\n\nasync def other():\n    pass\n"),
+        # The footer: comments after the last statement, the last line break.
+        ("worker(asyncio.Queue()))\n", "worker(asyncio.Queue()))\n    # indented\n# flush left\n\n"),
+        ("worker(asyncio.Queue()))\n", "worker(asyncio.Queue()))"),
+    ],
+)
+def test_an_edit_of_the_last_statement_is_parsed_to_the_end(old: str, new: str) -> None:
+    base = parsed(MODULE)
+    edited = MODULE.replace(old, new, 1)
+    found = reparse(base, edited)
+    assert found is not None
+    module, bounds = found
+    assert same_tree(module, cst.parse_module(edited))
+    assert module.body[0] is base.module.body[0]
+    if module.has_trailing_newline:
+        assert bounds == parsed(edited).bounds
+
+
 # Edits whose text is parsed differently with what comes before or after it: the tree is
 # the whole text's (whether built on the window or not).
 @pytest.mark.parametrize(
@@ -121,7 +165,6 @@ def test_an_edit_inside_the_module_is_parsed_as_a_window(old: str, new: str) -> 
         # The first and the last statements.
         ("import asyncio\n", "import asyncio as aio\n"),
         ("# A header comment.\n", "# A header comment.\n# Another.\n"),
-        ("worker(asyncio.Queue())", "worker(asyncio.Queue(), 1)"),
         ("\n", "\r\n"),
     ],
 )

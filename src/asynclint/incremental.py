@@ -8,13 +8,15 @@ around the edit is parsed again.
 
 The result must be the tree a parse of the whole text gives, node for node. The window
 starts at a top-level statement of the last parse that ends before the first changed
-character and ends with one that starts after the last, so the text before and after it is
-unchanged and the tokenizer enters and leaves it at a statement boundary. What a window
-parsed alone may decide differently is checked, and any doubt parses the whole text:
+character and ends with one that starts after the last (or at the end of the text), so the
+text before and after it is unchanged and the tokenizer enters and leaves it at a statement
+boundary. What a window parsed alone may decide differently is checked, and any doubt
+parses the whole text:
 
 - the blank lines and comments around a statement, which a parse alone gives to the
   module's header and footer: the window's first and last statements must equal the last
-  parse's (with the header put back as the first one's leading lines), its footer be empty;
+  parse's (with the header put back as the first one's leading lines), its footer be empty
+  (unless it runs to the end of the text: its footer is then the module's);
 - the indentation and line break that count as the module's defaults (nodes that use
   them record `None`): the window's must be the last parse's, and the text before the
   window or the window itself must hold an indented block (the first one in the file
@@ -25,6 +27,7 @@ parsed alone may decide differently is checked, and any doubt parses the whole t
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -148,11 +151,14 @@ def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | 
             break
     if first is None:
         return None
+    # None: the change reaches into the last statement or the footer, and the window runs
+    # to the end of the text (its footer is the module's).
     last = next((i for i in range(first + 1, count) if bounds[i] >= suffix_start), None)
-    if last is None:
-        return None
     shift = len(text) - len(old)
-    start, end = bounds[first], bounds[last + 1] + shift
+    narrow = _narrow(module, bounds, first, last, text, shift)
+    if narrow is not None:
+        return narrow
+    start, end = bounds[first], (bounds[last + 1] + shift if last is not None else len(text))
     if end <= start:
         return None
     try:
@@ -161,9 +167,8 @@ def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | 
         return None
     parts = list(window.body)
     if (
-        len(parts) < 2
-        or window.footer
-        or not window.has_trailing_newline
+        len(parts) < (2 if last is not None else 1)
+        or (last is not None and (window.footer or not window.has_trailing_newline))
         or window.default_indent != module.default_indent
         or window.default_newline != module.default_newline
         or window.encoding != module.encoding
@@ -173,7 +178,16 @@ def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | 
     head = parts[0]
     if window.header:
         head = head.with_changes(leading_lines=(*window.header, *head.leading_lines))
-    if not (head.deep_equals(body[first]) and parts[-1].deep_equals(body[last])):
+    if not head.deep_equals(body[first]):
+        return None
+    if last is None:
+        edited = module.with_changes(
+            body=(*body[: first + 1], *parts[1:]),
+            footer=window.footer,
+            has_trailing_newline=window.has_trailing_newline,
+        )
+        return edited, _bounds(window, text[start:end], start, bounds[: first + 1], None)
+    if not parts[-1].deep_equals(body[last]):
         return None
     edited = module.with_changes(body=(*body[: first + 1], *parts[1:-1], *body[last:]))
     return edited, _bounds(
@@ -181,12 +195,72 @@ def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | 
     )
 
 
+def _flush_left(lines: Sequence[cst.EmptyLine]) -> bool:
+    """Whether `lines` (blank lines and comments) are not indented: an indented one after a
+    block may belong to the block."""
+    return not any(line.whitespace.value for line in lines)
+
+
+def _narrow(
+    module: cst.Module, bounds: tuple[int, ...], first: int, last: int | None, text: str, shift: int
+) -> tuple[cst.Module, tuple[int, ...] | None] | None:
+    """`reparse` with a window of the changed statements alone (after `first`, before
+    `last`): where the lines between the window and its neighbours are not indented, none
+    of them can belong to a neighbour's block, and the neighbours are kept unparsed (a
+    module may be one large class). None when that does not hold."""
+    body = module.body
+    start = bounds[first + 1]
+    end = bounds[last] + shift if last is not None else len(text)
+    if end <= start or (last is not None and not _flush_left(body[last].leading_lines)):
+        return None
+    try:
+        window = cst.parse_module(text[start:end])
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, SyntaxError):
+        return None
+    parts = list(window.body)
+    if (
+        not parts
+        or (last is not None and (window.footer or not window.has_trailing_newline))
+        or window.default_indent != module.default_indent
+        or window.default_newline != module.default_newline
+        or window.encoding != module.encoding
+        or not (any(_indented(s) for s in parts) or any(_indented(s) for s in body[: first + 1]))
+    ):
+        return None
+    leading = (*window.header, *parts[0].leading_lines)
+    if not _flush_left(leading):
+        return None
+    if window.header:
+        parts[0] = parts[0].with_changes(leading_lines=leading)
+    if last is None:
+        edited = module.with_changes(
+            body=(*body[: first + 1], *parts),
+            footer=window.footer,
+            has_trailing_newline=window.has_trailing_newline,
+        )
+        after = None
+    else:
+        edited = module.with_changes(body=(*body[: first + 1], *parts, *body[last:]))
+        after = [b + shift for b in bounds[last:]]
+    # The window's first statement starts where the window does (its leading lines were
+    # the window's header). And the window's code must be its text: the tokenizer enters
+    # the window with the dedents of the statement before it still to come, which changes
+    # how a backslash continuation is read (libcst drops one at the start of a line).
+    found = _bounds(window, text[start:end], start, (*bounds[: first + 1], start), after)
+    return (edited, found) if found is not None else None
+
+
 def _bounds(
-    window: cst.Module, window_text: str, start: int, before: tuple[int, ...], after: list[int]
+    window: cst.Module,
+    window_text: str,
+    start: int,
+    before: tuple[int, ...],
+    after: list[int] | None,
 ) -> tuple[int, ...] | None:
     """The offsets of the edited module's statements: those of the statements before the
     window, of the window's own (but its first) from a code generation of the window,
-    and of those after it; None when that code is not the window's text."""
+    and of those after it (None: the window runs to the end, and its last statement's end
+    is the module's); None when that code is not the window's text."""
     from asynclint.positions import RoundTripError, layout
 
     inside: list[int] = []
@@ -196,4 +270,6 @@ def _bounds(
         return None
     if not exact or len(inside) != len(window.body) + 1:
         return None
+    if after is None:
+        after = [start + inside[-1]]
     return (*before, *(start + offset for offset in inside[1:-1]), *after)
