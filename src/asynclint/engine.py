@@ -158,16 +158,17 @@ def lint(request: LintRequest) -> FileResult:
             result.diagnostics.append(syntax_error(path, f"cannot parse: {type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
-    # Positions, code generation and fix building recurse along the tree (the walk itself
-    # does not): all of it runs under the raised limit, and a tree too deep even for that
-    # is ASL001, never a crash of the run.
     # With `reuse_parse`: the statements' offsets (found by the lint's code generation
-    # when the parse did not know them), and the positions found in them.
+    # when the parse did not know them), and the positions found in them, kept for the
+    # next edit.
     bounds: list[int] | None = None
     places: dict[int, StatementPlaces] = {}
     if request.reuse_parse:
         bounds = list(known.bounds) if known is not None else []
         places = known.places if known is not None else {}
+    # Positions, code generation and fix building recurse along the tree (the walk itself
+    # does not): all of it runs under the raised limit, and a tree too deep even for that
+    # is ASL001, never a crash of the run.
     try:
         with _recursion_limit(RECURSION_LIMIT):
             linted = _lint_module(request, module, active, is_test, result, bounds, places)

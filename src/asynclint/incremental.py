@@ -7,16 +7,20 @@ lint never keys anything on them beyond its own run), and only a window of state
 around the edit is parsed again.
 
 The result must be the tree a parse of the whole text gives, node for node. The window
-starts at a top-level statement of the last parse that ends before the first changed
-character and ends with one that starts after the last (or at the end of the text), so the
-text before and after it is unchanged and the tokenizer enters and leaves it at a statement
-boundary. What a window parsed alone may decide differently is checked, and any doubt
-parses the whole text:
+lies between two top-level statements of the last parse, one that ends before the first
+changed character and one that starts after the last (or it runs to the end of the text),
+so the text before and after it is unchanged and the tokenizer enters and leaves it at a
+statement boundary. What a window parsed alone may decide differently is checked, and any
+doubt parses the whole text:
 
 - the blank lines and comments around a statement, which a parse alone gives to the
-  module's header and footer: the window's first and last statements must equal the last
-  parse's (with the header put back as the first one's leading lines), its footer be empty
-  (unless it runs to the end of the text: its footer is then the module's);
+  module's header and footer, and which a block before them owns when they are indented:
+  where those between the window and its neighbours are flush left, the window is the
+  changed statements alone (its header put back as its first statement's leading lines,
+  its footer empty unless it runs to the end of the text); else it takes in the two
+  neighbours, which must come out equal to the last parse's;
+- a backslash continuation at the start of a line, which libcst reads differently after a
+  block (and drops): the window of the changed statements alone must generate its text;
 - the indentation and line break that count as the module's defaults (nodes that use
   them record `None`): the window's must be the last parse's, and the text before the
   window or the window itself must hold an indented block (the first one in the file
