@@ -8,6 +8,7 @@ raises is diagnostic ASL002 naming the rule, and the other rules' findings stand
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Mapping
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
     from asynclint.analysis.context import Context
     from asynclint.fixes import NodeFix
+    from asynclint.incremental import Parsed
+    from asynclint.positions import StatementPlaces
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
@@ -81,6 +84,9 @@ class LintRequest:
     #: The project model's answers to this file's questions (`asynclint.project`), from an
     #: earlier lint of the file; None on the first.
     answers: Mapping[str, object] | None = None
+    #: Parse the text again from the last parse of the same `path` (`asynclint.incremental`):
+    #: the language server, which lints a document after each edit.
+    reuse_parse: bool = False
 
 
 def lint(request: LintRequest) -> FileResult:
@@ -129,7 +135,14 @@ def lint(request: LintRequest) -> FileResult:
             result.diagnostics.append(syntax_error(path, f"not linted: {reason}"))
         return result
     try:
-        module = _parse(text)
+        known: Parsed | None = None
+        if request.reuse_parse:
+            from asynclint import incremental
+
+            found = _reparse(path, text)
+            known, module = (found, found.module) if isinstance(found, incremental.Parsed) else (None, found)
+        else:
+            module = _parse(text)
     except cst.ParserSyntaxError as exc:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_describe_syntax_error(text, path, exc))
@@ -145,19 +158,33 @@ def lint(request: LintRequest) -> FileResult:
             result.diagnostics.append(syntax_error(path, f"cannot parse: {type(exc).__name__}: {exc}"))
         return result
     result.parsed = True
+    # With `reuse_parse`: the statements' offsets (found by the lint's code generation
+    # when the parse did not know them), and the positions found in them, kept for the
+    # next edit.
+    bounds: list[int] | None = None
+    places: dict[int, StatementPlaces] = {}
+    if request.reuse_parse:
+        bounds = list(known.bounds) if known is not None else []
+        places = known.places if known is not None else {}
     # Positions, code generation and fix building recurse along the tree (the walk itself
     # does not): all of it runs under the raised limit, and a tree too deep even for that
     # is ASL001, never a crash of the run.
     try:
         with _recursion_limit(RECURSION_LIMIT):
-            linted = _lint_module(request, module, active, is_test, result)
+            linted = _lint_module(request, module, active, is_test, result, bounds, places)
             own = _own_answers(request, linted)
             if own is not None:
                 # The file's questions about its own module, answered by its own summary:
                 # once more on the same tree, instead of a second parse once the project
                 # is known.
                 again = FileResult(path, parsed=True)
-                linted = _lint_module(replace(request, answers=own), module, active, is_test, again)
+                linted = _lint_module(
+                    replace(request, answers=own), module, active, is_test, again, bounds, places
+                )
+            if bounds:
+                from asynclint import incremental
+
+                incremental.PARSES.remember(path, incremental.Parsed(text, module, tuple(bounds), places))
             return linted
     except RecursionError:
         result.diagnostics = []
@@ -227,10 +254,28 @@ def _parse(text: str) -> cst.Module:
     return cst.parse_module(text)
 
 
+def _reparse(path: str, text: str) -> Parsed | cst.Module:
+    """`_parse`, built on the last parse of `path` (`LintRequest.reuse_parse`); a `Parsed`
+    when the module's statements' offsets are known (`ParseCache.parse`)."""
+    from asynclint.incremental import PARSES
+
+    return PARSES.parse(path, text)
+
+
 def _lint_module(
-    request: LintRequest, module: cst.Module, active: set[str], is_test: bool, result: FileResult
+    request: LintRequest,
+    module: cst.Module,
+    active: set[str],
+    is_test: bool,
+    result: FileResult,
+    bounds: list[int] | None = None,
+    places: dict[int, StatementPlaces] | None = None,
 ) -> FileResult:
-    """The rules of `active` on the parsed `module` of `request` (whose module name is known)."""
+    """The rules of `active` on the parsed `module` of `request` (whose module name is known).
+    `bounds`: the offsets of the module's top-level statements in the text (see
+    `positions.layout`), when known (the module's code is then the text, and positions
+    come from the statements that hold the reported nodes alone, and `places` keeps
+    them); an empty list is given them when the code generated for positions is the text."""
     from asynclint import registry
     from asynclint.analysis.context import Context
     from asynclint.project import ProjectView
@@ -242,7 +287,8 @@ def _lint_module(
     ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
     ctx.project = ProjectView(request.answers)
     rules = [cls(ctx) for cls in registry.load(active)]
-    walker = Walker(ctx, rules)
+    known = tuple(bounds) if bounds else None
+    walker = Walker(ctx, rules, {} if known is not None else None)
     try:
         with _recursion_limit(RECURSION_LIMIT):
             walker.walk(module)
@@ -253,7 +299,7 @@ def _lint_module(
             )
         return result
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
-    from asynclint.positions import RoundTripError, layout
+    from asynclint.positions import RoundTripError, layout, layout_statements
 
     def place(found: list[Finding], wanted: list[cst.CSTNode]) -> bool:
         """Positions of `found` and `wanted` (and spans for the fixes of `found`) into the
@@ -261,10 +307,24 @@ def _lint_module(
         A file whose text is not libcst's code gets no fix (positions were carried over to
         the text; a fix built on libcst's code could change what the file means)."""
         nonlocal with_edits
+        targets = [f.node for f in found] + wanted
+        fill = bounds if bounds is not None and not bounds else None
+        if not targets:
+            # Nothing to place: code is generated for `bounds` alone (whether it is the
+            # text is decided by the findings reported later, as without `bounds`).
+            if fill is not None:
+                with contextlib.suppress(RoundTripError):
+                    layout(module, [], [], source=text, bounds=fill)
+            return True
+        span_nodes = _span_nodes(module, found, with_edits)
+        if known is not None and walker.tops is not None:
+            placed = layout_statements(module, targets, span_nodes, text, known, walker.tops, places)
+            if placed is not None:
+                ctx._positions.update(placed[0])
+                ctx._spans.update(placed[1])
+                return True
         try:
-            positions, spans, exact = layout(
-                module, [f.node for f in found] + wanted, _span_nodes(module, found, with_edits), source=text
-            )
+            positions, spans, exact = layout(module, targets, span_nodes, source=text, bounds=fill)
         except RoundTripError as exc:
             if SYNTAX_ERROR in codes:
                 result.diagnostics.append(

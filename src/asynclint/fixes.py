@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import functools
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -560,12 +561,20 @@ def _head_text(module: cst.Module, head: Sequence[cst.BaseStatement], cut_last: 
 def _source_line(source: str, line: int) -> str:
     """Line `line` (1-based) of `source`, without its line break."""
     start = 0
-    for _ in range(line - 1):
-        start = source.find("\n", start) + 1
-        if start == 0:
+    if line > 1:
+        starts = _line_starts(source)
+        if line > len(starts):
             return ""
+        start = starts[line - 1]
     end = source.find("\n", start)
     return source[start : end if end >= 0 else len(source)].rstrip("\r")
+
+
+@functools.lru_cache(maxsize=2)
+def _line_starts(source: str) -> list[int]:
+    """The offset of each line's start in `source` (lines end at LF), for `_source_line`:
+    the fixes of one file ask for lines of the same text."""
+    return [0, *(match.end() for match in re.finditer("\n", source))]
 
 
 def _too_long(source: str, span: Span, text: str, line_length: int) -> bool:

@@ -20,7 +20,7 @@ import contextlib
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -42,24 +42,45 @@ class Span:
 
 
 class _TargetedState(CodegenState):
-    def __init__(self, module: cst.Module, targets: set[cst.CSTNode], span_targets: set[cst.CSTNode]) -> None:
+    # Membership is asked of every node generated: by `id`, as libcst's `__hash__` is a
+    # Python-level call (the nodes themselves are kept alive by the module).
+    def __init__(
+        self,
+        module: cst.Module,
+        targets: set[cst.CSTNode],
+        span_targets: set[cst.CSTNode],
+        statements: bool = False,
+    ) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.line = 1
         self.column = 0
         self.targets = targets
+        self.target_ids = {id(n) for n in targets}
         self.found: dict[cst.CSTNode, CodeRange] = {}
         self.span_targets = span_targets
+        self.span_ids = {id(n) for n in span_targets}
         self.spans: dict[cst.CSTNode, Span] = {}
         self._open: list[tuple[CodePosition, tuple[str, ...]]] = []
+        #: With `statements`: where each top-level statement starts, then where the last
+        #: one ends (for `StatementBounds`).
+        self.statement_ids = {id(n) for n in module.body} if statements else set()
+        self.last_statement = id(module.body[-1]) if statements and module.body else None
+        self.statement_positions: list[tuple[int, int]] = []
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.span_targets:
+        key = id(node)
+        if key in self.span_ids:
             self._open.append((CodePosition(self.line, self.column), tuple(self.indent_tokens)))
+        if key in self.statement_ids:
+            self.statement_positions.append((self.line, self.column))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.span_targets:
+        key = id(node)
+        if key in self.span_ids:
             start, indent = self._open.pop()
             self.spans[node] = Span(start, CodePosition(self.line, self.column), indent)
+        if key == self.last_statement:
+            self.statement_positions.append((self.line, self.column))
 
     def add_indent_tokens(self) -> None:
         for token in self.indent_tokens:
@@ -81,12 +102,14 @@ class _TargetedState(CodegenState):
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
     ) -> contextlib.AbstractContextManager[None]:
-        if node not in self.targets:
+        if id(node) not in self.target_ids:
             return _NULL
         if start_node is not None:
             self.targets.add(start_node)
+            self.target_ids.add(id(start_node))
         if end_node is not None:
             self.targets.add(end_node)
+            self.target_ids.add(id(end_node))
         return self._record(node, start_node, end_node)
 
     @contextlib.contextmanager
@@ -115,6 +138,7 @@ def layout(
     nodes: Iterable[cst.CSTNode],
     span_nodes: Iterable[cst.CSTNode] = (),
     source: str | None = None,
+    bounds: list[int] | None = None,
 ) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span], bool]:
     """Syntactic ranges (1-based lines, 0-based columns, as PositionProvider gives them) of
     `nodes`, and whitespace-inclusive spans of `span_nodes`, from one code generation.
@@ -122,12 +146,17 @@ def layout(
     With `source` (the text `module` was parsed from), ranges are positions in `source`
     even where libcst's code differs from it; spans are then empty (an edit must not be
     built from code that is not the file's) and the third value, whether the code is the
-    text, is False. Raises RoundTripError when the two cannot be matched token by token."""
+    text, is False. Raises RoundTripError when the two cannot be matched token by token.
+
+    `bounds` (with `source`), an empty list, is given the offset in `source` of each of
+    the module's top-level statements and then the end of the last one (an
+    `incremental.Parsed`), when the code is the text and ends with a line break."""
     targets = set(nodes)
     span_targets = set(span_nodes)
-    if not targets and not span_targets:
+    statements = bounds is not None and source is not None and module.has_trailing_newline
+    if not targets and not span_targets and not statements:
         return {}, {}, True
-    state = _TargetedState(module, targets, span_targets)
+    state = _TargetedState(module, targets, span_targets, statements)
     module._codegen(state)
     if source is not None:
         generated = "".join(state.tokens)
@@ -135,7 +164,83 @@ def layout(
             mapping = TokenMap(generated, source)
             found = _found_with_fallback(module, state)
             return {node: mapping.range(r) for node, r in found.items()}, {}, False
+        if statements and bounds is not None and len(state.statement_positions) == len(module.body) + 1:
+            starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(source))]
+            bounds.extend(starts[line - 1] + column for line, column in state.statement_positions)
     return _found_with_fallback(module, state), state.spans, True
+
+
+#: A top-level statement's positions and spans from a code generation of it alone, lines
+#: counted from its first line (0): `layout_statements` shifts them to where it is now.
+StatementPlaces = tuple[cst.CSTNode, dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span]]
+
+
+def layout_statements(
+    module: cst.Module,
+    nodes: Iterable[cst.CSTNode],
+    span_nodes: Iterable[cst.CSTNode],
+    source: str,
+    bounds: tuple[int, ...],
+    tops: Mapping[int, cst.CSTNode],
+    places: dict[int, StatementPlaces] | None = None,
+) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, Span]] | None:
+    """`layout` of a module whose code is `source`, its top-level statements starting at
+    `bounds` (an `incremental.Parsed`'s), from a code generation of the statements that
+    hold `nodes` and `span_nodes` alone: `tops` gives each node's top-level statement (by
+    `id`). `places` (by the statement's `id`) keeps what each generation found, and
+    answers for a statement (the same node: an edit's parse keeps the ones it did not
+    touch) whose nodes it holds. None when a node's statement is not known, when a
+    statement's code is not its text, or when a node records no position: `layout` then
+    generates the whole module."""
+    body = module.body
+    if len(bounds) != len(body) + 1:
+        return None
+    index = {id(statement): i for i, statement in enumerate(body)}
+    groups: dict[int, tuple[set[cst.CSTNode], set[cst.CSTNode]]] = {}
+    for group, many in ((0, nodes), (1, span_nodes)):
+        for node in many:
+            top = tops.get(id(node))
+            i = index.get(id(top)) if top is not None else None
+            if i is None:
+                return None
+            groups.setdefault(i, (set(), set()))[group].add(node)
+    starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(source))]
+    found: dict[cst.CSTNode, CodeRange] = {}
+    spans: dict[cst.CSTNode, Span] = {}
+    for i, (targets, span_targets) in sorted(groups.items()):
+        statement, offset = body[i], bounds[i]
+        line = bisect.bisect_right(starts, offset)
+        if starts[line - 1] != offset:
+            return None
+        known = places.get(id(statement)) if places is not None else None
+        if not (
+            known is not None
+            and known[0] is statement
+            and all(n in known[1] for n in targets)
+            and all(n in known[2] for n in span_targets)
+        ):
+            state = _TargetedState(module, targets, span_targets)
+            statement._codegen(state)
+            if "".join(state.tokens) != source[offset : bounds[i + 1]]:
+                return None
+            if any(n not in state.found for n in state.targets) or len(state.spans) != len(span_targets):
+                return None
+            known = (statement, state.found, state.spans)
+            if places is not None:
+                places[id(statement)] = known
+        shift = line - 1
+        for node, r in known[1].items():
+            found[node] = CodeRange(
+                CodePosition(r.start.line + shift, r.start.column),
+                CodePosition(r.end.line + shift, r.end.column),
+            )
+        for node, span in known[2].items():
+            spans[node] = Span(
+                CodePosition(span.start.line + shift, span.start.column),
+                CodePosition(span.end.line + shift, span.end.column),
+                span.indent,
+            )
+    return found, spans
 
 
 def _found_with_fallback(module: cst.Module, state: _TargetedState) -> dict[cst.CSTNode, CodeRange]:

@@ -36,8 +36,31 @@ _TOO_DEEP = (
 )
 
 
+#: The text last checked and CPython's tree of it (None: it did not parse), kept for
+#: `python_tree`: the rules that read `ast` line numbers get them without a second parse.
+_LAST: tuple[str, ast.Module | None] | None = None
+
+
+def python_tree(text: str) -> ast.Module | None:
+    """CPython's tree of `text`, or None when CPython's parser cannot read it: the one
+    `too_complex` made when it was the last text checked, else a new parse."""
+    last = _LAST
+    if last is not None and last[0] is text:
+        return last[1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<unknown>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    assert isinstance(tree, ast.Module)
+    return tree
+
+
 def too_complex(text: str, path: str) -> str | None:
     """Why `text` must not be parsed with libcst, or None when it may be."""
+    global _LAST
+    _LAST = None
     if len(text) > MAX_TOKENS:  # a shorter text cannot hold more tokens than characters
         tokens = _TOKEN_RE.subn("", text)[1]
         if tokens > MAX_TOKENS:
@@ -56,9 +79,13 @@ def too_complex(text: str, path: str) -> str | None:
     except SyntaxError as exc:
         if any(phrase in str(exc.msg) for phrase in _TOO_DEEP):
             return f"the code is nested too deeply: {exc.msg}"
+        _LAST = (text, None)
         return None  # libcst decides: it may be syntax newer than this Python
     except ValueError:
+        _LAST = (text, None)
         return None  # null bytes and the like: the decoder and libcst report them
+    assert isinstance(tree, ast.Module)
+    _LAST = (text, tree)
     if len(_BOOL_WORD_RE.findall(text)) > MAX_BOOL_OPERANDS:
         longest = max(
             (len(node.values) for node in ast.walk(tree) if isinstance(node, ast.BoolOp)), default=0

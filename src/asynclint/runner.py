@@ -865,12 +865,15 @@ class Runner:
         honour_noqa: bool = True,
         with_edits: bool = True,
         answers: Mapping[str, object] | None = None,
+        reuse_parse: bool = False,
     ) -> RunResult:
         """Lint one file's already decoded text (what the flake8 plugin is given): the
         engine, then the project-wide phase on this file's facts and those of the other
         modules of its project. Never fixes. `answers`: the project model's answers of an
         earlier lint of the file (`RunResult.answers`); when they are still right, the file
-        is linted once instead of twice."""
+        is linted once instead of twice. `reuse_parse`: parse the text again from the last
+        parse of the same file, keeping the top-level statements an edit did not touch
+        (`LintRequest.reuse_parse`; the language server)."""
         task = self._task(filename)
         request = LintRequest(
             text,
@@ -882,6 +885,7 @@ class Runner:
             with_edits=with_edits,
             honour_noqa=honour_noqa,
             answers=answers,
+            reuse_parse=reuse_parse,
         )
         result = lint(request)
         run = RunResult(files=1, parsed=int(result.parsed))

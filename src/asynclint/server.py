@@ -210,7 +210,9 @@ class AsynclintServer(LanguageServer):
         # asks would lint the text a second time, and editors ask after every change.
         # The project model's answers of the document's last lint: while they hold (most
         # edits), the text is linted once, not once to ask and once with the answers.
-        run = runner.check_text(text, path, answers=self.answers.get((uri, id(runner))))
+        # An edit's text is parsed again from the last parse of the document (the top-level
+        # statements the edit did not touch are kept: `asynclint.incremental`).
+        run = runner.check_text(text, path, answers=self.answers.get((uri, id(runner))), reuse_parse=True)
         self.answers[(uri, id(runner))] = run.answers
         linted.diagnostics = run.diagnostics
         return linted

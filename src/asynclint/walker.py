@@ -56,9 +56,12 @@ class Walker:
     """One depth-first traversal of a module for `rules`; a rule that raises is recorded in
     `failures` and called no more."""
 
-    def __init__(self, ctx: Context, rules: list[Rule]) -> None:
+    def __init__(self, ctx: Context, rules: list[Rule], tops: dict[int, cst.CSTNode] | None = None) -> None:
         self.ctx = ctx
         self.rules = rules
+        #: Given a dictionary, the walk fills it with each node's top-level statement (by
+        #: the node's `id`; `positions.layout_statements`).
+        self.tops = tops
         self.failures: dict[Rule, BaseException] = {}
         self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
@@ -97,11 +100,15 @@ class Walker:
         visit_table, leave_table = self._visit, self._leave
         scope_types = SCOPE_TYPES
         call_type = cst.Call
+        tops = self.tops
+        stack = ctx.stack
         while todo:
             action, node = pop()
             if action is VISIT or action is VISIT_COMPREHENSION:
                 node_type = type(node)
-                ctx.stack.append(node)
+                stack.append(node)
+                if tops is not None and len(stack) > 1:
+                    tops[id(node)] = stack[1]
                 handlers = visit_table.get(node_type)
                 if handlers is None:
                     handlers = self._handlers(visit_table, "visit_", node_type)

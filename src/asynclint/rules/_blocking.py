@@ -449,8 +449,7 @@ def command(ctx: Context, function: cst.FunctionDef) -> bool:
     """A coroutine of a `cli` package or module, of a module that imports prompts (from
     `rich.prompt`, `questionary`, the project's `cli` package...), or a command
     (`@app.command()`)."""
-    parts = (ctx.module_info.name or "").split(".")
-    if "cli" in parts or "__main__" in parts or _INTERACTIVE_IMPORT.search(ctx.source):
+    if ctx.memo("command-module", ctx.module, lambda: _command_module(ctx)):
         return True
     return _command_decorated(function)
 
@@ -466,6 +465,12 @@ def _command_decorated(function: cst.FunctionDef) -> bool:
         if isinstance(expr, cst.Name) and expr.value in catalog.COMMAND_DECORATORS:
             return True
     return False
+
+
+def _command_module(ctx: Context) -> bool:
+    """A `cli` package or module, or a module that imports prompts (see `command`)."""
+    parts = (ctx.module_info.name or "").split(".")
+    return "cli" in parts or "__main__" in parts or bool(_INTERACTIVE_IMPORT.search(ctx.source))
 
 
 #: An import (at any depth) of a prompt library or of a `cli` package's module.

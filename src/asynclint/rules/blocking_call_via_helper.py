@@ -607,9 +607,10 @@ def _def_lines(source: str) -> dict[str, int]:
     (`name`, `Class.name`; the last definition of a name, as the summary keeps it)."""
     import ast
 
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    from asynclint.precheck import python_tree
+
+    tree = python_tree(source)
+    if tree is None:
         return {}
     lines: dict[str, int] = {}
 

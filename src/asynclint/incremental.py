@@ -1,0 +1,279 @@
+"""Parse an edited module again, keeping the statements its edit did not touch.
+
+The language server lints a document after every edit, and libcst's parse of the whole text
+is most of that cost. An edit usually changes one top-level statement: the statements
+before it and after it are the nodes of the last parse (libcst's nodes are immutable, and a
+lint never keys anything on them beyond its own run), and only a window of statements
+around the edit is parsed again.
+
+The result must be the tree a parse of the whole text gives, node for node. The window
+lies between two top-level statements of the last parse, one that ends before the first
+changed character and one that starts after the last (or it runs to the end of the text),
+so the text before and after it is unchanged and the tokenizer enters and leaves it at a
+statement boundary. What a window parsed alone may decide differently is checked, and any
+doubt parses the whole text:
+
+- the blank lines and comments around a statement, which a parse alone gives to the
+  module's header and footer, and which a block before them owns when they are indented:
+  where those between the window and its neighbours are flush left, the window is the
+  changed statements alone (its header put back as its first statement's leading lines,
+  its footer empty unless it runs to the end of the text); else it takes in the two
+  neighbours, which must come out equal to the last parse's;
+- a backslash continuation at the start of a line, which libcst reads differently after a
+  block (and drops): the window of the changed statements alone must generate its text;
+- the indentation and line break that count as the module's defaults (nodes that use
+  them record `None`): the window's must be the last parse's, and the text before the
+  window or the window itself must hold an indented block (the first one in the file
+  decides; it is then in unchanged text or in the window);
+- anything libcst refuses: the whole text is parsed, and its error reported as usual.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from asynclint.positions import StatementPlaces
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parse to build on: the text, its module, and where each of the module's
+    top-level statements starts in the text, with the end of the last one."""
+
+    text: str
+    module: cst.Module
+    #: Offsets of `module.body[i]` in `text`, then the end of the last statement (where
+    #: the footer starts): `len(module.body) + 1` items.
+    bounds: tuple[int, ...]
+    #: The positions found in its statements (`positions.layout_statements`), for the
+    #: statements the next parse keeps.
+    places: dict[int, StatementPlaces] = field(default_factory=dict)
+
+
+class ParseCache:
+    """The last parse of a few documents (by key), for `parse`."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, Parsed] = OrderedDict()
+        #: How the last `parse` went: "same", "window" or "full" (for tests and measures).
+        self.last = ""
+
+    def parse(self, key: str, text: str) -> Parsed | cst.Module:
+        """The module of `text`, as `libcst.parse_module` gives it (raises what it raises):
+        a `Parsed` when its statements' offsets are known without a code generation (its
+        code is then `text`; with the positions found in the statements it kept)."""
+        previous = self._entries.get(key)
+        if previous is not None:
+            if previous.text == text:
+                self.last = "same"
+                return previous
+            try:
+                found = reparse(previous, text)
+            except RecursionError:  # deeply nested statements compared
+                found = None
+            if found is not None:
+                self.last = "window"
+                module, bounds = found
+                if bounds is None:
+                    return module
+                kept = {id(s) for s in module.body}
+                places = {k: v for k, v in previous.places.items() if k in kept}
+                return Parsed(text, module, bounds, places)
+        self.last = "full"
+        return cst.parse_module(text)
+
+    def remember(self, key: str, parsed: Parsed) -> None:
+        self._entries[key] = parsed
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+#: The language server's parses (`LintRequest.reuse_parse`), by the document's path.
+PARSES = ParseCache()
+
+
+def _common_prefix(a: str, b: str) -> int:
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _indented(statement: cst.CSTNode) -> bool:
+    return isinstance(getattr(statement, "body", None), cst.IndentedBlock)
+
+
+def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | None] | None:
+    """The module of `text` built on `previous` (see the module docstring), with its
+    statements' offsets in `text` when libcst's code for the window is its text; None when
+    the whole text must be parsed."""
+    old, module, bounds = previous.text, previous.module, previous.bounds
+    body = module.body
+    count = len(body)
+    if count < 2 or len(bounds) != count + 1:
+        return None
+    prefix = _common_prefix(old, text)
+    # (The two may overlap where text was only added or removed: either end of the
+    # change then does.)
+    suffix = _common_suffix(old, text, min(len(old), len(text)))
+    suffix_start = len(old) - suffix  # in `old`
+    # First: the last statement that ends before the first change (not one that ends just
+    # there: the edit may add lines to its block); last: the first that starts after the
+    # last change or just there (lines added before it are its own only if it compares
+    # unequal below).
+    first = None
+    for index in range(count):
+        if bounds[index + 1] < prefix:
+            first = index
+        else:
+            break
+    if first is None:
+        return None
+    # None: the change reaches into the last statement or the footer, and the window runs
+    # to the end of the text (its footer is the module's).
+    last = next((i for i in range(first + 1, count) if bounds[i] >= suffix_start), None)
+    shift = len(text) - len(old)
+    narrow = _narrow(module, bounds, first, last, text, shift)
+    if narrow is not None:
+        return narrow
+    start, end = bounds[first], (bounds[last + 1] + shift if last is not None else len(text))
+    if end <= start:
+        return None
+    try:
+        window = cst.parse_module(text[start:end])
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, SyntaxError):
+        return None
+    parts = list(window.body)
+    if (
+        len(parts) < (2 if last is not None else 1)
+        or (last is not None and (window.footer or not window.has_trailing_newline))
+        or window.default_indent != module.default_indent
+        or window.default_newline != module.default_newline
+        or window.encoding != module.encoding
+        or not (any(_indented(s) for s in parts) or any(_indented(s) for s in body[:first]))
+    ):
+        return None
+    head = parts[0]
+    if window.header:
+        head = head.with_changes(leading_lines=(*window.header, *head.leading_lines))
+    if not head.deep_equals(body[first]):
+        return None
+    if last is None:
+        edited = module.with_changes(
+            body=(*body[: first + 1], *parts[1:]),
+            footer=window.footer,
+            has_trailing_newline=window.has_trailing_newline,
+        )
+        return edited, _bounds(window, text[start:end], start, bounds[: first + 1], None)
+    if not parts[-1].deep_equals(body[last]):
+        return None
+    edited = module.with_changes(body=(*body[: first + 1], *parts[1:-1], *body[last:]))
+    return edited, _bounds(
+        window, text[start:end], start, bounds[: first + 1], [b + shift for b in bounds[last + 1 :]]
+    )
+
+
+def _flush_left(lines: Sequence[cst.EmptyLine]) -> bool:
+    """Whether `lines` (blank lines and comments) are not indented: an indented one after a
+    block may belong to the block."""
+    return not any(line.whitespace.value for line in lines)
+
+
+def _narrow(
+    module: cst.Module, bounds: tuple[int, ...], first: int, last: int | None, text: str, shift: int
+) -> tuple[cst.Module, tuple[int, ...] | None] | None:
+    """`reparse` with a window of the changed statements alone (after `first`, before
+    `last`): where the lines between the window and its neighbours are not indented, none
+    of them can belong to a neighbour's block, and the neighbours are kept unparsed (a
+    module may be one large class). None when that does not hold."""
+    body = module.body
+    start = bounds[first + 1]
+    end = bounds[last] + shift if last is not None else len(text)
+    if end <= start or (last is not None and not _flush_left(body[last].leading_lines)):
+        return None
+    try:
+        window = cst.parse_module(text[start:end])
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, SyntaxError):
+        return None
+    parts = list(window.body)
+    if (
+        not parts
+        or (last is not None and (window.footer or not window.has_trailing_newline))
+        or window.default_indent != module.default_indent
+        or window.default_newline != module.default_newline
+        or window.encoding != module.encoding
+        or not (any(_indented(s) for s in parts) or any(_indented(s) for s in body[: first + 1]))
+    ):
+        return None
+    leading = (*window.header, *parts[0].leading_lines)
+    if not _flush_left(leading):
+        return None
+    if window.header:
+        parts[0] = parts[0].with_changes(leading_lines=leading)
+    if last is None:
+        edited = module.with_changes(
+            body=(*body[: first + 1], *parts),
+            footer=window.footer,
+            has_trailing_newline=window.has_trailing_newline,
+        )
+        after = None
+    else:
+        edited = module.with_changes(body=(*body[: first + 1], *parts, *body[last:]))
+        after = [b + shift for b in bounds[last:]]
+    # The window's first statement starts where the window does (its leading lines were
+    # the window's header). And the window's code must be its text: the tokenizer enters
+    # the window with the dedents of the statement before it still to come, which changes
+    # how a backslash continuation is read (libcst drops one at the start of a line).
+    found = _bounds(window, text[start:end], start, (*bounds[: first + 1], start), after)
+    return (edited, found) if found is not None else None
+
+
+def _bounds(
+    window: cst.Module,
+    window_text: str,
+    start: int,
+    before: tuple[int, ...],
+    after: list[int] | None,
+) -> tuple[int, ...] | None:
+    """The offsets of the edited module's statements: those of the statements before the
+    window, of the window's own (but its first) from a code generation of the window,
+    and of those after it (None: the window runs to the end, and its last statement's end
+    is the module's); None when that code is not the window's text."""
+    from asynclint.positions import RoundTripError, layout
+
+    inside: list[int] = []
+    try:
+        _, _, exact = layout(window, [], [], source=window_text, bounds=inside)
+    except RoundTripError:
+        return None
+    if not exact or len(inside) != len(window.body) + 1:
+        return None
+    if after is None:
+        after = [start + inside[-1]]
+    return (*before, *(start + offset for offset in inside[1:-1]), *after)
