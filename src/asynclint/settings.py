@@ -233,7 +233,7 @@ OPTIONS: tuple[Option, ...] = (
         "test-file-io",
         "bool",
         False,
-        "Also report file and filesystem calls (open, os.remove, Path.mkdir, shutil...) in test files and command-line code, directly (ASL105-107) or at the end of an ASL116 chain, and every blocking call in command-line code and scripts that run alone.",
+        "Also report file and filesystem calls (open, os.remove, Path.mkdir, shutil...) in test files and command-line code, directly (ASL105-107) or at the end of an ASL116 chain, every blocking call in command-line code and scripts that run alone, and the waits of test files outside a polling loop.",
         "",
     ),
     Option(

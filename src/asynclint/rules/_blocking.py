@@ -606,9 +606,29 @@ def quiet_hit(ctx: Context, hit: Hit) -> bool:
     code = hit.entry.code
     if file_call(hit):
         return files_quiet(ctx, function)
+    if test_wait(ctx, function):
+        return True
     if code == "ASL108":
         return ctx.memo("dialogue", function, lambda: command(ctx, function) or _talks(ctx, function))
     return False
+
+
+def test_wait(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether the call being visited (in the coroutine `function`) is a wait of a test
+    that freezes nothing the test waits for: in a test file (unless `test-file-io`),
+    outside every loop of the coroutine. A test that sleeps once, joins its own thread or
+    resolves a name during set-up waits for wall-clock time or for other threads; one that
+    sleeps in a loop polls (`while not client.ready: time.sleep(0.1)`, `for _ in
+    range(10): await fetch(); time.sleep(0.1)`) for what the loop it froze should have
+    done, and is reported."""
+    if not ctx.is_test_file or ctx.settings.test_file_io:
+        return False
+    for node in reversed(ctx.stack):
+        if node is function:
+            return True
+        if isinstance(node, (cst.For, cst.While)):
+            return False
+    return True
 
 
 def file_call(hit: Hit) -> bool:

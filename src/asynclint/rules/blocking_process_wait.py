@@ -16,7 +16,9 @@ class BlockingProcessWait(BlockingCallRule):
     call only collects it or drains its pipes.
     Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
     `create_task`, task group...) are left alone: see `test-files` in the configuration
-    documentation.
+    documentation. In test files a wait outside every loop of the test (a sleep that lets
+    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
+    the test waits for and is not reported; one in a polling loop is.
 
     ## Why is this bad?
     Waiting for a child blocks until it exits; nothing else runs on the loop in the

@@ -16,7 +16,9 @@ class BlockingSubprocess(BlockingCallRule):
     the process (`p.wait()`, `p.communicate()`) is reported where it happens (ASL104).
     Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
     `create_task`, task group...) are left alone: see `test-files` in the configuration
-    documentation.
+    documentation. In test files a wait outside every loop of the test (a sleep that lets
+    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
+    the test waits for and is not reported; one in a polling loop is.
 
     ## Why is this bad?
     `subprocess.run()` and friends wait for the child to finish; the loop is stuck for

@@ -11,7 +11,9 @@ class BlockingTlsSetup(BlockingCallRule):
     `async def`: `ssl.create_default_context()` and `SSLContext.load_default_certs/load_verify_locations/load_cert_chain/set_default_verify_paths`.
     Command-line code and scripts where nothing runs beside the coroutine (no `gather`,
     `create_task`, task group...) are left alone: see `test-files` in the configuration
-    documentation.
+    documentation. In test files a wait outside every loop of the test (a sleep that lets
+    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
+    the test waits for and is not reported; one in a polling loop is.
 
     ## Why is this bad?
     Loading the system CA bundle parses hundreds of certificates from disk, typically
