@@ -184,8 +184,9 @@ def run(paths: list[str], kw: dict[str, Any]) -> int:
     unsafe = bool(settings.unsafe_fixes)
     quiet, verbose = kw["quiet"], kw["verbose"]
 
-    from asynclint.runner import Runner
+    from asynclint.runner import Runner, relax_gc
 
+    relax_gc()
     progress = None
     if not quiet and sys.stderr.isatty() and mode != "diff":
         progress = _progress
