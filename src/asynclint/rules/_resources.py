@@ -183,7 +183,7 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         return None
     if name is not None and not _is_local(ctx.frame, name, holder):
         return None
-    if _borrows(call) or _expected_to_fail(stack) or (name is None and _errors_ignored(stack)):
+    if borrows(call) or _expected_to_fail(stack) or (name is None and _errors_ignored(stack)):
         return None
     line = stack[index - 1] if index >= 1 and not inline else None
     block = stack[index - 2] if index >= 2 and not inline else None
@@ -302,7 +302,7 @@ def _awaited_through_wait_for(ctx: Context, stack: Sequence[cst.CSTNode], index:
     )
 
 
-def _borrows(call: cst.Call) -> bool:
+def borrows(call: cst.Call) -> bool:
     """A client built around a pool or connector that someone else owns, which closing
     the client would not close (`Redis(connection_pool=pool)`,
     `ClientSession(connector=c, connector_owner=False)`)."""
