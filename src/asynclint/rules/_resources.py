@@ -249,8 +249,8 @@ MOCK_FACTORIES = frozenset(
 
 
 def _patches_class(call: cst.Call, classes: set[str]) -> bool:
-    """`mock.patch("pkg.mod.Class.method")` or `mock.patch.object(Class, "method")` for a
-    class spelled as one of `classes`."""
+    """`mock.patch("pkg.mod.Class.method")`, `mock.patch("pkg.mod.Class")` or
+    `mock.patch.object(Class, "method")` for a class spelled as one of `classes`."""
     name = dotted_name(call.func) or ""
     parts = name.split(".")
     if not call.args or call.args[0].keyword is not None:
@@ -261,7 +261,8 @@ def _patches_class(call: cst.Call, classes: set[str]) -> bool:
             target = first.evaluated_value
             if isinstance(target, bytes):
                 return False
-            return any(part in classes for part in target.split(".")[:-1])
+            # `pkg.Class.method`, or `pkg.Class` itself (its instances are mocks)
+            return any(part in classes for part in target.split("."))
         return False
     if parts[-2:] == ["patch", "object"] and len(call.args) > 1:
         owner = dotted_name(first)
