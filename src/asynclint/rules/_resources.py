@@ -105,6 +105,14 @@ class Creation:
     frame: Frame
     #: Used at once and dropped: `await httpx.AsyncClient().get(url)`.
     inline: bool = False
+    #: For an inline client, the name its call's result is bound to (`pipe` in
+    #: `pipe = Redis().pipeline()`).
+    derived: str | None = None
+    #: Created under a `mock.patch` of one of its class's methods (a `with` around it or a
+    #: decorator of its function).
+    patched: bool = False
+    #: An inline client of which an attribute is only read (`len(Redis().registry)`).
+    idle: bool = False
     # Filled by `analyse`:
     escapes: bool = False
     closes: list[Occurrence] = field(default_factory=list)
@@ -175,11 +183,11 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         return None
     if name is not None and not _is_local(ctx.frame, name, holder):
         return None
-    if _borrows(call) or _expected_to_fail(stack) or (name is None and _errors_ignored(stack)):
+    if borrows(call) or _expected_to_fail(stack) or (name is None and _errors_ignored(stack)):
         return None
     line = stack[index - 1] if index >= 1 and not inline else None
     block = stack[index - 2] if index >= 2 and not inline else None
-    return Creation(
+    creation = Creation(
         call,
         resource,
         value,
@@ -190,6 +198,92 @@ def creation_site(ctx: Context, call: cst.Call, resource: table.Resource | None 
         ctx.frame,
         inline,
     )
+    if ctx.is_test_file and resource.code == table.CLIENT:
+        if inline:
+            creation.derived = _bound_result(stack, index)
+            above = stack[index - 1]
+            # `Redis().registry`: an attribute read, no call
+            creation.idle = not (isinstance(above, cst.Call) and above.func is holder)
+        creation.patched = _under_patch(stack, func, _class_names(creation))
+    return creation
+
+
+def _bound_result(stack: list[cst.CSTNode], index: int) -> str | None:
+    """The name bound to the result of the method called on an inline creation
+    (`stack[index]`, the attribute): `pipe` in `pipe = Redis().pipeline()`."""
+    above = index - 1
+    if above < 1 or not isinstance(stack[above], cst.Call):
+        return None
+    value = stack[above]
+    if isinstance(stack[above - 1], cst.Await):
+        above -= 1
+        value = stack[above]
+    holder = stack[above - 1]
+    if isinstance(holder, cst.Assign) and holder.value is value and len(holder.targets) == 1:
+        target = holder.targets[0].target
+        return target.value if isinstance(target, cst.Name) else None
+    return None
+
+
+def _class_names(creation: Creation) -> set[str]:
+    """The last names the created object's class may be spelled with in a patch target."""
+    names = {creation.resource.label.rsplit(".", 1)[-1], creation.resource.creator.rsplit(".", 1)[-1]}
+    written = dotted_name(creation.call.func)
+    if written:
+        names.add(written.rsplit(".", 1)[-1])
+    return {n for n in names if n[:1].isupper()}
+
+
+#: The `unittest.mock` (and pytest-mock `mocker`) callables that make a mock object.
+MOCK_FACTORIES = frozenset(
+    (
+        "Mock",
+        "MagicMock",
+        "AsyncMock",
+        "NonCallableMock",
+        "NonCallableMagicMock",
+        "PropertyMock",
+        "create_autospec",
+    )
+)
+
+
+def _patches_class(call: cst.Call, classes: set[str]) -> bool:
+    """`mock.patch("pkg.mod.Class.method")`, `mock.patch("pkg.mod.Class")` or
+    `mock.patch.object(Class, "method")` for a class spelled as one of `classes`."""
+    name = dotted_name(call.func) or ""
+    parts = name.split(".")
+    if not call.args or call.args[0].keyword is not None:
+        return False
+    first = call.args[0].value
+    if parts[-1] == "patch":
+        if isinstance(first, cst.SimpleString):
+            target = first.evaluated_value
+            if isinstance(target, bytes):
+                return False
+            # `pkg.Class.method`, or `pkg.Class` itself (its instances are mocks)
+            return any(part in classes for part in target.split("."))
+        return False
+    if parts[-2:] == ["patch", "object"] and len(call.args) > 1:
+        owner = dotted_name(first)
+        return owner is not None and owner.rsplit(".", 1)[-1] in classes
+    return False
+
+
+def _under_patch(stack: list[cst.CSTNode], function: cst.FunctionDef, classes: set[str]) -> bool:
+    if not classes:
+        return False
+    for decorator in function.decorators:
+        if isinstance(decorator.decorator, cst.Call) and _patches_class(decorator.decorator, classes):
+            return True
+    for node in reversed(stack):
+        if node is function:
+            return False
+        if isinstance(node, cst.With):
+            for item in node.items:
+                if isinstance(item.item, cst.Call) and _patches_class(item.item, classes):
+                    return True
+    return False
 
 
 def _awaited_through_wait_for(ctx: Context, stack: Sequence[cst.CSTNode], index: int) -> bool:
@@ -209,7 +303,7 @@ def _awaited_through_wait_for(ctx: Context, stack: Sequence[cst.CSTNode], index:
     )
 
 
-def _borrows(call: cst.Call) -> bool:
+def borrows(call: cst.Call) -> bool:
     """A client built around a pool or connector that someone else owns, which closing
     the client would not close (`Redis(connection_pool=pool)`,
     `ClientSession(connector=c, connector_owner=False)`)."""
@@ -412,6 +506,147 @@ def judge(creation: Creation, found: list[Occurrence]) -> None:
     # itself still owns it, and only lends it to the calls (`fetch(session, url)`).
     if passed_on and not creation.closes:
         creation.escapes = True
+
+
+def inert_in_test(ctx: Context, creation: Creation) -> bool:
+    """A client in a test file that never opens a connection, so has nothing to leak:
+    a client constructor does no I/O (its pool connects on first use), and the test
+    either only reads or sets its attributes (`assert conn._ssl is True`), or replaces its
+    I/O with mocks: a method of the class patched around the creation or anywhere in the
+    function (`mock.patch("aiohttp.ClientSession.request")`, `mocker.patch.object`,
+    `monkeypatch.setattr`), or a mock assigned to an attribute of the client, or of what
+    an inline client's call returned (`pipe = Redis().pipeline()`,
+    `pipe.parse_response = AsyncMock()`). A client the test calls a method on without
+    mocking anything is still reported: it may have connected."""
+    if not ctx.is_test_file or creation.resource.code != table.CLIENT:
+        return False
+    if creation.idle or creation.patched or _patched_in_body(creation.function, _class_names(creation)):
+        return True
+    names = {n for n in (creation.name, creation.derived) if n is not None}
+    if not names:
+        return False
+    found = occurrences(ctx, creation.function, names)
+    if any(_mock_stored(creation.frame, occ) or _part_patched(occ) for name in names for occ in found[name]):
+        return True
+    if creation.name is None:
+        return False
+    return all(_idle(occ) for occ in found[creation.name])
+
+
+def _patched_in_body(function: cst.FunctionDef, classes: set[str]) -> bool:
+    """A patch of the class made by a call in the function: `mocker.patch.object(Class,
+    "m")`, `monkeypatch.setattr("pkg.Class.m", fake)`, `monkeypatch.setattr(Class, "m",
+    fake)`."""
+    if not classes:
+        return False
+    for node in walk_nodes(function.body):
+        if not isinstance(node, cst.Call):
+            continue
+        name = dotted_name(node.func) or ""
+        if name.startswith("mocker.patch") and _patches_class(node, classes):
+            return True
+        if name == "monkeypatch.setattr" and node.args:
+            first = node.args[0].value
+            if isinstance(first, cst.SimpleString):
+                target = first.evaluated_value
+                if isinstance(target, str) and any(p in classes for p in target.split(".")[:-1]):
+                    return True
+            elif len(node.args) > 2:
+                owner = dotted_name(first)
+                if owner is not None and owner.rsplit(".", 1)[-1] in classes:
+                    return True
+    return False
+
+
+def _chain_top(path: tuple[cst.CSTNode, ...]) -> int:
+    """The index in `path` of the outermost attribute or subscript of the chain that starts
+    at the occurrence's attribute (`path[-1]`): `conn._resolver.cache` in
+    `conn._resolver.cache[key]`... up to `conn._resolver.cache[key]`."""
+    top = len(path) - 1
+    while top > 0:
+        above = path[top - 1]
+        if isinstance(above, (cst.Attribute, cst.Subscript)) and above.value is path[top]:
+            top -= 1
+            continue
+        break
+    return top
+
+
+def _part_patched(occ: Occurrence) -> bool:
+    """A part of the client patched: `mock.patch.object(conn._resolver, "resolve", fake)`
+    (or `mocker.patch.object`, `monkeypatch.setattr`)."""
+    if occ.kind != "attribute":
+        return False
+    path = occ.path
+    top = _chain_top(path)
+    if top < 2:
+        return False
+    arg, call = path[top - 1], path[top - 2]
+    if (
+        not isinstance(arg, cst.Arg)
+        or not isinstance(call, cst.Call)
+        or not call.args
+        or call.args[0] is not arg
+    ):
+        return False
+    name = dotted_name(call.func) or ""
+    return name.endswith("patch.object") or name == "monkeypatch.setattr"
+
+
+def _mock_stored(frame: Frame, occ: Occurrence) -> bool:
+    """`client.attr = <a mock>`: a `Mock(...)`-family call, a lambda, a function defined in
+    the test (a fake), or a name bound to a mock (or to a `with mock.patch(...) as m`
+    target) in the function."""
+    path = occ.path
+    if occ.kind != "attribute" or len(path) < 3:
+        return False
+    if not isinstance(path[-2], cst.AssignTarget) or not isinstance(path[-3], cst.Assign):
+        return False
+    return _is_mock(frame, path[-3].value)
+
+
+def _is_mock(frame: Frame, value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.Lambda):
+        return True
+    if isinstance(value, cst.Call):
+        name = dotted_name(value.func) or ""
+        return name.rsplit(".", 1)[-1] in MOCK_FACTORIES
+    if isinstance(value, cst.Name):
+        found = frame.lookup(value.value)
+        if found is None or found[0] is not frame:
+            return False
+        for binding in found[1]:
+            bound = binding.value
+            if binding.kind == "def":
+                return True  # a fake written in the test
+            if binding.kind == "with" and isinstance(bound, cst.Call):
+                last = (dotted_name(bound.func) or "").split(".")
+                if "patch" in last:
+                    return True
+            elif binding.kind == "assign" and isinstance(bound, cst.Call) and _is_mock(frame, bound):
+                return True
+        return False
+    return False
+
+
+def _idle(occ: Occurrence) -> bool:
+    """An occurrence that makes the client do nothing: a test of it, its binding, or an
+    attribute read or set that is not called, awaited, entered, iterated or bound to a
+    name (`assert conn._ssl is True`, `client.timeout = 5`)."""
+    if occ.kind in ("test", "store", "del"):
+        return True
+    if occ.kind != "attribute":
+        return False
+    path = occ.path
+    top = _chain_top(path)
+    parent = path[top - 1] if top > 0 else None
+    if isinstance(parent, cst.AssignTarget):
+        return True
+    if isinstance(parent, cst.Call) and parent.func is path[top]:
+        return False
+    return not isinstance(
+        parent, (cst.Await, cst.Assign, cst.AnnAssign, cst.NamedExpr, cst.WithItem, cst.For, cst.CompFor)
+    )
 
 
 #: Nodes below which code may not run even when the statement holding them does.
@@ -767,13 +1002,15 @@ class CreationRule(Rule):
         pending, found = taken
         for creation in pending:
             if creation.name is None:
-                self.report_discarded(creation)
+                if not inert_in_test(self.ctx, creation):
+                    self.report_discarded(creation)
                 continue
             judge(creation, found[creation.name])
             if creation.escapes:
                 continue
             if not creation.closes:
-                self.report_unclosed(creation)
+                if not inert_in_test(self.ctx, creation):
+                    self.report_unclosed(creation)
             elif (
                 not self.any_close_counts
                 and not self.ctx.is_test_file

@@ -19,7 +19,14 @@ class ClientNotClosed(CreationRule):
     A resource passed to a call by a function that also closes it is only lent: it is
     still this function's to close safely.
     In test files (the `test-files` setting) a client that is closed, but not in a
-    `finally:`, is not reported: it leaks only when the test fails anyway.
+    `finally:`, is not reported: it leaks only when the test fails anyway. Nor is a client
+    there that never opens a connection (its constructor does no I/O): the test only
+    reads or sets its attributes, or replaces its I/O with mocks, patching a method of
+    its class (`mock.patch("aiohttp.ClientSession.request")`, `mocker.patch.object`,
+    `monkeypatch.setattr`) or a part of it (`mock.patch.object(conn._resolver, ...)`), or
+    assigning a mock, a lambda or a fake defined in the test to an attribute of it (or of
+    what an inline client returned: `pipe = Redis().pipeline()`). A client the test
+    calls a method on without any of these may have connected and is still reported.
 
     ## Why is this bad?
     An unclosed client keeps its connection pool, sockets and (for aiohttp) its connector

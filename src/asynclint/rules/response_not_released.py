@@ -4,17 +4,19 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asynclint.analysis.nodes import SCOPE_NODES, dotted_name, keyword_arg
+from asynclint.analysis.nodes import COMPREHENSIONS, SCOPE_NODES, dotted_name, keyword_arg
 from asynclint.catalogs import resources as table
 from asynclint.fixes import NodeFix, Replacement
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._resources import (
     Creation,
     Occurrence,
+    borrows,
     creation_site,
     indented,
     judge,
     may_create,
+    resource_for,
     runs_before,
     take_pending,
     walk_with_path,
@@ -36,6 +38,10 @@ class ResponseNotReleased(Rule):
     for httpx), the response is not released or closed, not used as `async with`, and not
     returned or handed on. A read that happens only after an early `return` or `raise`
     that can leave the function first does not count: the connection leaks on that path.
+    In test files (the `test-files` setting) an aiohttp response is not reported when the
+    test opened its session with `async with aiohttp.ClientSession(...) as session:`
+    around the request (not in a loop inside that block, and owning its connector): the
+    end of the block closes the connection, and nothing outlives the test.
 
     ## Why is this bad?
     Until the response is released its connection cannot go back to the session's pool.
@@ -90,6 +96,8 @@ class ResponseNotReleased(Rule):
         resource = table.Resource(
             name or "", self.code, library, True, tuple(table.RESPONSE_RELEASERS[library]), context=""
         )
+        if self.ctx.is_test_file and library == "aiohttp" and self._session_closes_it(node):
+            return
         creation = creation_site(self.ctx, node, resource)
         if creation is not None:
             self._pending.setdefault(id(creation.function), []).append(creation)
@@ -141,6 +149,33 @@ class ResponseNotReleased(Rule):
                     advice=self._advice(creation),
                     fix=self._fix(creation),
                 )
+
+    def _session_closes_it(self, call: cst.Call) -> bool:
+        """In a test, a request on a session that the test opened with `async with` around
+        it, `async with aiohttp.ClientSession() as s: resp = await s.get(url)`, and not in
+        a loop inside that block: the session's close at the end of the block closes the
+        connection, so the response holds nothing past it."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return False
+        session = func.value.value
+        for node in reversed(self.ctx.stack):
+            if isinstance(node, (cst.For, cst.While, *COMPREHENSIONS, *SCOPE_NODES)):
+                return False
+            if isinstance(node, cst.With) and node.asynchronous is not None:
+                for item in node.items:
+                    target = item.asname.name if item.asname is not None else None
+                    if not isinstance(target, cst.Name) or target.value != session:
+                        continue
+                    opened = item.item
+                    if not isinstance(opened, cst.Call):
+                        return False
+                    found = resource_for(self.ctx, self.ctx.call_name(opened))
+                    # `connector_owner=False`: closing the session leaves the connector open.
+                    return (
+                        found is not None and found.creator == "aiohttp.ClientSession" and not borrows(opened)
+                    )
+        return False
 
     def _advice(self, creation: Creation) -> str:
         if creation.resource.label == "aiohttp":
