@@ -165,18 +165,12 @@ def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | 
     start, end = bounds[first], (bounds[last + 1] + shift if last is not None else len(text))
     if end <= start:
         return None
-    try:
-        window = cst.parse_module(text[start:end])
-    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, SyntaxError):
+    window = _parse_window(module, text[start:end], last is not None)
+    if window is None:
         return None
     parts = list(window.body)
-    if (
-        len(parts) < (2 if last is not None else 1)
-        or (last is not None and (window.footer or not window.has_trailing_newline))
-        or window.default_indent != module.default_indent
-        or window.default_newline != module.default_newline
-        or window.encoding != module.encoding
-        or not (any(_indented(s) for s in parts) or any(_indented(s) for s in body[:first]))
+    if len(parts) < (2 if last is not None else 1) or not (
+        any(_indented(s) for s in parts) or any(_indented(s) for s in body[:first])
     ):
         return None
     head = parts[0]
@@ -199,6 +193,24 @@ def reparse(previous: Parsed, text: str) -> tuple[cst.Module, tuple[int, ...] | 
     )
 
 
+def _parse_window(module: cst.Module, piece: str, closed: bool) -> cst.Module | None:
+    """`piece` of the text parsed alone, or None when it does not parse, reads the module's
+    layout differently (its default indentation, line break, encoding), or, when kept
+    statements follow it (`closed`), does not end with a whole line."""
+    try:
+        window = cst.parse_module(piece)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, SyntaxError):
+        return None
+    if (
+        (closed and (window.footer or not window.has_trailing_newline))
+        or window.default_indent != module.default_indent
+        or window.default_newline != module.default_newline
+        or window.encoding != module.encoding
+    ):
+        return None
+    return window
+
+
 def _flush_left(lines: Sequence[cst.EmptyLine]) -> bool:
     """Whether `lines` (blank lines and comments) are not indented: an indented one after a
     block may belong to the block."""
@@ -217,19 +229,11 @@ def _narrow(
     end = bounds[last] + shift if last is not None else len(text)
     if end <= start or (last is not None and not _flush_left(body[last].leading_lines)):
         return None
-    try:
-        window = cst.parse_module(text[start:end])
-    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, SyntaxError):
+    window = _parse_window(module, text[start:end], last is not None)
+    if window is None:
         return None
     parts = list(window.body)
-    if (
-        not parts
-        or (last is not None and (window.footer or not window.has_trailing_newline))
-        or window.default_indent != module.default_indent
-        or window.default_newline != module.default_newline
-        or window.encoding != module.encoding
-        or not (any(_indented(s) for s in parts) or any(_indented(s) for s in body[: first + 1]))
-    ):
+    if not parts or not (any(_indented(s) for s in parts) or any(_indented(s) for s in body[: first + 1])):
         return None
     leading = (*window.header, *parts[0].leading_lines)
     if not _flush_left(leading):
