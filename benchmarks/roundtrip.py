@@ -254,6 +254,13 @@ def main() -> None:
     )
     parser.add_argument("--diffs", type=Path, help="write each changed file's diff into this folder")
     args = parser.parse_args()
+    ruff = None
+    if args.ruff:
+        # The test extra installs ruff beside this interpreter, which may not be on PATH.
+        beside = os.path.join(os.path.dirname(sys.executable), "ruff")
+        ruff = shutil.which(args.ruff) or (shutil.which(beside) if args.ruff == "ruff" else None)
+        if ruff is None:
+            parser.error(f"ruff not found: {args.ruff} (pip install -e '.[test]' installs it)")
     names = CI_SUBSET if args.names == ["ci"] else (args.names or None)
     try:
         files = python_files(ensure_corpus(names, args.corpus))
@@ -276,8 +283,7 @@ def main() -> None:
     print(f"fixed files that do not compile {len(stats.not_compiling)}")
     print(f"fixed files that lost a comment {len(stats.lost_comments)}")
     grown: list[str] = []
-    if args.ruff:
-        ruff = shutil.which(args.ruff) or args.ruff
+    if ruff is not None:
         codes = tuple(args.ruff_select.split(","))
         before, after, grown = new_ruff_violations(ruff, stats.changed, base, codes)
         print(
