@@ -136,6 +136,10 @@ class FileSummary:
     #: function (`loop.call_soon(f)`), so a task body awaited anywhere is known.
     spawned: list[str] = field(default_factory=list)
     called: list[str] = field(default_factory=list)
+    #: The modules the module star-imports (`from app.helpers import *`), and the names its
+    #: `__all__` lists (None: no literal `__all__`, so its public names are exported).
+    stars: list[str] = field(default_factory=list)
+    exports: list[str] | None = None
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -165,6 +169,7 @@ class FileSummary:
             "variables": self.variables,
             "loop": self.sets_loop,
             "tasks": [self.spawned, self.called],
+            "stars": [self.stars, self.exports],
             "sites": [
                 [s.callee, s.display, *s.start, *s.end, s.function, s.quiet_files, s.with_item, s.bare]
                 for s in self.sites
@@ -189,6 +194,8 @@ class FileSummary:
         summary.sets_loop = facts["loop"]
         spawned, called = facts["tasks"]
         summary.spawned, summary.called = list(spawned), list(called)
+        stars, exports = facts["stars"]
+        summary.stars, summary.exports = list(stars), None if exports is None else list(exports)
         for callee, display, line, column, end_line, end_column, function, *flags in facts["sites"]:
             summary.sites.append(
                 Site(callee, display, (line, column), (end_line, end_column), function, *flags)
@@ -251,6 +258,10 @@ def valid_facts(facts: object) -> bool:
         and isinstance(facts["tasks"], list)
         and len(facts["tasks"]) == 2
         and all(_strings(names) for names in facts["tasks"])
+        and isinstance(facts["stars"], list)
+        and len(facts["stars"]) == 2
+        and _strings(facts["stars"][0])
+        and (facts["stars"][1] is None or _strings(facts["stars"][1]))
         and _types(facts["types"])
         and isinstance(sites, list)
         and all(
@@ -277,6 +288,7 @@ _FACT_KEYS = {
     "variables",
     "loop",
     "tasks",
+    "stars",
     "sites",
     "coroutines",
     "types",
@@ -396,7 +408,13 @@ class Index:
         self.variables: dict[str, str] = {}
         self.spawned: set[str] = set()
         self.called: set[str] = set()
+        #: module -> the modules it star-imports; module -> its `__all__` (None: none).
+        self.stars: dict[str, list[str]] = {}
+        self.exports: dict[str, list[str] | None] = {}
         for summary in summaries:
+            if summary.stars:
+                self.stars[summary.module] = summary.stars
+            self.exports[summary.module] = summary.exports
             self.spawned.update(summary.spawned)
             self.called.update(summary.called)
             self.creates.update(summary.creates)
@@ -433,8 +451,31 @@ class Index:
             if owner in self.aliases:
                 name = f"{self.aliases[owner]}.{attr}"
                 continue
+            if name in self.functions or name in self.coroutines or name in self.classes:
+                break  # defined here: it shadows what a star import brings
+            starred = self._starred(owner, attr)
+            if starred is not None and starred != name:
+                name = starred
+                continue
             break
         return name
+
+    def _starred(self, module: str, attr: str) -> str | None:
+        """`module.attr` where `module` has no `attr` of its own but star-imports a module
+        that exports it (listed in its `__all__`, or public when it has none)."""
+        for source in self.stars.get(module, ()):
+            exports = self.exports.get(source)
+            if attr not in exports if exports is not None else attr.startswith("_"):
+                continue
+            found = f"{source}.{attr}"
+            if (
+                found in self.functions
+                or found in self.coroutines
+                or found in self.classes
+                or found in self.aliases
+            ):
+                return found
+        return None
 
     def _resolve(self, name: str) -> str | None:
         name = self._unalias(name)

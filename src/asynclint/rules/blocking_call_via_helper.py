@@ -478,6 +478,14 @@ class BlockingCallViaHelper(Rule):
                 return f"{method_owner}.{func.attr.value}"
         found = callee_name(self.ctx, node)
         if found is None:
+            if (
+                isinstance(func, cst.Name)
+                and self.ctx.module_info.star_imports
+                and self.ctx.frame.lookup(func.value) is None
+            ):
+                # A name a star import may bring (`from app.helpers import *`): the project
+                # model follows it to the module that exports it.
+                return f"{self._module}.{func.value}"
             return None
         name = found[0]
         if name.startswith("builtins.") or lookup(name, self.ctx.settings) is not None:
@@ -499,6 +507,8 @@ class BlockingCallViaHelper(Rule):
         summary = self.summary
         self._factories()
         summary.spawned, summary.called = sorted(self._spawned), sorted(self._called)
+        summary.stars = list(dict.fromkeys(m for m in ctx.module_info.star_imports if m))
+        summary.exports = _exports(ctx.source) if "__all__" in ctx.source else None
         if self._sites:
             summary.library = ctx.library
         # The lines of definitions, for the places of a chain's hops (read with `ast`:
@@ -601,6 +611,27 @@ class BlockingCallViaHelper(Rule):
 _CREATORS = frozenset(r.creator for r in RESOURCES)
 #: Decorators that cache what a function returns: its instance is shared, not the caller's.
 _SHARING = catalog.CACHE_DECORATORS | {"property"}
+
+
+def _exports(source: str) -> list[str] | None:
+    """The names of a literal module-level `__all__` (a list or tuple of strings), or None."""
+    import ast
+
+    from asynclint.precheck import python_tree
+
+    tree = python_tree(source)
+    found = None
+    for node in tree.body if tree is not None else ():
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, (ast.List, ast.Tuple))
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.value.elts)
+        ):
+            found = [
+                e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            ]
+    return found
 
 
 def _def_lines(source: str) -> dict[str, int]:
