@@ -601,16 +601,22 @@ def quiet_hit(ctx: Context, hit: Hit) -> bool:
     function = ctx.async_function
     if function is None:
         return False
-    if runs_alone(ctx, function):
+    if stalls_nothing(ctx, function):
         return True
     code = hit.entry.code
     if file_call(hit):
         return files_quiet(ctx, function)
-    if test_wait(ctx, function):
-        return True
     if code == "ASL108":
         return ctx.memo("dialogue", function, lambda: command(ctx, function) or _talks(ctx, function))
     return False
+
+
+def stalls_nothing(ctx: Context, function: cst.FunctionDef) -> bool:
+    """Whether a blocking call being visited in the coroutine `function` stalls nothing
+    anyone waits for: the coroutine runs alone on its loop (`runs_alone`), or the call is a
+    test's wait outside a polling loop (`test_wait`). Neither the blocking rules nor the
+    ASL116 chains that start there report it."""
+    return runs_alone(ctx, function) or test_wait(ctx, function)
 
 
 def test_wait(ctx: Context, function: cst.FunctionDef) -> bool:

@@ -32,9 +32,8 @@ from asynclint.rules._blocking import (
     files_quiet,
     lookup,
     offloaded_iterator,
-    runs_alone,
     spawn_only,
-    test_wait,
+    stalls_nothing,
 )
 from asynclint.rules._cancellation import spawns
 from asynclint.settings import Settings
@@ -365,7 +364,7 @@ class BlockingCallViaHelper(Rule):
             if function is None:
                 return
             callee = self._callee(node)
-            if callee is not None and not runs_alone(ctx, function) and not test_wait(ctx, function):
+            if callee is not None and not stalls_nothing(ctx, function):
                 ctx.want_position(node)
                 with_item = _with_item(ctx.stack, node)
                 quiet = files_quiet(ctx, function)
