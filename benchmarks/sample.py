@@ -202,6 +202,11 @@ def main() -> None:
             command.add_argument("--rerun", action="store_true", help="count only findings still reported")
             command.add_argument("--corpus", choices=["projects", "apps"], default="apps")
             command.add_argument("-j", "--jobs", type=int, default=2)
+            command.add_argument(
+                "--list",
+                action="store_true",
+                help="with --rerun: also print the false findings still reported and the findings the file lacks",
+            )
     args = parser.parse_args()
     if args.command == "show":
         show(read_judgements(args.file))
@@ -223,7 +228,16 @@ def main() -> None:
     judged = read_judgements(args.file)
     reported = None
     if args.rerun:
-        reported = {parse_finding(line).key for line in findings(folders, args.jobs, select=None)}
+        current = [parse_finding(line) for line in findings(folders, args.jobs, select=None)]
+        reported = {item.key for item in current}
+        if args.list:
+            known = {item.key for item in judged}
+            for item in judged:
+                if item.verdict == "false" and item.key in reported:
+                    print("still reported, judged false:", item.to_line(), end="")
+            for item in current:
+                if item.key not in known:
+                    print("not in the file:", item.to_line(), end="")
     print(score(judged, reported))
 
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from asynclint.fixes import NodeFix
     from asynclint.incremental import Parsed
     from asynclint.positions import StatementPlaces
+    from asynclint.project import LiveModel
     from asynclint.rule import Finding, Rule
     from asynclint.settings import Settings
 
@@ -87,6 +88,9 @@ class LintRequest:
     #: Parse the text again from the last parse of the same `path` (`asynclint.incremental`):
     #: the language server, which lints a document after each edit.
     reuse_parse: bool = False
+    #: Answers the questions `answers` does not hold: the live project model of a run's
+    #: first pass, whose answers the runner checks; it learns the file's summary.
+    live: LiveModel | None = None
 
 
 def lint(request: LintRequest) -> FileResult:
@@ -206,6 +210,11 @@ def _own_answers(request: LintRequest, result: FileResult) -> dict[str, object] 
     questions = result.questions
     if not questions or request.answers is not None or SUMMARY_CODE not in result.facts:
         return None
+    if request.live is not None:
+        # The live project model with the file's own summary answers every question again.
+        request.live.add(request.path, result.facts[SUMMARY_CODE])
+        again = {key: request.live.answer(key) for key in questions}
+        return again if again != questions else None
     prefix = (request.module_name or "__main__") + "."
     own = {k: v for k, v in questions.items() if k.partition(" ")[2].startswith(prefix)}
     if not own:
@@ -285,7 +294,7 @@ def _lint_module(
     with_edits, honour_noqa = request.with_edits, request.honour_noqa
     assert request.module_name is not None
     ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
-    ctx.project = ProjectView(request.answers)
+    ctx.project = ProjectView(request.answers, request.live.answer if request.live is not None else None)
     rules = [cls(ctx) for cls in registry.load(active)]
     known = tuple(bounds) if bounds else None
     walker = Walker(ctx, rules, {} if known is not None else None)

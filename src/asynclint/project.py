@@ -412,25 +412,47 @@ class Index:
         self.stars: dict[str, list[str]] = {}
         self.exports: dict[str, list[str] | None] = {}
         for summary in summaries:
-            if summary.stars:
-                self.stars[summary.module] = summary.stars
-            self.exports[summary.module] = summary.exports
-            self.spawned.update(summary.spawned)
-            self.called.update(summary.called)
-            self.creates.update(summary.creates)
-            self.variables.update(summary.variables)
-            self.functions.update(summary.functions)
-            self.modules.update(dict.fromkeys(summary.functions, summary.module))
-            self.coroutines.update(summary.coroutines)
-            self.returns.update(summary.returns)
-            self.yields.update(summary.yields)
-            self.attributes.update(summary.attributes)
-            self.classes.update(summary.classes)
-            self.aliases.update(summary.aliases)
+            self._take(summary)
         self._resolved: dict[str, str | None] = {}
         self._reach = self._solve(waits=False)
         self._reach_waits = self._solve(waits=True)
         self._quiet: set[str] | None = None
+
+    def _take(self, summary: FileSummary) -> None:
+        if summary.stars:
+            self.stars[summary.module] = summary.stars
+        self.exports[summary.module] = summary.exports
+        self.spawned.update(summary.spawned)
+        self.called.update(summary.called)
+        self.creates.update(summary.creates)
+        self.variables.update(summary.variables)
+        self.functions.update(summary.functions)
+        self.modules.update(dict.fromkeys(summary.functions, summary.module))
+        self.coroutines.update(summary.coroutines)
+        self.returns.update(summary.returns)
+        self.yields.update(summary.yields)
+        self.attributes.update(summary.attributes)
+        self.classes.update(summary.classes)
+        self.aliases.update(summary.aliases)
+
+    def add(self, summary: FileSummary, path: str = "", *, solve: bool = True) -> None:
+        """One more module's summary (the live model of a run's first pass). Without
+        `solve`, which functions reach a blocking call and which coroutines never reach I/O
+        stay as they were (worked out again by `solve`): cheaper, and only approximate."""
+        self._take(summary)
+        if path:
+            self.paths[summary.module] = path
+        self._resolved = {}
+        if solve:
+            self.solve()
+
+    def solve(self) -> None:
+        """Work out again which functions reach a blocking call (and, when asked, which
+        coroutines never reach I/O)."""
+        self._resolved = {}
+        self._reach = self._solve(waits=False)
+        self._reach_waits = self._solve(waits=True)
+        self._quiet = None
 
     def resolve(self, name: str) -> str | None:
         """The summarised function a qualified callee name means: through re-exports,
@@ -679,12 +701,38 @@ class ProjectIndex:
         self._renamed = separate_homonyms(self.summaries)
         self._informative: dict[str, bool] = {}
         self._by_module = {s.module: s for s in self.summaries.values()}
+        self._root = root
         paths = {s.module: shown_path(path, root) for path, s in self.summaries.items()}
         self._index = Index(self.summaries.values(), paths)
         #: module -> the folder of its top-level package (a top-level module: its file).
         self._tops = {s.module: top_package(path, s.module) for path, s in self.summaries.items()}
         #: The top-level packages (or modules) some module of which installs the loop.
         self._loop_setters = {self._tops[s.module] for s in self.summaries.values() if s.sets_loop}
+
+    @property
+    def functions(self) -> int:
+        """How many functions the summaries define."""
+        return len(self._index.functions)
+
+    def add(self, path: str, facts: Mapping[str, Any], *, solve: bool = True) -> bool:
+        """Add the summary of one more module (see `Index.add`); False, and nothing added,
+        when its module name is taken (homonyms are renamed: make the index anew)."""
+        summary = FileSummary.from_facts(facts)
+        renamed = {old for old, _ in self._renamed.values()}
+        if path in self.summaries or summary.module in self._by_module or summary.module in renamed:
+            return False
+        self.summaries[path] = summary
+        self._by_module[summary.module] = summary
+        self._tops[summary.module] = top_package(path, summary.module)
+        if summary.sets_loop:
+            self._loop_setters.add(self._tops[summary.module])
+        self._informative = {}
+        self._index.add(summary, shown_path(path, self._root), solve=solve)
+        return True
+
+    def solve(self) -> None:
+        self._informative = {}
+        self._index.solve()
 
     def own_names(self, path: str) -> Callable[[str], str] | None:
         """For a file whose module was renamed (it shares its name with another file): the
@@ -898,13 +946,21 @@ def question(kind: str, *names: str) -> str:
 class ProjectView:
     """What one file's lint knows of the rest of the project (see above)."""
 
-    def __init__(self, answers: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self, answers: Mapping[str, object] | None = None, oracle: Callable[[str], object] | None = None
+    ) -> None:
         self._answers = answers or {}
+        #: Answers the questions `answers` does not hold (the live model of a first pass).
+        self._oracle = oracle
         #: Every question asked, with the answer given.
         self.asked: dict[str, object] = {}
 
     def _ask(self, key: str) -> object:
+        if key in self.asked:
+            return self.asked[key]
         answer = self._answers.get(key)
+        if answer is None and self._oracle is not None and key not in self._answers:
+            answer = self._oracle(key)
         self.asked[key] = answer
         return answer
 
@@ -1048,6 +1104,53 @@ def may_set_loop(text: str) -> bool:
 LOOP_QUESTION_HINT = "get_event_loop"
 
 
+class LiveModel:
+    """The project model of the modules linted so far in this process (a run's first pass,
+    in an order where a module mostly comes after those it imports): answers that are most
+    often the final ones already, so that few files are linted again. They need not be:
+    the runner answers every file's questions again with the whole project's model and lints
+    again the files whose answers differ (`Runner._settle`), so results never depend on
+    them.
+
+    Which functions reach a blocking call and which coroutines never reach I/O are
+    project-wide searches: they are made again when the functions have grown by a tenth
+    since the last ones, not after every module."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._new: list[tuple[str, Mapping[str, Any]]] = []
+        self._index: ProjectIndex | None = None
+        self._solved = 0
+
+    def add(self, path: str, facts: object) -> None:
+        """The summary (`FileSummary.to_facts()`) of the module at `path`, just linted."""
+        if isinstance(facts, Mapping) and path not in self._seen:
+            self._seen.add(path)
+            self._new.append((path, facts))
+
+    def answer(self, key: str) -> object:
+        """The informative answer to the question `key`, as far as the modules so far tell."""
+        index = self._current()
+        return answer(index, key) if index is not None else None
+
+    def _current(self) -> ProjectIndex | None:
+        if self._new:
+            new, self._new = self._new, []
+            index = self._index
+            if index is None:
+                index = self._index = ProjectIndex(dict(new))
+                self._solved = index.functions
+                return index
+            for path, facts in new:
+                # A module whose name another has already stays out (made anew, the model
+                # would rename both: `separate_homonyms`).
+                index.add(path, facts, solve=False)
+            if index.functions >= self._solved * 1.1:
+                index.solve()
+                self._solved = index.functions
+        return self._index
+
+
 # What a subset run summarises ------------------------------------------------------------
 #
 # A run of some files of a project (one file named, pre-commit's staged files, the flake8
@@ -1066,12 +1169,16 @@ _IMPORT_RE = re.compile(
 )
 
 
-def imported_modules(text: str, module: str, is_package: bool) -> set[str]:
+def imported_modules(text: str, module: str, is_package: bool, *, top_level: bool = False) -> set[str]:
     """The dotted names of the modules (and packages) the code `text` of module `module`
     may import: `import a.b` gives `a` and `a.b`; `from a import b` gives `a` and `a.b`
-    (`b` may be a submodule); relative imports are resolved against `module`."""
+    (`b` may be a submodule); relative imports are resolved against `module`. With
+    `top_level`, only the imports of unindented lines (those the module runs when imported;
+    an indented one is in a function, or under `if TYPE_CHECKING:`, often to break a cycle)."""
     found: set[str] = set()
     for match in _IMPORT_RE.finditer(text):
+        if top_level and text[match.start()] in " \t":
+            continue
         if match.group("modules") is not None:
             for item in match.group("modules").split(","):
                 _add_with_parents(found, item.split(" as ")[0].strip())
