@@ -9,6 +9,7 @@ import os
 import shlex
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -772,3 +773,49 @@ def test_a_task_body_spawned_in_another_module(tmp_path: Path) -> None:
     assert reported == ["src/app/binding.py:16:5:", "src/app/binding.py:23:5:"], whole.stdout
     alone = run_cli("--no-cache", "--select", "ASL500", "src/app/binding.py", cwd=root)
     assert alone.stdout.count(" ASL500 ") == 4, alone.stdout
+
+
+# A cold run lints a module after the modules it imports, with the live model of those
+# (`LiveModel`): the importer gets its final answers the first time and is not linted again.
+# The importer is found first (`a_user` before `typed`); in the second layout the imported
+# module also imports the importer inside a function (a cycle that only an indented import
+# closes, which the order does not follow).
+@pytest.mark.parametrize(
+    ("imported", "importer", "back"),
+    [
+        ("typed", "a_user", ""),
+        ("a_typed", "z_user", "\n\ndef later():\n    from app.z_user import run\n\n    return run\n"),
+    ],
+)
+def test_a_cold_run_lints_importers_once(tmp_path: Path, imported: str, importer: str, back: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / f"{imported}.py").write_text(TYPED + back, encoding="utf-8")
+    (package / f"{importer}.py").write_text(
+        TYPED_USE.replace("app.typed", f"app.{imported}"), encoding="utf-8"
+    )
+    settings = Settings(project_root=str(tmp_path))
+    for jobs, timeout in ((1, 0.0), (1, 20.0)):  # in this process, and in a worker
+        run = Runner(replace(settings, file_timeout=timeout), jobs=jobs, use_cache=False).check(
+            [str(tmp_path)]
+        )
+        found = sorted((d.start.row, d.code) for d in run.diagnostics if d.path.endswith(f"{importer}.py"))
+        assert found == TYPED_USE_FINDINGS
+        assert run.parsed == 2  # each file once: the importer's answers were right at once
+
+
+def test_the_live_model_answers_from_the_modules_so_far() -> None:
+    from asynclint.project import LiveModel
+
+    live = LiveModel()
+    assert live.answer("returns app.models.make_session") is None  # nothing known yet
+    facts = _facts({"app.models": MODELS, "app": "from app.models import Config\n"})
+    for module, summary in facts.items():
+        live.add(module, summary)
+    assert live.answer("returns app.models.make_session") == "aiohttp.ClientSession"
+    assert live.answer("attribute app.Config path") == "pathlib.Path"  # through the package
+    # A second module of the same name stays out: the first one's answers stand.
+    live.add("elsewhere.py", _facts({"app.models": "def make_session():\n    return 1\n"})["app.models.py"])
+    assert live.answer("returns app.models.make_session") == "aiohttp.ClientSession"
