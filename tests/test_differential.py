@@ -34,7 +34,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 from asynclint.analysis.context import Context
 from asynclint.catalogs.names import canonical
 from asynclint.discovery import module_name
-from asynclint.positions import layout, positions
+from asynclint.positions import innermost_unit, layout, layout_from_tree, positions
+from asynclint.precheck import python_tree
 from asynclint.settings import Settings
 from asynclint.walker import Walker
 
@@ -109,6 +110,54 @@ def test_positions_are_position_providers() -> None:
             answers = [found[node]] + ([ranges[node]] if exact else [])
             if any(answer != expected[node] for answer in answers) and len(mismatches) < 20:
                 mismatches.append(f"{path}: {type(node).__name__} {answers} != {expected[node]}")
+    assert not mismatches, "\n".join(mismatches)
+    assert seen["files"] > 150 and seen["Call"] > 5000 and seen["Await"] > 200, seen
+
+
+def with_units(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """The sampled nodes of `module`, each with its innermost statement."""
+    wanted = set(sample(module))
+    units: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            stack.append(node)
+            if node in wanted:
+                unit = innermost_unit(stack)
+                if unit is not None:
+                    units[node] = unit
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            stack.pop()
+
+    module.visit(Collect())
+    return units
+
+
+def test_positions_from_cpythons_tree_are_position_providers() -> None:
+    """`layout_from_tree` (the statements that hold the nodes, generated alone where
+    CPython's tree puts them) gives `PositionProvider`'s ranges, and declines only files
+    whose code is not their text or that have CR line breaks."""
+    seen: Counter[str] = Counter()
+    mismatches: list[str] = []
+    for path, text, module in parsed(FILES):
+        tree = python_tree(text)
+        units = with_units(module)
+        if tree is None or not units:
+            continue
+        found = layout_from_tree(module, tree, text, units)  # type: ignore[arg-type]
+        if found is None:
+            if module.code == text and "\r" not in text:
+                mismatches.append(f"{path}: declined")
+            continue
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        seen["files"] += 1
+        for node in units:
+            seen[type(node).__name__] += 1
+            if found[node] != expected[node] and len(mismatches) < 20:
+                mismatches.append(f"{path}: {type(node).__name__} {found[node]} != {expected[node]}")
     assert not mismatches, "\n".join(mismatches)
     assert seen["files"] > 150 and seen["Call"] > 5000 and seen["Await"] > 200, seen
 

@@ -308,7 +308,8 @@ def _lint_module(
             )
         return result
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
-    from asynclint.positions import RoundTripError, layout, layout_statements
+    from asynclint.positions import RoundTripError, layout, layout_from_tree, layout_statements
+    from asynclint.precheck import python_tree
 
     def place(found: list[Finding], wanted: list[cst.CSTNode]) -> bool:
         """Positions of `found` and `wanted` (and spans for the fixes of `found`) into the
@@ -325,6 +326,16 @@ def _lint_module(
                 with contextlib.suppress(RoundTripError):
                     layout(module, [], [], source=text, bounds=fill)
             return True
+        if not found and fill is None and known is None and all(n in ctx._units for n in wanted):
+            # Nodes a rule wants placed, in a module that reports nothing yet: their
+            # statements alone are generated, started where CPython's tree puts them.
+            tree = python_tree(text)
+            placed_alone = (
+                layout_from_tree(module, tree, text, {n: ctx._units[n] for n in wanted}) if tree else None
+            )
+            if placed_alone is not None:
+                ctx._positions.update(placed_alone)
+                return True
         span_nodes = _span_nodes(module, found, with_edits)
         if known is not None and walker.tops is not None:
             placed = layout_statements(module, targets, span_nodes, text, known, walker.tops, places)

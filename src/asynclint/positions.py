@@ -15,6 +15,7 @@ fixes are not offered (their edits would be computed on text that is not the fil
 
 from __future__ import annotations
 
+import ast
 import bisect
 import contextlib
 import io
@@ -324,3 +325,163 @@ def _tokens(text: str) -> list[tokenize.TokenInfo]:
 def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
     """Syntactic ranges of `nodes` within `module`."""
     return layout(module, nodes)[0]
+
+
+# Positions from CPython's tree -------------------------------------------------------------
+#
+# A rule may want the positions of many nodes of a module that reports nothing (ASL116's
+# call sites, for the project model). A code generation of the whole module for them costs
+# about a fifth of the lint; the statements that hold them, generated alone from where
+# CPython's own tree puts them, cost a few per cent.
+
+#: The statements one position of CPython's tree locates: simple statements (each of a
+#: line's `;`-separated statements) and compound statements.
+Unit = cst.BaseSmallStatement | cst.BaseCompoundStatement
+
+
+def innermost_unit(stack: list[cst.CSTNode]) -> Unit | None:
+    """The innermost simple or compound statement of `stack` (a walk's ancestors)."""
+    for node in reversed(stack):
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            return node
+    return None
+
+
+def _cst_blocks(node: cst.BaseCompoundStatement) -> Iterator[cst.BaseSuite | cst.If]:
+    """The blocks of a compound statement, in the order of the text (an `elif` is the
+    `If` itself, as in CPython's tree)."""
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        yield node.body
+        for handler in node.handlers:
+            yield handler.body
+        if node.orelse is not None:
+            yield node.orelse.body
+        if node.finalbody is not None:
+            yield node.finalbody.body
+        return
+    if isinstance(node, cst.Match):
+        for case in node.cases:
+            yield case.body
+        return
+    yield node.body
+    orelse = getattr(node, "orelse", None)
+    if isinstance(orelse, cst.If):
+        yield orelse
+    elif isinstance(orelse, cst.Else):
+        yield orelse.body
+
+
+def _cst_units(statements: Iterable[cst.CSTNode], out: list[Unit]) -> None:
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            out.extend(statement.body)
+        elif isinstance(statement, cst.BaseCompoundStatement):
+            out.append(statement)
+            for block in _cst_blocks(statement):
+                if isinstance(block, cst.If):
+                    _cst_units([block], out)
+                elif isinstance(block, cst.SimpleStatementSuite):
+                    out.extend(block.body)
+                else:
+                    _cst_units(block.body, out)
+
+
+def _ast_units(statements: Iterable[ast.stmt], out: list[ast.stmt]) -> None:
+    for statement in statements:
+        out.append(statement)
+        if isinstance(statement, (ast.Try, ast.TryStar)):
+            _ast_units(statement.body, out)
+            for handler in statement.handlers:
+                _ast_units(handler.body, out)
+            _ast_units(statement.orelse, out)
+            _ast_units(statement.finalbody, out)
+        elif isinstance(statement, ast.Match):
+            for case in statement.cases:
+                _ast_units(case.body, out)
+        else:
+            _ast_units(getattr(statement, "body", ()), out)
+            _ast_units(getattr(statement, "orelse", ()), out)
+
+
+def layout_from_tree(
+    module: cst.Module,
+    tree: ast.Module,
+    source: str,
+    units: Mapping[cst.CSTNode, Unit],
+) -> dict[cst.CSTNode, CodeRange] | None:
+    """Syntactic ranges of the nodes of `units` (each with its innermost statement, see
+    `innermost_unit`), as `layout` gives them, from a code generation of those statements
+    alone, each started where CPython's tree `tree` of `source` puts it. The two trees'
+    statements are matched in the order of the text. None when they do not match, when a
+    statement's code is not its text, or when a node records no position: `layout` then
+    generates the whole module."""
+    if "\r" in source or not units:
+        return None  # CPython's and libcst's line numbers agree on `\n` line breaks alone
+    cst_units: list[Unit] = []
+    _cst_units(module.body, cst_units)
+    ast_units: list[ast.stmt] = []
+    _ast_units(tree.body, ast_units)
+    if len(cst_units) != len(ast_units):
+        return None
+    wanted = {id(unit) for unit in units.values()}
+    found_units: dict[int, ast.stmt] = {}
+    for mine, theirs in zip(cst_units, ast_units, strict=True):
+        if isinstance(mine, cst.BaseCompoundStatement) != _is_compound(theirs):
+            return None
+        if id(mine) in wanted:
+            found_units[id(mine)] = theirs
+    groups: dict[int, tuple[Unit, set[cst.CSTNode]]] = {}
+    for node, unit in units.items():
+        groups.setdefault(id(unit), (unit, set()))[1].add(node)
+    starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(source))]
+    lines = source.split("\n")
+    found: dict[cst.CSTNode, CodeRange] = {}
+    for key, (unit, targets) in groups.items():
+        theirs = found_units.get(key)
+        if theirs is None:
+            return None
+        if isinstance(unit, cst.BaseCompoundStatement):
+            first = min([theirs.lineno, *(d.lineno for d in getattr(theirs, "decorator_list", ()))])
+            line, column = first - len(unit.leading_lines), 0
+            text = lines[first - 1] if 0 < first <= len(lines) else ""
+        else:
+            line = theirs.lineno
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            column = len(text.encode("utf-8")[: theirs.col_offset].decode("utf-8", "replace"))
+        if not 0 < line <= len(starts):
+            return None
+        state = _TargetedState(module, set(targets), set())
+        state.line, state.column = line, column
+        state.indent_tokens = [text[: len(text) - len(text.lstrip(" \t"))]]
+        if isinstance(unit, cst.If) and text.lstrip(" \t").startswith("elif"):
+            unit._codegen(state, is_elif=True)  # CPython's tree has no `elif`: an `If` it starts
+        else:
+            unit._codegen(state)
+        offset = starts[line - 1] + column
+        generated = "".join(state.tokens)
+        if source[offset : offset + len(generated)] != generated:
+            return None
+        if any(n not in state.found for n in state.targets):
+            return None
+        found.update(state.found)
+    return found
+
+
+def _is_compound(statement: ast.stmt) -> bool:
+    return isinstance(
+        statement,
+        (
+            ast.If,
+            ast.For,
+            ast.AsyncFor,
+            ast.While,
+            ast.With,
+            ast.AsyncWith,
+            ast.Try,
+            ast.TryStar,
+            ast.FunctionDef,
+            ast.AsyncFunctionDef,
+            ast.ClassDef,
+            ast.Match,
+        ),
+    )

@@ -48,6 +48,11 @@ from asynclint.sourcefile import DecodeError, FileChangedError, decode, decoded,
 Mode = Literal["check", "fix", "diff"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 
+#: At most this many rounds of answers (`Runner._settle`): each round lints again the files
+#: whose answers the last round's summaries changed, and a chain of answers that needs more
+#: rounds than this is left where it stands.
+SETTLE_ROUNDS = 4
+
 
 @dataclass(frozen=True, slots=True)
 class Task:
@@ -356,6 +361,8 @@ class Runner:
         self._memo: dict[str, dict[str, dict[str, object]]] = {}
         #: absolute path -> the project model's answers to the file's questions.
         self._answers: dict[str, tuple[tuple[str, object], ...]] = {}
+        #: How many lints `_settle` added (the files linted again for their answers).
+        self.relinted = 0
         self._members: dict[str, tuple[list[str], set[str]]] = {}
         self._module_tables: dict[str, dict[str, list[str]]] = {}
         #: project root -> absolute path -> whether the module may install the event loop.
@@ -496,22 +503,31 @@ class Runner:
     ) -> None:
         """Answer each linted file's questions with the project model of every module's
         summary, and lint again (in the run's mode) the files whose answers differ from
-        those they were linted with. `self._answers` keeps every file's answers."""
-        asking = [p for p, r in results.items() if r.questions and not by_path[p].summary]
-        if not asking:
-            return
-        index = self._index(results)
-        tasks = []
-        for path in asking:
-            result = results[path]
-            answered = answers_for(index, result.questions or {}, path)
-            key = by_path[path].key
-            self._answers[key] = tuple(sorted(answered.items()))
-            if answered != result.questions:
-                tasks.append(replace(by_path[path], answers=self._answers[key]))
-        for outcome in self._execute(tasks):
-            self._collect(outcome, run, results, cache)
-            stamps[outcome.task.path] = outcome.stamp
+        those they were linted with; then again, with the summaries of those lints, until
+        no file's answers change (a file's summary can depend on its answers: a type it
+        learns from another module). The answers are thus those of the whole project's
+        final summaries, whatever answers the first pass had (the live model's, which
+        depend on the order and the job count) and whatever the order. `self._answers`
+        keeps every file's answers."""
+        for _ in range(SETTLE_ROUNDS):
+            asking = [p for p, r in results.items() if r.questions and not by_path[p].summary]
+            if not asking:
+                return
+            index = self._index(results)
+            tasks = []
+            for path in asking:
+                result = results[path]
+                answered = answers_for(index, result.questions or {}, path)
+                key = by_path[path].key
+                self._answers[key] = tuple(sorted(answered.items()))
+                if answered != result.questions:
+                    tasks.append(replace(by_path[path], answers=self._answers[key]))
+            if not tasks:
+                return
+            self.relinted += len(tasks)
+            for outcome in self._execute(tasks):
+                self._collect(outcome, run, results, cache)
+                stamps[outcome.task.path] = outcome.stamp
 
     def _index(self, results: dict[str, FileResult]) -> ProjectIndex:
         """The project model of the modules of `results` (their summaries)."""

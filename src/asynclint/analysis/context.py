@@ -14,6 +14,7 @@ import libcst as cst
 from asynclint.analysis import scopes, types
 from asynclint.analysis.scopes import Binding, Frame, ModuleInfo, qualified_name
 from asynclint.catalogs.calls import OFFLOAD_CALLS, OFFLOAD_METHODS
+from asynclint.positions import innermost_unit
 from asynclint.project import ProjectView
 from asynclint.sourcefile import split_lines
 from asynclint.suppression import ALIASES, CommentPlaces, Noqa, may_have_noqa, parse_noqa
@@ -21,7 +22,7 @@ from asynclint.suppression import ALIASES, CommentPlaces, Noqa, may_have_noqa, p
 if TYPE_CHECKING:
     from libcst._position import CodeRange
 
-    from asynclint.positions import Span
+    from asynclint.positions import Span, Unit
     from asynclint.settings import Settings
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ class Context:
         self._positions: dict[cst.CSTNode, CodeRange] = {}
         self._spans: dict[cst.CSTNode, Span] = {}
         self._wanted: list[cst.CSTNode] = []
+        #: Each wanted node's innermost statement (`positions.layout_from_tree`).
+        self._units: dict[cst.CSTNode, Unit] = {}
         self._has_noqa: bool | None = None
         #: The lines whose noqa comment a rule read itself (see `noqa`).
         self.noqa_read: set[int] = set()
@@ -248,8 +251,13 @@ class Context:
     # Positions and source --------------------------------------------------------------------
 
     def want_position(self, node: cst.CSTNode) -> None:
-        """Ask for `node`'s position, readable with `position()` from `Rule.finish()` on."""
+        """Ask for `node`'s position, readable with `position()` from `Rule.finish()` on.
+        (Asked during the walk: the statement that holds it is noted, so that it alone is
+        generated for its position.)"""
         self._wanted.append(node)
+        unit = innermost_unit(self.stack)
+        if unit is not None:
+            self._units[node] = unit
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self._positions[node]
