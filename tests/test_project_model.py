@@ -719,6 +719,22 @@ class Pump:
             await asyncio.sleep(1)
         except asyncio.CancelledError:
             return
+
+
+async def request_key(state):
+    try:
+        await asyncio.sleep(1)
+    except asyncio.CancelledError:
+        pass
+    await state.cancel_request()
+
+
+async def wait_quietly(state):
+    try:
+        await asyncio.sleep(1)
+    except asyncio.CancelledError:
+        pass
+    state.log("done")
 """
 
 TASK_SPAWNER = """\
@@ -732,6 +748,8 @@ def start(state, pump: Pump):
     background_tasks.create(binding.refresh_loop(state), name="refresh")
     background_tasks.create(binding.poll(state), name="poll")
     background_tasks.create(binding.handed(state), name="handed")
+    background_tasks.create(binding.request_key(state), name="request")
+    background_tasks.create(binding.wait_quietly(state), name="wait")
 
 
 async def serve(state):
@@ -759,7 +777,8 @@ def test_task_bodies_through_the_model() -> None:
 
 def test_a_task_body_spawned_in_another_module(tmp_path: Path) -> None:
     """ASL500 leaves alone the outermost frame of a task another module spawns and no module
-    awaits; a run on the file alone cannot know (the spawner does not import it)."""
+    awaits, unless it goes on awaiting after the handler (`request_key`); a run on the file
+    alone cannot know (the spawner does not import it)."""
     root = tmp_path / "project"
     package = root / "src" / "app"
     package.mkdir(parents=True)
@@ -770,9 +789,11 @@ def test_a_task_body_spawned_in_another_module(tmp_path: Path) -> None:
     (package / "main.py").write_text(TASK_SPAWNER, encoding="utf-8")
     whole = run_cli("--no-cache", "--select", "ASL500", ".", cwd=root)
     reported = sorted(line.split()[0] for line in whole.stdout.splitlines() if " ASL500 " in line)
-    assert reported == ["src/app/binding.py:16:5:", "src/app/binding.py:23:5:"], whole.stdout
+    assert reported == ["src/app/binding.py:16:5:", "src/app/binding.py:23:5:", "src/app/binding.py:38:5:"], (
+        whole.stdout
+    )
     alone = run_cli("--no-cache", "--select", "ASL500", "src/app/binding.py", cwd=root)
-    assert alone.stdout.count(" ASL500 ") == 4, alone.stdout
+    assert alone.stdout.count(" ASL500 ") == 6, alone.stdout
 
 
 # A cold run lints a module after the modules it imports, with the live model of those

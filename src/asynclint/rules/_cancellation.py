@@ -697,6 +697,31 @@ def tail_exits(ctx: Context, leaks: frozenset[str]) -> bool:
     return not (BREAK in leaks and loops > 1)
 
 
+def awaits_after(ctx: Context) -> bool:
+    """Whether a statement after the visited node's statements, up to the end of its
+    function, awaits (`await`, `async with`, `async for`): a task that falls out of a
+    handler there goes on waiting for more after its cancellation."""
+    return _awaits_after(_enclosing(ctx))
+
+
+def _awaits_after(enclosing: list[tuple[cst.CSTNode, cst.CSTNode]]) -> bool:
+    """Whether a statement after the visited node's statements, up to the end of its
+    function, awaits (`await`, `async with`, `async for`)."""
+    for ancestor, child in enclosing:
+        if not isinstance(ancestor, cst.IndentedBlock):
+            continue
+        later = False
+        for statement in ancestor.body:
+            if later and any(
+                isinstance(n, cst.Await)
+                or (isinstance(n, (cst.With, cst.For, cst.CompFor)) and n.asynchronous is not None)
+                for n in walk(statement, into_scopes=False)
+            ):
+                return True
+            later = later or statement is child
+    return False
+
+
 def spawns(func: cst.BaseExpression) -> bool:
     """`create_task`, `ensure_future`, or a project's task helper:
     `background_tasks.create(...)`, `tasks.create_or_defer(...)`."""

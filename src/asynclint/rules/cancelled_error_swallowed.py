@@ -16,6 +16,7 @@ from asynclint.rules._cancellation import (
     RAISE,
     RETURN,
     Flow,
+    awaits_after,
     awaits_completed_or_cancelled,
     awaits_task_cancelled_elsewhere,
     cancellation_kind,
@@ -151,6 +152,8 @@ class CancelledErrorSwallowed(Rule):
         #: `tail:name` -> the qualified names of the functions so named whose handler
         #: lets the task run to its end ("" for a nested function).
         self._tails: dict[str, set[str]] = {}
+        #: Tails that await more after the handler (`awaits_after`).
+        self._waiting_tails: set[str] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -221,6 +224,10 @@ class CancelledErrorSwallowed(Rule):
         if tail_exits(self.ctx, leaks):
             key = f"tail:{owner}"
             self._tails.setdefault(key, set()).add(self._qualified(function))
+            if NEXT in leaks and awaits_after(self.ctx):
+                # Awaits more after the handler: a task another module spawns (and cancels,
+                # at shutdown) would keep its canceller waiting.
+                self._waiting_tails.add(key)
         self.report_unless_exempt(
             key, handler, fix=fix, handler=label, how=how, cancelled=self._cancelled_name(), function=owner
         )
@@ -232,7 +239,11 @@ class CancelledErrorSwallowed(Rule):
         # A task body another module spawns, and no module of the project awaits (the
         # project model; a file alone does not know).
         for key, names in self._tails.items():
-            if key not in exempt and all(task_body_elsewhere(self.ctx, name) for name in names):
+            if (
+                key not in exempt
+                and key not in self._waiting_tails
+                and all(task_body_elsewhere(self.ctx, name) for name in names)
+            ):
                 exempt.add(key)
         self.release_reports(exempt)
         return None
