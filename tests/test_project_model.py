@@ -827,6 +827,55 @@ def test_a_cold_run_lints_importers_once(tmp_path: Path, imported: str, importer
         assert run.parsed == 2  # each file once: the importer's answers were right at once
 
 
+FACTORY = """\
+import requests
+
+
+def make_session() -> requests.Session:
+    return requests.Session()
+"""
+
+HOLDER = """\
+from app.{factory} import make_session
+
+
+class Holder:
+    def __init__(self):
+        self.session = make_session()
+"""
+
+HOLDER_USE = """\
+from app.{holder} import Holder
+
+
+async def fetch(holder: Holder):
+    holder.session.get("https://example.org", timeout=5)
+"""
+
+
+@pytest.mark.parametrize("names", [("a_factory", "b_holder", "c_user"), ("z_factory", "y_holder", "x_user")])
+def test_answers_settle_whatever_the_order_and_the_jobs(tmp_path: Path, names: tuple[str, str, str]) -> None:
+    """A type known only through another module's answer (the holder's attribute is what
+    the factory returns) reaches the user in any file order and with any job count: the
+    answers are taken again, with the summaries of the files linted again, until none
+    changes."""
+    factory, holder, user = names
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / f"{factory}.py").write_text(FACTORY, encoding="utf-8")
+    (package / f"{holder}.py").write_text(HOLDER.format(factory=factory), encoding="utf-8")
+    (package / f"{user}.py").write_text(HOLDER_USE.format(holder=holder), encoding="utf-8")
+    settings = Settings(project_root=str(tmp_path))
+    for jobs, timeout in ((1, 0.0), (1, 20.0), (2, 20.0)):
+        run = Runner(replace(settings, file_timeout=timeout), jobs=jobs, use_cache=False).check(
+            [str(tmp_path)]
+        )
+        found = sorted((d.path.rsplit("/", 1)[-1], d.start.row, d.code) for d in run.diagnostics)
+        assert found == [(f"{user}.py", 5, "ASL102")], (jobs, timeout, found)
+
+
 def test_the_live_model_answers_from_the_modules_so_far() -> None:
     from asynclint.project import LiveModel
 
