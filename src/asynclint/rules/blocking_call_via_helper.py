@@ -56,7 +56,10 @@ class BlockingCallViaHelper(Rule):
     the straight-line path of each function (loops included): a call under an
     `if`/`else`, an `except`, a `case` or a conditional expression is left out, since such
     branches mostly depend on configuration the caller does not set; so is the rest of a
-    function after a platform guard (`if sys.platform != "win32": return`). The branch a
+    function after a platform guard (`if sys.platform != "win32": return`), and after a
+    `try` whose body (or `else:`) ends in a `return`, which runs only when the body
+    raised, like the handler (`try: return import_module(name)`, `except ImportError:
+    pass`, then `pip install` of the missing package). The branch a
     sync wrapper takes when a loop runs (`loop = asyncio.get_running_loop()` in a `try`,
     then `if loop is None: ... else: future.result()`) is followed: a coroutine's call
     takes it. Calls that are awaited, and functions handed to `asyncio.to_thread` (not
@@ -387,7 +390,7 @@ class BlockingCallViaHelper(Rule):
         if self._serialiser(node):
             self.summary.functions[qual].serialises = True
         running = ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
-        if _conditional(ctx.stack, frame.node, running) or _after_platform_guard(ctx.stack, frame.node):
+        if _conditional(ctx.stack, frame.node, running) or _after_guard(ctx.stack, frame.node):
             return
         hit = classify(ctx, node)
         if hit is not None:
@@ -863,10 +866,13 @@ def _loop_test(test: cst.BaseExpression, running: frozenset[str]) -> bool | None
     return None
 
 
-def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+def _after_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
     """Whether the node on top of `stack` comes after a statement of `function`'s body
     that returns early on some platforms (`if sys.platform != "win32": return`): the rest
-    of the function runs on one platform only, like a branch."""
+    of the function runs on one platform only, like a branch. Likewise after a `try`
+    whose body (or `else:`) ends in a `return`: the rest runs only when the body raised,
+    like its `except` handler (`try: return import_module(name)`, `except ImportError:
+    pass`, then the installation of the missing package)."""
     if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
         return False
     statements = function.body.body
@@ -878,6 +884,10 @@ def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bo
         if statement is top:
             return False
         if isinstance(statement, cst.If) and _platform_test(statement.test) and _exits(statement.body):
+            return True
+        if isinstance(statement, cst.Try) and (
+            _returns(statement.body) or (statement.orelse is not None and _returns(statement.orelse.body))
+        ):
             return True
     return False
 
@@ -895,6 +905,15 @@ def _platform_test(test: cst.BaseExpression) -> bool:
         ):
             return True
     return False
+
+
+def _returns(body: cst.BaseSuite) -> bool:
+    """Whether `body`'s last statement is a `return`."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return isinstance(body.body[-1], cst.Return)
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    last = statements[-1] if statements else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
 
 
 def _exits(body: cst.BaseSuite) -> bool:
