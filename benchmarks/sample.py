@@ -19,8 +19,8 @@ Each family gets its share of the sample in proportion to its findings, but at l
 `--minimum` (10) when it has that many, so that every family's precision can be stated.
 `score --rerun` lints the corpus again and counts only the judged findings still reported,
 which is the precision of today's output on the judged sample. With `--list` it also prints
-the false findings still reported and, when the file is a census of the whole output, every
-finding it lacks (new or moved findings, to judge).
+the true findings no longer reported, the false findings still reported and, when the file
+is a census of the whole output, every finding it lacks (new or moved findings, to judge).
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def main() -> None:
             command.add_argument(
                 "--list",
                 action="store_true",
-                help="with --rerun: print the false findings left and the unjudged",
+                help="with --rerun: print the true findings lost, the false ones left and the unjudged",
             )
     args = parser.parse_args()
     if args.command == "show":
@@ -239,11 +239,18 @@ def main() -> None:
 
 
 def listing(judged: list[Judgement], current: list[Judgement]) -> str:
-    """The false findings of `judged` still in `current`, and the findings of `current`
-    that `judged` lacks (when `judged` is a census of the whole output: new ones to judge)."""
+    """The true findings of `judged` no longer in `current` (lost), its false findings still
+    there, and the findings of `current` that `judged` lacks (when `judged` is a census of
+    the whole output: new ones to judge)."""
     keys = {item.key for item in judged}
     now = {item.key for item in current}
-    rows = ["", "false, still reported:"]
+    rows = ["", "true, no longer reported:"]
+    rows += [
+        f"  {j.path}:{j.line} {j.code}  {j.reason}"
+        for j in judged
+        if j.verdict == "true" and j.key not in now
+    ]
+    rows += ["", "false, still reported:"]
     rows += [
         f"  {j.path}:{j.line} {j.code}  {j.reason}" for j in judged if j.verdict == "false" and j.key in now
     ]
