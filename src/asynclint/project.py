@@ -436,7 +436,8 @@ class Index:
         #: What `runs_alone` asks: functions loop runners run, [callee, caller] awaits, the
         #: last names some module uses otherwise, coroutine functions that start work.
         self.runs: set[str] = set()
-        self.awaited: list[tuple[str, str]] = []
+        #: last name of the callee -> [(callee, caller)]
+        self.awaited: dict[str, list[tuple[str, str]]] = {}
         self.used_otherwise: set[str] = set()
         self.starters: set[str] = set()
         #: module -> the modules it star-imports; module -> its `__all__` (None: none).
@@ -449,7 +450,8 @@ class Index:
             self.spawned.update(summary.spawned)
             self.called.update(summary.called)
             self.runs.update(summary.runs)
-            self.awaited.extend((callee, caller) for callee, caller in summary.awaited)
+            for callee, caller in summary.awaited:
+                self.awaited.setdefault(callee.rpartition(".")[2], []).append((callee, caller))
             self.used_otherwise.update(set(summary.called) - set(summary.plain))
             self.starters.update(summary.starters)
             self.creates.update(summary.creates)
@@ -881,9 +883,7 @@ class ProjectIndex:
         if name in index.used_otherwise:
             return False
         callers = []
-        for callee, caller in index.awaited:
-            if callee.rpartition(".")[2] != name:
-                continue
+        for callee, caller in index.awaited.get(name, ()):
             resolved = index.resolve(callee)
             if resolved is None:
                 return False  # an await of this name on a receiver of unknown type
