@@ -145,11 +145,14 @@ class FileSummary:
     #: qualified names; the awaits of possible project coroutines by the module's coroutine
     #: functions ([callee, caller]); the last names the module uses only in those two ways
     #: (no other call, argument or unresolved await of the name); and the coroutine
-    #: functions that start concurrent work (`gather`, `create_task`, a task group...).
+    #: functions that start concurrent work (`gather`, `create_task`, a task group...);
+    #: and whether the module applies `nest_asyncio` (whose `asyncio.run()` inside a
+    #: running loop runs the loop's other tasks too).
     runs: list[str] = field(default_factory=list)
     awaited: list[list[str]] = field(default_factory=list)
     plain: list[str] = field(default_factory=list)
     starters: list[str] = field(default_factory=list)
+    nests: bool = False
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -180,7 +183,7 @@ class FileSummary:
             "loop": self.sets_loop,
             "tasks": [self.spawned, self.called],
             "stars": [self.stars, self.exports],
-            "alone": [self.runs, self.awaited, self.plain, self.starters],
+            "alone": [self.runs, self.awaited, self.plain, self.starters, self.nests],
             "sites": [
                 [s.callee, s.display, *s.start, *s.end, s.function, s.quiet_files, s.with_item, s.bare]
                 for s in self.sites
@@ -207,8 +210,9 @@ class FileSummary:
         summary.spawned, summary.called = list(spawned), list(called)
         stars, exports = facts["stars"]
         summary.stars, summary.exports = list(stars), None if exports is None else list(exports)
-        runs, awaited, plain, starters = facts["alone"]
+        runs, awaited, plain, starters, nests = facts["alone"]
         summary.runs, summary.plain, summary.starters = list(runs), list(plain), list(starters)
+        summary.nests = nests
         summary.awaited = [list(pair) for pair in awaited]
         for callee, display, line, column, end_line, end_column, function, *flags in facts["sites"]:
             summary.sites.append(
@@ -278,12 +282,13 @@ def valid_facts(facts: object) -> bool:
         and (facts["stars"][1] is None or _strings(facts["stars"][1]))
         and _types(facts["types"])
         and isinstance(facts["alone"], list)
-        and len(facts["alone"]) == 4
+        and len(facts["alone"]) == 5
         and _strings(facts["alone"][0])
         and isinstance(facts["alone"][1], list)
         and all(isinstance(pair, list) and len(pair) == 2 and _strings(pair) for pair in facts["alone"][1])
         and _strings(facts["alone"][2])
         and _strings(facts["alone"][3])
+        and type(facts["alone"][4]) is bool
         and isinstance(sites, list)
         and all(
             isinstance(s, list)
@@ -723,6 +728,8 @@ class ProjectIndex:
         #: The top-level packages (or modules) some module of which installs the loop.
         self._loop_setters = {self._tops[s.module] for s in self.summaries.values() if s.sets_loop}
         self._alone: dict[str, bool] = {}
+        #: The top-level packages (or modules) some module of which applies `nest_asyncio`.
+        self._nested = {self._tops[s.module] for s in self.summaries.values() if s.nests}
 
     def own_names(self, path: str) -> Callable[[str], str] | None:
         """For a file whose module was renamed (it shares its name with another file): the
@@ -865,7 +872,8 @@ class ProjectIndex:
         `loop.run_until_complete(f())`, `anyio.run(f)`), or it is awaited only by coroutine
         functions that run alone themselves; no module uses its name otherwise (a call,
         an argument, an await of an unknown receiver: any receiver counts); and neither it
-        nor those callers start concurrent work or have a decorator."""
+        nor those callers start concurrent work or have a decorator; and no module of its
+        package applies `nest_asyncio`."""
         target = self._index.resolve(qualname)
         if target is None:
             return False
@@ -879,6 +887,11 @@ class ProjectIndex:
         coroutine = index.coroutines.get(target)
         if coroutine is None or coroutine.kind != "plain" or target in index.starters:
             return False
+        module = target
+        while module and module not in self._tops:
+            module = module.rpartition(".")[0]
+        if self._tops.get(module) in self._nested:
+            return False  # `asyncio.run()` may re-enter a running loop
         name = target.rpartition(".")[2]
         if name in index.used_otherwise:
             return False

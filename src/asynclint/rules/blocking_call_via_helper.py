@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -572,6 +573,7 @@ class BlockingCallViaHelper(Rule):
         summary.runs, summary.starters = sorted(self._runs), sorted(self._starters)
         summary.awaited = [[callee, caller] for callee, caller in sorted(self._awaited)]
         summary.plain = sorted(self._plain - self._other)
+        summary.nests = "nest_asyncio" in ctx.source and bool(_NEST_ASYNCIO.search(ctx.source))
         summary.stars = list(dict.fromkeys(m for m in ctx.module_info.star_imports if m))
         summary.exports = _exports(ctx.source) if "__all__" in ctx.source else None
         if self._sites:
@@ -951,6 +953,11 @@ def _after_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
             return True
     return False
 
+
+#: `nest_asyncio.apply()`, or `apply` imported from it (`FileSummary.nests`).
+_NEST_ASYNCIO = re.compile(
+    r"\bnest_asyncio\s*\.\s*apply\s*\(|^\s*from\s+nest_asyncio\s+import\b[^\n]*\bapply\b", re.M
+)
 
 #: The exceptions of a failed import.
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
