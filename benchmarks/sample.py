@@ -6,6 +6,7 @@ next sample can be compared and the same findings re-judged.
     python benchmarks/sample.py show benchmarks/judgements/apps-1.tsv     # read them to judge
     python benchmarks/sample.py score benchmarks/judgements/apps-1.tsv    # precision per family
     python benchmarks/sample.py score --rerun benchmarks/judgements/apps-1.tsv  # ... of today's output
+    python benchmarks/sample.py score --rerun --list benchmarks/judgements/apps-1.tsv  # ... and what to read
 
 `draw` runs asynclint with its default selection (what a user sees) on the pinned corpus and
 writes one line per sampled finding: path (relative to the corpus folder), line, column,
@@ -17,7 +18,9 @@ test's author would judge it. "Matches the rule's definition" is not enough.
 Each family gets its share of the sample in proportion to its findings, but at least
 `--minimum` (10) when it has that many, so that every family's precision can be stated.
 `score --rerun` lints the corpus again and counts only the judged findings still reported,
-which is the precision of today's output on the judged sample.
+which is the precision of today's output on the judged sample. With `--list` it also prints
+the true findings no longer reported, the false findings still reported and, when the file
+is a census of the whole output, every finding it lacks (new or moved findings, to judge).
 """
 
 from __future__ import annotations
@@ -205,7 +208,7 @@ def main() -> None:
             command.add_argument(
                 "--list",
                 action="store_true",
-                help="with --rerun: also print the false findings still reported and the findings the file lacks",
+                help="with --rerun: print the true findings lost, the false ones left and the unjudged",
             )
     args = parser.parse_args()
     if args.command == "show":
@@ -230,15 +233,30 @@ def main() -> None:
     if args.rerun:
         current = [parse_finding(line) for line in findings(folders, args.jobs, select=None)]
         reported = {item.key for item in current}
-        if args.list:
-            known = {item.key for item in judged}
-            for item in judged:
-                if item.verdict == "false" and item.key in reported:
-                    print("still reported, judged false:", item.to_line(), end="")
-            for item in current:
-                if item.key not in known:
-                    print("not in the file:", item.to_line(), end="")
     print(score(judged, reported))
+    if args.list and reported is not None:
+        print(listing(judged, current))
+
+
+def listing(judged: list[Judgement], current: list[Judgement]) -> str:
+    """The true findings of `judged` no longer in `current` (lost), its false findings still
+    there, and the findings of `current` that `judged` lacks (when `judged` is a census of
+    the whole output: new ones to judge)."""
+    keys = {item.key for item in judged}
+    now = {item.key for item in current}
+    rows = ["", "true, no longer reported:"]
+    rows += [
+        f"  {j.path}:{j.line} {j.code}  {j.reason}"
+        for j in judged
+        if j.verdict == "true" and j.key not in now
+    ]
+    rows += ["", "false, still reported:"]
+    rows += [
+        f"  {j.path}:{j.line} {j.code}  {j.reason}" for j in judged if j.verdict == "false" and j.key in now
+    ]
+    rows += ["", "reported, not in the file:"]
+    rows += [f"  {c.path}:{c.line}:{c.column} {c.code}  {c.message}" for c in current if c.key not in keys]
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

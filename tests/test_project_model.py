@@ -889,3 +889,78 @@ def test_the_live_model_answers_from_the_modules_so_far() -> None:
     # A second module of the same name stays out: the first one's answers stand.
     live.add("elsewhere.py", _facts({"app.models": "def make_session():\n    return 1\n"})["app.models.py"])
     assert live.answer("returns app.models.make_session") == "aiohttp.ClientSession"
+
+
+ALONE_DOCS = """\
+import asyncio
+
+
+class Manager:
+    async def ensure(self):
+        await self.fetch()
+
+    async def fetch(self):
+        return 1
+
+    async def refresh(self):
+        return 2
+
+    async def index(self):
+        await asyncio.gather(self.page(1), self.page(2))
+
+    async def page(self, number):
+        return number
+
+
+async def download(url):
+    return url
+"""
+
+ALONE_COMMANDS = """\
+import asyncio
+
+import anyio
+
+from app.docs import Manager, download
+
+manager = Manager()
+
+
+def combine():
+    asyncio.run(manager.ensure())
+
+
+def fetch(url):
+    anyio.run(download, url)
+
+
+def refresh():
+    asyncio.run(manager.refresh())
+
+
+def index():
+    asyncio.run(manager.index())
+
+
+async def handle(request):
+    return await manager.refresh()
+"""
+
+
+def test_coroutines_that_run_alone_through_the_model() -> None:
+    from asynclint.project import valid_facts
+
+    facts = _facts({"app.docs": ALONE_DOCS, "app.commands": ALONE_COMMANDS})
+    assert all(valid_facts(f) for f in facts.values())
+    commands = facts["app.commands.py"]
+    assert isinstance(commands, dict)
+    assert not valid_facts({**commands, "alone": commands["alone"][:4]})  # a cache of format 5
+    index = ProjectIndex(facts)
+    assert index.runs_alone("app.docs.Manager.ensure")  # asyncio.run() of a typed receiver
+    assert index.runs_alone("app.docs.Manager.fetch")  # awaited only by `ensure`
+    assert index.runs_alone("app.docs.download")  # anyio.run(download, url)
+    assert not index.runs_alone("app.docs.Manager.refresh")  # also awaited by a handler
+    assert not index.runs_alone("app.docs.Manager.index")  # starts concurrent work
+    assert not index.runs_alone("app.docs.Manager.page")  # handed to gather
+    assert not index.runs_alone("app.commands.handle")  # run by nobody
+    assert not index.runs_alone("app.docs.missing")

@@ -12,7 +12,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from sample import Judgement, function_source, read_judgements, score, stratified
+from sample import Judgement, function_source, listing, read_judgements, score, stratified
 
 
 def _found(counts: dict[str, int]) -> list[Judgement]:
@@ -49,6 +49,20 @@ def test_judgements_read_back_and_score_per_family(tmp_path: Path) -> None:
     assert "concurrency        1      0         1     0      100 %" in table
     gone = score(again, {judged[1].key, judged[3].key})
     assert "blocking           1      0         0     2      100 %" in gone
+
+
+def test_listing_names_the_true_lost_the_false_left_and_the_unjudged() -> None:
+    judged = _found({"ASL101": 4})
+    judged[0].verdict, judged[0].reason = "true", "real block"
+    judged[1].verdict, judged[1].reason = "true", "kept block"
+    judged[2].verdict, judged[2].reason = "false", "cli code"
+    judged[3].verdict, judged[3].reason = "false", "dead code"
+    new = Judgement("p/new.py", 9, 5, "ASL102", "?", "", "a new finding")
+    text = listing(judged, [judged[1], judged[2], new])
+    lost, left, unjudged = text.strip().split("\n\n")
+    assert lost.splitlines() == ["true, no longer reported:", "  p/m0.py:1 ASL101  real block"]
+    assert left.splitlines() == ["false, still reported:", "  p/m2.py:3 ASL101  cli code"]
+    assert unjudged.splitlines() == ["reported, not in the file:", "  p/new.py:9:5 ASL102  a new finding"]
 
 
 def test_a_judgements_file_with_a_bad_verdict_is_refused(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from asynclint.diagnostics import APPLICABILITIES, Diagnostic, Edit, FileResult,
 from asynclint.sourcefile import TEMP_SUFFIX, orphaned_temp_file
 from asynclint.version import __version__
 
-FORMAT = 5
+FORMAT = 6
 KEEP_FILES = 8
 #: The folder asynclint keeps its data in, inside the configured cache folder; a new name
 #: only if the layout changes.

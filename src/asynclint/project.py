@@ -140,6 +140,19 @@ class FileSummary:
     #: `__all__` lists (None: no literal `__all__`, so its public names are exported).
     stars: list[str] = field(default_factory=list)
     exports: list[str] | None = None
+    #: Which coroutines run alone on a loop: the functions sync code hands to a loop
+    #: runner (`asyncio.run(f())`, `loop.run_until_complete(f())`, `anyio.run(f)`), as
+    #: qualified names; the awaits of possible project coroutines by the module's coroutine
+    #: functions ([callee, caller]); the last names the module uses only in those two ways
+    #: (no other call, argument or unresolved await of the name); and the coroutine
+    #: functions that start concurrent work (`gather`, `create_task`, a task group...);
+    #: and whether the module applies `nest_asyncio` (whose `asyncio.run()` inside a
+    #: running loop runs the loop's other tasks too).
+    runs: list[str] = field(default_factory=list)
+    awaited: list[list[str]] = field(default_factory=list)
+    plain: list[str] = field(default_factory=list)
+    starters: list[str] = field(default_factory=list)
+    nests: bool = False
 
     def to_facts(self) -> dict[str, Any]:
         return {
@@ -170,6 +183,7 @@ class FileSummary:
             "loop": self.sets_loop,
             "tasks": [self.spawned, self.called],
             "stars": [self.stars, self.exports],
+            "alone": [self.runs, self.awaited, self.plain, self.starters, self.nests],
             "sites": [
                 [s.callee, s.display, *s.start, *s.end, s.function, s.quiet_files, s.with_item, s.bare]
                 for s in self.sites
@@ -196,6 +210,10 @@ class FileSummary:
         summary.spawned, summary.called = list(spawned), list(called)
         stars, exports = facts["stars"]
         summary.stars, summary.exports = list(stars), None if exports is None else list(exports)
+        runs, awaited, plain, starters, nests = facts["alone"]
+        summary.runs, summary.plain, summary.starters = list(runs), list(plain), list(starters)
+        summary.nests = nests
+        summary.awaited = [list(pair) for pair in awaited]
         for callee, display, line, column, end_line, end_column, function, *flags in facts["sites"]:
             summary.sites.append(
                 Site(callee, display, (line, column), (end_line, end_column), function, *flags)
@@ -263,6 +281,14 @@ def valid_facts(facts: object) -> bool:
         and _strings(facts["stars"][0])
         and (facts["stars"][1] is None or _strings(facts["stars"][1]))
         and _types(facts["types"])
+        and isinstance(facts["alone"], list)
+        and len(facts["alone"]) == 5
+        and _strings(facts["alone"][0])
+        and isinstance(facts["alone"][1], list)
+        and all(isinstance(pair, list) and len(pair) == 2 and _strings(pair) for pair in facts["alone"][1])
+        and _strings(facts["alone"][2])
+        and _strings(facts["alone"][3])
+        and type(facts["alone"][4]) is bool
         and isinstance(sites, list)
         and all(
             isinstance(s, list)
@@ -289,6 +315,7 @@ _FACT_KEYS = {
     "loop",
     "tasks",
     "stars",
+    "alone",
     "sites",
     "coroutines",
     "types",
@@ -364,6 +391,9 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     summary.creates = {own(q): c for q, c in summary.creates.items()}
     summary.variables = {own(q): own(t) for q, t in summary.variables.items()}
     summary.spawned = [own(q) for q in summary.spawned]
+    summary.runs = [own(q) for q in summary.runs]
+    summary.awaited = [[own(callee), own(caller)] for callee, caller in summary.awaited]
+    summary.starters = [own(q) for q in summary.starters]
     for site in summary.sites:
         site.callee = own(site.callee)
 
@@ -408,6 +438,13 @@ class Index:
         self.variables: dict[str, str] = {}
         self.spawned: set[str] = set()
         self.called: set[str] = set()
+        #: What `runs_alone` asks: functions loop runners run, [callee, caller] awaits, the
+        #: last names some module uses otherwise, coroutine functions that start work.
+        self.runs: set[str] = set()
+        #: last name of the callee -> [(callee, caller)]
+        self.awaited: dict[str, list[tuple[str, str]]] = {}
+        self.used_otherwise: set[str] = set()
+        self.starters: set[str] = set()
         #: module -> the modules it star-imports; module -> its `__all__` (None: none).
         self.stars: dict[str, list[str]] = {}
         self.exports: dict[str, list[str] | None] = {}
@@ -424,6 +461,11 @@ class Index:
         self.exports[summary.module] = summary.exports
         self.spawned.update(summary.spawned)
         self.called.update(summary.called)
+        self.runs.update(summary.runs)
+        for callee, caller in summary.awaited:
+            self.awaited.setdefault(callee.rpartition(".")[2], []).append((callee, caller))
+        self.used_otherwise.update(set(summary.called) - set(summary.plain))
+        self.starters.update(summary.starters)
         self.creates.update(summary.creates)
         self.variables.update(summary.variables)
         self.functions.update(summary.functions)
@@ -708,6 +750,9 @@ class ProjectIndex:
         self._tops = {s.module: top_package(path, s.module) for path, s in self.summaries.items()}
         #: The top-level packages (or modules) some module of which installs the loop.
         self._loop_setters = {self._tops[s.module] for s in self.summaries.values() if s.sets_loop}
+        self._alone: dict[str, bool] = {}
+        #: The top-level packages (or modules) some module of which applies `nest_asyncio`.
+        self._nested = {self._tops[s.module] for s in self.summaries.values() if s.nests}
 
     @property
     def functions(self) -> int:
@@ -726,12 +771,16 @@ class ProjectIndex:
         self._tops[summary.module] = top_package(path, summary.module)
         if summary.sets_loop:
             self._loop_setters.add(self._tops[summary.module])
+        if summary.nests:
+            self._nested.add(self._tops[summary.module])
         self._informative = {}
+        self._alone = {}
         self._index.add(summary, shown_path(path, self._root), solve=solve)
         return True
 
     def solve(self) -> None:
         self._informative = {}
+        self._alone = {}
         self._index.solve()
 
     def own_names(self, path: str) -> Callable[[str], str] | None:
@@ -869,6 +918,45 @@ class ProjectIndex:
             return False
         return any(self._index.resolve(name) == target for name in self._index.spawned)
 
+    def runs_alone(self, qualname: str) -> bool:
+        """Whether the project coroutine function `qualname` only ever runs alone on a loop
+        of its own: sync code hands it to a loop runner (`asyncio.run(f())`,
+        `loop.run_until_complete(f())`, `anyio.run(f)`), or it is awaited only by coroutine
+        functions that run alone themselves; no module uses its name otherwise (a call,
+        an argument, an await of an unknown receiver: any receiver counts); and neither it
+        nor those callers start concurrent work or have a decorator; and no module of its
+        package applies `nest_asyncio`."""
+        target = self._index.resolve(qualname)
+        if target is None:
+            return False
+        if target not in self._alone:
+            self._alone[target] = False  # guards cycles of awaits
+            self._alone[target] = self._runs_alone(target)
+        return self._alone[target]
+
+    def _runs_alone(self, target: str) -> bool:
+        index = self._index
+        coroutine = index.coroutines.get(target)
+        if coroutine is None or coroutine.kind != "plain" or target in index.starters:
+            return False
+        module = target
+        while module and module not in self._tops:
+            module = module.rpartition(".")[0]
+        if self._tops.get(module) in self._nested:
+            return False  # `asyncio.run()` may re-enter a running loop
+        name = target.rpartition(".")[2]
+        if name in index.used_otherwise:
+            return False
+        callers = []
+        for callee, caller in index.awaited.get(name, ()):
+            resolved = index.resolve(callee)
+            if resolved is None:
+                return False  # an await of this name on a receiver of unknown type
+            if resolved == target:
+                callers.append(caller)
+        run = any(index.resolve(r) == target for r in index.runs)
+        return (run or bool(callers)) and all(self.runs_alone(caller) for caller in callers)
+
     def reaches_io(self, qualname: str) -> bool | None:
         """Whether the project coroutine function `qualname` may reach I/O (False: every
         await in it, transitively, is of project coroutines without any: it returns a
@@ -927,7 +1015,18 @@ def _find_project(folder: str) -> str | None:
 
 #: The kinds of question, each about one or two qualified names (`loop`: a module, for its
 #: top-level package).
-QUESTION_KINDS = ("io", "coroutine", "returns", "enters", "attribute", "creates", "variable", "loop", "task")
+QUESTION_KINDS = (
+    "io",
+    "coroutine",
+    "returns",
+    "enters",
+    "attribute",
+    "creates",
+    "variable",
+    "loop",
+    "task",
+    "alone",
+)
 
 
 def may_be_project_name(name: str) -> bool:
@@ -984,6 +1083,11 @@ class ProjectView:
         outermost frame (see `ProjectIndex.only_spawned`)."""
         return self._ask(question("task", qualname)) is True
 
+    def runs_alone(self, qualname: str) -> bool:
+        """Whether the project coroutine function `qualname` only ever runs alone on a loop
+        of its own (see `ProjectIndex.runs_alone`)."""
+        return self._ask(question("alone", qualname)) is True
+
     def _name(self, kind: str, *names: str) -> str | None:
         """A question whose answer is a qualified name (a type, a constructor)."""
         answer = self._ask(question(kind, *names))
@@ -1015,6 +1119,8 @@ def answer(index: ProjectIndex, key: str) -> object:
         return True if index.is_coroutine_function(rest) else None
     if kind == "task":
         return True if index.only_spawned(rest) else None
+    if kind == "alone":
+        return True if index.runs_alone(rest) else None
     if kind == "creates":
         return index.creates(rest)
     if kind == "loop":

@@ -499,7 +499,10 @@ def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
     names it (a coroutine handed to `gather` or to a task), and its module hands it to no
     one: it is only called, never passed as a value (`add_route("/", handle)`), and no
     decorator of an object of the module registers it (`@routes.get("/")`, `@bot.event`;
-    a command's decorator aside). Such a coroutine is the only
+    a command's decorator aside). Elsewhere, whether the project model says the
+    coroutine function only ever runs alone on a loop of its own
+    (`ProjectIndex.runs_alone`: sync code hands it to `asyncio.run()`, or only such
+    coroutines await it, and nothing starts concurrent work). Such a coroutine is the only
     thing its loop runs, so no blocking call in it (nor at the end of an ASL116 chain
     that starts in it) stalls anything; the user waits for the command either way.
     `test-file-io = true` turns this off."""
@@ -507,14 +510,37 @@ def runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
 
 
 def _runs_alone(ctx: Context, function: cst.FunctionDef) -> bool:
-    if ctx.settings.test_file_io or not (script(ctx) or command(ctx, function)):
+    if ctx.settings.test_file_io:
         return False
+    if not (script(ctx) or command(ctx, function)):
+        qualname = coroutine_qualname(ctx, function)
+        return qualname is not None and ctx.project.runs_alone(qualname)
     if not _command_decorated(function) and any(_registers(ctx, d.decorator) for d in function.decorators):
         return False  # a route, an event handler...: the framework may run it beside others
     starters, named = ctx.memo("concurrency", ctx.module, lambda: _concurrency(ctx.module))
     if id(function) in starters or function.name.value in named:
         return False
     return function.name.value not in ctx.memo("handed-over", ctx.module, lambda: _handed_over(ctx.module))
+
+
+def coroutine_qualname(ctx: Context, function: cst.FunctionDef) -> str | None:
+    """`app.cli.main` or `app.docs.Manager.fetch` for a module-level function or a method
+    of a module-level class; None for a nested one or outside a package module."""
+    module = ctx.module_info.name
+    frame = ctx.frame_of(function)
+    parent = frame.parent if frame is not None else None
+    if not module or parent is None or not may_be_project_name(module):
+        return None
+    if parent.kind == "module":
+        return f"{module}.{function.name.value}"
+    if (
+        parent.kind == "class"
+        and isinstance(parent.node, cst.ClassDef)
+        and parent.parent is not None
+        and parent.parent.kind == "module"
+    ):
+        return f"{module}.{parent.node.name.value}.{function.name.value}"
+    return None
 
 
 def _registers(ctx: Context, decorator: cst.BaseExpression) -> bool:
@@ -566,7 +592,7 @@ def _concurrency(module: cst.Module) -> tuple[set[int], set[str]]:
     starters: set[int] = set()
     named: set[str] = set()
     for node in walk(module):
-        if isinstance(node, cst.FunctionDef) and any(_starts_work(n) for n in walk(node.body)):
+        if isinstance(node, cst.FunctionDef) and any(starts_work(n) for n in walk(node.body)):
             starters.add(id(node))
             for inner in walk(node.body):
                 if isinstance(inner, cst.Name):
@@ -576,7 +602,7 @@ def _concurrency(module: cst.Module) -> tuple[set[int], set[str]]:
     return starters, named
 
 
-def _starts_work(node: cst.CSTNode) -> bool:
+def starts_work(node: cst.CSTNode) -> bool:
     """A call that runs work concurrently: `gather`, `create_task`, a task group's
     `start_soon`, `asyncio.wait`..."""
     if not isinstance(node, cst.Call):

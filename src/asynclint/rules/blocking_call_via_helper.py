@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from asynclint.analysis.nodes import describe_call, is_none, last_name, position
 from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
+from asynclint.catalogs.loop_api import RUNNERS
 from asynclint.catalogs.resources import RESOURCES
 from asynclint.diagnostics import Diagnostic, Location
 from asynclint.project import (
@@ -34,6 +36,7 @@ from asynclint.rules._blocking import (
     offloaded_iterator,
     spawn_only,
     stalls_nothing,
+    starts_work,
 )
 from asynclint.rules._cancellation import spawns
 from asynclint.settings import Settings
@@ -56,7 +59,11 @@ class BlockingCallViaHelper(Rule):
     the straight-line path of each function (loops included): a call under an
     `if`/`else`, an `except`, a `case` or a conditional expression is left out, since such
     branches mostly depend on configuration the caller does not set; so is the rest of a
-    function after a platform guard (`if sys.platform != "win32": return`). The branch a
+    function after a platform guard (`if sys.platform != "win32": return`), and after a
+    `try` that returns on success (its body or `else:` ends in a `return`) and catches
+    only `ImportError`/`ModuleNotFoundError`: that rest runs only when a package is
+    missing, like the handler (`try: return import_module(name)`, `except ImportError:
+    pass`, then `pip install` of the package). The branch a
     sync wrapper takes when a loop runs (`loop = asyncio.get_running_loop()` in a `try`,
     then `if loop is None: ... else: future.result()`) is followed: a coroutine's call
     takes it. Calls that are awaited, and functions handed to `asyncio.to_thread` (not
@@ -78,8 +85,9 @@ class BlockingCallViaHelper(Rule):
     `ExitStack.enter_context`) is charged the code before the `yield` (what entering runs)
     only; its tear-down after the `yield` counts for a `with helper():` (in the
     coroutine or in a helper). A `subprocess.Popen` that is not a `with` item only starts
-    the child (see ASL103) and is not followed. Chains that start in command-line code
-    or a script where nothing runs beside the coroutine are not reported (see ASL101).
+    the child (see ASL103) and is not followed. Chains that start in command-line code,
+    a script or a coroutine the project runs only under `asyncio.run()`, where nothing
+    runs beside the coroutine, are not reported (see ASL101).
     In test files and command-line code (see ASL105: a `cli` package, a `__main__`
     module, a command, a coroutine that prompts the user) only chains to other blocking
     calls than file and filesystem calls (a SQLite database file included) are reported,
@@ -163,6 +171,17 @@ class BlockingCallViaHelper(Rule):
         self._spawned: set[str] = set()
         self._called: set[str] = set()
         self._spawned_calls: set[int] = set()
+        #: For the project model's coroutines that run alone: id(async FunctionDef) -> its
+        #: qualified name; what loop runners run; [callee, caller] awaits; the calls and
+        #: references that are a runner's argument or a direct await (ids), the last names
+        #: used so and those used otherwise; coroutine functions that start work.
+        self._coroutine_names: dict[int, str] = {}
+        self._runs: set[str] = set()
+        self._awaited: set[tuple[str, str]] = set()
+        self._plain_uses: set[int] = set()
+        self._plain: set[str] = set()
+        self._other: set[str] = set()
+        self._starters: set[str] = set()
 
     # Definitions ---------------------------------------------------------------------------
 
@@ -210,6 +229,7 @@ class BlockingCallViaHelper(Rule):
                 display, decorated, kind=_kind(node, decorated)
             )
             self._coroutines[id(node)] = coroutine
+            self._coroutine_names[id(node)] = qual
             return
         decorators = [self._decorator(d.decorator, factory=True) for d in node.decorators]
         offload = catalog.OFFLOAD_DECORATORS | set(self.ctx.settings.offload_decorators)
@@ -325,9 +345,16 @@ class BlockingCallViaHelper(Rule):
 
     def visit_Await(self, node: cst.Await) -> None:
         coroutine = self._coroutine()
-        if coroutine is None or coroutine.io:
+        if coroutine is None:
             return
         callee = self._callee(node.expression) if isinstance(node.expression, cst.Call) else None
+        if callee is not None:
+            function = self.ctx.async_function
+            assert function is not None
+            self._awaited.add((callee, self._coroutine_names[id(function)]))
+            self._plain_uses.add(id(node.expression))
+        if coroutine.io:
+            return
         if callee is None:
             coroutine.io = True
         else:
@@ -387,7 +414,7 @@ class BlockingCallViaHelper(Rule):
         if self._serialiser(node):
             self.summary.functions[qual].serialises = True
         running = ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
-        if _conditional(ctx.stack, frame.node, running) or _after_platform_guard(ctx.stack, frame.node):
+        if _conditional(ctx.stack, frame.node, running) or _after_guard(ctx.stack, frame.node):
             return
         hit = classify(ctx, node)
         if hit is not None:
@@ -413,8 +440,11 @@ class BlockingCallViaHelper(Rule):
         `background_tasks.create(f())` and `tg.start_soon(f, ...)` spawn `f`; every other
         call, and a function handed to a call, counts as a direct use of its name."""
         func = node.func
-        if id(node) not in self._spawned_calls and isinstance(func, (cst.Name, cst.Attribute)):
-            self._called.add(last_name(func))
+        if isinstance(func, (cst.Name, cst.Attribute)):
+            if id(node) not in self._spawned_calls:
+                self._called.add(last_name(func))
+            (self._plain if id(node) in self._plain_uses else self._other).add(last_name(func))
+        self._alone(node)
         args = positional_args(node)
         target = args[0].value if args else None
         if spawns(func) and isinstance(target, cst.Call):
@@ -430,6 +460,40 @@ class BlockingCallViaHelper(Rule):
         for arg in args:
             if isinstance(arg.value, (cst.Name, cst.Attribute)):
                 self._called.add(last_name(arg.value))
+                (self._plain if id(arg.value) in self._plain_uses else self._other).add(last_name(arg.value))
+
+    def _alone(self, node: cst.Call) -> None:
+        """The project model's coroutines that run alone: a loop runner called by sync code
+        that starts no concurrent work itself (`asyncio.run(main())`,
+        `loop.run_until_complete(main())`, `anyio.run(main)`) runs its argument alone; a
+        coroutine function that starts work does not."""
+        ctx = self.ctx
+        function = ctx.async_function
+        if function is not None:
+            if id(function) in self._coroutine_names and starts_work(node):
+                self._starters.add(self._coroutine_names[id(function)])
+            return
+        last = last_name(node.func)
+        if last not in ("run", "run_until_complete") or not node.args:
+            return
+        if last == "run" and ctx.call_name(node) not in RUNNERS:
+            return
+        args = positional_args(node)
+        target = args[0].value if args else None
+        if isinstance(target, cst.Call):
+            call = target
+        elif last == "run" and isinstance(target, (cst.Name, cst.Attribute)):
+            call = cst.Call(func=target)  # `anyio.run(main)`, `trio.run(main)`
+        else:
+            return
+        scope = ctx.frame.function_frame()
+        body = scope.node if scope is not None else ctx.module
+        if ctx.memo("starts-work", body, lambda: any(starts_work(n) for n in walk(body, into_scopes=False))):
+            return  # tasks made before the run share its loop
+        callee = self._callee(call)
+        if callee is not None:
+            self._runs.add(callee)
+            self._plain_uses.add(id(target))
 
     def _running_loop_names(self, function: cst.CSTNode) -> frozenset[str]:
         """The names `function` binds to `asyncio.get_running_loop()`."""
@@ -506,6 +570,10 @@ class BlockingCallViaHelper(Rule):
         summary = self.summary
         self._factories()
         summary.spawned, summary.called = sorted(self._spawned), sorted(self._called)
+        summary.runs, summary.starters = sorted(self._runs), sorted(self._starters)
+        summary.awaited = [[callee, caller] for callee, caller in sorted(self._awaited)]
+        summary.plain = sorted(self._plain - self._other)
+        summary.nests = "nest_asyncio" in ctx.source and bool(_NEST_ASYNCIO.search(ctx.source))
         summary.stars = list(dict.fromkeys(m for m in ctx.module_info.star_imports if m))
         summary.exports = _exports(ctx.source) if "__all__" in ctx.source else None
         if self._sites:
@@ -863,10 +931,12 @@ def _loop_test(test: cst.BaseExpression, running: frozenset[str]) -> bool | None
     return None
 
 
-def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+def _after_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
     """Whether the node on top of `stack` comes after a statement of `function`'s body
     that returns early on some platforms (`if sys.platform != "win32": return`): the rest
-    of the function runs on one platform only, like a branch."""
+    of the function runs on one platform only, like a branch. Likewise after an import
+    fallback (`_import_fallback`: `try: return import_module(name)`, `except ImportError:
+    pass`, then the installation of the missing package)."""
     if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
         return False
     statements = function.body.body
@@ -879,7 +949,36 @@ def _after_platform_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bo
             return False
         if isinstance(statement, cst.If) and _platform_test(statement.test) and _exits(statement.body):
             return True
+        if isinstance(statement, cst.Try) and _import_fallback(statement):
+            return True
     return False
+
+
+#: `nest_asyncio.apply()`, or `apply` imported from it (`FileSummary.nests`).
+_NEST_ASYNCIO = re.compile(
+    r"\bnest_asyncio\s*\.\s*apply\s*\(|^\s*from\s+nest_asyncio\s+import\b[^\n]*\bapply\b", re.M
+)
+
+#: The exceptions of a failed import.
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _import_fallback(statement: cst.Try) -> bool:
+    """A `try` that returns when it succeeds (its body or `else:` ends in a `return`) and
+    whose handlers catch only a failed import: what follows it runs only when a package is
+    missing."""
+    if not statement.handlers or not (
+        _returns(statement.body) or (statement.orelse is not None and _returns(statement.orelse.body))
+    ):
+        return False
+    for handler in statement.handlers:
+        caught = handler.type
+        names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+        if not names or not all(
+            isinstance(n, (cst.Name, cst.Attribute)) and last_name(n) in _IMPORT_ERRORS for n in names
+        ):
+            return False
+    return True
 
 
 #: What platform tests read: `sys.platform`, `os.name`, `platform.system()`.
@@ -895,6 +994,15 @@ def _platform_test(test: cst.BaseExpression) -> bool:
         ):
             return True
     return False
+
+
+def _returns(body: cst.BaseSuite) -> bool:
+    """Whether `body`'s last statement is a `return`."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return isinstance(body.body[-1], cst.Return)
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    last = statements[-1] if statements else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
 
 
 def _exits(body: cst.BaseSuite) -> bool:
