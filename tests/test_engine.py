@@ -385,3 +385,40 @@ def test_a_deprecated_import_is_found_whatever_the_spacing_of_its_module(module:
     source = f"from {module} import TimeoutError\n"
     found = lint_text(source, "m.py", Settings(select=("ASL605",), target_version="py311"))
     assert [(d.code, "asyncio.exceptions.TimeoutError" in d.message) for d in found] == [("ASL605", True)]
+
+
+def test_a_second_lint_with_answers_takes_the_kept_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first lint that asked the project model something keeps its tree; the second lint
+    of the same text with the project's answers takes it instead of parsing again, and a
+    changed text is parsed anew."""
+    from asynclint import engine
+    from asynclint.project import with_summary
+    from asynclint.registry import selected_codes
+
+    source = "from app.paths import data_dir\n\n\nasync def load():\n    data_dir().read_text()\n"
+    settings = Settings()
+    parsed: list[str] = []
+    parse = engine._parse
+    monkeypatch.setattr(engine, "_parse", lambda text: parsed.append(text) or parse(text))
+    monkeypatch.setattr(engine, "_KEPT", {})
+
+    def request(text: str, answers: dict[str, object] | None) -> engine.LintRequest:
+        return engine.LintRequest(
+            text,
+            "app/m.py",
+            "app/m.py",
+            settings,
+            with_summary(selected_codes(settings)),
+            answers=answers,
+            keep_tree=True,
+        )
+
+    first = engine.lint(request(source, None))
+    assert first.questions and "app/m.py" in engine._KEPT
+    engine.lint(request(source, dict(first.questions)))
+    assert parsed == [source]  # the second lint took the kept tree
+    assert "app/m.py" not in engine._KEPT
+    engine.lint(request(source, None))
+    changed = source.replace("load", "fetch")
+    engine.lint(request(changed, dict(first.questions)))
+    assert parsed == [source, source, changed]

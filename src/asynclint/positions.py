@@ -386,15 +386,19 @@ def _cst_units(statements: Iterable[cst.CSTNode], out: list[Unit]) -> None:
                     _cst_units(block.body, out)
 
 
+#: `try` statements of CPython's tree (`try`/`except*` from Python 3.11 on).
+_AST_TRY: tuple[type[ast.stmt], ...] = (ast.Try, *([ast.TryStar] if hasattr(ast, "TryStar") else []))
+
+
 def _ast_units(statements: Iterable[ast.stmt], out: list[ast.stmt]) -> None:
     for statement in statements:
         out.append(statement)
-        if isinstance(statement, (ast.Try, ast.TryStar)):
-            _ast_units(statement.body, out)
-            for handler in statement.handlers:
+        if isinstance(statement, _AST_TRY):
+            _ast_units(getattr(statement, "body", ()), out)
+            for handler in getattr(statement, "handlers", ()):
                 _ast_units(handler.body, out)
-            _ast_units(statement.orelse, out)
-            _ast_units(statement.finalbody, out)
+            _ast_units(getattr(statement, "orelse", ()), out)
+            _ast_units(getattr(statement, "finalbody", ()), out)
         elif isinstance(statement, ast.Match):
             for case in statement.cases:
                 _ast_units(case.body, out)
@@ -437,9 +441,10 @@ def layout_from_tree(
     lines = source.split("\n")
     found: dict[cst.CSTNode, CodeRange] = {}
     for key, (unit, targets) in groups.items():
-        theirs = found_units.get(key)
-        if theirs is None:
+        match = found_units.get(key)
+        if match is None:
             return None
+        theirs = match
         if isinstance(unit, cst.BaseCompoundStatement):
             first = min([theirs.lineno, *(d.lineno for d in getattr(theirs, "decorator_list", ()))])
             line, column = first - len(unit.leading_lines), 0
@@ -477,8 +482,7 @@ def _is_compound(statement: ast.stmt) -> bool:
             ast.While,
             ast.With,
             ast.AsyncWith,
-            ast.Try,
-            ast.TryStar,
+            *_AST_TRY,
             ast.FunctionDef,
             ast.AsyncFunctionDef,
             ast.ClassDef,

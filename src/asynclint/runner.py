@@ -235,6 +235,7 @@ def _process(
         module_file=module_file,
         answers=dict(task.answers) if task.answers is not None else None,
         live=live,
+        keep_tree=mode == "check" and not stdin and (live is not None or task.answers is not None),
     )
     if mode == "check":
         return Outcome(task, lint(request), stamp, text=source.text if stdin else None)
@@ -1131,8 +1132,11 @@ def _nearest(importer: str, candidates: list[str]) -> list[str]:
 
 
 def _read_text(path: str) -> str:
-    """A module's text for its imports ("" when it cannot be read or decoded)."""
+    """A module's text for its imports ("" when it cannot be read or decoded, or is no
+    regular file: a FIFO would block the open)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return ""
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError:
