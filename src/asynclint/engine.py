@@ -91,9 +91,6 @@ class LintRequest:
     #: Answers the questions `answers` does not hold: the live project model of a run's
     #: first pass, whose answers the runner checks; it learns the file's summary.
     live: LiveModel | None = None
-    #: Keep the tree of a first lint that asked the project model something, for a second
-    #: lint of the same text with the project's answers (`kept_tree`).
-    keep_tree: bool = False
 
 
 def lint(request: LintRequest) -> FileResult:
@@ -150,8 +147,7 @@ def lint(request: LintRequest) -> FileResult:
             found = _reparse(path, text)
             known, module = (found, found.module) if isinstance(found, incremental.Parsed) else (None, found)
         else:
-            kept = _kept_tree(path, text) if request.keep_tree and request.answers is not None else None
-            module = kept if kept is not None else _parse(text)
+            module = _parse(text)
     except cst.ParserSyntaxError as exc:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_describe_syntax_error(text, path, exc))
@@ -194,8 +190,6 @@ def lint(request: LintRequest) -> FileResult:
                 from asynclint import incremental
 
                 incremental.PARSES.remember(path, incremental.Parsed(text, module, tuple(bounds), places))
-            if request.keep_tree and request.answers is None and linted.questions:
-                _keep_tree(path, text, module)
             return linted
     except RecursionError:
         result.diagnostics = []
@@ -206,29 +200,6 @@ def lint(request: LintRequest) -> FileResult:
                 syntax_error(path, "not linted: the code is nested too deeply to analyse")
             )
         return result
-
-
-#: Trees of this process's first lints that asked the project model something, by path,
-#: with their text: a second lint of the same text (with the project's answers, once every
-#: module's summary is known) takes the tree instead of parsing again. The oldest go first
-#: once their texts pass `KEEP_CHARACTERS` (a tree takes about twenty times its text).
-_KEPT: dict[str, tuple[str, cst.Module]] = {}
-KEEP_CHARACTERS = 8_000_000
-
-
-def _keep_tree(path: str, text: str, module: cst.Module) -> None:
-    _KEPT.pop(path, None)
-    _KEPT[path] = (text, module)
-    size = sum(len(kept) for kept, _ in _KEPT.values())
-    while size > KEEP_CHARACTERS and _KEPT:
-        oldest = next(iter(_KEPT))
-        size -= len(_KEPT.pop(oldest)[0])
-
-
-def _kept_tree(path: str, text: str) -> cst.Module | None:
-    """The kept tree of `path` (taken out), when it was parsed from `text`."""
-    kept = _KEPT.pop(path, None)
-    return kept[1] if kept is not None and kept[0] == text else None
 
 
 def _own_answers(request: LintRequest, result: FileResult) -> dict[str, object] | None:

@@ -235,7 +235,6 @@ def _process(
         module_file=module_file,
         answers=dict(task.answers) if task.answers is not None else None,
         live=live,
-        keep_tree=mode == "check" and not stdin and (live is not None or task.answers is not None),
     )
     if mode == "check":
         return Outcome(task, lint(request), stamp, text=source.text if stdin else None)
