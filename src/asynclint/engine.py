@@ -211,15 +211,16 @@ def _own_answers(request: LintRequest, result: FileResult) -> dict[str, object] 
     questions = result.questions
     if not questions or request.answers is not None or SUMMARY_CODE not in result.facts:
         return None
-    if request.live is not None:
-        # The live project model with the file's own summary answers every question again.
-        request.live.add(request.path, result.facts[SUMMARY_CODE])
-        again = {key: request.live.answer(key) for key in questions}
-        return again if again != questions else None
     prefix = (request.module_name or "__main__") + "."
     own = {k: v for k, v in questions.items() if k.partition(" ")[2].startswith(prefix)}
     if not own:
         return None
+    if request.live is not None:
+        # The live project model with the file's own summary answers them again (it knew
+        # the other modules' answers already).
+        request.live.add(request.path, result.facts[SUMMARY_CODE])
+        again = {key: request.live.answer(key) for key in own}
+        return {**questions, **again} if again != own else None
     answered = answers_for(ProjectIndex({request.path: result.facts[SUMMARY_CODE]}), own)
     if answered == own:
         return None

@@ -8,6 +8,7 @@ from asynclint.analysis.nodes import has_checkpoint, last_name, positional_args
 from asynclint.catalogs.loop_api import RUNNERS
 from asynclint.fixes import NodeFix, imports_for, split_attached_comments
 from asynclint.rule import FixSafety, Rule
+from asynclint.rules._blocking import coroutine_qualname
 from asynclint.rules._cancellation import (
     BREAK,
     CONTINUE,
@@ -250,21 +251,7 @@ class CancelledErrorSwallowed(Rule):
 
     def _qualified(self, function: cst.FunctionDef) -> str:
         """`app.jobs.refresh` or `app.jobs.Timer.run`; "" for a nested function."""
-        module = self.ctx.module_info.name
-        frame = self.ctx.frame.function_frame()
-        parent = frame.parent if frame is not None else None
-        if not module or frame is None or frame.node is not function or parent is None:
-            return ""
-        if parent.kind == "module":
-            return f"{module}.{function.name.value}"
-        if (
-            parent.kind == "class"
-            and isinstance(parent.node, cst.ClassDef)
-            and parent.parent is not None
-            and parent.parent.kind == "module"
-        ):
-            return f"{module}.{parent.node.name.value}.{function.name.value}"
-        return ""
+        return coroutine_qualname(self.ctx, function) or ""
 
     def _cancelled_name(self) -> str:
         return {"anyio": "anyio.get_cancelled_exc_class()", "trio": "trio.Cancelled"}.get(
