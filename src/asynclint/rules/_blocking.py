@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asynclint.analysis.nodes import (
+    children,
     dotted_name,
     keyword_arg,
     needs_parentheses,
@@ -563,43 +564,55 @@ def _handed_over(module: cst.Module) -> set[str]:
     """The names `module` uses as values rather than calling them (`add_route("/", handle)`,
     `partial(self.handle, x)`): functions handed to someone who may run them beside other
     work."""
-    excluded: set[int] = set()
-    for node in walk(module):
-        if isinstance(node, cst.Call):
-            excluded.add(id(node.func))
-        elif isinstance(node, cst.Attribute):
-            excluded.add(id(node.attr))
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Param)):
-            excluded.add(id(node.name))
-        elif isinstance(node, cst.Arg) and node.keyword is not None:
-            excluded.add(id(node.keyword))
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            excluded.update(id(n) for n in walk(node))
     found: set[str] = set()
-    for node in walk(module):
-        if id(node) in excluded:
+    # One walk: each node knows from its parent whether it is a name in use as a value.
+    todo: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    while todo:
+        node, excluded = todo.pop()
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
             continue
-        if isinstance(node, cst.Name):
-            found.add(node.value)
+        if not excluded:
+            if isinstance(node, cst.Name):
+                found.add(node.value)
+            elif isinstance(node, cst.Attribute):
+                found.add(node.attr.value)
+        skip: cst.CSTNode | None = None
+        if isinstance(node, cst.Call):
+            skip = node.func
         elif isinstance(node, cst.Attribute):
-            found.add(node.attr.value)
+            skip = node.attr
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Param)):
+            skip = node.name
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            skip = node.keyword
+        todo.extend((kid, kid is skip) for kid in children(node))
     return found
 
 
 def _concurrency(module: cst.Module) -> tuple[set[int], set[str]]:
     """The functions of `module` that start concurrent work (ids), and the names they
     mention (the coroutines they may run concurrently)."""
-    starters: set[int] = set()
+    starting: dict[int, cst.FunctionDef] = {}
+    # One walk, with the functions whose bodies hold each node: a call that starts work
+    # makes every one of them a starter.
+    todo: list[tuple[cst.CSTNode, tuple[cst.FunctionDef, ...]]] = [(module, ())]
+    while todo:
+        node, around = todo.pop()
+        if around and starts_work(node):
+            starting.update((id(function), function) for function in around)
+        if isinstance(node, cst.FunctionDef):
+            todo.extend((kid, around) for kid in children(node) if kid is not node.body)
+            todo.append((node.body, (*around, node)))
+        else:
+            todo.extend((kid, around) for kid in children(node))
     named: set[str] = set()
-    for node in walk(module):
-        if isinstance(node, cst.FunctionDef) and any(starts_work(n) for n in walk(node.body)):
-            starters.add(id(node))
-            for inner in walk(node.body):
-                if isinstance(inner, cst.Name):
-                    named.add(inner.value)
-                elif isinstance(inner, cst.Attribute):
-                    named.add(inner.attr.value)
-    return starters, named
+    for function in starting.values():
+        for inner in walk(function.body):
+            if isinstance(inner, cst.Name):
+                named.add(inner.value)
+            elif isinstance(inner, cst.Attribute):
+                named.add(inner.attr.value)
+    return set(starting), named
 
 
 def starts_work(node: cst.CSTNode) -> bool:
