@@ -127,6 +127,10 @@ class _TargetedState(CodegenState):
             if end_node is not None and end_node in self.found:
                 end = self.found[end_node].end
             self.found[node] = CodeRange(start, end)
+        self.placed()
+
+    def placed(self) -> None:
+        """Called after each target's position is recorded."""
 
 
 class RoundTripError(Exception):
@@ -455,13 +459,14 @@ def layout_from_tree(
             column = len(text.encode("utf-8")[: theirs.col_offset].decode("utf-8", "replace"))
         if not 0 < line <= len(starts):
             return None
-        state = _TargetedState(module, set(targets), set())
+        state = _PrefixState(module, set(targets), set())
         state.line, state.column = line, column
         state.indent_tokens = [text[: len(text) - len(text.lstrip(" \t"))]]
-        if isinstance(unit, cst.If) and text.lstrip(" \t").startswith("elif"):
-            unit._codegen(state, is_elif=True)  # CPython's tree has no `elif`: an `If` it starts
-        else:
-            unit._codegen(state)
+        with contextlib.suppress(_Placed):
+            if isinstance(unit, cst.If) and text.lstrip(" \t").startswith("elif"):
+                unit._codegen(state, is_elif=True)  # CPython's tree has no `elif`: an `If` it starts
+            else:
+                unit._codegen(state)
         offset = starts[line - 1] + column
         generated = "".join(state.tokens)
         if source[offset : offset + len(generated)] != generated:
@@ -470,6 +475,20 @@ def layout_from_tree(
             return None
         found.update(state.found)
     return found
+
+
+class _Placed(Exception):
+    """Every target of a `_PrefixState` is placed: the rest need not be generated."""
+
+
+class _PrefixState(_TargetedState):
+    """A `_TargetedState` that stops the code generation once every target is placed (a
+    call in a compound statement's header does not need its body generated); the code so
+    far is a prefix of the statement's."""
+
+    def placed(self) -> None:
+        if len(self.found) >= len(self.targets) and all(n in self.found for n in self.targets):
+            raise _Placed
 
 
 def _is_compound(statement: ast.stmt) -> bool:
