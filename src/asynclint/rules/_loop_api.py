@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -16,14 +17,17 @@ if TYPE_CHECKING:
 SCHEDULING = frozenset({"create_task", "ensure_future", "call_soon", "call_later", "call_at"})
 
 
+_SIGNAL_CALL_RE = re.compile(r"\bsignal[\s\\)]*\(")
+
+
 def signal_handlers(ctx: Context) -> dict[int, tuple[cst.Call, cst.FunctionDef | cst.Lambda]]:
     """The handlers the module installs with `signal.signal(sig, handler)`, by the id of
     their function definition (one of that name in the module) or lambda, each with the
     installing call."""
 
     def compute() -> dict[int, tuple[cst.Call, cst.FunctionDef | cst.Lambda]]:
-        if "signal" not in ctx.source:
-            return {}
+        if not _SIGNAL_CALL_RE.search(ctx.source):
+            return {}  # no call of a `signal` (`signal.signal(`, `signal (` across lines too)
         found: dict[int, tuple[cst.Call, cst.FunctionDef | cst.Lambda]] = {}
         module_defs: dict[str, list[cst.FunctionDef]] = {}
         scopes: list[cst.CSTNode] = [ctx.module]
