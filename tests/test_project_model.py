@@ -876,6 +876,32 @@ def test_answers_settle_whatever_the_order_and_the_jobs(tmp_path: Path, names: t
         assert found == [(f"{user}.py", 5, "ASL102")], (jobs, timeout, found)
 
 
+def test_the_live_model_knows_the_quiet_coroutines_of_a_module_added_after_it_solved() -> None:
+    """A module added to the live model after its last project-wide search still has its
+    coroutines that never reach I/O known (an await of one of the project's quiet ones, or
+    none), and the others not."""
+    from asynclint.project import LiveModel
+
+    live = LiveModel()
+    # Twenty sync functions: one more module is not enough for a new project-wide search.
+    helpers = "".join(f"def helper_{n}():\n    return {n}\n\n\n" for n in range(20))
+    first = _facts({"app.store": helpers + "async def cached():\n    return 1\n"})
+    live.add("app/store.py", first["app.store.py"])
+    assert live.answer("io app.store.cached") is False  # the model is made and solved
+    later = _facts(
+        {
+            "app.views": (
+                "from app.store import cached\n\n\n"
+                "async def page():\n    return await cached()\n\n\n"
+                "async def fetch(client):\n    return await client.get()\n"
+            )
+        }
+    )
+    live.add("app/views.py", later["app.views.py"])
+    assert live.answer("io app.views.page") is False
+    assert live.answer("io app.views.fetch") is None
+
+
 def test_the_live_model_answers_from_the_modules_so_far() -> None:
     from asynclint.project import LiveModel
 

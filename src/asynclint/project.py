@@ -487,6 +487,24 @@ class Index:
         self._resolved = {}
         if solve:
             self.solve()
+        elif self._quiet is not None:
+            self._quiet |= self._quiet_among(summary.coroutines)
+
+    def _quiet_among(self, coroutines: Mapping[str, Coroutine]) -> set[str]:
+        """Which of `coroutines` (one module's, just added) never reach I/O, the quiet
+        coroutines known before standing as they are (an approximation of `quiet` that
+        costs one module, not the project)."""
+        candidates = {q for q, c in coroutines.items() if not c.io and c.kind == "plain"}
+        targets = {q: [self.resolve(a) for a in coroutines[q].awaits] for q in candidates}
+        quiet = self._quiet or set()
+        changed = True
+        while changed:
+            changed = False
+            for qual in list(candidates):
+                if any(t is None or (t not in quiet and t not in candidates) for t in targets[qual]):
+                    candidates.discard(qual)
+                    changed = True
+        return candidates
 
     def solve(self) -> None:
         """Work out again which functions reach a blocking call (and, when asked, which
