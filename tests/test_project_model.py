@@ -902,6 +902,26 @@ def test_the_live_model_knows_the_quiet_coroutines_of_a_module_added_after_it_so
     assert live.answer("io app.views.fetch") is None
 
 
+def test_the_live_model_guesses_that_a_class_of_a_module_not_seen_yet_is_informative() -> None:
+    """In a first pass, a type from a module of the project not summarised yet is answered
+    as it is (the runner checks the guess once every module is known); a third party's
+    type is not, nor a class of the project once its module shows it says nothing."""
+    from asynclint.project import LiveModel
+
+    live = LiveModel()
+    factory = (
+        "from app.client import Client\nfrom other import Thing\n\n\n"
+        "def get_client() -> Client:\n    return Client()\n\n\n"
+        "def get_thing() -> Thing:\n    return Thing()\n"
+    )
+    live.add("app/factory.py", _facts({"app.factory": factory})["app.factory.py"])
+    assert live.answer("returns app.factory.get_client") == "app.client.Client"
+    assert live.answer("returns app.factory.get_thing") is None
+    plain = "class Client:\n    def name(self):\n        return 'x'\n"
+    live.add("app/client.py", _facts({"app.client": plain})["app.client.py"])
+    assert live.answer("returns app.factory.get_client") is None
+
+
 def test_the_live_model_answers_from_the_modules_so_far() -> None:
     from asynclint.project import LiveModel
 

@@ -801,6 +801,30 @@ class ProjectIndex:
         self._alone = {}
         self._index.solve()
 
+    def unseen_type(self, key: str) -> str | None:
+        """For a question about a type (`returns`, `enters`, `attribute`, `variable`): the
+        type, when it is a class of a module not summarised yet in a top-level package some
+        summarised module belongs to (the live model of a first pass)."""
+        kind, _, rest = key.partition(" ")
+        if kind == "returns":
+            found = self.return_type(rest)
+        elif kind == "enters":
+            found = self.enter_type(rest)
+        elif kind == "attribute":
+            cls, _, attr = rest.rpartition(" ")
+            found = self.attribute_type(cls, attr)
+        elif kind == "variable":
+            found = self.variable_type(rest)
+        else:
+            return None
+        if found is None or self.is_class(found) or catalogued_type(found):
+            return None
+        module = found.rpartition(".")[0]
+        if not module or module in self._by_module:
+            return None
+        top = module.partition(".")[0]
+        return found if any(m.partition(".")[0] == top for m in self._by_module) else None
+
     def own_names(self, path: str) -> Callable[[str], str] | None:
         """For a file whose module was renamed (it shares its name with another file): the
         question with the file's own names in the new spelling; None for other files."""
@@ -1253,9 +1277,15 @@ class LiveModel:
             self._new.append((path, facts))
 
     def answer(self, key: str) -> object:
-        """The informative answer to the question `key`, as far as the modules so far tell."""
+        """The informative answer to the question `key`, as far as the modules so far tell;
+        a type that a module of the project not yet seen defines counts as informative (the
+        project's classes mostly are: a guess the runner checks, which spares a second lint
+        when right)."""
         index = self._current()
-        return answer(index, key) if index is not None else None
+        if index is None:
+            return None
+        found = answer(index, key)
+        return found if found is not None else index.unseen_type(key)
 
     def _current(self) -> ProjectIndex | None:
         if self._new:
