@@ -98,7 +98,9 @@ class CancelledErrorSwallowed(Rule):
     (`@sio.on("message")`) in a module that cancels tasks itself (a `.cancel()`),
     unless the module also calls or awaits that function directly (`f()`, `self.f()`);
     likewise for a task body another module of the project spawns, when no module calls it
-    otherwise or hands it on (the project model: any call of that name counts).
+    otherwise or hands it on (the project model: any call of that name counts) and nothing
+    after the handler awaits (a task that goes on to a network call after swallowing the
+    cancellation keeps whoever cancelled it waiting).
     In anyio and trio modules the message names their cancellation class.
 
     ## Why is this bad?
