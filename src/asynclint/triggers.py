@@ -27,19 +27,20 @@ _PATTERNS: dict[str, re.Pattern[str]] = {}
 def rules_that_can_fire(text: str, codes: Iterable[str], infos: Mapping[str, RuleInfo]) -> set[str]:
     """The codes whose triggers all occur in `text` (a text scan, no parse)."""
     chosen = set()
-    # Rules share substrings ("async" most of all): each is looked for once per text.
-    seen: dict[str, bool] = {}
+    # Rules share substrings ("async" most of all) and alternatives: each is looked for
+    # once per text.
+    seen: dict[Trigger, bool] = {}
     for code in codes:
         info = infos.get(code)
         if info is None or code == INTERNAL_ERROR:
             continue
         for trigger in info.triggers:
-            if isinstance(trigger, str):
-                hit = seen.get(trigger)
-                if hit is None:
+            hit = seen.get(trigger)
+            if hit is None:
+                if isinstance(trigger, str):
                     hit = seen[trigger] = trigger in text
-            else:
-                hit = any(alternative in text for alternative in trigger)
+                else:
+                    hit = seen[trigger] = any(alternative in text for alternative in trigger)
             if not hit:
                 break
         else:

@@ -164,6 +164,8 @@ class BlockingCallViaHelper(Rule):
         #: Possible factories (sync functions without a caching or parametrised decorator)
         #: -> the resource constructors their returns give ("" for anything else).
         self._returns: dict[str, set[str]] = {}
+        #: Whether chains that end in a file call count (a file rule is selected), once asked.
+        self._file_chains: bool | None = None
         #: Whether the module may install the event loop (`FileSummary.sets_loop`).
         self._loop_setter = not ctx.is_test_file and may_set_loop(ctx.source)
         #: What the module runs as tasks (qualified) and everything else it calls or hands
@@ -394,7 +396,11 @@ class BlockingCallViaHelper(Rule):
             if callee is not None and not stalls_nothing(ctx, function):
                 ctx.want_position(node)
                 with_item = _with_item(ctx.stack, node)
-                quiet = files_quiet(ctx, function)
+                # Only chains to file calls ask (and those count only when a file rule is
+                # selected: `project_diagnostics`).
+                if self._file_chains is None:
+                    self._file_chains = bool(catalog.FILE_CODES & registry.selected_codes(ctx.settings))
+                quiet = self._file_chains and files_quiet(ctx, function)
                 own = self._own_arguments(node)
                 self._sites.append(
                     (callee, describe_call(node), node, function.name.value, quiet, with_item, own)
