@@ -801,22 +801,26 @@ class ProjectIndex:
         self._alone = {}
         self._index.solve()
 
-    def unseen_type(self, key: str) -> str | None:
+    def type_of(self, key: str) -> str | None:
         """For a question about a type (`returns`, `enters`, `attribute`, `variable`): the
-        type, when it is a class of a module not summarised yet in a top-level package some
-        summarised module belongs to (the live model of a first pass)."""
+        type the summaries give, informative or not; None for other questions."""
         kind, _, rest = key.partition(" ")
         if kind == "returns":
-            found = self.return_type(rest)
-        elif kind == "enters":
-            found = self.enter_type(rest)
-        elif kind == "attribute":
+            return self.return_type(rest)
+        if kind == "enters":
+            return self.enter_type(rest)
+        if kind == "attribute":
             cls, _, attr = rest.rpartition(" ")
-            found = self.attribute_type(cls, attr)
-        elif kind == "variable":
-            found = self.variable_type(rest)
-        else:
-            return None
+            return self.attribute_type(cls, attr)
+        if kind == "variable":
+            return self.variable_type(rest)
+        return None
+
+    def unseen_type(self, key: str) -> str | None:
+        """For a question about a type: the type, when it is a class of a module not
+        summarised yet in a top-level package some summarised module belongs to (the live
+        model of a first pass)."""
+        found = self.type_of(key)
         if found is None or self.is_class(found) or catalogued_type(found):
             return None
         module = found.rpartition(".")[0]
@@ -1167,17 +1171,7 @@ def answer(index: ProjectIndex, key: str) -> object:
         return index.creates(rest)
     if kind == "loop":
         return True if index.sets_loop(rest) else None
-    if kind == "returns":
-        found = index.return_type(rest)
-    elif kind == "enters":
-        found = index.enter_type(rest)
-    elif kind == "attribute":
-        cls, _, attr = rest.rpartition(" ")
-        found = index.attribute_type(cls, attr)
-    elif kind == "variable":
-        found = index.variable_type(rest)
-    else:
-        return None
+    found = index.type_of(key)
     return found if found is not None and index.informative_type(found) else None
 
 
