@@ -252,6 +252,41 @@ def test_trigger_declarations_are_checked() -> None:
             triggers = ("async", "")
 
 
+def test_a_docstring_part_stands_for_its_paragraph_indented_as_its_line() -> None:
+    """`{{name}}` lines of rule docstrings (`rule.DOC_PARTS`): a shared paragraph written
+    once, rendered in each rule's docs; an unknown part is an error of the rule."""
+    from asynclint.rule import DOC_PARTS, expand_doc_parts
+
+    DOC_PARTS["example-part"] = "First line\nsecond line."
+    try:
+        assert expand_doc_parts("    Before.\n    {{example-part}}\n    After.") == (
+            "    Before.\n    First line\n    second line.\n    After."
+        )
+        with pytest.raises(RuleDefinitionError, match="unknown part 'missing-part'"):
+
+            class UnknownPart(Rule):
+                """
+                ## What it does
+                x
+                {{missing-part}}
+                ## Why is this bad?
+                x
+                ## Example
+                    x
+                ## Use instead
+                    x
+                ## Fix safety
+                x
+                """
+
+                code = "ASL097"
+                name = "unknown-part"
+                message = "never"
+                fix_safety = FixSafety.NONE
+    finally:
+        del DOC_PARTS["example-part"]
+
+
 def test_every_rule_declares_its_triggers_well() -> None:
     for code, info in rule_infos().items():
         assert not trigger_problems(info.triggers, info.trigger_regex), code

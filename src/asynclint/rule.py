@@ -44,6 +44,23 @@ _BY_CODE: dict[str, type[Rule]] = {}
 _BY_NAME: dict[str, type[Rule]] = {}
 
 
+#: Paragraphs that the docs of several rules share, by name: a docstring line `{{name}}`
+#: stands for the paragraph, indented as the line is (the family module that holds the
+#: behaviour registers its text, before its rules are defined).
+DOC_PARTS: dict[str, str] = {}
+_DOC_PART_RE = re.compile(r"^([ \t]*)\{\{([a-z-]+)\}\}[ \t]*$", re.M)
+
+
+def expand_doc_parts(doc: str) -> str:
+    """`doc` with each `{{name}}` line replaced by `DOC_PARTS[name]` (KeyError: unknown)."""
+
+    def part(match: re.Match[str]) -> str:
+        indent, name = match.group(1), match.group(2)
+        return "\n".join(indent + line if line else line for line in DOC_PARTS[name].splitlines())
+
+    return _DOC_PART_RE.sub(part, doc)
+
+
 class RuleDefinitionError(TypeError):
     """A rule class whose identity data is missing or clashes with another rule."""
 
@@ -103,6 +120,11 @@ class Rule:
         if not isinstance(cls.default, Default):
             problems.append("default must be a Default")
         problems += trigger_problems(cls.triggers, cls.trigger_regex)
+        if cls.__doc__ and "{{" in cls.__doc__:
+            try:
+                cls.__doc__ = expand_doc_parts(cls.__doc__)
+            except KeyError as exc:
+                problems.append(f"docstring names the unknown part {exc}")
         sections = doc_sections(cls.__doc__ or "")
         missing = [title for title in DOC_SECTIONS if not sections.get(title, "").strip()]
         if missing:

@@ -33,12 +33,24 @@ from asynclint.catalogs.calls import SLEEP, TO_THREAD
 from asynclint.catalogs.names import spellings
 from asynclint.fixes import NodeFix, imports_for
 from asynclint.project import may_be_project_name
-from asynclint.rule import Rule
+from asynclint.rule import DOC_PARTS, Rule
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
     from asynclint.analysis.scopes import Frame
     from asynclint.settings import Settings
+
+# The paragraphs the blocking rules' docs share (`{{runs-alone}}`, `{{test-waits}}`): what
+# `stalls_nothing` leaves alone.
+DOC_PARTS["runs-alone"] = """\
+Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
+where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
+left alone: see `test-files` in the configuration documentation."""
+DOC_PARTS["test-waits"] = """\
+In test files a wait outside every loop of the test (a sleep that lets
+time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
+the test waits for and is not reported; one in a polling loop is."""
+
 
 _ENABLING = {
     catalog.LIGHT: "blocking_light_calls",

@@ -14,12 +14,8 @@ class BlockingCallConfigured(BlockingCallRule):
     qualified names (`mylib.sync_fetch`) or `Type.method` for methods on a receiver of
     known type (`mylib.Client.fetch`); the value is the replacement the message
     suggests.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     The project knows its own blocking functions better than any built-in list: a sync

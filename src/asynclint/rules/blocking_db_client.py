@@ -11,12 +11,8 @@ class BlockingDbClient(BlockingCallRule):
     `async def`: `sqlite3`, `psycopg2`, `psycopg` (sync), `pymysql`, `MySQLdb`,
     `mysql.connector`, sync `redis.Redis`, `pymongo`, sync SQLAlchemy engines and
     sessions, `boto3`, `elasticsearch.Elasticsearch`, `pika.BlockingConnection`, `kafka-python` and `paramiko`. Methods count only when the receiver's type is known.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     Every query or command waits for a server round trip; the loop serves nothing else

@@ -26,9 +26,7 @@ class BlockingFsCall(BlockingCallRule):
     prompts (`rich.prompt`, `questionary`, the project's `cli` package), a command
     (`@app.command()`, `@click.command`), a coroutine that prompts the user (`input()`,
     `Prompt.ask`, `click.prompt`); `test-file-io = true` reports them there too.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
+    {{runs-alone}}
 
     ## Why is this bad?
     These calls wait for the disk; a directory walk or a tree copy can take seconds,

@@ -13,12 +13,8 @@ class BlockingHttpCall(BlockingCallRule):
     connections and `xmlrpc.client.ServerProxy` when the receiver's type is known (a
     constructor call, an annotation, `self.x = Client()`). A method name alone (`.get()`
     on a dict) never counts.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     A synchronous request waits for the network, often for seconds (and `requests` has

@@ -15,12 +15,8 @@ class BlockingInput(BlockingCallRule):
     nothing else runs on its loop meanwhile. Nor is a read that `select` has just
     reported ready (`sys.stdin.read(1)` or a socket's `recv` under an `if` on what
     `select.select([sys.stdin], ...)` returned in the same function): it returns at once.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     Reading the console waits for a person to type; the whole loop is frozen until they

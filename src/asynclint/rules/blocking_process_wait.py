@@ -14,12 +14,8 @@ class BlockingProcessWait(BlockingCallRule):
     `psutil.wait_procs`. A `wait()` or `communicate()` under `if proc.poll() is not None:`
     (or `proc.returncode is not None`) is not reported: the process has exited, and the
     call only collects it or drains its pipes.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     Waiting for a child blocks until it exits; nothing else runs on the loop in the

@@ -9,12 +9,8 @@ class BlockingSleep(BlockingCallRule):
     ## What it does
     Finds `time.sleep()` called on the event loop inside an `async def`, under any
     spelling (`import time as t`, `from time import sleep`).
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     `time.sleep` stops the whole thread, and with it the event loop: every other task

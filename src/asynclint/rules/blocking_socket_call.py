@@ -11,12 +11,8 @@ class BlockingSocketCall(BlockingCallRule):
     `getfqdn`), `socket.create_connection`, and `connect/accept/send*/recv*` on a
     `socket.socket` or `ssl.SSLSocket` of known type. A module that puts sockets in non-blocking mode (`setblocking(False)`) is assumed to use them from selector callbacks,
     and its socket methods are not reported.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     DNS look-ups and blocking socket operations wait for the network, for seconds when a

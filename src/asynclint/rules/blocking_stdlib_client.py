@@ -12,12 +12,8 @@ class BlockingStdlibClient(BlockingCallRule):
     `poplib.POP3[_SSL]`, `imaplib.IMAP4[_SSL]`, `telnetlib.Telnet` and `nntplib.NNTP`:
     the constructors (which connect when given a host) and their methods on a receiver
     of known type.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     Each command waits for a server round trip over a blocking socket; the loop serves

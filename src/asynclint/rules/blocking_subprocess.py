@@ -14,12 +14,8 @@ class BlockingSubprocess(BlockingCallRule):
     entered by a `with` is not reported: it only forks and executes the child, which is
     what asyncio's own `create_subprocess_exec` does on the loop's thread too; a wait for
     the process (`p.wait()`, `p.communicate()`) is reported where it happens (ASL104).
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     `subprocess.run()` and friends wait for the child to finish; the loop is stuck for

@@ -14,12 +14,8 @@ class BlockingSyncWait(BlockingCallRule):
     and `Executor.shutdown()`. Calls that cannot wait (`get(block=False)`, `wait(0)`,
     `shutdown(wait=False)`) are not reported, nor are `put()` calls (a queue without a
     size limit never blocks on put).
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     The loop thread sleeps until another thread or process acts; if that one needs the

@@ -9,12 +9,8 @@ class BlockingTlsSetup(BlockingCallRule):
     ## What it does
     Finds TLS set-up that reads certificate stores from disk on the event loop inside an
     `async def`: `ssl.create_default_context()` and `SSLContext.load_default_certs/load_verify_locations/load_cert_chain/set_default_verify_paths`.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     Loading the system CA bundle parses hundreds of certificates from disk, typically

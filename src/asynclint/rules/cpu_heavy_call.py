@@ -12,12 +12,8 @@ class CpuHeavyCall(BlockingCallRule):
     `argon2.PasswordHasher`, `passlib`) and RSA/DSA key generation. With `cpu-heavy-size-dependent = true` also calls that are heavy on large inputs
     (`zlib`/`gzip`/`bz2`/`lzma`, `json`, `pickle`, `pandas.read_*`, `PIL.Image.open`);
     with `blocking-imports = true` also `importlib.import_module` and `__import__`.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
-    In test files a wait outside every loop of the test (a sleep that lets
-    time pass, a join of the test's own thread, a name resolved at set-up) freezes nothing
-    the test waits for and is not reported; one in a polling loop is.
+    {{runs-alone}}
+    {{test-waits}}
 
     ## Why is this bad?
     A password hash is slow on purpose (often 100 ms or more); no other task runs while

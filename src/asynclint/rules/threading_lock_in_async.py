@@ -20,9 +20,7 @@ class ThreadingLockInAsync(Rule):
     must stay a thread lock. The message says when the lock is held across an `await`.
     `lock.acquire()` right after `lock = threading.Lock()` (the statement before) is not
     reported: no one else has the new lock yet, so taking it cannot wait.
-    Command-line code, scripts and coroutines the project runs only under `asyncio.run()`
-    where nothing runs beside the coroutine (no `gather`, `create_task`, task group...) are
-    left alone: see `test-files` in the configuration documentation.
+    {{runs-alone}}
 
     ## Why is this bad?
     Acquiring a thread lock blocks the whole loop while another thread holds it. Held
