@@ -627,13 +627,11 @@ class Runner:
                 continue
             if not asks_loop and key in first and LOOP_QUESTION_HINT in text:
                 asks_loop = True
-            name, is_package = module_name(key, namespaces)
-            for ref in sorted(imported_modules(text, name, is_package)):
-                for target in _nearest(key, table.get(ref, [])):
-                    if target not in seen:
-                        seen.add(target)
-                        out.append(target)
-                        queue.append(target)
+            for target in _imports_of(key, text, table, namespaces):
+                if target not in seen:
+                    seen.add(target)
+                    out.append(target)
+                    queue.append(target)
         if asks_loop:
             # `loop` is a question about the whole project: the modules that may install
             # the event loop join, wherever they are.
@@ -988,21 +986,14 @@ class Runner:
         if len(tasks) < 2:
             return tasks
         by_key = {task.key: task for task in tasks}
+        namespaces = self.settings.namespace_folders
         table: dict[str, list[str]] = {}
-        names: dict[str, tuple[str, bool]] = {}
         for key in by_key:
-            names[key] = module_name(key)
-            table.setdefault(names[key][0], []).append(key)
+            table.setdefault(module_name(key, namespaces)[0], []).append(key)
 
         def imports(key: str) -> list[str]:
-            text = _read_text(key)
-            if not text:
-                return []
-            name, is_package = names[key]
-            found: list[str] = []
-            for ref in sorted(imported_modules(text, name, is_package, top_level=True)):
-                found.extend(t for t in _nearest(key, table.get(ref, [])) if t != key)
-            return found
+            found = _imports_of(key, _read_text(key), table, namespaces, top_level=True)
+            return [target for target in found if target != key]
 
         out: list[Task] = []
         done: set[str] = set()
@@ -1128,6 +1119,26 @@ def _nearest(importer: str, candidates: list[str]) -> list[str]:
 
     best = max(shared(c) for c in candidates)
     return [c for c in candidates if shared(c) == best]
+
+
+def _imports_of(
+    key: str,
+    text: str,
+    table: Mapping[str, list[str]],
+    namespaces: frozenset[str],
+    *,
+    top_level: bool = False,
+) -> list[str]:
+    """The files of `table` (module name -> files) that the code `text` of the file `key`
+    imports (`asynclint.project.imported_modules`; with `top_level`, only what it imports
+    when it is imported), the nearest file for a name several files share."""
+    if not text:
+        return []
+    name, is_package = module_name(key, namespaces)
+    found: list[str] = []
+    for ref in sorted(imported_modules(text, name, is_package, top_level=top_level)):
+        found.extend(_nearest(key, table.get(ref, [])))
+    return found
 
 
 def _read_text(path: str) -> str:
