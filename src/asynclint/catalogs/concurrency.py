@@ -454,6 +454,9 @@ LIBRARY_COROUTINES: frozenset[str] = frozenset(
         "trio.sleep",
         "redis.asyncio.Redis.close",
         "redis.asyncio.Redis.aclose",
+        # `async def ensure_async(obj)`: awaits `obj` if it is awaitable (Jupyter's
+        # servers and clients wrap every call of a maybe-async manager in it).
+        "jupyter_core.utils.ensure_async",
     }
 )
 

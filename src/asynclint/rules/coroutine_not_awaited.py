@@ -18,7 +18,8 @@ class CoroutineNotAwaited(Rule):
     `cls.method()` for an `async def` method of the same class, and library coroutines
     such as `asyncio.sleep`, `asyncio.wait_for`, `StreamWriter.drain`,
     `aiohttp.ClientSession.close`, `asyncio.Queue.put` or `asyncio.Event.wait` on
-    objects of known type.
+    objects of known type, and `jupyter_core.utils.ensure_async` (a coroutine function,
+    though its name reads like a conversion).
 
     ## Why is this bad?
     Calling a coroutine function only creates a coroutine object; nothing runs until it
