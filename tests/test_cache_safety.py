@@ -369,13 +369,33 @@ def test_unwritable_data_from_a_corrupt_file_is_dropped_on_save(tmp_path: Path) 
     cache = Cache(str(tmp_path / "cache"), "0" * 20)
     cache.entries["/elsewhere.py"] = {"s": 1, "m": 1, "h": "", "r": deep, "x": 0}
     cache.store(str(source), Stamp(st.st_size, st.st_mtime_ns, "d"), FileResult(str(source), parsed=True))
-    cache.facts("", "")
-    assert cache._facts is not None
-    cache._facts["/elsewhere.py"] = ["", {"ASL116": deep}]
     cache.save()
     again = Cache(str(tmp_path / "cache"), "0" * 20)
     assert list(again.entries) == [str(source)]
     assert again.lookup(str(source)) is not None
+
+
+def test_the_facts_file_is_decoded_only_for_the_entries_asked_for(tmp_path: Path) -> None:
+    cache = Cache(str(tmp_path / "cache"), "0" * 20)
+    for name in ("a", "b", "c"):
+        cache.store_summary(f"/{name}.py", Stamp(1, 1, name), {"ASL116": {"n": name}})
+    cache.save()
+    text = Path(cache.facts_path).read_text()
+    assert json.loads(text)["files"]["/b.py"] == ["b", {"ASL116": {"n": "b"}}]
+    # One entry damaged in place: only that file's facts are lost; the others are read, and
+    # written back as they were.
+    Path(cache.facts_path).write_text(text.replace('{"n":"b"}', '{"n":"b"'))
+    again = Cache(str(tmp_path / "cache"), "0" * 20)
+    assert again.facts("/a.py", "a") == {"ASL116": {"n": "a"}}
+    assert again.facts("/b.py", "b") is None
+    again.store_summary("/b.py", Stamp(1, 1, "b2"), {"ASL116": {"n": "b2"}})
+    again.save()
+    data = json.loads(Path(cache.facts_path).read_text())
+    assert data["files"] == {
+        "/a.py": ["a", {"ASL116": {"n": "a"}}],
+        "/b.py": ["b2", {"ASL116": {"n": "b2"}}],
+        "/c.py": ["c", {"ASL116": {"n": "c"}}],
+    }
 
 
 # Orphaned temporary files ----------------------------------------------------------------------

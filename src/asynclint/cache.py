@@ -113,7 +113,9 @@ class Cache:
         self.summaries: dict[str, Any] = {}
         self.dirty = False
         self.warning: str | None = None
-        self._facts: dict[str, Any] | None = None
+        #: The facts file's entries, each as the JSON text of `[digest, facts]` (decoded only
+        #: when a run asks for it, and written back as it is); None until first needed.
+        self._facts: dict[str, str] | None = None
         self._facts_updates: dict[str, list[Any] | None] = {}
         self._checked: set[str] = set()  # entries looked up (and found sound) or stored
         if os.path.lexists(self.folder) and not owned(self.folder) and not _empty_folder(self.folder):
@@ -216,12 +218,15 @@ class Cache:
 
     def facts(self, key: str, digest: str) -> dict[str, object] | None:
         """The facts stored for the file at `key` with content `digest`, or None. (Their
-        inner shape is the rules' business: see `Rule.valid_facts`.)"""
-        if self._facts is None:
-            data = _read_json(self.facts_path)
-            files = data.get("files") if data is not None else None
-            self._facts = files if isinstance(files, dict) else {}
-        item = self._facts.get(key)
+        inner shape is the rules' business: see `Rule.valid_facts`.) Only this entry of the
+        facts file is decoded."""
+        text = self._stored_facts().get(key)
+        if text is None:
+            return None
+        try:
+            item = json.loads(text)
+        except (ValueError, RecursionError, MemoryError):
+            return None
         if (
             isinstance(item, list)
             and len(item) == 2
@@ -232,6 +237,12 @@ class Cache:
             return item[1]
         return None
 
+    def _stored_facts(self) -> dict[str, str]:
+        """The facts file's entries as JSON texts (`_facts`), read once."""
+        if self._facts is None:
+            self._facts = _read_facts(self.facts_path)
+        return self._facts
+
     def save(self) -> None:
         if not self.dirty or self.warning is not None:
             return
@@ -239,20 +250,14 @@ class Cache:
             if not self._make_folder():
                 return  # someone else's folder appeared since the run started
             if self._facts_updates:
-                self.facts("", "")  # load the stored facts before merging the new ones
-                assert self._facts is not None
+                stored = self._stored_facts()  # the stored entries, merged with the new ones
                 for key, item in self._facts_updates.items():
-                    if item is None:
-                        self._facts.pop(key, None)
+                    text = _dumps(item) if item is not None else None
+                    if text is None:
+                        stored.pop(key, None)
                     else:
-                        self._facts[key] = item
-                facts = {"format": FORMAT, "version": __version__, "files": self._facts}
-                text = _dumps(facts)
-                if text is None:  # something unwritable came from a corrupt file: keep this run's
-                    facts["files"] = {k: v for k, v in self._facts_updates.items() if v is not None}
-                    text = _dumps(facts)
-                if text is not None:
-                    _write_text(self.folder, self.facts_path, text)
+                        stored[key] = text
+                _write_text(self.folder, self.facts_path, _facts_text(stored))
             data = {
                 "format": FORMAT,
                 "version": __version__,
@@ -343,7 +348,77 @@ def _read_json(path: str) -> dict[str, Any] | None:
     return data
 
 
-def _dumps(data: dict[str, Any]) -> str | None:
+#: The facts file is one JSON object with one entry of `files` per line, so that a run
+#: decodes only the entries it asks for and writes the others back as they were read:
+#: a run of one file in a project of thousands of modules neither decodes nor encodes the
+#: facts of them all. Any other JSON text of the same data is read too, in full.
+_FACTS_HEAD = '{"format":%d,"version":%s,"files":{\n'
+_FACTS_TAIL = "}}\n"
+
+
+def _facts_text(entries: dict[str, str]) -> str:
+    """The facts file's text for `entries` (key -> JSON text of `[digest, facts]`)."""
+    lines = [f"{json.dumps(key)}:{value}" for key, value in sorted(entries.items())]
+    return _FACTS_HEAD % (FORMAT, json.dumps(__version__)) + ",\n".join(lines) + "\n" + _FACTS_TAIL
+
+
+def _read_facts(path: str) -> dict[str, str]:
+    """The entries of the facts file at `path` as JSON texts (nothing when it is missing,
+    unreadable, of another format or version, or not a JSON object of entries)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, ValueError, MemoryError):
+        return {}
+    head = _FACTS_HEAD % (FORMAT, json.dumps(__version__))
+    if text.startswith(head) and text.endswith("\n" + _FACTS_TAIL):
+        found = _facts_lines(text[len(head) : -len(_FACTS_TAIL)])
+        if found is not None:
+            return found
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError, MemoryError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != __version__:
+        return {}
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return {}
+    entries = {}
+    for key, item in files.items():
+        value = _dumps(item) if isinstance(item, list) else None
+        if value is not None:
+            entries[key] = value
+    return entries
+
+
+def _facts_lines(body: str) -> dict[str, str] | None:
+    """The entries of the lines `"<key>":<value>,` as `_facts_text` writes them, their
+    values left undecoded; None when a line is not of that shape."""
+    decoder = json.JSONDecoder()
+    entries: dict[str, str] = {}
+    if body == "\n":
+        return entries
+    lines = body.split("\n")
+    last = len(lines) - 2  # the body ends with a line break
+    if lines[-1] != "":
+        return None
+    for number, line in enumerate(lines[:-1]):
+        if number < last:
+            if not line.endswith(","):
+                return None
+            line = line[:-1]
+        try:
+            key, end = decoder.raw_decode(line)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(key, str) or line[end : end + 1] != ":":
+            return None
+        entries[key] = line[end + 1 :]
+    return entries
+
+
+def _dumps(data: Any) -> str | None:
     """The JSON text of `data`, or None when it cannot be written (nesting too deep for the
     encoder, which only data read from a corrupt file can have)."""
     try:
