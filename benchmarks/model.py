@@ -4,6 +4,7 @@
     python benchmarks/model.py --projects 1 --reps 1
     python benchmarks/model.py --before ../other-checkout/src   # the same, with another checkout's code beside
     python benchmarks/model.py --corpus apps          # the largest application projects
+    python benchmarks/model.py --corpus apps --projects 1 --copies 6 --reps 1   # 5,000 modules
 
 Each project is copied to a temporary folder with an empty `pyproject.toml` (the corpus keeps
 `.py` files only, so its trees have no project marker of their own), then, with one job:
@@ -18,6 +19,11 @@ Each project is copied to a temporary folder with an empty `pyproject.toml` (the
 - one file, no cache: the first `asynclint <file>` in the project, which summarises the
   modules the file imports (directly or through each other), and no others.
 
+With `--copies K`, each project is replaced by one project of K copies of it, each copy's
+top-level packages renamed (`prefect` -> `prefect0`, `prefect1`... in folder names and in
+the code), so that one project holds K times the modules (prefect, 6 copies: 5,190 modules),
+as a large repository of several packages does. The file measured is in the fourth copy.
+
 Times are CPU seconds (user + system of the child process), the median of the repetitions:
 the machine is shared, and CPU time is what the model adds. With `--before`, every asynclint
 command also runs with that source folder first on PYTHONPATH, for a before/after table.
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -94,12 +101,32 @@ def median_async_file(root: Path) -> Path:
     return files[len(files) // 2]
 
 
-def measure(project: Path, work: Path, source: str, reps: int) -> dict[str, float]:
+def replicate(project: Path, dest: Path, copies: int) -> Path:
+    """A project of `copies` copies of `project` (see the module's docstring)."""
+    tops = {
+        p.parent.name
+        for p in project.rglob("__init__.py")
+        if not (p.parent.parent / "__init__.py").exists() and p.parent.name.isidentifier()
+    }
+    word = re.compile(r"\b(" + "|".join(sorted(map(re.escape, tops))) + r")\b")
+    root = dest / f"{project.name}-x{copies}"
+    for index in range(copies):
+        for path in sorted(project.rglob("*.py")):
+            relative = path.relative_to(project)
+            parts = [f"{part}{index}" if part in tops else part for part in relative.parts]
+            target = root.joinpath(f"copy{index}", *parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = path.read_text(encoding="utf-8", errors="replace")
+            target.write_text(word.sub(rf"\g<1>{index}", text), encoding="utf-8")
+    return root
+
+
+def measure(project: Path, work: Path, source: str, reps: int, pick: str = "") -> dict[str, float]:
     root = work / project.name
     shutil.copytree(project, root)
     (root / "pyproject.toml").write_text("", encoding="utf-8")
     files = sorted(str(p) for p in root.rglob("*.py"))
-    one = median_async_file(root)
+    one = median_async_file(root / pick if pick else root)
     alone = work / "alone"
     alone.mkdir(exist_ok=True)
     shutil.copy(one, alone / one.name)
@@ -139,6 +166,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--before", help="another checkout's src folder, measured beside this one")
     parser.add_argument("--corpus", choices=("projects", "apps"), default="projects")
+    parser.add_argument("--copies", type=int, default=1, help="one project of K renamed copies of each")
     args = parser.parse_args()
     folders = ensure_corpus(None, args.corpus)
     largest = sorted(folders, key=lambda f: sum(1 for _ in f.rglob("*.py")), reverse=True)[: args.projects]
@@ -151,9 +179,13 @@ def main() -> None:
     for project in largest:
         for label, source in sources:
             with tempfile.TemporaryDirectory(prefix="asl-model-") as work:
-                r = measure(project, Path(work), source, args.reps)
+                measured, pick = project, ""
+                if args.copies > 1:
+                    measured = replicate(project, Path(work) / "source", args.copies)
+                    pick = f"copy{min(3, args.copies - 1)}"
+                r = measure(measured, Path(work), source, args.reps, pick)
             print(
-                f"| {project.name} | {r['files']:.0f} | {label} | {r['parse']:.2f} | {r['cold']:.2f} "
+                f"| {measured.name} | {r['files']:.0f} | {label} | {r['parse']:.2f} | {r['cold']:.2f} "
                 f"| {r['cold'] / r['parse']:.2f}x | {r['peak']:.0f} | {r['single']:.2f} "
                 f"| {r['warm_one']:.2f} | {r['warm_one'] - r['single']:+.2f} | {r['first_one']:.2f} |",
                 flush=True,

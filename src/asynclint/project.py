@@ -709,15 +709,21 @@ class HelperCall:
 
 
 def blocking_helper_calls(
-    facts: Mapping[str, object], root: str | None = None, *, files: bool = True
+    facts: Mapping[str, object],
+    root: str | None = None,
+    *,
+    files: bool = True,
+    project: ProjectIndex | None = None,
 ) -> list[HelperCall]:
     """Every call site, in the files of `facts` (path -> `FileSummary.to_facts()`), whose
     callee reaches a blocking call through sync helpers of the project. At a site where
     file and filesystem calls are not reported (`Site.quiet_files`), and everywhere
-    without `files`, only chains to other blocking calls count."""
+    without `files`, only chains to other blocking calls count. `project`: the model of
+    `facts` (with the same `root`), when made already."""
     if not any(isinstance(f, Mapping) and f.get("sites") for f in facts.values()):
         return []
-    project = ProjectIndex(facts, root)
+    if project is None:
+        project = ProjectIndex(facts, root)
     found = []
     for path, summary in project.summaries.items():
         for site in summary.sites:

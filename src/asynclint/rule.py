@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from asynclint.analysis.context import Context
     from asynclint.diagnostics import Diagnostic
     from asynclint.fixes import NodeFix
+    from asynclint.project import ProjectIndex
     from asynclint.settings import Settings
 
 
@@ -166,8 +167,12 @@ class Rule:
         return None
 
     @classmethod
-    def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
-        """Diagnostics that need the facts of every linted file (path -> facts)."""
+    def project_diagnostics(
+        cls, facts: Mapping[str, object], settings: Settings, project: ProjectIndex | None = None
+    ) -> Iterable[Diagnostic]:
+        """Diagnostics that need the facts of every linted file (path -> facts). `project`:
+        for the project model's own rule (its facts are the module summaries), the model of
+        those summaries when the runner has made it already."""
         return ()
 
     @classmethod

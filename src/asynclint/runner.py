@@ -484,8 +484,8 @@ class Runner:
         project = self._cached_project(cache, results, by_path, stamps, facts_elsewhere)
         if project is None:
             self._load_facts(cache, results, by_path, stamps, facts_elsewhere, run)
-            self._settle(results, by_path, stamps, run, cache)
-            project = self._project_diagnostics(results)
+            index = self._settle(results, by_path, stamps, run, cache)
+            project = self._project_diagnostics(results, index)
             if cache is not None:
                 self._store_project(cache, project, results, by_path, stamps, facts_elsewhere)
         if cache is not None:
@@ -500,7 +500,7 @@ class Runner:
         stamps: dict[str, Stamp | None],
         run: RunResult,
         cache: Cache | None,
-    ) -> None:
+    ) -> ProjectIndex | None:
         """Answer each linted file's questions with the project model of every module's
         summary, and lint again (in the run's mode) the files whose answers differ from
         those they were linted with; then again, with the summaries of those lints, until
@@ -508,11 +508,12 @@ class Runner:
         learns from another module). The answers are thus those of the whole project's
         final summaries, whatever answers the first pass had (the live model's, which
         depend on the order and the job count) and whatever the order. `self._answers`
-        keeps every file's answers."""
+        keeps every file's answers. Returns the project model of the final summaries when
+        the last round made one (the project-wide rules use it too)."""
         for _ in range(SETTLE_ROUNDS):
             asking = [p for p, r in results.items() if r.questions and not by_path[p].summary]
             if not asking:
-                return
+                return None
             index = self._index(results)
             tasks = []
             for path in asking:
@@ -523,15 +524,19 @@ class Runner:
                 if answered != result.questions:
                     tasks.append(replace(by_path[path], answers=self._answers[key]))
             if not tasks:
-                return
+                return index
             self.relinted += len(tasks)
             for outcome in self._execute(tasks):
                 self._collect(outcome, run, results, cache)
                 stamps[outcome.task.path] = outcome.stamp
+        return None
 
     def _index(self, results: dict[str, FileResult]) -> ProjectIndex:
         """The project model of the modules of `results` (their summaries)."""
-        return ProjectIndex({p: r.facts[SUMMARY_CODE] for p, r in results.items() if SUMMARY_CODE in r.facts})
+        return ProjectIndex(
+            {p: r.facts[SUMMARY_CODE] for p, r in results.items() if SUMMARY_CODE in r.facts},
+            self.settings.project_root,
+        )
 
     def _open_cache(self, run: RunResult) -> Cache | None:
         if not self.use_cache:
@@ -1092,14 +1097,19 @@ class Runner:
         diagnostics.sort(key=lambda d: d.sort_key)
         run.diagnostics = diagnostics
 
-    def _project_diagnostics(self, results: dict[str, FileResult]) -> list[Diagnostic]:
+    def _project_diagnostics(
+        self, results: dict[str, FileResult], index: ProjectIndex | None = None
+    ) -> list[Diagnostic]:
+        """The diagnostics of the project-wide rules; `index`: the project model of the
+        summaries of `results`, when the run has made it already."""
         codes = sorted({code for r in results.values() for code in r.facts if code in self.selected})
         if not codes:
             return []
         out = []
         for cls in registry.load(set(codes)):
             facts = {path: r.facts[cls.code] for path, r in results.items() if cls.code in r.facts}
-            for diagnostic in cls.project_diagnostics(facts, self.settings):
+            project = index if cls.code == SUMMARY_CODE else None
+            for diagnostic in cls.project_diagnostics(facts, self.settings, project):
                 task = self._task(diagnostic.path)
                 if diagnostic.code in task.codes:
                     out.append(diagnostic)

@@ -20,6 +20,7 @@ from asynclint.project import (
     Coroutine,
     FileSummary,
     Function,
+    ProjectIndex,
     Site,
     blocking_helper_calls,
     may_set_loop,
@@ -642,12 +643,14 @@ class BlockingCallViaHelper(Rule):
         return valid_facts(facts)
 
     @classmethod
-    def project_diagnostics(cls, facts: Mapping[str, object], settings: Settings) -> Iterable[Diagnostic]:
+    def project_diagnostics(
+        cls, facts: Mapping[str, object], settings: Settings, project: ProjectIndex | None = None
+    ) -> Iterable[Diagnostic]:
         out = []
         # Chains that end in a file or filesystem call count only when a rule that reports
         # such calls directly is selected (they are off by default).
         files = bool(catalog.FILE_CODES & registry.selected_codes(settings))
-        for found in blocking_helper_calls(facts, settings.project_root, files=files):
+        for found in blocking_helper_calls(facts, settings.project_root, files=files, project=project):
             site, chain = found.site, found.chain
             if _own_state(site, chain):
                 continue  # pickles the object's own state: a thread would race its handlers
