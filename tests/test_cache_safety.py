@@ -108,9 +108,9 @@ def test_only_asynclints_own_files_are_pruned(tmp_path: Path) -> None:
     assert {name: (parent / name).read_bytes() for name in mine} == mine
     ours = parent / SUBFOLDER
     results = {name[8:28] for name in os.listdir(ours) if re.fullmatch(r"results-[0-9a-f]{20}\.json", name)}
-    facts = {name[6:26] for name in os.listdir(ours) if re.fullmatch(r"facts-[0-9a-f]{20}\.json", name)}
+    facts = {name[6:26] for name in os.listdir(ours) if re.fullmatch(r"facts-[0-9a-f]{20}", name)}
     assert len(results) == KEEP_FILES
-    assert facts <= results
+    assert facts and facts <= results
     for name in ("notes.txt", "results-old.json", "results-0123456789ABCDEF0123.json"):
         assert (ours / name).read_text() == "the user's"
 
@@ -237,7 +237,9 @@ def cached_run(root: Path) -> Any:
 
 
 def cache_file(root: Path, stem: str) -> Path:
-    (found,) = (root / ".asynclint_cache" / SUBFOLDER).glob(f"{stem}-*.json")
+    """The results file, or the one facts file (the tree's modules share a folder)."""
+    pattern = "results-*.json" if stem == "results" else "facts-*/*.json"
+    (found,) = (root / ".asynclint_cache" / SUBFOLDER).glob(pattern)
     return found
 
 
@@ -375,22 +377,52 @@ def test_unwritable_data_from_a_corrupt_file_is_dropped_on_save(tmp_path: Path) 
     assert again.lookup(str(source)) is not None
 
 
+def test_a_run_of_one_file_writes_only_the_facts_of_its_folder(tmp_path: Path) -> None:
+    helpers = "import time\n\n\ndef load():\n    time.sleep(1)\n"
+    files = {
+        "pyproject.toml": "",
+        "app/__init__.py": "",
+        "app/web/__init__.py": "",
+        "app/web/views.py": "from app.core.helpers import load\n\n\nasync def page():\n    return load()\n",
+        "app/core/__init__.py": "",
+        "app/core/helpers.py": helpers,
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    settings = Settings(project_root=str(tmp_path))
+    cold = rendered(Runner(settings, jobs=1).check([str(tmp_path / "app")]))
+    assert [line.split(":")[3] for line in cold] == ["ASL116"]
+    (folder,) = (tmp_path / ".asynclint_cache" / SUBFOLDER).glob("facts-*/")
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    assert len(before) == 2  # app/web and app/core (the empty `__init__` modules have no facts)
+    views = tmp_path / "app/web/views.py"
+    views.write_text(views.read_text() + "\n\nasync def other():\n    return load()\n")
+    one = rendered(Runner(settings, jobs=1).check([str(views)]))
+    assert [line.split(":")[3] for line in one] == ["ASL116", "ASL116"]
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    assert set(after) == set(before)
+    changed = [name for name in after if after[name] != before[name]]
+    assert len(changed) == 1 and "views.py" in after[changed[0]][0].decode()
+
+
 def test_the_facts_file_is_decoded_only_for_the_entries_asked_for(tmp_path: Path) -> None:
     cache = Cache(str(tmp_path / "cache"), "0" * 20)
     for name in ("a", "b", "c"):
         cache.store_summary(f"/{name}.py", Stamp(1, 1, name), {"ASL116": {"n": name}})
     cache.save()
-    text = Path(cache.facts_path).read_text()
+    (facts_file,) = Path(cache.facts_folder).iterdir()  # one file per folder: "/"
+    text = facts_file.read_text()
     assert json.loads(text)["files"]["/b.py"] == ["b", {"ASL116": {"n": "b"}}]
     # One entry damaged in place: only that file's facts are lost; the others are read, and
     # written back as they were.
-    Path(cache.facts_path).write_text(text.replace('{"n":"b"}', '{"n":"b"'))
+    facts_file.write_text(text.replace('{"n":"b"}', '{"n":"b"'))
     again = Cache(str(tmp_path / "cache"), "0" * 20)
     assert again.facts("/a.py", "a") == {"ASL116": {"n": "a"}}
     assert again.facts("/b.py", "b") is None
     again.store_summary("/b.py", Stamp(1, 1, "b2"), {"ASL116": {"n": "b2"}})
     again.save()
-    data = json.loads(Path(cache.facts_path).read_text())
+    data = json.loads(facts_file.read_text())
     assert data["files"] == {
         "/a.py": ["a", {"ASL116": {"n": "a"}}],
         "/b.py": ["b2", {"ASL116": {"n": "b2"}}],
@@ -417,14 +449,15 @@ def test_orphaned_temp_files_go_by_age_or_dead_process(tmp_path: Path) -> None:
         "fresh, live id": f".results-{'1' * 20}.json.{live}.abcd1234{TEMP_SUFFIX}",
         "old, not ours": f"notes{TEMP_SUFFIX}",
     }
-    for folder in (ours, tmp_path):
+    (facts,) = ours.glob("facts-*/")  # a folder of facts files
+    for folder in (ours, facts, tmp_path):
         for label, name in names.items():
             (folder / name).write_text(label)
             if label.startswith("old"):
                 os.utime(folder / name, (old, old))
     (tmp_path / "a.py").write_text(BAD + "\n")  # a changed file: the cache is written
     Runner(settings, jobs=1).check([str(tmp_path)])
-    for folder in (ours, tmp_path):
+    for folder in (ours, facts, tmp_path):
         left = {label for label, name in names.items() if (folder / name).exists()}
         assert left == {"fresh, live id", "old, not ours"}, folder
 

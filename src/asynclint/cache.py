@@ -2,7 +2,10 @@
 in the project root).
 
 Per configuration (asynclint version + effective settings), each file's content hash and
-lint result (diagnostics; the facts of project-wide rules in a second file). A file whose
+lint result (diagnostics), and the facts of project-wide rules (the module summaries of the
+project model) in a folder of their own, one file per folder of the project: a run of one
+file in a project of thousands of modules reads the facts of the folders it imports from
+and writes those of its own folder, not the facts of every module. A file whose
 size and modification time are unchanged is not even read; otherwise its content hash
 decides. Results that depend on other files (ASL116) are recomputed from the cached
 per-file facts whenever any file's content changed, so a changed helper re-lints only
@@ -15,7 +18,9 @@ subfolder, `SUBFOLDER`, that asynclint creates itself, complete with its marks (
 then renamed, so no run ever sees it unmarked. A subfolder of that name that does not carry
 the tag is someone else's: the run warns once and goes on without a cache, touching
 nothing. Inside its own folder asynclint deletes only files of the exact names it writes
-(`results-<fingerprint>.json`, `facts-<fingerprint>.json` and its orphaned temporary files).
+(`results-<fingerprint>.json`, the `<digest>.json` files of `facts-<fingerprint>/` and
+that folder once empty, the `facts-<fingerprint>.json` of earlier versions, and their
+orphaned temporary files).
 
 The cache is data only (JSON, never pickle: a checked-out repository must not be able to
 run code through it). A corrupt, foreign or unreadable cache, or an entry of any wrong
@@ -39,7 +44,7 @@ from asynclint.diagnostics import APPLICABILITIES, Diagnostic, Edit, FileResult,
 from asynclint.sourcefile import TEMP_SUFFIX, orphaned_temp_file
 from asynclint.version import __version__
 
-FORMAT = 6
+FORMAT = 7
 KEEP_FILES = 8
 #: The folder asynclint keeps its data in, inside the configured cache folder; a new name
 #: only if the layout changes.
@@ -105,7 +110,11 @@ class Cache:
         self.parent = parent
         self.folder = os.path.join(parent, SUBFOLDER)
         self.path = os.path.join(self.folder, f"results-{fingerprint}.json")
-        self.facts_path = os.path.join(self.folder, f"facts-{fingerprint}.json")
+        #: The facts, in one file per folder of the project (`_shard`): a run reads the
+        #: files of the folders it asks about and writes those of the folders it changed.
+        self.facts_folder = os.path.join(self.folder, f"facts-{fingerprint}")
+        #: Where an earlier layout kept all the facts in one file (deleted when found).
+        self.old_facts_path = os.path.join(self.folder, f"facts-{fingerprint}.json")
         self.entries: dict[str, Any] = {}
         self.project: dict[str, Any] = {}
         #: Files of the project that a subset run summarised without linting them: their
@@ -113,9 +122,9 @@ class Cache:
         self.summaries: dict[str, Any] = {}
         self.dirty = False
         self.warning: str | None = None
-        #: The facts file's entries, each as the JSON text of `[digest, facts]` (decoded only
-        #: when a run asks for it, and written back as it is); None until first needed.
-        self._facts: dict[str, str] | None = None
+        #: The facts files read so far (by name), each file's entries as the JSON texts of
+        #: `[digest, facts]` (decoded only when a run asks for one, written back as read).
+        self._shards: dict[str, dict[str, str]] = {}
         self._facts_updates: dict[str, list[Any] | None] = {}
         self._checked: set[str] = set()  # entries looked up (and found sound) or stored
         if os.path.lexists(self.folder) and not owned(self.folder) and not _empty_folder(self.folder):
@@ -220,7 +229,7 @@ class Cache:
         """The facts stored for the file at `key` with content `digest`, or None. (Their
         inner shape is the rules' business: see `Rule.valid_facts`.) Only this entry of the
         facts file is decoded."""
-        text = self._stored_facts().get(key)
+        text = self._stored_facts(_shard(key)).get(key)
         if text is None:
             return None
         try:
@@ -237,11 +246,12 @@ class Cache:
             return item[1]
         return None
 
-    def _stored_facts(self) -> dict[str, str]:
-        """The facts file's entries as JSON texts (`_facts`), read once."""
-        if self._facts is None:
-            self._facts = _read_facts(self.facts_path)
-        return self._facts
+    def _stored_facts(self, shard: str) -> dict[str, str]:
+        """The entries of the facts file `shard` as JSON texts, read once."""
+        found = self._shards.get(shard)
+        if found is None:
+            found = self._shards[shard] = _read_facts(os.path.join(self.facts_folder, shard))
+        return found
 
     def save(self) -> None:
         if not self.dirty or self.warning is not None:
@@ -250,14 +260,7 @@ class Cache:
             if not self._make_folder():
                 return  # someone else's folder appeared since the run started
             if self._facts_updates:
-                stored = self._stored_facts()  # the stored entries, merged with the new ones
-                for key, item in self._facts_updates.items():
-                    text = _dumps(item) if item is not None else None
-                    if text is None:
-                        stored.pop(key, None)
-                    else:
-                        stored[key] = text
-                _write_text(self.folder, self.facts_path, _facts_text(stored))
+                self._save_facts()
             data = {
                 "format": FORMAT,
                 "version": __version__,
@@ -277,6 +280,29 @@ class Cache:
             self._prune()
         except OSError:
             pass  # an unwritable cache only costs speed
+
+    def _save_facts(self) -> None:
+        """Merge the new facts into the stored ones, writing only the facts files they
+        change (a file left with no entries is deleted)."""
+        changed: dict[str, dict[str, str | None]] = {}
+        for key, item in self._facts_updates.items():
+            changed.setdefault(_shard(key), {})[key] = _dumps(item) if item is not None else None
+        os.makedirs(self.facts_folder, exist_ok=True)
+        for shard, updates in changed.items():
+            stored = self._stored_facts(shard)
+            for key, text in updates.items():
+                if text is None:
+                    stored.pop(key, None)
+                else:
+                    stored[key] = text
+            path = os.path.join(self.facts_folder, shard)
+            if stored:
+                _write_text(self.facts_folder, path, _facts_text(stored))
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.unlink(self.old_facts_path)
 
     def _make_folder(self) -> bool:
         """Make sure `self.folder` exists and is asynclint's; whether it is. The folder is
@@ -317,19 +343,53 @@ class Cache:
             if name.endswith(TEMP_SUFFIX) and orphaned_temp_file(os.path.join(self.folder, name)):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.folder, name))
+        _prune_facts_folder(self.facts_folder, everything=False)
         results = [name for name in names if _RESULTS_RE.match(name)]
         if len(results) <= KEEP_FILES:
             return
         for old in sorted(results, key=self._mtime)[:-KEEP_FILES]:
-            for name in (old, "facts-" + old.removeprefix("results-")):
+            fingerprint = old.removeprefix("results-").removesuffix(".json")
+            for name in (old, f"facts-{fingerprint}.json"):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.folder, name))
+            _prune_facts_folder(os.path.join(self.folder, f"facts-{fingerprint}"), everything=True)
 
     def _mtime(self, name: str) -> float:
         try:
             return os.path.getmtime(os.path.join(self.folder, name))
         except OSError:
             return 0.0
+
+
+#: The name of a facts file in a facts folder: a digest of the project folder it serves.
+_SHARD_RE = re.compile(r"[0-9a-f]{20}\.json\Z")
+
+
+def _shard(key: str) -> str:
+    """The name of the facts file that holds the facts of the file at `key` (one per folder
+    of the project: a run of some files reads the files of the folders they import from)."""
+    folder = os.path.dirname(key).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(folder, digest_size=10).hexdigest() + ".json"
+
+
+def _prune_facts_folder(folder: str, *, everything: bool) -> None:
+    """Delete, in the facts folder `folder`, the orphaned temporary files, and with
+    `everything` (a configuration no longer kept) the facts files too, and then the folder
+    if nothing else is left in it: only names asynclint writes there."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        if (everything and _SHARD_RE.match(name)) or (
+            name.endswith(TEMP_SUFFIX) and orphaned_temp_file(path)
+        ):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    if everything:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # fails, and leaves it, when anything else is in it
 
 
 def _int(value: object, low: int, high: int) -> bool:
