@@ -533,7 +533,12 @@ class Index:
             if name in self.aliases:
                 name = self.aliases[name]
                 continue
-            if name in self.functions or name in self.coroutines or name in self.classes or name in self.variables:
+            if (
+                name in self.functions
+                or name in self.coroutines
+                or name in self.classes
+                or name in self.variables
+            ):
                 # Defined here: it shadows what a star import brings, and a package's
                 # attribute named like its module (`from app.context import context` in
                 # `app/__init__.py` leaves `from app.context import Context` meaning the module's).
