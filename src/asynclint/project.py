@@ -372,6 +372,10 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
             return new
         return new + name[len(old) :] if name.startswith(prefix) else name
 
+    def own_type(kind: str) -> str:
+        outer, parameter = split_type(kind)
+        return own(kind) if parameter is None else f"{own(outer)}[{own_type(parameter)}]"
+
     summary.module = new
     for function in summary.functions.values():
         function.calls = [own(c) for c in function.calls]
@@ -379,17 +383,17 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
     for coroutine in summary.coroutines.values():
         coroutine.awaits = [own(a) for a in coroutine.awaits]
     summary.coroutines = {own(q): c for q, c in summary.coroutines.items()}
-    summary.returns = {own(q): own(t) for q, t in summary.returns.items()}
-    summary.yields = {own(q): own(t) for q, t in summary.yields.items()}
+    summary.returns = {own(q): own_type(t) for q, t in summary.returns.items()}
+    summary.yields = {own(q): own_type(t) for q, t in summary.yields.items()}
     summary.attributes = {
-        own(c): {a: own(t) for a, t in attrs.items()} for c, attrs in summary.attributes.items()
+        own(c): {a: own_type(t) for a, t in attrs.items()} for c, attrs in summary.attributes.items()
     }
     summary.classes = {
         own(q): ([own(b) for b in bases], methods) for q, (bases, methods) in summary.classes.items()
     }
     summary.aliases = {own(k): own(v) for k, v in summary.aliases.items()}
     summary.creates = {own(q): c for q, c in summary.creates.items()}
-    summary.variables = {own(q): own(t) for q, t in summary.variables.items()}
+    summary.variables = {own(q): own_type(t) for q, t in summary.variables.items()}
     summary.spawned = [own(q) for q in summary.spawned]
     summary.runs = [own(q) for q in summary.runs]
     summary.awaited = [[own(callee), own(caller)] for callee, caller in summary.awaited]
@@ -529,12 +533,20 @@ class Index:
             if name in self.aliases:
                 name = self.aliases[name]
                 continue
+            if (
+                name in self.functions
+                or name in self.coroutines
+                or name in self.classes
+                or name in self.variables
+            ):
+                # Defined here: it shadows what a star import brings, and a package's
+                # attribute named like its module (`from app.context import context` in
+                # `app/__init__.py` leaves `from app.context import Context` meaning the module's).
+                break
             owner, _, attr = name.rpartition(".")
             if owner in self.aliases:
                 name = f"{self.aliases[owner]}.{attr}"
                 continue
-            if name in self.functions or name in self.coroutines or name in self.classes:
-                break  # defined here: it shadows what a star import brings
             starred = self._starred(owner, attr)
             if starred is not None and starred != name:
                 name = starred
@@ -575,12 +587,19 @@ class Index:
         """`name` through re-exports: where it is defined, as far as the project shows."""
         return self._unalias(name)
 
+    def unalias_type(self, kind: str) -> str:
+        """A type through re-exports, its parameter too (`split_type`)."""
+        outer, parameter = split_type(kind)
+        if parameter is None:
+            return self._unalias(kind)
+        return f"{self._unalias(outer)}[{self.unalias_type(parameter)}]"
+
     def attribute_type(self, cls: str, attr: str) -> str | None:
         """The type class `cls` (or a base, breadth first) gives attribute `attr`."""
         for current in self._bases_of(cls):
             found = self.attributes.get(current, {}).get(attr)
             if found is not None:
-                return self._unalias(found)
+                return self.unalias_type(found)
         return None
 
     def _bases_of(self, cls: str) -> Iterator[str]:
@@ -827,9 +846,12 @@ class ProjectIndex:
         summarised yet in a top-level package some summarised module belongs to (the live
         model of a first pass)."""
         found = self.type_of(key)
-        if found is None or self.is_class(found) or catalogued_type(found):
+        if found is None:
             return None
-        module = found.rpartition(".")[0]
+        kind = split_type(found)[1] or found  # `ContextVar[T]`: whether `T` is unseen
+        if self.is_class(kind) or catalogued_type(kind):
+            return None
+        module = kind.rpartition(".")[0]
         if not module or module in self._by_module:
             return None
         top = module.partition(".")[0]
@@ -873,7 +895,7 @@ class ProjectIndex:
             return name
         target = self._index.resolve(qualname)
         found = self._index.returns.get(target) if target is not None else None
-        return self._index.unalias(found) if found is not None else None
+        return self._index.unalias_type(found) if found is not None else None
 
     def enter_type(self, qualname: str) -> str | None:
         """What `with qualname(...) as x` (or `async with`) binds to `x`: the type a
@@ -881,7 +903,7 @@ class ProjectIndex:
         object's `__enter__`/`__aenter__` is annotated to return."""
         target = self._index.resolve(qualname)
         if target is not None and target in self._index.yields:
-            return self._index.unalias(self._index.yields[target])
+            return self._index.unalias_type(self._index.yields[target])
         made = self.return_type(qualname)
         if made is None:
             return None
@@ -904,9 +926,13 @@ class ProjectIndex:
         """Whether knowing that a value has type `name` can change what a rule says: a type
         the catalogs know, or a class of the project that gives a rule something to say: a
         base the catalogs know, a coroutine method (never awaited? does it reach I/O?), a
-        method that reaches a blocking call, or an attribute of such a type. (`builtins.str`,
-        a library's model class or the project's plain data classes change nothing, and a
-        file is not linted again for them.)"""
+        method that reaches a blocking call, or an attribute of such a type; a
+        `ContextVar[T]` when `T` is. (`builtins.str`, a library's model class or the
+        project's plain data classes change nothing, and a file is not linted again for
+        them.)"""
+        parameter = split_type(name)[1]
+        if parameter is not None:
+            return self.informative_type(parameter, depth)
         name = self._index.unalias(name)
         if catalogued_type(name):
             return True
@@ -934,7 +960,7 @@ class ProjectIndex:
         """The type of a module-level variable of the project (through re-exports)."""
         name = self._index.unalias(qualname)
         found = self._index.variables.get(name)
-        return self._index.unalias(found) if found is not None else None
+        return self._index.unalias_type(found) if found is not None else None
 
     def creates(self, qualname: str) -> str | None:
         """The resource constructor whose new instance calling the project function
@@ -1079,6 +1105,17 @@ QUESTION_KINDS = (
     "task",
     "alone",
 )
+
+
+def split_type(kind: str) -> tuple[str, str | None]:
+    """A type and its parameter: `contextvars.ContextVar[app.Context]` ->
+    (`contextvars.ContextVar`, `app.Context`); a plain class has none. Only the inference
+    of `ContextVar[T].get()` writes a parameter (`analysis/types.py`); a rule sees the bare
+    class."""
+    outer, bracket, rest = kind.partition("[")
+    if bracket and rest.endswith("]"):
+        return outer, rest[:-1]
+    return kind, None
 
 
 def may_be_project_name(name: str) -> bool:

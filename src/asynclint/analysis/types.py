@@ -5,6 +5,12 @@ target in scope, `self.x = Type()` in the class), and the callee names it gives
 
 `Context.type_of`, `Context.call_name` and `Context.annotation_type` are the entry points
 rules use; the facts of a class are computed once per file (`Context.memo`).
+
+One kind of type carries a parameter: `contextvars.ContextVar[app.Context]`, from an
+annotation `ContextVar[Context]`, so that `var.get()` is typed `app.Context` (`GENERICS`).
+The parameter stays inside this module and the project model (annotations, class
+attribute types, the summary's types): `type_of` and `call_name` give the bare class
+(`contextvars.ContextVar`, `contextvars.ContextVar.get`) to rules, messages and catalogs.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import walk
 from asynclint.analysis.scopes import Frame, qualified_name
 from asynclint.catalogs import types as table
-from asynclint.project import may_be_project_name
+from asynclint.project import may_be_project_name, split_type
 
 if TYPE_CHECKING:
     from asynclint.analysis.context import Context
@@ -27,9 +33,21 @@ if TYPE_CHECKING:
 #: How many steps (assignments, calls, attributes) inference follows before giving up.
 MAX_DEPTH = 6
 
+#: Generic classes whose parameter an annotation gives (`ContextVar[T]`), with the method
+#: that gives a value of that type (`var.get()`, `var.get(default)`: `T`).
+GENERICS: dict[str, str] = {"contextvars.ContextVar": "get"}
 
-def type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0) -> str | None:
-    """The qualified type of `expr`, read from code directly in `frame`, or None."""
+
+def type_of(
+    ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0, *, parameters: bool = False
+) -> str | None:
+    """The qualified type of `expr`, read from code directly in `frame`, or None; the bare
+    class, unless `parameters` (the project model's summary keeps `ContextVar[T]`)."""
+    found = _type_of(ctx, expr, frame, depth)
+    return found if parameters or found is None else split_type(found)[0]
+
+
+def _type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0) -> str | None:
     if depth > MAX_DEPTH:
         return None
     if isinstance(expr, cst.Call):
@@ -53,26 +71,37 @@ def type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0
 def call_name(ctx: Context, call: cst.Call, frame: Frame, depth: int = 0) -> str | None:
     """The qualified name of a call's callee: a function (`time.sleep`) or, for a method on
     a receiver of known type, `Type.method` (`requests.Session.get`)."""
+    return _callee(ctx, call, frame, depth)[0]
+
+
+def _callee(ctx: Context, call: cst.Call, frame: Frame, depth: int) -> tuple[str | None, str | None]:
+    """`call_name`, and the type of the receiver when the name comes from it (with its
+    parameter: `contextvars.ContextVar[app.Context]`)."""
     name = qualified_name(frame, call.func)
     if name is not None:
         if isinstance(call.func, cst.Attribute) and may_be_project_name(name):
             # `CONFIG.read_text()` with `from app.paths import CONFIG`: a method of the
             # type of a project's module-level variable.
-            receiver = type_of(ctx, call.func.value, frame, depth + 1)
+            receiver = _type_of(ctx, call.func.value, frame, depth + 1)
             if receiver is not None:
-                return f"{receiver}.{call.func.attr.value}"
-        return name
+                return f"{split_type(receiver)[0]}.{call.func.attr.value}", receiver
+        return name, None
     if isinstance(call.func, cst.Attribute):
-        receiver = type_of(ctx, call.func.value, frame, depth + 1)
+        receiver = _type_of(ctx, call.func.value, frame, depth + 1)
         if receiver is not None:
-            return f"{receiver}.{call.func.attr.value}"
-    return None
+            return f"{split_type(receiver)[0]}.{call.func.attr.value}", receiver
+    return None, None
 
 
 def _call_type(ctx: Context, call: cst.Call, frame: Frame, depth: int, awaited: bool) -> str | None:
-    name = call_name(ctx, call, frame, depth + 1)
+    name, receiver = _callee(ctx, call, frame, depth + 1)
     if name is None:
         return None
+    if receiver is not None and not awaited:
+        # `var.get()` on a `ContextVar[T]`: a `T`.
+        outer, parameter = split_type(receiver)
+        if parameter is not None and outer in GENERICS and name == f"{outer}.{GENERICS[outer]}":
+            return parameter
     name = table.ALIASES.get(name, name)
     returns = table.AWAIT_RETURNS if awaited else table.RETURNS
     if name in returns:
@@ -106,7 +135,7 @@ def _binding_type(ctx: Context, binding: Binding, scope: Frame, depth: int) -> s
             entered = _entered_type(ctx, binding.value, scope, depth)
             if entered is not None:
                 return entered
-        return type_of(ctx, binding.value, scope, depth + 1)
+        return _type_of(ctx, binding.value, scope, depth + 1)
     return None
 
 
@@ -121,7 +150,8 @@ def _entered_type(ctx: Context, call: cst.Call, frame: Frame, depth: int) -> str
 
 
 def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
-    """`httpx.Client`, `Optional[httpx.Client]`, `httpx.Client | None` -> httpx.Client."""
+    """`httpx.Client`, `Optional[httpx.Client]`, `httpx.Client | None` -> httpx.Client;
+    `ContextVar[httpx.Client]` -> contextvars.ContextVar[httpx.Client]."""
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
         sides = [annotation.left, annotation.right]
         real = [s for s in sides if not (isinstance(s, cst.Name) and s.value == "None")]
@@ -132,6 +162,11 @@ def annotation_type(annotation: cst.BaseExpression, frame: Frame) -> str | None:
             inner = annotation.slice[0].slice
             if isinstance(inner, cst.Index):
                 return annotation_type(inner.value, frame)
+        if outer in GENERICS and len(annotation.slice) == 1:
+            # `ContextVar[T]`: kept with its parameter, when `T` is known.
+            inner = annotation.slice[0].slice
+            parameter = annotation_type(inner.value, frame) if isinstance(inner, cst.Index) else None
+            return f"{outer}[{parameter}]" if parameter is not None else None
         return None
     if isinstance(annotation, cst.SimpleString):
         text = annotation.evaluated_value
@@ -167,7 +202,7 @@ def _attribute_type(ctx: Context, expr: cst.Attribute, frame: Frame, depth: int)
         found = ctx.project.variable_type(dotted)
         if found is not None:
             return _concrete(found)
-    owner = type_of(ctx, expr.value, frame, depth + 1)
+    owner = _type_of(ctx, expr.value, frame, depth + 1)
     if owner is None or not may_be_project_name(owner):
         return None
     return _project_attribute(ctx, owner, attr)
@@ -238,12 +273,17 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
                     if annotation is not None:
                         note(target.attr.value, annotation_type(annotation, method_frame), annotated=True)
                         continue
-                    kind = type_of(ctx, value, method_frame, depth + 1) if value is not None else None
+                    kind = _type_of(ctx, value, method_frame, depth + 1) if value is not None else None
                     note(target.attr.value, kind)
     return result
 
 
 def _concrete(name: str | None) -> str | None:
     """A type the project model gave, in the spelling the catalogs use (`typing.TextIO` is
-    `io.TextIOWrapper`)."""
-    return table.ALIASES.get(name, name) if name is not None else None
+    `io.TextIOWrapper`), its parameter too."""
+    if name is None:
+        return None
+    outer, parameter = split_type(name)
+    if parameter is not None:
+        return f"{table.ALIASES.get(outer, outer)}[{_concrete(parameter)}]"
+    return table.ALIASES.get(name, name)

@@ -9,6 +9,7 @@ import libcst as cst
 from asynclint import registry
 from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import describe_call, is_none, last_name, positional_args, walk
+from asynclint.analysis.types import type_of
 from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
@@ -628,7 +629,8 @@ class BlockingCallViaHelper(Rule):
             )
         for local, bindings in ctx.module_frame.bindings.items():
             if bindings and all(b.kind in ("assign", "annassign") for b in bindings):
-                kind = ctx.type_of(cst.Name(local), ctx.module_frame)
+                # With its parameter: a `ContextVar[T]` variable's `.get()` gives a `T`.
+                kind = type_of(ctx, cst.Name(local), ctx.module_frame, parameters=True)
                 if kind is not None:
                     summary.variables[f"{self._module}.{local}"] = kind
                 continue
