@@ -711,12 +711,6 @@ def test_a_context_variable_of_another_module_in_whole_and_subset_runs(tmp_path:
     ] == [CALLBACKS_FINDINGS] * 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a one-file front end (standard input, the flake8 plugin) answers the file's "
-    "questions once (Runner._finish_one): the loop of `context_var.get().loop` is a second "
-    "question, asked only once the variable's type is known",
-)
 def test_a_context_variable_of_another_module_in_one_file_front_ends(tmp_path: Path) -> None:
     from test_flake8 import run_flake8
 
@@ -729,6 +723,15 @@ def test_a_context_variable_of_another_module_in_one_file_front_ends(tmp_path: P
         model_findings(stdin.stdout, name),
         model_findings(run_flake8("--select", "ASL204", name, cwd=root).stdout, name),
     ] == [CALLBACKS_FINDINGS] * 2
+    # A fix of standard input is built on the same answers (two rounds of them here).
+    diff = run_cli(
+        *("--no-cache", "--select", "ASL204", "--unsafe-fixes", "--diff"),
+        *("--stdin-filename", name, "-"),
+        cwd=root,
+        stdin=CALLBACKS.encode(),
+    ).stdout
+    assert "+    task = context_var.get().loop.create_task(step.send())" in diff
+    assert diff.count("+    _background_tasks.add(task)") == len(CALLBACKS_FINDINGS)
 
 
 # The `loop` question: a module that nobody imports installs the event loop of its package.

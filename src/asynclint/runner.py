@@ -777,9 +777,12 @@ class Runner:
             checked = checker._stdin_outcome(task, data, supervised)
             results = {task.path: checked.result}
             checker._add_other_modules(RunResult(), task, results, checked.text)
-            answered = checker._new_answers(task, results)
-            if answered is not None:
+            for _ in range(SETTLE_ROUNDS):
+                answered = checker._new_answers(task, results)
+                if answered is None:
+                    break
                 task = replace(task, answers=tuple(sorted(answered.items())))
+                results[task.path] = checker._stdin_outcome(task, data, supervised).result
         outcome = self._stdin_outcome(task, data, supervised)
         results = {}
         self._collect(outcome, run, results, None)
@@ -826,8 +829,12 @@ class Runner:
         asked the project model questions whose answers are not those it was linted with,
         `relint` lints it again with the answers."""
         hidden = self._add_other_modules(run, task, results, text)
-        answered = self._new_answers(task, results) if relint is not None else None
-        if answered is not None:
+        for _ in range(SETTLE_ROUNDS if relint is not None else 0):
+            # An answer can raise a new question (a variable's type, then an attribute of
+            # that type): answered again until the file asks nothing new.
+            answered = self._new_answers(task, results)
+            if answered is None:
+                break
             assert relint is not None
             results[task.path] = relint(answered)
         self._finish(run, results, self._project_diagnostics(results), hidden)
