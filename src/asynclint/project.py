@@ -458,6 +458,7 @@ class Index:
         self._reach = self._solve(waits=False)
         self._reach_waits = self._solve(waits=True)
         self._quiet: set[str] | None = None
+        self._sync_overridden: set[str] | None = None
 
     def _take(self, summary: FileSummary) -> None:
         if summary.stars:
@@ -517,6 +518,7 @@ class Index:
         self._reach = self._solve(waits=False)
         self._reach_waits = self._solve(waits=True)
         self._quiet = None
+        self._sync_overridden = None
 
     def resolve(self, name: str) -> str | None:
         """The summarised function a qualified callee name means: through re-exports,
@@ -686,6 +688,23 @@ class Index:
             for base in ancestors:
                 found.update(f"{base}.{m}" for m in methods if m in self.classes[base][1])
         return found
+
+    def sync_overridden(self) -> set[str]:
+        """Methods some class of the project overrides with a sync `def`: a call through
+        the base may run the override, which makes no coroutine."""
+        if self._sync_overridden is None:
+            found: set[str] = set()
+            for cls, (_, methods) in self.classes.items():
+                ancestors = self._bases_of(cls)
+                next(ancestors, None)  # the class itself
+                for base in ancestors:
+                    found.update(
+                        f"{base}.{m}"
+                        for m in methods
+                        if m in self.classes[base][1] and f"{cls}.{m}" not in self.coroutines
+                    )
+            self._sync_overridden = found
+        return self._sync_overridden
 
     def chain(self, qual: str, *, waits: bool = False) -> Chain | None:
         """How `qual` reaches a blocking call (with `waits`: one that is no file or
@@ -979,10 +998,15 @@ class ProjectIndex:
 
     def is_coroutine_function(self, qualname: str) -> bool:
         """Whether `qualname` is an `async def` of the project whose call makes a
-        coroutine (not an async generator, not behind a decorator)."""
+        coroutine (not an async generator, not behind a decorator, not a method some
+        subclass overrides with a sync `def`)."""
         target = self._index.resolve(qualname)
         coroutine = self._index.coroutines.get(target) if target is not None else None
-        return coroutine is not None and coroutine.kind in ("plain", "stub")
+        return (
+            coroutine is not None
+            and coroutine.kind in ("plain", "stub")
+            and target not in self._index.sync_overridden()
+        )
 
     def only_spawned(self, qualname: str) -> bool:
         """Whether the project coroutine function `qualname` runs only as the outermost

@@ -19,7 +19,11 @@ class CoroutineNotAwaited(Rule):
     such as `asyncio.sleep`, `asyncio.wait_for`, `StreamWriter.drain`,
     `aiohttp.ClientSession.close`, `asyncio.Queue.put` or `asyncio.Event.wait` on
     objects of known type, and `jupyter_core.utils.ensure_async` (a coroutine function,
-    though its name reads like a conversion).
+    though its name reads like a conversion). Through the project model it also knows the
+    `async def` functions of the project's other modules and the methods of receivers whose
+    type the model knows, except a method that some class of the project overrides with a
+    plain `def`: a call through the base class may run the override, which makes no
+    coroutine.
 
     ## Why is this bad?
     Calling a coroutine function only creates a coroutine object; nothing runs until it
