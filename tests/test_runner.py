@@ -186,3 +186,34 @@ def test_facts_lost_from_the_cache_are_rebuilt(tmp_path: Path) -> None:
     data["project"] = {}
     results_file.write_text(json.dumps(data))
     assert rendered(Runner(settings, jobs=1).check([str(tmp_path)])) == cold
+
+
+def test_a_changed_file_is_linted_once_when_its_last_answers_stand(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/__init__.py").write_text("")
+    (tmp_path / "app/clients.py").write_text(
+        "import requests\n\n\ndef session() -> requests.Session:\n    return requests.Session()\n"
+    )
+    caller = tmp_path / "app/views.py"
+    caller.write_text(
+        "import requests\n\nfrom app.clients import session\n\n\nasync def page(url):\n"
+        "    response = session().get(url, timeout=10)\n"
+        "    return response.text if response.status_code == requests.codes.ok else None\n"
+    )
+    settings = Settings(project_root=str(tmp_path))
+    whole = Runner(settings, jobs=1)
+    assert [line.split(":")[3] for line in rendered(whole.check([str(tmp_path / "app")]))] == ["ASL102"]
+    # The file changes, its questions do not: their last answers are given to its lint
+    # (and checked), so it is linted once, in a run of that file and in a whole run.
+    for named in (caller, tmp_path / "app"):
+        caller.write_text(caller.read_text() + "\n# edited\n")
+        runner = Runner(settings, jobs=1)
+        assert [line.split(":")[3] for line in rendered(runner.check([str(named)]))] == ["ASL102"]
+        assert runner.relinted == 0
+    # An answer that no longer stands is found, and the file linted again with the new one.
+    (tmp_path / "app/clients.py").write_text("def session():\n    return None\n")
+    caller.write_text(caller.read_text() + "\n# edited again\n")
+    runner = Runner(settings, jobs=1)
+    assert rendered(runner.check([str(caller)])) == []
+    assert runner.relinted == 1

@@ -180,6 +180,17 @@ class Cache:
         self._checked.add(key)
         return result, Stamp(size, mtime, digest), bool(has_facts)
 
+    def previous_questions(self, key: str) -> dict[str, object] | None:
+        """The questions of the last lint of the file at `key` stored here, with the answers
+        it was given, whatever the file's content is now; None when there is none."""
+        entry = self.entries.get(key)
+        if not isinstance(entry, dict):
+            return None
+        try:
+            return result_from_json(entry.get("r")).questions
+        except (KeyError, TypeError, ValueError):
+            return None
+
     def summary_lookup(self, key: str) -> tuple[Stamp, bool] | None:
         """For a file that is only summarised (not linted): its stamp, if its content is
         unchanged since it was (a linted file's stamp counts too), and whether it has facts."""

@@ -471,6 +471,13 @@ class Runner:
                         facts_elsewhere.add(path)
                     run.from_cache += 1
                     continue
+            if cache is not None and task.answers is None:
+                # A file that changed is first linted with the answers of its last lint
+                # (the settling rounds check them): most edits ask the same questions, and
+                # then the file is linted once.
+                previous = cache.previous_questions(task.key)
+                if previous:
+                    task = by_path[path] = replace(task, answers=tuple(sorted(previous.items())))
             tasks.append(task)
         modules = self._project_modules([by_path[p].key for p in found.files], paths)
         hidden = self._add_project_modules(modules, cache, results, by_path, stamps, facts_elsewhere, tasks)
