@@ -411,8 +411,17 @@ def _int(value: object, low: int, high: int) -> bool:
 def _read_json(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError, RecursionError, MemoryError):
+            text = handle.read()
+    except (OSError, ValueError, MemoryError):
+        return None
+    return _ours(text)
+
+
+def _ours(text: str) -> dict[str, Any] | None:
+    """The JSON object `text` holds when it is of this format and version, else None."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError, MemoryError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != __version__:
         return None
@@ -446,13 +455,8 @@ def _read_facts(path: str) -> dict[str, str]:
         found = _facts_lines(text[len(head) : -len(_FACTS_TAIL)])
         if found is not None:
             return found
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError, MemoryError):
-        return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != __version__:
-        return {}
-    files = data.get("files")
+    data = _ours(text)
+    files = data.get("files") if data is not None else None
     if not isinstance(files, dict):
         return {}
     entries = {}
@@ -470,15 +474,8 @@ def _facts_lines(body: str) -> dict[str, str] | None:
     entries: dict[str, str] = {}
     if body == "\n":
         return entries
-    lines = body.split("\n")
-    last = len(lines) - 2  # the body ends with a line break
-    if lines[-1] != "":
-        return None
-    for number, line in enumerate(lines[:-1]):
-        if number < last:
-            if not line.endswith(","):
-                return None
-            line = line[:-1]
+    for line in body.split("\n")[:-1]:  # the body ends with a line break
+        line = line.removesuffix(",")  # a value never ends with a comma
         try:
             key, end = decoder.raw_decode(line)
         except (ValueError, RecursionError):

@@ -373,8 +373,7 @@ def _rename_module(summary: FileSummary, old: str, new: str) -> None:
         return new + name[len(old) :] if name.startswith(prefix) else name
 
     def own_type(kind: str) -> str:
-        outer, parameter = split_type(kind)
-        return own(kind) if parameter is None else f"{own(outer)}[{own_type(parameter)}]"
+        return map_type(kind, own)
 
     summary.module = new
     for function in summary.functions.values():
@@ -591,10 +590,7 @@ class Index:
 
     def unalias_type(self, kind: str) -> str:
         """A type through re-exports, its parameter too (`split_type`)."""
-        outer, parameter = split_type(kind)
-        if parameter is None:
-            return self._unalias(kind)
-        return f"{self._unalias(outer)}[{self.unalias_type(parameter)}]"
+        return map_type(kind, self._unalias)
 
     def attribute_type(self, cls: str, attr: str) -> str | None:
         """The type class `cls` (or a base, breadth first) gives attribute `attr`."""
@@ -678,32 +674,29 @@ class Index:
             self._quiet = set(self.coroutines) - reached
         return self._quiet
 
-    def _overridden(self) -> set[str]:
-        """Methods some class of the project overrides: a call through the base may run
-        the override, so what the base's body does says nothing for sure."""
-        found: set[str] = set()
+    def _overrides(self) -> Iterator[tuple[str, str]]:
+        """Every method of a project class that a subclass overrides, with the override:
+        (`app.Base.save`, `app.Disk.save`)."""
         for cls, (_, methods) in self.classes.items():
             ancestors = self._bases_of(cls)
             next(ancestors, None)  # the class itself
             for base in ancestors:
-                found.update(f"{base}.{m}" for m in methods if m in self.classes[base][1])
-        return found
+                for method in methods:
+                    if method in self.classes[base][1]:
+                        yield f"{base}.{method}", f"{cls}.{method}"
+
+    def _overridden(self) -> set[str]:
+        """Methods some class of the project overrides: a call through the base may run
+        the override, so what the base's body does says nothing for sure."""
+        return {base for base, _ in self._overrides()}
 
     def sync_overridden(self) -> set[str]:
         """Methods some class of the project overrides with a sync `def`: a call through
         the base may run the override, which makes no coroutine."""
         if self._sync_overridden is None:
-            found: set[str] = set()
-            for cls, (_, methods) in self.classes.items():
-                ancestors = self._bases_of(cls)
-                next(ancestors, None)  # the class itself
-                for base in ancestors:
-                    found.update(
-                        f"{base}.{m}"
-                        for m in methods
-                        if m in self.classes[base][1] and f"{cls}.{m}" not in self.coroutines
-                    )
-            self._sync_overridden = found
+            self._sync_overridden = {
+                base for base, override in self._overrides() if override not in self.coroutines
+            }
         return self._sync_overridden
 
     def chain(self, qual: str, *, waits: bool = False) -> Chain | None:
@@ -1140,6 +1133,14 @@ def split_type(kind: str) -> tuple[str, str | None]:
     if bracket and rest.endswith("]"):
         return outer, rest[:-1]
     return kind, None
+
+
+def map_type(kind: str, change: Callable[[str], str]) -> str:
+    """`change` applied to a type and to its parameter (`split_type`)."""
+    outer, parameter = split_type(kind)
+    if parameter is None:
+        return change(kind)
+    return f"{change(outer)}[{map_type(parameter, change)}]"
 
 
 def may_be_project_name(name: str) -> bool:
