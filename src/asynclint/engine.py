@@ -260,9 +260,9 @@ def _libcst_message(exc: cst.ParserSyntaxError) -> tuple[str, int, int]:
 
 
 def _parse(text: str) -> cst.Module:
-    import libcst as cst
+    from asynclint.incremental import parse_module
 
-    return cst.parse_module(text)
+    return parse_module(text)
 
 
 def _reparse(path: str, text: str) -> Parsed | cst.Module:

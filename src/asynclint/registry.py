@@ -9,6 +9,7 @@ classes themselves and a test keeps in sync. Nothing is registered by hand.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -45,8 +46,10 @@ class RuleInfo:
         return family_of(self.code)
 
 
+@functools.cache
 def rule_infos() -> dict[str, RuleInfo]:
-    """Every rule's identity, by code, without importing any rule module."""
+    """Every rule's identity, by code, without importing any rule module (made once: every
+    file's lint asks; callers only read it)."""
     from asynclint.rules._manifest import RULES
 
     return {row[0]: RuleInfo(*row) for row in RULES}

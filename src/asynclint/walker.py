@@ -63,6 +63,7 @@ class Walker:
         #: the node's `id`; `positions.layout_statements`).
         self.tops = tops
         self.failures: dict[Rule, BaseException] = {}
+        self._classes = tuple(type(rule) for rule in rules)
         self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
 
@@ -72,11 +73,16 @@ class Walker:
         prefix: Literal["visit_", "leave_"],
         node_type: type,
     ) -> list[tuple[Rule, Handler]]:
-        handlers = []
-        for rule in self.rules:
-            method = getattr(rule, f"{prefix}{node_type.__name__}", None)
-            if method is not None:
-                handlers.append((rule, method))
+        key = (self._classes, prefix + node_type.__name__)
+        found = _HANDLERS.get(key)
+        if found is None:
+            found = _HANDLERS[key] = tuple(
+                (index, function)
+                for index, rule_class in enumerate(self._classes)
+                if (function := getattr(rule_class, key[1], None)) is not None
+            )
+        rules = self.rules
+        handlers = [(rules[index], function.__get__(rules[index])) for index, function in found]
         table[node_type] = handlers
         return handlers
 
@@ -140,6 +146,11 @@ class Walker:
                 ctx.enter_scope(node)
             else:
                 ctx.exit_scope()
+
+
+#: For the rule classes of a walk and a handler name (`visit_Call`): which of them have it
+#: (their index) and the function. Looked up once per set of rules, not once per file.
+_HANDLERS: dict[tuple[tuple[type, ...], str], tuple[tuple[int, Callable[..., None]], ...]] = {}
 
 
 def scope_plan(node: cst.CSTNode) -> list[Step]:

@@ -44,6 +44,10 @@ class Frame:
     _declared_global: set[str] = field(default_factory=set, repr=False)
     _declared_nonlocal: set[str] = field(default_factory=set, repr=False)
     _sole_qualified: dict[str, str | None] = field(default_factory=dict, repr=False)
+    #: `qualified_name` of the expressions asked about from this frame (by `id`, with the
+    #: expression, kept alive so that its `id` is not reused): every rule asks of the same
+    #: calls.
+    _qualified: dict[int, tuple[cst.BaseExpression, str | None]] = field(default_factory=dict, repr=False)
 
     @property
     def is_async_function(self) -> bool:
@@ -322,6 +326,15 @@ def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
     `def helper` gives `pkg.mod.helper`; `from asyncio.tasks import gather` makes `gather`
     `asyncio.gather` (see `catalogs.names`). None for locals, parameters and anything
     unknown."""
+    known = frame._qualified.get(id(expr))
+    if known is not None:
+        return known[1]
+    name = _qualified_name(frame, expr)
+    frame._qualified[id(expr)] = (expr, name)
+    return name
+
+
+def _qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
     parts: list[str] = []
     while isinstance(expr, cst.Attribute):
         parts.append(expr.attr.value)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -24,6 +24,7 @@ from asynclint.project import (
     ProjectIndex,
     Site,
     blocking_helper_calls,
+    may_be_project_name,
     may_set_loop,
     valid_facts,
 )
@@ -42,6 +43,9 @@ from asynclint.rules._blocking import (
 )
 from asynclint.rules._cancellation import spawns
 from asynclint.settings import Settings
+
+if TYPE_CHECKING:
+    from asynclint.analysis.context import Context
 
 
 class BlockingCallViaHelper(Rule):
@@ -154,6 +158,9 @@ class BlockingCallViaHelper(Rule):
         module = ctx.module_info.name or "__main__"
         self.summary = FileSummary(module)
         self._module = module
+        #: Whether the module's text has a `yield` at all (an `async def` without one is
+        #: not a generator: `_kind` need not look).
+        self._yields = "yield" in ctx.source
         #: id(FunctionDef) -> (qualified name, def name node) of summarised sync functions.
         self._functions: dict[int, tuple[str, cst.Name]] = {}
         #: qualified name -> (as shown, rule code, call, a file call) of its blocking calls
@@ -230,7 +237,7 @@ class BlockingCallViaHelper(Rule):
                 self._decorator(d.decorator) not in TRANSPARENT_DECORATORS for d in node.decorators
             )
             coroutine = self.summary.coroutines[qual] = Coroutine(
-                display, decorated, kind=_kind(node, decorated)
+                display, decorated, kind=_kind(node, decorated, self._yields)
             )
             self._coroutines[id(node)] = coroutine
             self._coroutine_names[id(node)] = qual
@@ -395,7 +402,9 @@ class BlockingCallViaHelper(Rule):
             if function is None:
                 return
             callee = self._callee(node)
-            if callee is not None and not stalls_nothing(ctx, function):
+            # A call of the standard library reaches no summarised function (the catalogs
+            # describe the blocking ones): it is no site, and needs no position.
+            if callee is not None and may_be_project_name(callee) and not stalls_nothing(ctx, function):
                 ctx.want_position(node)
                 with_item = _with_item(ctx.stack, node)
                 # Only chains to file calls ask (and those count only when a file rule is
@@ -422,7 +431,7 @@ class BlockingCallViaHelper(Rule):
         if self._serialiser(node):
             self.summary.functions[qual].serialises = True
         running = ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
-        if _conditional(ctx.stack, frame.node, running) or _after_guard(ctx.stack, frame.node):
+        if _conditional(ctx.stack, frame.node, running) or _after_guard(ctx, ctx.stack, frame.node):
             return
         hit = classify(ctx, node)
         if hit is not None:
@@ -844,11 +853,12 @@ _ITERATORS = frozenset(
 )
 
 
-def _kind(node: cst.FunctionDef, decorated: bool) -> str:
-    """The project model's kind of an `async def` (see `Coroutine.kind`)."""
+def _kind(node: cst.FunctionDef, decorated: bool, yields: bool = True) -> str:
+    """The project model's kind of an `async def` (see `Coroutine.kind`); `yields`: whether
+    the module's text has a `yield` at all."""
     if decorated:
         return "decorated"
-    if any(isinstance(inner, cst.Yield) for inner in walk(node.body, into_scopes=False)):
+    if yields and any(isinstance(inner, cst.Yield) for inner in walk(node.body, into_scopes=False)):
         return "generator"
     if isinstance(node.body, cst.IndentedBlock):
         lines = node.body.body
@@ -876,7 +886,9 @@ _RUNNING_LOOP = frozenset(
 )
 
 #: Where code runs only on some paths through a function.
-_BRANCHES = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp)
+#: Exact types: libcst's node classes have no subclasses, and `type(node) in` spares the
+#: slow `isinstance` of their abstract bases (this runs up the stack of every call).
+_BRANCHES = frozenset({cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase, cst.IfExp})
 
 
 def _conditional(
@@ -894,10 +906,12 @@ def _conditional(
         node = stack[index]
         if node is function:
             return False
-        is_test = isinstance(node, (cst.If, cst.IfExp)) and node.test is child
-        if isinstance(node, _BRANCHES) and not is_test and not _loop_branch(stack, index, child, running):
-            return True
-        if isinstance(node, cst.BooleanOperation) and node.right is child:
+        kind = type(node)
+        if kind in _BRANCHES:
+            is_test = (kind is cst.If or kind is cst.IfExp) and node.test is child  # type: ignore[attr-defined]
+            if not is_test and not _loop_branch(stack, index, child, running):
+                return True
+        elif kind is cst.BooleanOperation and node.right is child:  # type: ignore[attr-defined]
             return True
         child = node
     return False
@@ -942,27 +956,27 @@ def _loop_test(test: cst.BaseExpression, running: frozenset[str]) -> bool | None
     return None
 
 
-def _after_guard(stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
+def _after_guard(ctx: Context, stack: list[cst.CSTNode], function: cst.CSTNode) -> bool:
     """Whether the node on top of `stack` comes after a statement of `function`'s body
     that returns early on some platforms (`if sys.platform != "win32": return`): the rest
     of the function runs on one platform only, like a branch. Likewise after an import
     fallback (`_import_fallback`: `try: return import_module(name)`, `except ImportError:
     pass`, then the installation of the missing package)."""
+    guarded = ctx.memo("after-guard", function, lambda: _guarded(function))
+    return bool(guarded) and any(id(node) in guarded for node in stack)
+
+
+def _guarded(function: cst.CSTNode) -> frozenset[int]:
+    """The statements of `function`'s body (by `id`) after its first guard (`_after_guard`)."""
     if not isinstance(function, cst.FunctionDef) or not isinstance(function.body, cst.IndentedBlock):
-        return False
+        return frozenset()
     statements = function.body.body
-    try:
-        top = next(n for n in stack if any(n is s for s in statements))
-    except StopIteration:
-        return False
-    for statement in statements:
-        if statement is top:
-            return False
-        if isinstance(statement, cst.If) and _platform_test(statement.test) and _exits(statement.body):
-            return True
-        if isinstance(statement, cst.Try) and _import_fallback(statement):
-            return True
-    return False
+    for index, statement in enumerate(statements):
+        if (isinstance(statement, cst.If) and _platform_test(statement.test) and _exits(statement.body)) or (
+            isinstance(statement, cst.Try) and _import_fallback(statement)
+        ):
+            return frozenset(id(s) for s in statements[index + 1 :])
+    return frozenset()
 
 
 #: `nest_asyncio.apply()`, or `apply` imported from it (`FileSummary.nests`).

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -145,7 +146,7 @@ class SyncRequestWithoutTimeout(Rule):
             source = self.ctx.source
             # The tree, not a scan of lines: an import may share its line (`import os;
             # import requests`), follow a backslash, or end with a CR.
-            self._clients = ("requests" in source or "*" in source) and any(
+            self._clients = ("requests" in source or _STAR_IMPORT.search(source) is not None) and any(
                 _imports_requests(node) for node in walk(self.ctx.module)
             )
         return self._clients
@@ -217,6 +218,10 @@ def _handed_call(node: cst.Call) -> tuple[cst.Call, bool] | None:
     if not isinstance(handed, (cst.Name, cst.Attribute)):
         return None
     return cst.Call(func=handed, args=node.args[at + 1 :]), keywords
+
+
+#: The text of a star import (`from x import *`, also across a backslash continuation).
+_STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 
 
 def _imports_requests(node: cst.CSTNode) -> bool:
