@@ -63,7 +63,11 @@ class Walker:
         #: the node's `id`; `positions.layout_statements`).
         self.tops = tops
         self.failures: dict[Rule, BaseException] = {}
-        self._classes = tuple(type(rule) for rule in rules)
+        #: Each handler name's handlers, in the order of `rules`.
+        self._by_name: dict[str, list[tuple[Rule, Handler]]] = {}
+        for rule in rules:
+            for name, function in _handler_functions(type(rule)):
+                self._by_name.setdefault(name, []).append((rule, function.__get__(rule)))
         self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
 
@@ -73,16 +77,7 @@ class Walker:
         prefix: Literal["visit_", "leave_"],
         node_type: type,
     ) -> list[tuple[Rule, Handler]]:
-        key = (self._classes, prefix + node_type.__name__)
-        found = _HANDLERS.get(key)
-        if found is None:
-            found = _HANDLERS[key] = tuple(
-                (index, function)
-                for index, rule_class in enumerate(self._classes)
-                if (function := getattr(rule_class, key[1], None)) is not None
-            )
-        rules = self.rules
-        handlers = [(rules[index], function.__get__(rules[index])) for index, function in found]
+        handlers = list(self._by_name.get(prefix + node_type.__name__, ()))
         table[node_type] = handlers
         return handlers
 
@@ -148,9 +143,20 @@ class Walker:
                 ctx.exit_scope()
 
 
-#: For the rule classes of a walk and a handler name (`visit_Call`): which of them have it
-#: (their index) and the function. Looked up once per set of rules, not once per file.
-_HANDLERS: dict[tuple[tuple[type, ...], str], tuple[tuple[int, Callable[..., None]], ...]] = {}
+#: A rule class's handlers (`visit_Call`, `leave_FunctionDef`...), by name: looked up once
+#: per class, not once per node type and file.
+_HANDLERS: dict[type, tuple[tuple[str, Callable[..., None]], ...]] = {}
+
+
+def _handler_functions(rule_class: type) -> tuple[tuple[str, Callable[..., None]], ...]:
+    found = _HANDLERS.get(rule_class)
+    if found is None:
+        found = _HANDLERS[rule_class] = tuple(
+            (name, function)
+            for name in dir(rule_class)
+            if name.startswith(("visit_", "leave_")) and callable(function := getattr(rule_class, name))
+        )
+    return found
 
 
 def scope_plan(node: cst.CSTNode) -> list[Step]:

@@ -48,6 +48,11 @@ class Frame:
     #: expression, kept alive so that its `id` is not reused): every rule asks of the same
     #: calls.
     _qualified: dict[int, tuple[cst.BaseExpression, str | None]] = field(default_factory=dict, repr=False)
+    #: `types.call_name` and `types.type_of` of the expressions asked about from this
+    #: frame (by kind and `id`, with the expression), likewise.
+    _typed: dict[tuple[str, int], tuple[cst.BaseExpression, str | None]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def is_async_function(self) -> bool:

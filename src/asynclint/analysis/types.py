@@ -43,7 +43,16 @@ def type_of(
 ) -> str | None:
     """The qualified type of `expr`, read from code directly in `frame`, or None; the bare
     class, unless `parameters` (the project model's summary keeps `ContextVar[T]`)."""
-    found = _type_of(ctx, expr, frame, depth)
+    if depth:
+        found = _type_of(ctx, expr, frame, depth)
+    else:
+        # Every rule asks of the same expressions: each is inferred once per frame (the
+        # inference depends on the frame's bindings and the project's answers alone).
+        key = ("type", id(expr))
+        known = frame._typed.get(key)
+        if known is None:
+            known = frame._typed[key] = (expr, _type_of(ctx, expr, frame, 0))
+        found = known[1]
     return found if parameters or found is None else split_type(found)[0]
 
 
@@ -71,7 +80,13 @@ def _type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 
 def call_name(ctx: Context, call: cst.Call, frame: Frame, depth: int = 0) -> str | None:
     """The qualified name of a call's callee: a function (`time.sleep`) or, for a method on
     a receiver of known type, `Type.method` (`requests.Session.get`)."""
-    return _callee(ctx, call, frame, depth)[0]
+    if depth:
+        return _callee(ctx, call, frame, depth)[0]
+    key = ("call", id(call))
+    known = frame._typed.get(key)
+    if known is None:
+        known = frame._typed[key] = (call, _callee(ctx, call, frame, 0)[0])
+    return known[1]
 
 
 def _callee(ctx: Context, call: cst.Call, frame: Frame, depth: int) -> tuple[str | None, str | None]:
