@@ -579,24 +579,27 @@ def _handed_over(module: cst.Module) -> set[str]:
     found: set[str] = set()
     # One walk: each node knows from its parent whether it is a name in use as a value.
     todo: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    # Exact types (libcst's node classes have no subclasses): `isinstance` of their
+    # abstract bases is slow, and this looks at every node of the module.
     while todo:
         node, excluded = todo.pop()
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
+        kind = type(node)
+        if kind is cst.Import or kind is cst.ImportFrom:
             continue
-        if not excluded:
-            if isinstance(node, cst.Name):
-                found.add(node.value)
-            elif isinstance(node, cst.Attribute):
-                found.add(node.attr.value)
         skip: cst.CSTNode | None = None
-        if isinstance(node, cst.Call):
-            skip = node.func
-        elif isinstance(node, cst.Attribute):
-            skip = node.attr
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Param)):
-            skip = node.name
-        elif isinstance(node, cst.Arg) and node.keyword is not None:
-            skip = node.keyword
+        if kind is cst.Name:
+            if not excluded:
+                found.add(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.Attribute:
+            if not excluded:
+                found.add(node.attr.value)  # type: ignore[attr-defined]
+            skip = node.attr  # type: ignore[attr-defined]
+        elif kind is cst.Call:
+            skip = node.func  # type: ignore[attr-defined]
+        elif kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Param:
+            skip = node.name  # type: ignore[attr-defined]
+        elif kind is cst.Arg and node.keyword is not None:  # type: ignore[attr-defined]
+            skip = node.keyword  # type: ignore[attr-defined]
         todo.extend((kid, kid is skip) for kid in children(node))
     return found
 
@@ -610,9 +613,11 @@ def _concurrency(module: cst.Module) -> tuple[set[int], set[str]]:
     todo: list[tuple[cst.CSTNode, tuple[cst.FunctionDef, ...]]] = [(module, ())]
     while todo:
         node, around = todo.pop()
-        if around and starts_work(node):
+        kind = type(node)
+        if around and kind is cst.Call and starts_work(node):
             starting.update((id(function), function) for function in around)
-        if isinstance(node, cst.FunctionDef):
+        if kind is cst.FunctionDef:
+            assert isinstance(node, cst.FunctionDef)
             todo.extend((kid, around) for kid in children(node) if kid is not node.body)
             todo.append((node.body, (*around, node)))
         else:
