@@ -254,3 +254,17 @@ def test_the_engine_reports_the_same_with_a_reused_parse(monkeypatch: pytest.Mon
     found = diagnostics(text, True)
     assert any(d[0] == "ASL101" and d[1].row == 21 for d in found)
     assert any(d[0] == "ASL101" and d[1].row == 25 for d in found)
+
+
+def test_the_parse_without_node_checks_gives_libcsts_tree_and_leaves_the_checks_on() -> None:
+    """`parse_module` turns libcst's check of each new node off for the parse alone: the
+    tree is the one `libcst.parse_module` gives, and a node built afterwards (by a fix) is
+    checked again, also after a parse that failed."""
+    from asynclint.incremental import parse_module
+
+    text = "async def f(a, *, b=1):\n    return [x async for x in a if (x or b)]\n"
+    assert parse_module(text).deep_equals(cst.parse_module(text))
+    with pytest.raises(cst.ParserSyntaxError):
+        parse_module("def f(:\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
