@@ -47,9 +47,12 @@ def test_private_spellings_resolve_to_the_public_name() -> None:
 def test_canonical_names_and_their_spellings() -> None:
     assert canonical("asyncio.tasks.Task.all_tasks") == "asyncio.Task.all_tasks"
     assert canonical("time.sleep") == "time.sleep"
+    # A module a package imports at its top, imported from there, is that module.
+    assert canonical("syncer.asyncio.create_task") == "asyncio.create_task"
     assert set(spellings("asyncio.Task.all_tasks")) == {
         "asyncio.Task.all_tasks",
         "asyncio.tasks.Task.all_tasks",
+        "syncer.asyncio.Task.all_tasks",
     }
     assert configured("requests.get", ("requests.api.get",))
     assert not configured("requests.post", ("requests.api.get",))

@@ -103,6 +103,9 @@ _SAME: dict[str, str] = {
     "redis.asyncio.StrictRedis": "redis.asyncio.Redis",
     "sqlalchemy.Engine": "sqlalchemy.engine.Engine",
     "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
+    # Modules a package imports at its top and that code imports from it
+    # (`from syncer import asyncio`, as chainlit does).
+    "syncer.asyncio": "asyncio",
 }
 
 
