@@ -402,6 +402,9 @@ CALLS: dict[str, Blocking] = {
     "shutil.rmtree": FS_TREE,
     "shutil.make_archive": FS_TREE,
     "shutil.unpack_archive": FS_TREE,
+    # send2trash moves a file or a whole folder to the trash: a rename and an info file on
+    # Linux, the shell's file operation on Windows, Finder on macOS
+    "send2trash.send2trash": FS_TREE,
     "pathlib.Path.mkdir": FS_META,
     "pathlib.Path.rmdir": FS_META,
     "pathlib.Path.unlink": FS_META,

@@ -9,7 +9,7 @@ class BlockingFsCall(BlockingCallRule):
     ## What it does
     Finds file-system calls on the event loop inside an `async def`: changes
     (`os.link/symlink/truncate/...`, `shutil.copy*/move/rmtree/...`, the matching `Path`
-    methods), file locks (`fcntl.flock/lockf`) and directory traversal
+    methods, `send2trash.send2trash`), file locks (`fcntl.flock/lockf`) and directory traversal
     (`os.listdir/walk/scandir`, `glob.glob/iglob`, `Path.iterdir/glob/rglob/walk`).
     Metadata calls (`os.stat`, `os.path.exists/isfile/getsize/...`,
     `Path.exists/is_file/stat/resolve/...`, `os.read/write` on descriptors) and single
@@ -69,4 +69,4 @@ class BlockingFsCall(BlockingCallRule):
     fix_safety = FixSafety.UNSAFE
     default = Default.OPT
     peer = "FA/RF ASYNC240"
-    triggers = ("async", ("os", "shutil", "glob", "pathlib", "Path", "fcntl"))
+    triggers = ("async", ("os", "shutil", "glob", "pathlib", "Path", "fcntl", "send2trash"))
