@@ -131,7 +131,6 @@ def lint(request: LintRequest) -> FileResult:
 
     import libcst as cst
 
-    from asynclint.analysis.nodes import remember_children
     from asynclint.precheck import too_complex
 
     reason = too_complex(text, path)
@@ -175,7 +174,7 @@ def lint(request: LintRequest) -> FileResult:
     # does not): all of it runs under the raised limit, and a tree too deep even for that
     # is ASL001, never a crash of the run.
     try:
-        with _recursion_limit(RECURSION_LIMIT), remember_children():
+        with _recursion_limit(RECURSION_LIMIT):
             linted = _lint_module(request, module, active, is_test, result, bounds, places)
             own = _own_answers(request, linted)
             if own is not None:

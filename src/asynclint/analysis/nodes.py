@@ -7,7 +7,6 @@ analyses use these helpers instead.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Iterator
 
@@ -102,38 +101,8 @@ def is_trivia(node: cst.CSTNode) -> bool:
     return _kind(type(node)) == 2
 
 
-#: During a lint, the children of each node listed (by `id`, with the node, which is kept
-#: alive so that its `id` is not reused), so that the rules' own walks of parts of the tree
-#: do not list them again (`remember_children`). Callers never change the lists they get.
-_CHILDREN: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] | None = None
-
-
-@contextlib.contextmanager
-def remember_children() -> Iterator[None]:
-    """Keep the children `children` lists, for the lint of one module (whose nodes outlive
-    it)."""
-    global _CHILDREN
-    outer, _CHILDREN = _CHILDREN, {}
-    try:
-        yield
-    finally:
-        _CHILDREN = outer
-
-
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """Meaningful direct children of `node`, in source order (a list not to be changed)."""
-    cache = _CHILDREN
-    if cache is not None:
-        known = cache.get(id(node))
-        if known is not None:
-            return known[1]
-        found = _children(node)
-        cache[id(node)] = (node, found)
-        return found
-    return _children(node)
-
-
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Meaningful direct children of `node`, in source order."""
     found: list[cst.CSTNode] = []
     kinds = _KIND
     for name in field_names(type(node)):
