@@ -16,12 +16,13 @@ attribute types, the summary's types): `type_of` and `call_name` give the bare c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from asynclint.analysis.methods import self_class
-from asynclint.analysis.nodes import walk
+from asynclint.analysis.nodes import children
 from asynclint.analysis.scopes import Frame, qualified_name
 from asynclint.catalogs import types as table
 from asynclint.project import may_be_project_name, split_type
@@ -271,7 +272,7 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
             continue
         self_name = stmt.params.params[0].name.value
         method_frame = Frame(stmt, "function", cls_frame, stmt.asynchronous is not None, cls_frame.module)
-        for node in walk(stmt.body, into_scopes=False):
+        for node in _assignments(stmt.body):
             targets: list[
                 tuple[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None]
             ] = []
@@ -291,6 +292,42 @@ def class_attribute_types(ctx: Context, cls_frame: Frame, depth: int = 0) -> dic
                     kind = _type_of(ctx, value, method_frame, depth + 1) if value is not None else None
                     note(target.attr.value, kind)
     return result
+
+
+#: The statements and their parts that can hold an assignment statement (exact types:
+#: libcst's node classes have no subclasses).
+_STATEMENT_PARTS = frozenset(
+    {
+        cst.IndentedBlock,
+        cst.SimpleStatementSuite,
+        cst.SimpleStatementLine,
+        cst.If,
+        cst.Else,
+        cst.For,
+        cst.While,
+        cst.With,
+        cst.Try,
+        cst.TryStar,
+        cst.ExceptHandler,
+        cst.ExceptStarHandler,
+        cst.Finally,
+        cst.Match,
+        cst.MatchCase,
+    }
+)
+
+
+def _assignments(body: cst.BaseSuite) -> Iterator[cst.Assign | cst.AnnAssign]:
+    """The assignment statements of a function's body, in blocks at any depth but not in
+    nested definitions: only statements are walked, never their expressions."""
+    todo: list[cst.CSTNode] = [body]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind is cst.Assign or kind is cst.AnnAssign:
+            yield node  # type: ignore[misc]
+        elif kind in _STATEMENT_PARTS:
+            todo.extend(reversed(children(node)))
 
 
 def _concrete(name: str | None) -> str | None:

@@ -437,7 +437,9 @@ def script(ctx: Context) -> bool:
     """Whether the module is a script that starts its own loop (`if __name__ ==
     "__main__":` followed by `asyncio.run(...)`, `anyio.run` or `trio.run`): its coroutines
     run alone on that loop."""
-    return ctx.memo("script", ctx.module, lambda: bool(_SCRIPT.search(ctx.source)))
+    return ctx.memo(
+        "script", ctx.module, lambda: "__main__" in ctx.source and bool(_SCRIPT.search(ctx.source))
+    )
 
 
 _SCRIPT = re.compile(
