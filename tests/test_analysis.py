@@ -168,3 +168,14 @@ def test_coroutine_calls() -> None:
     assert label("asyncio.sleep(1)") == ("asyncio.sleep", "asyncio.sleep")
     assert label("stream()") is None
     assert label("plain()") is None
+
+
+def test_asl402_looks_for_a_star_import_only_where_the_text_has_one() -> None:
+    """The text check before ASL402 walks a module for imports of requests: every spelling
+    of a star import passes it (the tree then decides), multiplication and unpacking do not."""
+    from asynclint.rules.sync_request_without_timeout import _STAR_IMPORT
+
+    for text in ("from app.http import *", "from app.http import*", "from app.http import \\\n    *"):
+        assert _STAR_IMPORT.search(text), text
+    for text in ("total = price * count", "import os", "call(*args, **kwargs)"):
+        assert not _STAR_IMPORT.search(text), text

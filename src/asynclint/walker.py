@@ -9,6 +9,7 @@ only come from a rule, which then fails alone (ASL002).
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
@@ -66,7 +67,8 @@ class Walker:
         #: Each handler name's handlers, in the order of `rules`.
         self._by_name: dict[str, list[tuple[Rule, Handler]]] = {}
         for rule in rules:
-            for name, function in _handler_functions(type(rule)):
+            rule_class: type = type(rule)
+            for name, function in _handler_functions(rule_class):
                 self._by_name.setdefault(name, []).append((rule, function.__get__(rule)))
         self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
@@ -143,20 +145,15 @@ class Walker:
                 ctx.exit_scope()
 
 
-#: A rule class's handlers (`visit_Call`, `leave_FunctionDef`...), by name: looked up once
-#: per class, not once per node type and file.
-_HANDLERS: dict[type, tuple[tuple[str, Callable[..., None]], ...]] = {}
-
-
+@functools.cache
 def _handler_functions(rule_class: type) -> tuple[tuple[str, Callable[..., None]], ...]:
-    found = _HANDLERS.get(rule_class)
-    if found is None:
-        found = _HANDLERS[rule_class] = tuple(
-            (name, function)
-            for name in dir(rule_class)
-            if name.startswith(("visit_", "leave_")) and callable(function := getattr(rule_class, name))
-        )
-    return found
+    """A rule class's handlers (`visit_Call`, `leave_FunctionDef`...), by name: looked up
+    once per class, not once per node type and file."""
+    return tuple(
+        (name, function)
+        for name in dir(rule_class)
+        if name.startswith(("visit_", "leave_")) and callable(function := getattr(rule_class, name))
+    )
 
 
 def scope_plan(node: cst.CSTNode) -> list[Step]:

@@ -10,6 +10,7 @@ has one), so a function nobody asks about costs nothing.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -44,15 +45,10 @@ class Frame:
     _declared_global: set[str] = field(default_factory=set, repr=False)
     _declared_nonlocal: set[str] = field(default_factory=set, repr=False)
     _sole_qualified: dict[str, str | None] = field(default_factory=dict, repr=False)
-    #: `qualified_name` of the expressions asked about from this frame (by `id`, with the
-    #: expression, kept alive so that its `id` is not reused): every rule asks of the same
-    #: calls.
-    _qualified: dict[int, tuple[cst.BaseExpression, str | None]] = field(default_factory=dict, repr=False)
-    #: `types.call_name` and `types.type_of` of the expressions asked about from this
-    #: frame (by kind and `id`, with the expression), likewise.
-    _typed: dict[tuple[str, int], tuple[cst.BaseExpression, str | None]] = field(
-        default_factory=dict, repr=False
-    )
+    #: What was inferred of an expression from this frame (`remembered`), by the kind of
+    #: inference and the expression's `id`, with the expression (kept alive so that its
+    #: `id` is not reused).
+    _inferred: dict[tuple[str, int], tuple[cst.CSTNode, str | None]] = field(default_factory=dict, repr=False)
 
     @property
     def is_async_function(self) -> bool:
@@ -64,6 +60,16 @@ class Frame:
             self._bindings = {}
             _Collector(self).collect()
         return self._bindings
+
+    def remembered(self, kind: str, node: cst.CSTNode, infer: Callable[[], str | None]) -> str | None:
+        """`infer()` the first time `kind` is asked of `node` from this frame, the same
+        answer afterwards: every rule asks of the same calls, and an inference depends on
+        the frames' bindings and the project's answers alone, which a lint does not change."""
+        key = (kind, id(node))
+        known = self._inferred.get(key)
+        if known is None:
+            known = self._inferred[key] = (node, infer())
+        return known[1]
 
     def sole_qualified(self, name: str) -> str | None:
         """The qualified name every binding of `name` in this frame agrees on, or None.
@@ -331,12 +337,7 @@ def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
     `def helper` gives `pkg.mod.helper`; `from asyncio.tasks import gather` makes `gather`
     `asyncio.gather` (see `catalogs.names`). None for locals, parameters and anything
     unknown."""
-    known = frame._qualified.get(id(expr))
-    if known is not None:
-        return known[1]
-    name = _qualified_name(frame, expr)
-    frame._qualified[id(expr)] = (expr, name)
-    return name
+    return frame.remembered("qualified", expr, lambda: _qualified_name(frame, expr))
 
 
 def _qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:

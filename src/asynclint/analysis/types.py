@@ -47,13 +47,7 @@ def type_of(
     if depth:
         found = _type_of(ctx, expr, frame, depth)
     else:
-        # Every rule asks of the same expressions: each is inferred once per frame (the
-        # inference depends on the frame's bindings and the project's answers alone).
-        key = ("type", id(expr))
-        known = frame._typed.get(key)
-        if known is None:
-            known = frame._typed[key] = (expr, _type_of(ctx, expr, frame, 0))
-        found = known[1]
+        found = frame.remembered("type", expr, lambda: _type_of(ctx, expr, frame, 0))
     return found if parameters or found is None else split_type(found)[0]
 
 
@@ -83,11 +77,7 @@ def call_name(ctx: Context, call: cst.Call, frame: Frame, depth: int = 0) -> str
     a receiver of known type, `Type.method` (`requests.Session.get`)."""
     if depth:
         return _callee(ctx, call, frame, depth)[0]
-    key = ("call", id(call))
-    known = frame._typed.get(key)
-    if known is None:
-        known = frame._typed[key] = (call, _callee(ctx, call, frame, 0)[0])
-    return known[1]
+    return frame.remembered("call", call, lambda: _callee(ctx, call, frame, 0)[0])
 
 
 def _callee(ctx: Context, call: cst.Call, frame: Frame, depth: int) -> tuple[str | None, str | None]:

@@ -853,7 +853,7 @@ _ITERATORS = frozenset(
 )
 
 
-def _kind(node: cst.FunctionDef, decorated: bool, yields: bool = True) -> str:
+def _kind(node: cst.FunctionDef, decorated: bool, yields: bool) -> str:
     """The project model's kind of an `async def` (see `Coroutine.kind`); `yields`: whether
     the module's text has a `yield` at all."""
     if decorated:
