@@ -931,6 +931,69 @@ def test_a_cold_run_lints_importers_once(tmp_path: Path, imported: str, importer
         assert run.parsed == 2  # each file once: the importer's answers were right at once
 
 
+BASE = """\
+import requests
+
+
+class Base:
+    def __init__(self):
+        self.session = requests.Session()
+"""
+
+# The module asks about its own names before its summary exists: a function defined below
+# its caller, and an attribute of its class that a base class of another module assigns.
+OWN_NAMES = """\
+import requests
+
+from app.base import Base
+
+
+async def fetch():
+    make_session().get("https://example.org", timeout=5)
+
+
+class Holder(Base):
+    pass
+
+
+async def use(holder: Holder):
+    holder.session.get("https://example.org", timeout=5)
+
+
+def make_session() -> requests.Session:
+    return requests.Session()
+"""
+
+
+def test_a_module_s_own_definitions_answer_its_first_lint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first pass answers the questions a module asks about its own names from their
+    definitions (a return annotation below the call, a base class's attribute through the
+    live model): the module is linted once, not a second time once its summary is known."""
+    from asynclint import engine
+
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "base.py").write_text(BASE, encoding="utf-8")
+    (package / "user.py").write_text(OWN_NAMES, encoding="utf-8")
+    lints: list[str] = []
+    real = engine._lint_module
+
+    def counted(request: engine.LintRequest, *args: object, **kwargs: object) -> object:
+        lints.append(request.path.rsplit("/", 1)[-1])
+        return real(request, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_lint_module", counted)
+    settings = Settings(project_root=str(tmp_path), file_timeout=0.0)
+    run = Runner(settings, jobs=1, use_cache=False).check([str(tmp_path)])
+    found = sorted((d.path.rsplit("/", 1)[-1], d.start.row, d.code) for d in run.diagnostics)
+    assert found == [("user.py", 7, "ASL102"), ("user.py", 15, "ASL102")]
+    assert lints.count("user.py") == 1, lints
+
+
 FACTORY = """\
 import requests
 

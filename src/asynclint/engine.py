@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -226,6 +226,28 @@ def _own_answers(request: LintRequest, result: FileResult) -> dict[str, object] 
     return {**questions, **answered}
 
 
+def _declared(ctx: Context, live: LiveModel) -> Callable[[str], object]:
+    """What the file's own definitions answer to a question about its own names, judged
+    by the live project model (see `types.declared_type`). The context holds the project
+    view that holds this function: it refers to the context weakly, so that no cycle
+    keeps the module's tree alive after the lint."""
+    import weakref
+
+    from asynclint.analysis.types import declared_type
+
+    context = weakref.ref(ctx)
+
+    def declared(key: str) -> object:
+        current = context()
+        if current is None:
+            return None
+        kind, _, names = key.partition(" ")
+        found = declared_type(current, kind, names)
+        return live.answer_type(found) if found is not None else None
+
+    return declared
+
+
 _LIBCST_AT_RE = re.compile(r"error at (\d+):(\d+): ")
 
 
@@ -288,14 +310,21 @@ def _lint_module(
     them); an empty list is given them when the code generated for positions is the text."""
     from asynclint import registry
     from asynclint.analysis.context import Context
-    from asynclint.project import ProjectView
+    from asynclint.project import SUMMARY_CODE, ProjectView
     from asynclint.walker import Walker
 
     text, path, codes = request.text, request.path, request.codes
     with_edits, honour_noqa = request.with_edits, request.honour_noqa
     assert request.module_name is not None
     ctx = Context(module, text, path, request.module_name, request.is_package, request.settings, is_test)
-    ctx.project = ProjectView(request.answers, request.live.answer if request.live is not None else None)
+    live = request.live
+    ctx.project = ProjectView(
+        request.answers,
+        live.answer if live is not None else None,
+        _declared(ctx, live)
+        if live is not None and request.answers is None and SUMMARY_CODE in active
+        else None,
+    )
     rules = [cls(ctx) for cls in registry.load(active)]
     known = tuple(bounds) if bounds else None
     walker = Walker(ctx, rules, {} if known is not None else None)

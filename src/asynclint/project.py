@@ -858,8 +858,10 @@ class ProjectIndex:
         summarised yet in a top-level package some summarised module belongs to (the live
         model of a first pass)."""
         found = self.type_of(key)
-        if found is None:
-            return None
+        return self.unseen(found) if found is not None else None
+
+    def unseen(self, found: str) -> str | None:
+        """`found` when it is a class of a module not summarised yet (see `unseen_type`)."""
         kind = split_type(found)[1] or found  # `ContextVar[T]`: whether `T` is unseen
         if self.is_class(kind) or catalogued_type(kind):
             return None
@@ -929,6 +931,10 @@ class ProjectIndex:
         """The type class `cls` gives attribute `attr` (annotated in the class body,
         `self.x: T = ...` or `self.x = T(...)` in a method), bases included."""
         return self._index.attribute_type(cls, attr)
+
+    def unalias_type(self, kind: str) -> str:
+        """A type through re-exports (see `Index.unalias_type`)."""
+        return self._index.unalias_type(kind)
 
     def is_class(self, name: str) -> bool:
         """Whether `name` is a class of the project (through re-exports)."""
@@ -1160,11 +1166,17 @@ class ProjectView:
     """What one file's lint knows of the rest of the project (see above)."""
 
     def __init__(
-        self, answers: Mapping[str, object] | None = None, oracle: Callable[[str], object] | None = None
+        self,
+        answers: Mapping[str, object] | None = None,
+        oracle: Callable[[str], object] | None = None,
+        declared: Callable[[str], object] | None = None,
     ) -> None:
         self._answers = answers or {}
         #: Answers the questions `answers` does not hold (the live model of a first pass).
         self._oracle = oracle
+        #: Answers what `oracle` does not know of the file's own names, from their
+        #: definitions (`types.declared_type`).
+        self._declared = declared
         #: Every question asked, with the answer given.
         self.asked: dict[str, object] = {}
 
@@ -1174,6 +1186,8 @@ class ProjectView:
         answer = self._answers.get(key)
         if answer is None and self._oracle is not None and key not in self._answers:
             answer = self._oracle(key)
+            if answer is None and self._declared is not None:
+                answer = self._declared(key)
         self.asked[key] = answer
         return answer
 
@@ -1348,6 +1362,15 @@ class LiveModel:
             return None
         found = answer(index, key)
         return found if found is not None else index.unseen_type(key)
+
+    def answer_type(self, found: str) -> str | None:
+        """The answer to a question about a type whose type is `found` (the one the file's
+        own definitions declare), judged as `answer` judges the summaries' types."""
+        index = self._current()
+        if index is None:
+            return None
+        found = index.unalias_type(found)
+        return found if index.informative_type(found) else index.unseen(found)
 
     def _current(self) -> ProjectIndex | None:
         if self._new:

@@ -307,6 +307,111 @@ _STATEMENT_PARTS = frozenset(
 )
 
 
+#: Decorators that make a generator function a context manager: its call gives no value of
+#: its return annotation's type (the summary records what it yields instead).
+CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+
+def declared_type(ctx: Context, kind: str, names: str) -> str | None:
+    """For a question of the project model about a name of this module (`returns
+    pkg.mod.f`, `returns pkg.mod.Class.method`, `attribute pkg.mod.Class attr`), the type
+    the module's own code declares: a function's or method's return annotation, or the
+    type the class gives the attribute, as the module's summary records them; None when
+    the code says nothing, or when the type is one of this module's classes (whether such
+    a type tells a rule anything depends on the module's whole summary).
+
+    A first pass asks about a module's own names before its summary exists (a function
+    called above its `def`): answered here, the file is mostly not linted again once the
+    summary is known (`engine._own_answers` checks these answers as it checks the rest)."""
+    module = ctx.module_info.name or "__main__"
+    prefix = module + "."
+    attr = ""
+    if kind == "attribute":
+        names, _, attr = names.rpartition(" ")
+    elif kind != "returns":
+        return None
+    if not names.startswith(prefix):
+        return None
+    parts = names[len(prefix) :].split(".")
+    if kind == "attribute":
+        found = _declared_member(ctx, parts[0], attr, attribute=True) if len(parts) == 1 else None
+    elif len(parts) == 1:
+        found = _declared_return(ctx.module_frame, parts[0])
+    else:
+        found = _declared_member(ctx, parts[0], parts[1], attribute=False) if len(parts) == 2 else None
+    if found is None:
+        return None
+    outer, parameter = split_type(found)
+    if outer.startswith(prefix) or (parameter is not None and parameter.startswith(prefix)):
+        return None
+    return found
+
+
+def _declared_member(ctx: Context, cls: str, member: str, *, attribute: bool) -> str | None:
+    """The type of attribute `member` of the module's class `cls`, or what its method
+    `member` returns, looked up along the bases breadth first as the project model does:
+    in the classes of this module from their code, in another module's from the project
+    model; None as soon as a class in the way does not say."""
+    module = ctx.module_info.name or "__main__"
+    queue = [f"{module}.{cls}"]
+    seen: set[str] = set()
+    while queue and len(seen) < 8:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        owner, _, name = current.rpartition(".")
+        if owner != module:
+            if attribute:
+                return ctx.project.attribute_type(current, member)
+            return ctx.project.return_type(f"{current}.{member}")
+        frame = _own_class_frame(ctx, name)
+        if frame is None:
+            return None
+        if attribute:
+            types = class_attribute_types(ctx, frame)
+            if member in types:
+                return types[member]
+        elif member in frame.bindings:
+            return _declared_return(frame, member)
+        assert isinstance(frame.node, cst.ClassDef)
+        for base in frame.node.bases:
+            if base.keyword is not None:
+                continue
+            # Bases the summary does not record (unnamed) or the project cannot define
+            # (the standard library's) are no classes of the project model either.
+            qualified = qualified_name(ctx.module_frame, base.value)
+            if qualified is not None and may_be_project_name(qualified):
+                queue.append(qualified)
+    return None
+
+
+def _own_class_frame(ctx: Context, name: str) -> Frame | None:
+    """The frame of the module-level class `name`, when it is the name's only binding."""
+    bindings = ctx.module_frame.bindings.get(name, [])
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.ClassDef):
+        return None
+    node = bindings[0].node
+    return ctx.frame_of(node) or Frame(node, "class", ctx.module_frame, False, ctx.module_info)
+
+
+def _declared_return(frame: Frame, name: str) -> str | None:
+    """The return annotation's type of the function `name` defined in `frame` (its only
+    binding there), unless a decorator makes it a context manager."""
+    bindings = frame.bindings.get(name, [])
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.FunctionDef):
+        return None
+    node = bindings[0].node
+    if node.returns is None:
+        return None
+    if any(
+        not isinstance(d.decorator, cst.Call) and qualified_name(frame, d.decorator) in CONTEXT_MANAGERS
+        for d in node.decorators
+    ):
+        return None
+    return annotation_type(node.returns.annotation, frame)
+
+
 def _assignments(body: cst.BaseSuite) -> Iterator[cst.Assign | cst.AnnAssign]:
     """The assignment statements of a function's body, in blocks at any depth but not in
     nested definitions: only statements are walked, never their expressions."""

@@ -9,7 +9,7 @@ import libcst as cst
 from asynclint import registry
 from asynclint.analysis.methods import self_class
 from asynclint.analysis.nodes import describe_call, is_none, last_name, positional_args, walk
-from asynclint.analysis.types import type_of
+from asynclint.analysis.types import CONTEXT_MANAGERS, type_of
 from asynclint.catalogs import blocking as catalog
 from asynclint.catalogs.calls import TO_THREAD
 from asynclint.catalogs.concurrency import TRANSPARENT_DECORATORS
@@ -259,7 +259,7 @@ class BlockingCallViaHelper(Rule):
             self.ctx.want_position(node.name)
         function = self.summary.functions[qual] = Function(display, False, None)
         function.cached = any(d in catalog.CACHE_DECORATORS for d in decorators)
-        if any(d in _CONTEXT_MANAGERS for d in decorators):
+        if any(d in CONTEXT_MANAGERS for d in decorators):
             # Its tear-down (after the `yield`) runs at the exit of a `with`, not at the call.
             self.summary.functions[qual + EXIT] = Function(display, False, None)
 
@@ -291,7 +291,7 @@ class BlockingCallViaHelper(Rule):
             return
         annotation = node.returns.annotation
         decorators = {self._decorator(d.decorator) for d in node.decorators}
-        if decorators & _CONTEXT_MANAGERS:
+        if decorators & CONTEXT_MANAGERS:
             if isinstance(annotation, cst.Subscript) and ctx.qualified_name(annotation.value) in _ITERATORS:
                 first = annotation.slice[0].slice
                 if isinstance(first, cst.Index):
@@ -843,9 +843,8 @@ def _after_yield(function: cst.CSTNode) -> set[int]:
     return found
 
 
-#: Decorators that make a generator function a context manager, and the annotations of
-#: such a function whose first argument is the type it yields.
-_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+#: The annotations of a context-manager function (`types.CONTEXT_MANAGERS`) whose first
+#: argument is the type it yields.
 _ITERATORS = frozenset(
     f"{module}.{name}"
     for module in ("typing", "collections.abc")
