@@ -19,6 +19,7 @@ import ast
 import bisect
 import contextlib
 import io
+import itertools
 import re
 import tokenize
 from collections.abc import Iterable, Iterator, Mapping
@@ -441,8 +442,9 @@ def layout_from_tree(
     groups: dict[int, tuple[Unit, set[cst.CSTNode]]] = {}
     for node, unit in units.items():
         groups.setdefault(id(unit), (unit, set()))[1].add(node)
-    starts = [0, *(m.end() for m in _NEWLINE_RE.finditer(source))]
     lines = source.split("\n")
+    # The characters of the lines up to each one (line breaks aside): a line's offset.
+    sizes = list(itertools.accumulate(map(len, lines)))
     found: dict[cst.CSTNode, CodeRange] = {}
     for key, (unit, targets) in groups.items():
         match = found_units.get(key)
@@ -457,7 +459,7 @@ def layout_from_tree(
             line = theirs.lineno
             text = lines[line - 1] if 0 < line <= len(lines) else ""
             column = len(text.encode("utf-8")[: theirs.col_offset].decode("utf-8", "replace"))
-        if not 0 < line <= len(starts):
+        if not 0 < line <= len(lines):
             return None
         state = _PrefixState(module, set(targets), set())
         state.line, state.column = line, column
@@ -467,7 +469,7 @@ def layout_from_tree(
                 unit._codegen(state, is_elif=True)  # CPython's tree has no `elif`: an `If` it starts
             else:
                 unit._codegen(state)
-        offset = starts[line - 1] + column
+        offset = (sizes[line - 2] + line - 1 if line > 1 else 0) + column
         generated = "".join(state.tokens)
         if source[offset : offset + len(generated)] != generated:
             return None
