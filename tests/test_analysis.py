@@ -179,3 +179,78 @@ def test_asl402_looks_for_a_star_import_only_where_the_text_has_one() -> None:
         assert _STAR_IMPORT.search(text), text
     for text in ("total = price * count", "import os", "call(*args, **kwargs)"):
         assert not _STAR_IMPORT.search(text), text
+
+
+def test_a_module_s_own_definitions_declare_the_types_the_project_model_is_asked_about() -> None:
+    """`declared_type`: a first pass's answer to a question about the module's own names,
+    from their definitions, as the summary records them; nothing where the code does not
+    say, or where the type is a class of the module (judged with the whole summary)."""
+    from asynclint.analysis.types import declared_type
+    from asynclint.project import ProjectView
+
+    ctx = _context(
+        """
+        import contextlib
+        import requests
+        from typing import Iterator
+
+        from pkg.base import Remote
+
+
+        def later() -> requests.Session:
+            return requests.Session()
+
+
+        @contextlib.contextmanager
+        def opened() -> Iterator[requests.Session]:
+            yield requests.Session()
+
+
+        @contextlib.contextmanager
+        def loosely() -> requests.Session:  # annotated with what it yields
+            yield requests.Session()
+
+
+        def own() -> "Holder":
+            return Holder()
+
+
+        def twice() -> requests.Session: ...
+        twice = None
+
+
+        class Holder:
+            session: requests.Session
+
+            def make(self) -> requests.Session:
+                return self.session
+
+
+        class Child(Holder):
+            pass
+
+
+        class Far(Remote):
+            pass
+        """
+    )
+    asked: list[str] = []
+
+    def oracle(key: str) -> object:
+        asked.append(key)
+        return "httpx.Client" if key == "attribute pkg.base.Remote client" else None
+
+    ctx.project = ProjectView(oracle=oracle)
+    assert declared_type(ctx, "returns", "pkg.mod.later") == "requests.Session"
+    assert declared_type(ctx, "returns", "pkg.mod.opened") is None  # yields it: a `with` enters it
+    assert declared_type(ctx, "returns", "pkg.mod.loosely") is None
+    assert declared_type(ctx, "returns", "pkg.mod.own") is None  # the module's own class
+    assert declared_type(ctx, "returns", "pkg.mod.Holder") is None
+    assert declared_type(ctx, "returns", "pkg.mod.twice") is None  # bound twice
+    assert declared_type(ctx, "returns", "pkg.mod.Holder.make") == "requests.Session"
+    assert declared_type(ctx, "returns", "pkg.mod.Child.make") == "requests.Session"  # a base's
+    assert declared_type(ctx, "attribute", "pkg.mod.Child session") == "requests.Session"
+    assert declared_type(ctx, "attribute", "pkg.mod.Far client") == "httpx.Client"
+    assert asked == ["attribute pkg.base.Remote client"]  # another module's class: asked
+    assert declared_type(ctx, "returns", "pkg.other.later") is None  # not this module's
+    assert declared_type(ctx, "io", "pkg.mod.later") is None  # not a question of types
