@@ -1089,6 +1089,40 @@ def test_the_live_model_guesses_that_a_class_of_a_module_not_seen_yet_is_informa
     assert live.answer("returns app.factory.get_client") is None
 
 
+def test_the_live_model_takes_a_module_s_changed_summary() -> None:
+    """A module linted a second time (with its own answers) whose summary changed: the live
+    model answers from the new one, before and after it was made into an index, and
+    forgets what only the first one said."""
+    from asynclint.project import LiveModel
+
+    first = _facts(
+        {
+            "app.store": "import requests\n\n\ndef make():\n    return 1\n\n\nasync def cached():\n    return 1\n"
+        }
+    )
+    second = _facts(
+        {
+            "app.store": (
+                "import requests\n\n\ndef make() -> requests.Session:\n    return requests.Session()\n\n\n"
+                "async def cached():\n    return await requests.get()\n"
+            )
+        }
+    )
+    other = _facts({"app.other": "def helper():\n    return 2\n"})
+    for made_before in (False, True):
+        live = LiveModel()
+        live.add("app/store.py", first["app.store.py"])
+        live.add("app/other.py", other["app.other.py"])
+        if made_before:
+            assert live.answer("returns app.store.make") is None
+            assert live.answer("io app.store.cached") is False
+        live.add("app/store.py", second["app.store.py"])
+        assert live.answer("returns app.store.make") == "requests.Session", made_before
+        assert live.answer("io app.store.cached") is None, made_before
+        live.add("app/store.py", first["app.store.py"])
+        assert live.answer("returns app.store.make") is None, made_before
+
+
 def test_the_live_model_answers_from_the_modules_so_far() -> None:
     from asynclint.project import LiveModel
 

@@ -494,6 +494,36 @@ class Index:
         elif self._quiet is not None:
             self._quiet |= self._quiet_among(summary.coroutines)
 
+    def replace(self, old: FileSummary, new: FileSummary) -> None:
+        """A module's new summary in place of `old` (the live model of a run's first pass,
+        when a module's second lint changes its summary), as `add` adds one: what `old`
+        defines is forgotten; what it adds to the project-wide sets (the names called,
+        spawned and handed to loop runners, the coroutines that start work) stays, an
+        over-approximation that the settling rounds correct."""
+        for table, part in (
+            (self.functions, old.functions),
+            (self.modules, old.functions),
+            (self.coroutines, old.coroutines),
+            (self.returns, old.returns),
+            (self.yields, old.yields),
+            (self.attributes, old.attributes),
+            (self.classes, old.classes),
+            (self.aliases, old.aliases),
+            (self.creates, old.creates),
+            (self.variables, old.variables),
+        ):
+            for key in part:
+                table.pop(key, None)
+        for callee, caller in old.awaited:
+            pairs = self.awaited.get(callee.rpartition(".")[2])
+            if pairs is not None and (callee, caller) in pairs:
+                pairs.remove((callee, caller))
+        self.stars.pop(old.module, None)
+        self.exports.pop(old.module, None)
+        if self._quiet is not None:
+            self._quiet -= set(old.coroutines)
+        self.add(new, solve=False)
+
     def _quiet_among(self, coroutines: Mapping[str, Coroutine]) -> set[str]:
         """Which of `coroutines` (one module's, just added) never reach I/O, the quiet
         coroutines known before standing as they are (an approximation of `quiet` that
@@ -832,6 +862,20 @@ class ProjectIndex:
         self._alone = {}
         self._index.add(summary, shown_path(path, self._root), solve=solve)
         return True
+
+    def replace(self, path: str, facts: Mapping[str, Any]) -> None:
+        """The summary of a module already added, changed (see `Index.replace`); nothing
+        for a path the index left out (a homonym)."""
+        old = self.summaries.get(path)
+        summary = FileSummary.from_facts(facts)
+        if old is None or summary.module != old.module:
+            return
+        self.summaries[path] = self._by_module[summary.module] = summary
+        self._loop_setters = {self._tops[s.module] for s in self.summaries.values() if s.sets_loop}
+        self._nested = {self._tops[s.module] for s in self.summaries.values() if s.nests}
+        self._informative = {}
+        self._alone = {}
+        self._index.replace(old, summary)
 
     def solve(self) -> None:
         self._informative = {}
@@ -1341,16 +1385,30 @@ class LiveModel:
     since the last ones, not after every module."""
 
     def __init__(self) -> None:
-        self._seen: set[str] = set()
+        #: path -> the summary last given for it.
+        self._given: dict[str, Mapping[str, Any]] = {}
         self._new: list[tuple[str, Mapping[str, Any]]] = []
         self._index: ProjectIndex | None = None
         self._solved = 0
 
     def add(self, path: str, facts: object) -> None:
-        """The summary (`FileSummary.to_facts()`) of the module at `path`, just linted."""
-        if isinstance(facts, Mapping) and path not in self._seen:
-            self._seen.add(path)
+        """The summary (`FileSummary.to_facts()`) of the module at `path`, just linted; a
+        second summary of the same module (linted again with its own answers) replaces
+        the first when it differs."""
+        if not isinstance(facts, Mapping):
+            return
+        given = self._given.get(path)
+        if given is facts:
+            return
+        self._given[path] = facts
+        if given is None:
             self._new.append((path, facts))
+        elif given != facts:
+            waiting = [n for n, (p, _) in enumerate(self._new) if p == path]
+            if waiting:
+                self._new[waiting[0]] = (path, facts)
+            elif self._index is not None:
+                self._index.replace(path, facts)
 
     def answer(self, key: str) -> object:
         """The informative answer to the question `key`, as far as the modules so far tell;
