@@ -149,6 +149,7 @@ def measure(project: Path, work: Path, source: str, reps: int, pick: str = "") -
         warm_one.append(cpu(asynclint(str(one.relative_to(root))), root, source))
         one.write_text(original, encoding="utf-8")
     shutil.rmtree(root)
+    ratios = [c / p for p, c in zip(parse, cold, strict=True)]
     return {
         "files": len(files),
         "parse": statistics.median(parse),
@@ -158,8 +159,8 @@ def measure(project: Path, work: Path, source: str, reps: int, pick: str = "") -
         "first_one": statistics.median(first_one),
         "peak": max(peaks),
         # Each repetition's cold run right after its bare parse: the spread of the ratio.
-        "low": min(c / p for p, c in zip(parse, cold, strict=True)),
-        "high": max(c / p for p, c in zip(parse, cold, strict=True)),
+        "low": min(ratios),
+        "high": max(ratios),
     }
 
 

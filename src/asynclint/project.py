@@ -833,9 +833,13 @@ class ProjectIndex:
         self._index = Index(self.summaries.values(), paths)
         #: module -> the folder of its top-level package (a top-level module: its file).
         self._tops = {s.module: top_package(path, s.module) for path, s in self.summaries.items()}
+        self._alone: dict[str, bool] = {}
+        self._packages()
+
+    def _packages(self) -> None:
+        """The top-level packages the summaries say install the loop or nest it."""
         #: The top-level packages (or modules) some module of which installs the loop.
         self._loop_setters = {self._tops[s.module] for s in self.summaries.values() if s.sets_loop}
-        self._alone: dict[str, bool] = {}
         #: The top-level packages (or modules) some module of which applies `nest_asyncio`.
         self._nested = {self._tops[s.module] for s in self.summaries.values() if s.nests}
 
@@ -871,8 +875,7 @@ class ProjectIndex:
         if old is None or summary.module != old.module:
             return
         self.summaries[path] = self._by_module[summary.module] = summary
-        self._loop_setters = {self._tops[s.module] for s in self.summaries.values() if s.sets_loop}
-        self._nested = {self._tops[s.module] for s in self.summaries.values() if s.nests}
+        self._packages()
         self._informative = {}
         self._alone = {}
         self._index.replace(old, summary)
@@ -1404,10 +1407,11 @@ class LiveModel:
         if given is None:
             self._new.append((path, facts))
         elif given != facts:
-            waiting = [n for n, (p, _) in enumerate(self._new) if p == path]
-            if waiting:
-                self._new[waiting[0]] = (path, facts)
-            elif self._index is not None:
+            for number, (waiting, _) in enumerate(self._new):
+                if waiting == path:  # not in the index yet
+                    self._new[number] = (path, facts)
+                    return
+            if self._index is not None:
                 self._index.replace(path, facts)
 
     def answer(self, key: str) -> object:

@@ -67,7 +67,7 @@ class Walker:
         #: Each handler name's handlers, in the order of `rules`.
         self._by_name: dict[str, list[tuple[Rule, Handler]]] = {}
         for rule in rules:
-            rule_class: type = type(rule)
+            rule_class: type = type(rule)  # as `type`: mypy takes a rule class for unhashable
             for name, function in _handler_functions(rule_class):
                 self._by_name.setdefault(name, []).append((rule, function.__get__(rule)))
         self._visit: dict[type, list[tuple[Rule, Handler]]] = {}

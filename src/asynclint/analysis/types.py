@@ -334,11 +334,13 @@ def declared_type(ctx: Context, kind: str, names: str) -> str | None:
         return None
     parts = names[len(prefix) :].split(".")
     if kind == "attribute":
-        found = _declared_member(ctx, parts[0], attr, attribute=True) if len(parts) == 1 else None
+        found = _declared_member(ctx, module, parts[0], attr, attribute=True) if len(parts) == 1 else None
     elif len(parts) == 1:
         found = _declared_return(ctx.module_frame, parts[0])
     else:
-        found = _declared_member(ctx, parts[0], parts[1], attribute=False) if len(parts) == 2 else None
+        found = (
+            _declared_member(ctx, module, parts[0], parts[1], attribute=False) if len(parts) == 2 else None
+        )
     if found is None:
         return None
     outer, parameter = split_type(found)
@@ -347,12 +349,11 @@ def declared_type(ctx: Context, kind: str, names: str) -> str | None:
     return found
 
 
-def _declared_member(ctx: Context, cls: str, member: str, *, attribute: bool) -> str | None:
-    """The type of attribute `member` of the module's class `cls`, or what its method
-    `member` returns, looked up along the bases breadth first as the project model does:
-    in the classes of this module from their code, in another module's from the project
-    model; None as soon as a class in the way does not say."""
-    module = ctx.module_info.name or "__main__"
+def _declared_member(ctx: Context, module: str, cls: str, member: str, *, attribute: bool) -> str | None:
+    """The type of attribute `member` of the class `cls` of this module (`module`), or what
+    its method `member` returns, looked up along the bases breadth first as the project
+    model does: in the classes of this module from their code, in another module's from the
+    project model; None as soon as a class in the way does not say."""
     queue = [f"{module}.{cls}"]
     seen: set[str] = set()
     while queue and len(seen) < 8:
@@ -387,12 +388,15 @@ def _declared_member(ctx: Context, cls: str, member: str, *, attribute: bool) ->
 
 
 def _own_class_frame(ctx: Context, name: str) -> Frame | None:
-    """The frame of the module-level class `name`, when it is the name's only binding."""
+    """The frame of the module-level class `name`, when it is the name's only binding: the
+    walk's, once it has entered the class, else one made for the questions (once)."""
     bindings = ctx.module_frame.bindings.get(name, [])
     if len(bindings) != 1 or not isinstance(bindings[0].node, cst.ClassDef):
         return None
     node = bindings[0].node
-    return ctx.frame_of(node) or Frame(node, "class", ctx.module_frame, False, ctx.module_info)
+    return ctx.frame_of(node) or ctx.memo(
+        "class-frame", node, lambda: Frame(node, "class", ctx.module_frame, False, ctx.module_info)
+    )
 
 
 def _declared_return(frame: Frame, name: str) -> str | None:
