@@ -82,10 +82,13 @@ def _download(project: Project, into: Path) -> Path:
     return found[0]
 
 
-def _extract(archive: Path, target: Path) -> None:
-    tmp = target.with_name(target.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+def _extract(archive: Path, target: Path, marker: str) -> None:
+    """The `.py` files of `archive` into `target`, with the `.complete` marker holding
+    `marker`. Extracted beside it under a name of this process's own, then renamed: two
+    runs that fetch the same project at once (two benchmarks side by side) each end with a
+    whole folder, never with one the other emptied."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".partial-", dir=target.parent))
     if archive.name.endswith((".whl", ".zip")):
         with zipfile.ZipFile(archive) as zf:
             for member in zf.namelist():
@@ -103,8 +106,17 @@ def _extract(archive: Path, target: Path) -> None:
                     out = tmp / member.name
                     out.parent.mkdir(parents=True, exist_ok=True)
                     out.write_bytes(data.read())
+    (tmp / ".complete").write_text(marker + "\n")
+    if (target / ".complete").exists():
+        shutil.rmtree(tmp, ignore_errors=True)  # another run finished it meanwhile
+        return
     shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    try:
+        tmp.rename(target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (target / ".complete").exists():
+            raise
 
 
 def ensure_project(project: Project) -> Path:
@@ -116,8 +128,7 @@ def ensure_project(project: Project) -> Path:
         digest = hashlib.sha256(archive.read_bytes()).hexdigest()
         if digest != project.sha256:
             raise CorpusUnavailable(f"{project.name}: sha256 mismatch: {digest} != {project.sha256}")
-        _extract(archive, project.folder)
-    marker.write_text(project.sha256 + "\n")
+        _extract(archive, project.folder, project.sha256)
     return project.folder
 
 

@@ -1211,3 +1211,101 @@ def test_coroutines_that_run_alone_through_the_model() -> None:
     assert not index.runs_alone("app.docs.Manager.page")  # handed to gather
     assert not index.runs_alone("app.commands.handle")  # run by nobody
     assert not index.runs_alone("app.docs.missing")
+
+
+DEAD_CLIENT = """\
+import requests
+
+from app.settings import HEADERS
+
+
+def fetch(url):
+    return requests.get(url, headers=HEADERS)
+"""
+
+
+def test_a_module_whose_import_fails_is_silent_until_the_module_exists(tmp_path: Path) -> None:
+    """`app/client.py` imports `app.settings`, which the package lacks: the module cannot
+    be imported, so nothing in it runs and nothing is reported, in a whole run, a run of
+    the file alone (cold and cached), standard input and flake8. Once the module exists
+    the finding is back, and goes again when the module is removed."""
+    from test_flake8 import run_flake8
+
+    root = make_project(tmp_path)
+    (root / "src/app/client.py").write_text(DEAD_CLIENT, encoding="utf-8")
+    settings = root / "src/app/settings.py"
+
+    def reported() -> list[list[str]]:
+        runs = [
+            run_cli("--no-cache", ".", cwd=root).stdout,
+            run_cli("src/app/client.py", cwd=root).stdout,
+            run_cli(".", cwd=root).stdout,
+            run_cli(
+                "--stdin-filename", "src/app/client.py", "-", cwd=root, stdin=DEAD_CLIENT.encode()
+            ).stdout,
+            run_flake8("--select", "ASL", "src/app/client.py", cwd=root).stdout,
+        ]
+        return [[line.split(":")[1] for line in run.splitlines() if "app/client.py:" in line] for run in runs]
+
+    assert reported() == [[]] * 5
+    settings.write_text('HEADERS = {"Accept": "text/plain"}\n', encoding="utf-8")
+    assert reported() == [["7"]] * 5
+    settings.unlink()
+    assert reported() == [[]] * 5
+
+
+def test_which_missing_modules_the_index_is_sure_of(tmp_path: Path) -> None:
+    package = tmp_path / "app"
+    (package / "sub").mkdir(parents=True)
+    (package / "plugins").mkdir()
+    (tmp_path / "ns").mkdir()
+    for name, text in {
+        "app/__init__.py": "",
+        "app/core.py": "X = 1\n",
+        "app/sub/__init__.py": "",
+        "app/sub/leaf.py": "Y = 1\n",
+        "app/native.pyi": "Z: int\n",
+        "app/plugins/__init__.py": "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n",
+        "app/plugins/one.py": "W = 1\n",
+        "ns/tools.py": "V = 1\n",
+    }.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    summaries = _facts(
+        {
+            module: "def f():\n    return 1\n"
+            for module in ("app.core", "app.sub.leaf", "app.plugins.one", "ns.tools")
+        }
+    )
+    index = ProjectIndex(
+        {
+            str(tmp_path / path.removesuffix(".py").replace(".", "/")) + ".py": facts
+            for path, facts in summaries.items()
+        }
+    )
+    assert index.missing_module("app.gone")
+    assert index.missing_module("app.gone.deeper")
+    assert index.missing_module("app.sub.gone")
+    assert not index.missing_module("app.core")
+    assert not index.missing_module("app.sub")
+    assert not index.missing_module("app.sub.leaf")
+    assert not index.missing_module("app.native")  # a stub: an extension module may be built
+    assert not index.missing_module("app.plugins.two")  # `__path__` is extended
+    assert not index.missing_module("ns.other")  # a namespace package may span folders
+    assert not index.missing_module("requests.gone")  # not the project's
+
+
+def test_a_package_name_two_folders_share_proves_no_module_missing(tmp_path: Path) -> None:
+    for name in ("one/tests/__init__.py", "two/tests/__init__.py", "one/tests/utils.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("", encoding="utf-8")
+    summaries = _facts(
+        {"tests.test_a": "def f():\n    return 1\n", "tests.test_b": "def g():\n    return 1\n"}
+    )
+    index = ProjectIndex(
+        {
+            str(tmp_path / "one/tests/test_a.py"): summaries["tests.test_a.py"],
+            str(tmp_path / "two/tests/test_b.py"): summaries["tests.test_b.py"],
+        }
+    )
+    assert not index.missing_module("tests.utils")
+    assert not index.missing_module("tests.gone")

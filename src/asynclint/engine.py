@@ -337,6 +337,12 @@ def _lint_module(
                 syntax_error(path, "not linted: the code is nested too deeply to analyse")
             )
         return result
+    if _cannot_import(ctx, module):
+        # Dead code: whatever it does never runs, and nothing in it is worth a change but
+        # its removal. Its summary still goes to the project model.
+        for rule in rules:
+            rule.findings.clear()
+        active = active - {UNUSED_NOQA}
     findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
     from asynclint.positions import RoundTripError, layout, layout_from_tree, layout_statements
     from asynclint.precheck import python_tree
@@ -447,6 +453,22 @@ def _lint_module(
     if ctx.project.asked:
         result.questions = ctx.project.asked
     return result
+
+
+def _cannot_import(ctx: Context, module: cst.Module) -> bool:
+    """Whether the module fails when imported: an import its body makes unconditionally
+    (not under `if` or `try`) names a submodule its project's package does not have (the
+    project model's `missing` question). A module that edits `sys.path` first is left
+    alone: the package it imports may then come from elsewhere."""
+    from asynclint.project import may_be_project_name, required_modules
+
+    if "sys.path" in ctx.source:
+        return False
+    return any(
+        ctx.project.missing_module(name)
+        for name in required_modules(module, ctx.module_info)
+        if "." in name and may_be_project_name(name)
+    )
 
 
 def _unused_noqa(ctx: Context, ran: frozenset[str], with_edits: bool) -> list[Diagnostic]:

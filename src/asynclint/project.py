@@ -30,7 +30,12 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from asynclint.analysis.scopes import ModuleInfo
 
 #: The rules with a project-wide phase (`Rule.project_diagnostics`): the codes whose facts
 #: every module of a project contributes (an architecture test keeps this list exact).
@@ -834,6 +839,7 @@ class ProjectIndex:
         #: module -> the folder of its top-level package (a top-level module: its file).
         self._tops = {s.module: top_package(path, s.module) for path, s in self.summaries.items()}
         self._alone: dict[str, bool] = {}
+        self._folders: dict[str, str] | None = None
         self._packages()
 
     def _packages(self) -> None:
@@ -864,6 +870,7 @@ class ProjectIndex:
             self._nested.add(self._tops[summary.module])
         self._informative = {}
         self._alone = {}
+        self._folders = None
         self._index.add(summary, shown_path(path, self._root), solve=solve)
         return True
 
@@ -1115,6 +1122,69 @@ class ProjectIndex:
             return None
         return target not in self._index.quiet()
 
+    def missing_module(self, name: str) -> bool:
+        """Whether importing the dotted module `name` certainly fails: the longest prefix
+        of it that is a package of the project (a folder some summarised module is in)
+        is a regular package (its folder has an `__init__.py`) whose folder has no entry
+        for the next part (no module, package, stub or extension of that name), and its
+        `__init__.py` neither extends `__path__` nor fills `sys.modules`. A package
+        outside the project, or a namespace package, says nothing (False)."""
+        parts = name.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            folder = self._package_folders().get(".".join(parts[:end]))
+            if folder is None:
+                continue
+            if not folder:
+                return False
+            entries = _folder_entries(folder)
+            if entries is None or "__init__.py" not in entries:
+                return False
+            if _extends_path(os.path.join(folder, "__init__.py")):
+                return False
+            part = parts[end]
+            return not any(e == part or e.startswith(part + ".") for e in entries)
+        return False
+
+    def _package_folders(self) -> dict[str, str]:
+        """package -> its folder, for every package that holds a summarised module (its
+        folder is found from the module's path); "" for a name two folders share (the
+        summaries of several projects, or homonyms)."""
+        if self._folders is None:
+            self._folders = {}
+            for path, summary in self.summaries.items():
+                parts = summary.module.split(".") if summary.module else []
+                folder = os.path.dirname(path)
+                if os.path.basename(path) != "__init__.py":
+                    parts = parts[:-1]
+                # `a.b.c` in `/r/a/b/c.py`: `a.b` is `/r/a/b`, `a` is `/r/a`.
+                while parts and os.path.basename(folder) == parts[-1]:
+                    package = ".".join(parts)
+                    if self._folders.setdefault(package, folder) != folder:
+                        self._folders[package] = ""  # two folders of one name: no answer
+                    parts = parts[:-1]
+                    folder = os.path.dirname(folder)
+        return self._folders
+
+
+def _folder_entries(folder: str) -> list[str] | None:
+    try:
+        return os.listdir(folder or ".")
+    except OSError:
+        return None
+
+
+#: What a package's `__init__.py` holds when it may make submodules its folder lacks.
+_PATH_MAKERS = ("__path__", "sys.modules", "extend_path")
+
+
+def _extends_path(init: str) -> bool:
+    try:
+        with open(init, encoding="utf-8", errors="replace") as file:
+            text = file.read()
+    except OSError:
+        return True
+    return any(word in text for word in _PATH_MAKERS)
+
 
 def top_package(path: str, module: str) -> str:
     """The folder of the top-level package of the module `module` (its dotted name; a
@@ -1174,6 +1244,7 @@ QUESTION_KINDS = (
     "loop",
     "task",
     "alone",
+    "missing",
 )
 
 
@@ -1263,6 +1334,11 @@ class ProjectView:
         of its own (see `ProjectIndex.runs_alone`)."""
         return self._ask(question("alone", qualname)) is True
 
+    def missing_module(self, name: str) -> bool:
+        """Whether importing the dotted module `name` certainly fails (see
+        `ProjectIndex.missing_module`)."""
+        return self._ask(question("missing", name)) is True
+
     def _name(self, kind: str, *names: str) -> str | None:
         """A question whose answer is a qualified name (a type, a constructor)."""
         answer = self._ask(question(kind, *names))
@@ -1300,6 +1376,8 @@ def answer(index: ProjectIndex, key: str) -> object:
         return index.creates(rest)
     if kind == "loop":
         return True if index.sets_loop(rest) else None
+    if kind == "missing":
+        return True if index.missing_module(rest) else None
     found = index.type_of(key)
     return found if found is not None and index.informative_type(found) else None
 
@@ -1493,6 +1571,32 @@ def imported_modules(text: str, module: str, is_package: bool, *, top_level: boo
             name = item.split(" as ")[0].strip()
             if name and name != "*" and name.isidentifier():
                 found.add(f"{source}.{name}" if source else name)
+    return found
+
+
+def required_modules(module: cst.Module, info: ModuleInfo) -> list[str]:
+    """The dotted names of the modules the body of `module` imports unconditionally (a
+    statement of the body itself, not under `if` or `try`) and that must be modules:
+    `import a.b` needs `a.b`, `from a.b import c` needs `a.b` (`c` may be a name in it)."""
+    import libcst as cst
+
+    from asynclint.analysis.nodes import dotted_name
+
+    found: list[str] = []
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for item in statement.body:
+            if isinstance(item, cst.Import):
+                found.extend(n for alias in item.names if (n := dotted_name(alias.name)))
+            elif isinstance(item, cst.ImportFrom):
+                source = dotted_name(item.module) if item.module is not None else None
+                if item.relative:
+                    if source is None:
+                        continue  # `from . import x`: the package itself
+                    source = info.absolute(len(item.relative), source)
+                if source:
+                    found.append(source)
     return found
 
 
