@@ -325,6 +325,8 @@ def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
         return True
     if hit.key == "subprocess.Popen":
         return _process_waited(ctx, call) or spawn_only(ctx, call, hit)
+    if signals_only(call, hit):
+        return True
     if entry is catalog.FILE_IO:
         return _opened_here(ctx, call)
     return False
@@ -339,6 +341,69 @@ def spawn_only(ctx: Context, call: cst.Call, hit: Hit) -> bool:
         return False
     parent = ctx.parent
     return not (isinstance(parent, cst.WithItem) and parent.item is call)
+
+
+#: Commands that send a signal to processes and exit at once, as quick as `os.kill()`
+#: (which nothing reports): what the loop waits for is the fork and exec, as with
+#: asyncio's own `create_subprocess_exec`.
+_SIGNAL_COMMANDS = frozenset({"kill", "pkill", "killall", "taskkill", "tskill"})
+#: Shell syntax that runs more than the first command (`kill $(lsof -t -i:80)`).
+_SHELL_MORE = re.compile(r"[`|;&<>\n]|\$\(")
+
+
+def signals_only(call: cst.Call, hit: Hit) -> bool:
+    """A process run whose command is a literal signal-sending tool (`subprocess.run(["kill",
+    pid])`, `os.system(f"taskkill /F /PID {pid}")`, `check_call(shlex.split("pkill -f
+    worker"))`): it exits as soon as the signal is sent."""
+    if hit.entry is not catalog.RUN_PROCESS and hit.entry is not catalog.SPAWN:
+        return False
+    if hit.key == "subprocess.Popen" or hit.key.startswith(("os.spawn", "os.posix_spawn")):
+        return False
+    arg = keyword_arg(call, "args")
+    if arg is None:
+        positional = positional_args(call)
+        arg = positional[0] if positional else None
+    return arg is not None and _command_name(arg.value) in _SIGNAL_COMMANDS
+
+
+def _command_name(node: cst.BaseExpression) -> str | None:
+    """The program a literal command line runs: the first item of a list or tuple of
+    strings, or the first word of a string (`shlex.split(...)` of one included), with
+    its folder and a `.exe` suffix removed; None for anything else."""
+    word: str | None = None
+    if isinstance(node, (cst.List, cst.Tuple)):
+        first = node.elements[0].value if node.elements else None
+        if isinstance(first, cst.SimpleString):
+            word = first.evaluated_value if isinstance(first.evaluated_value, str) else None
+    elif isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "split" and node.args:
+            return _command_name(node.args[0].value)
+        return None
+    else:
+        text = _literal_text(node)
+        if text is None or _SHELL_MORE.search(text) or not text[:1].strip():
+            return None
+        word = text.partition(" ")[0]
+    if not word:
+        return None
+    name = re.split(r"[\\/]", word)[-1].lower()
+    return name.removesuffix(".exe")
+
+
+def _literal_text(node: cst.BaseExpression) -> str | None:
+    """The text of a string literal; for an f-string, its literal parts with each
+    replacement field as `{}` (None if it starts with one)."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.FormattedString) and node.parts:
+        if not isinstance(node.parts[0], cst.FormattedStringText):
+            return None
+        return "".join(
+            part.value if isinstance(part, cst.FormattedStringText) else "{}" for part in node.parts
+        )
+    return None
 
 
 def offloaded_iterator(ctx: Context) -> bool:

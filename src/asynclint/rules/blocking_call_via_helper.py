@@ -37,6 +37,7 @@ from asynclint.rules._blocking import (
     files_quiet,
     lookup,
     offloaded_iterator,
+    signals_only,
     spawn_only,
     stalls_nothing,
     starts_work,
@@ -91,7 +92,8 @@ class BlockingCallViaHelper(Rule):
     `ExitStack.enter_context`) is charged the code before the `yield` (what entering runs)
     only; its tear-down after the `yield` counts for a `with helper():` (in the
     coroutine or in a helper). A `subprocess.Popen` that is not a `with` item only starts
-    the child (see ASL103) and is not followed. Chains that start in command-line code,
+    the child (see ASL103) and is not followed, nor is a run of a command that only
+    sends a signal (`taskkill`, `kill`: see ASL103). Chains that start in command-line code,
     a script or a coroutine the project runs only under `asyncio.run()`, where nothing
     runs beside the coroutine, are not reported (see ASL101).
     In test files and command-line code (see ASL105: a `cli` package, a `__main__`
@@ -438,7 +440,11 @@ class BlockingCallViaHelper(Rule):
             resource = file_call(hit) and ctx.memo(
                 "package-resource", frame.node, lambda: _reads_package(frame.node)
             )
-            skip = (hit.entry.lazy and offloaded_iterator(ctx)) or spawn_only(ctx, node, hit)
+            skip = (
+                (hit.entry.lazy and offloaded_iterator(ctx))
+                or spawn_only(ctx, node, hit)
+                or signals_only(node, hit)
+            )
             if not skip and not cheap(hit.key, node) and not resource:
                 ctx.want_position(node)
                 self._blocking.setdefault(qual, []).append(

@@ -14,6 +14,10 @@ class BlockingSubprocess(BlockingCallRule):
     entered by a `with` is not reported: it only forks and executes the child, which is
     what asyncio's own `create_subprocess_exec` does on the loop's thread too; a wait for
     the process (`p.wait()`, `p.communicate()`) is reported where it happens (ASL104).
+    Nor is a run of a literal command that only sends a signal and exits (`kill`,
+    `pkill`, `killall`, `taskkill`, `tskill`: `subprocess.run(["taskkill", "/F", "/PID",
+    pid])`, `os.system(f"kill {pid}")`), which is as quick as `os.kill()`; a shell line
+    that runs more (`kill $(lsof -t -i:80)`, `;`, `|`, `&&`) is reported.
     {{runs-alone}}
     {{test-waits}}
 
