@@ -1294,6 +1294,33 @@ def test_which_missing_modules_the_index_is_sure_of(tmp_path: Path) -> None:
     assert not index.missing_module("requests.gone")  # not the project's
 
 
+def test_a_module_added_to_the_index_is_no_longer_missing(tmp_path: Path) -> None:
+    """What the index read of a package's folder is read again when a module the folder
+    lacked is added (the live model and the language server add modules as they are
+    linted), also a new package's module whose folder the package above lacked."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app/core.py").write_text("X = 1\n", encoding="utf-8")
+    facts = _facts(
+        {module: "def f():\n    return 1\n" for module in ("app.core", "app.late", "app.fresh.leaf")}
+    )
+    index = ProjectIndex({str(tmp_path / "app/core.py"): facts["app.core.py"]})
+    assert index.missing_module("app.late")
+    assert index.missing_module("app.fresh.leaf")
+    (tmp_path / "app/late.py").write_text("Y = 1\n", encoding="utf-8")
+    (tmp_path / "app/fresh").mkdir()
+    (tmp_path / "app/fresh/__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app/fresh/leaf.py").write_text("Z = 1\n", encoding="utf-8")
+    (tmp_path / "app/other.py").write_text("W = 1\n", encoding="utf-8")
+    assert index.missing_module("app.late")  # read once per set of modules
+    assert index.add(str(tmp_path / "app/late.py"), facts["app.late.py"])
+    assert not index.missing_module("app.late")
+    assert not index.missing_module("app.other")
+    assert index.add(str(tmp_path / "app/fresh/leaf.py"), facts["app.fresh.leaf.py"])
+    assert not index.missing_module("app.fresh.leaf")
+    assert index.missing_module("app.fresh.gone")
+
+
 def test_a_package_name_two_folders_share_proves_no_module_missing(tmp_path: Path) -> None:
     for name in ("one/tests/__init__.py", "two/tests/__init__.py", "one/tests/utils.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

@@ -840,6 +840,9 @@ class ProjectIndex:
         self._tops = {s.module: top_package(path, s.module) for path, s in self.summaries.items()}
         self._alone: dict[str, bool] = {}
         self._folders: dict[str, str] | None = None
+        #: folder -> the names in it, for a regular package that does not extend its
+        #: `__path__` (None for any other folder): read once per set of summaries.
+        self._entries: dict[str, frozenset[str] | None] = {}
         self._packages()
 
     def _packages(self) -> None:
@@ -870,7 +873,9 @@ class ProjectIndex:
             self._nested.add(self._tops[summary.module])
         self._informative = {}
         self._alone = {}
-        self._folders = None
+        if self._folders is not None:
+            self._fold(path, summary)
+        self._forget_entries(path)
         self._index.add(summary, shown_path(path, self._root), solve=solve)
         return True
 
@@ -1134,15 +1139,12 @@ class ProjectIndex:
             folder = self._package_folders().get(".".join(parts[:end]))
             if folder is None:
                 continue
-            if not folder:
+            if folder not in self._entries:
+                self._entries[folder] = _package_entries(folder)
+            entries = self._entries[folder]
+            if entries is None:
                 return False
-            entries = _folder_entries(folder)
-            if entries is None or "__init__.py" not in entries:
-                return False
-            if _extends_path(os.path.join(folder, "__init__.py")):
-                return False
-            part = parts[end]
-            return not any(e == part or e.startswith(part + ".") for e in entries)
+            return parts[end] not in entries
         return False
 
     def _package_folders(self) -> dict[str, str]:
@@ -1152,38 +1154,63 @@ class ProjectIndex:
         if self._folders is None:
             self._folders = {}
             for path, summary in self.summaries.items():
-                parts = summary.module.split(".") if summary.module else []
-                folder = os.path.dirname(path)
-                if os.path.basename(path) != "__init__.py":
-                    parts = parts[:-1]
-                # `a.b.c` in `/r/a/b/c.py`: `a.b` is `/r/a/b`, `a` is `/r/a`.
-                while parts and os.path.basename(folder) == parts[-1]:
-                    package = ".".join(parts)
-                    if self._folders.setdefault(package, folder) != folder:
-                        self._folders[package] = ""  # two folders of one name: no answer
-                    parts = parts[:-1]
-                    folder = os.path.dirname(folder)
+                self._fold(path, summary)
         return self._folders
 
+    def _forget_entries(self, path: str) -> None:
+        """Forget the entries read of the folders that lack the file at `path` or a folder
+        it is in (a module created since they were read)."""
+        name, folder = os.path.basename(path).partition(".")[0], os.path.dirname(path)
+        while True:
+            entries = self._entries.get(folder)
+            if entries is not None and name not in entries:
+                del self._entries[folder]
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return
+            name, folder = os.path.basename(folder), parent
 
-def _folder_entries(folder: str) -> list[str] | None:
+    def _fold(self, path: str, summary: FileSummary) -> None:
+        """Add to `_folders` the packages of the module at `path`."""
+        assert self._folders is not None
+        parts = summary.module.split(".") if summary.module else []
+        folder = os.path.dirname(path)
+        if os.path.basename(path) != "__init__.py":
+            parts = parts[:-1]
+        # `a.b.c` in `/r/a/b/c.py`: `a.b` is `/r/a/b`, `a` is `/r/a`.
+        while parts and os.path.basename(folder) == parts[-1]:
+            package = ".".join(parts)
+            if self._folders.setdefault(package, folder) != folder:
+                self._folders[package] = ""  # two folders of one name: no answer
+            parts = parts[:-1]
+            folder = os.path.dirname(folder)
+
+
+def _package_entries(folder: str) -> frozenset[str] | None:
+    """The names of the entries in `folder` up to their first dot (`mod` for `mod.py`,
+    `mod.pyi`, `mod.cpython-311-x86_64-linux-gnu.so` and the folder `mod`) when it is a
+    regular package (an `__init__.py`) that cannot make submodules its folder lacks; None
+    otherwise, and for "" (a name two folders share)."""
+    if not folder:
+        return None
     try:
-        return os.listdir(folder or ".")
+        entries = frozenset(os.listdir(folder))
     except OSError:
         return None
+    if "__init__.py" not in entries:
+        return None
+    try:
+        with open(os.path.join(folder, "__init__.py"), encoding="utf-8", errors="replace") as file:
+            text = file.read()
+    except OSError:
+        return None
+    if any(word in text for word in _PATH_MAKERS):
+        return None
+    return frozenset(entry.partition(".")[0] for entry in entries)
 
 
 #: What a package's `__init__.py` holds when it may make submodules its folder lacks.
 _PATH_MAKERS = ("__path__", "sys.modules", "extend_path")
-
-
-def _extends_path(init: str) -> bool:
-    try:
-        with open(init, encoding="utf-8", errors="replace") as file:
-            text = file.read()
-    except OSError:
-        return True
-    return any(word in text for word in _PATH_MAKERS)
 
 
 def top_package(path: str, module: str) -> str:
