@@ -4,6 +4,7 @@ tree must be the one a parse of the whole text gives, or the whole text is parse
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import libcst as cst
@@ -268,3 +269,101 @@ def test_the_parse_without_node_checks_gives_libcsts_tree_and_leaves_the_checks_
         parse_module("def f(:\n")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
+
+
+_DUMP = """
+import dataclasses, hashlib, sys
+import libcst as cst
+
+
+def dump(node, out):
+    if isinstance(node, cst.CSTNode):
+        out.append(type(node).__name__ + "(")
+        for field in dataclasses.fields(node):
+            out.append(field.name + "=")
+            dump(getattr(node, field.name), out)
+        out.append(")")
+    elif isinstance(node, (list, tuple)):
+        out.append("[")
+        for item in node:
+            dump(item, out)
+        out.append("]")
+    else:
+        out.append(type(node).__name__ + ":" + repr(node) + ",")
+
+
+def digest(module):
+    out = []
+    dump(module, out)
+    return hashlib.sha256("".join(out).encode()).hexdigest()
+"""
+
+
+def test_the_parse_s_node_constructors_build_libcst_s_own_tree(tmp_path: Path) -> None:
+    """`parse_module` builds nodes through constructors of its own
+    (`install_constructors`): every field of every node of the fixtures' trees is the one a
+    plain `libcst.parse_module` in a fresh interpreter gives, a new node still gets its
+    defaults and is checked, and the constructors take libcst's arguments."""
+    import dataclasses
+    import inspect
+    import subprocess
+    import sys
+
+    from asynclint import incremental
+
+    namespace: dict[str, Any] = {}
+    exec(_DUMP, namespace)  # the same dump on both sides
+    fixtures = sorted(str(p) for p in (Path(__file__).parent / "fixtures").rglob("*.py"))
+    ours = []
+    for path in fixtures:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+        try:
+            ours.append(namespace["digest"](incremental.parse_module(text)))
+        except cst.ParserSyntaxError:
+            ours.append("error")
+    assert cst.Name.__init__.__code__.co_name != "__init__"  # installed by the parse
+    script = tmp_path / "plain.py"
+    script.write_text(
+        _DUMP
+        + "for path in sys.argv[1:]:\n"
+        + "    try:\n"
+        + "        print(digest(cst.parse_module(open(path, encoding='utf-8').read())))\n"
+        + "    except cst.ParserSyntaxError:\n"
+        + "        print('error')\n",
+        encoding="utf-8",
+    )
+    plain = subprocess.run(
+        [sys.executable, str(script), *fixtures], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert len(fixtures) > 100
+    assert plain == ours
+    # Nodes built outside a parse: defaults, fresh factory defaults, checks.
+    name = cst.Name("x")
+    assert (name.value, name.lpar, name.rpar) == ("x", (), ())
+    first, second = cst.Arg(cst.Name("a")), cst.Arg(cst.Name("b"))
+    assert isinstance(first.whitespace_after_arg, cst.SimpleWhitespace)
+    assert first.comma is cst.MaybeSentinel.DEFAULT and second.keyword is None
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")
+    with pytest.raises(TypeError):
+        cst.Name()  # type: ignore[call-arg]
+    assert cst.Name("y").with_changes(value="z").value == "z"
+    # The same parameters (names, order, defaults) as the constructors `dataclasses` made.
+    marker = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None)
+    for cls in (c for c in vars(cst).values() if inspect.isclass(c) and issubclass(c, cst.CSTNode)):
+        if inspect.isabstract(cls) or not dataclasses.is_dataclass(cls):
+            continue
+        expected = [
+            (
+                f.name,
+                f.default
+                if f.default is not dataclasses.MISSING
+                else marker
+                if f.default_factory is not dataclasses.MISSING
+                else inspect.Parameter.empty,
+            )
+            for f in dataclasses.fields(cls)
+        ]
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        assert [(p.name, p.default) for p in parameters] == expected, cls

@@ -30,6 +30,7 @@ doubt parses the whole text:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,15 +54,115 @@ def _created(self: cst.CSTNode) -> None:
 
 def parse_module(text: str) -> cst.Module:
     """`libcst.parse_module(text)` without the check of each node it creates (about a
-    fifth of the parse's time); raises what it raises. (Linting runs in one thread of a
+    fifth of the parse's time), with node constructors that store their fields directly
+    (`install_constructors`); raises what it raises. (Linting runs in one thread of a
     process: the language server's lint thread, or a worker of the pool.)"""
     if _VALIDATE is None:
         return cst.parse_module(text)
+    if not _CONSTRUCTORS:
+        install_constructors()
     cst.CSTNode.__post_init__ = _created  # type: ignore[method-assign]
+    _CONSTRUCTORS["_CHECK"] = False
     try:
         return cst.parse_module(text)
     finally:
+        _CONSTRUCTORS["_CHECK"] = True
         cst.CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]
+
+
+#: The globals of the constructors `install_constructors` made: `_CHECK` (whether a new
+#: node is checked: False during a parse alone), the field setters and defaults.
+_CONSTRUCTORS: dict[str, object] = {}
+
+
+def install_constructors() -> None:
+    """Replace the `__init__` that `dataclasses` generated for each of libcst's node
+    classes with one that takes the same arguments and stores the same fields, but
+    through each slot's own setter (`dataclasses` goes through `object.__setattr__`, as
+    the classes are frozen), and that checks the node (`__post_init__`) unless a parse is
+    under way. libcst builds every node of a parse through these: about a tenth of the
+    parse's time. A class whose fields are not all plain slots, or whose `__init__` is
+    not the generated one, keeps its own. Done once per process."""
+    # The mark `dataclasses` itself gives such a default (so signatures compare equal).
+    factory = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None) or _Factory()
+    namespace: dict[str, object] = {"_CHECK": True, "_FACTORY": factory}
+    made: list[tuple[type, str]] = []
+    for cls in _node_classes():
+        source = _constructor_source(cls, f"_{len(made)}_", namespace)
+        if source is not None:
+            made.append((cls, source))
+    exec("\n".join(source for _, source in made), namespace)  # code made here from field names
+    for number, (cls, _) in enumerate(made):
+        init = namespace.pop(f"_init_{number}")
+        assert callable(init)
+        original = cls.__dict__["__init__"]
+        init.__qualname__ = original.__qualname__  # type: ignore[attr-defined]
+        init.__annotations__ = original.__annotations__  # type: ignore[attr-defined]
+        init.__doc__ = original.__doc__
+        cls.__init__ = init  # type: ignore[misc]
+    _CONSTRUCTORS.update(namespace)
+    _CONSTRUCTORS["_CHECK"] = True
+
+
+class _Factory:
+    """The default of a field with a `default_factory` (as `dataclasses` marks it)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+def _node_classes() -> list[type]:
+    """libcst's node classes, every subclass of `CSTNode` the library defines."""
+    found: list[type] = []
+    todo: list[type] = [cst.CSTNode]
+    seen: set[type] = set()
+    while todo:
+        sub: type
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+                if sub.__module__.startswith("libcst."):
+                    found.append(sub)
+    return found
+
+
+def _constructor_source(cls: type, prefix: str, namespace: dict[str, object]) -> str | None:
+    """The source of a constructor of `cls` equivalent to its generated one (see
+    `install_constructors`), its setters and defaults added to `namespace` under
+    `prefix`; None when `cls` keeps its own."""
+    init = cls.__dict__.get("__init__")
+    code = getattr(init, "__code__", None)
+    if code is None or code.co_filename != "<string>" or code.co_name != "__init__":
+        return None  # not made by `dataclasses` (nor by this function: those are `_init_N`)
+    if not dataclasses.is_dataclass(cls) or "__post_init__" in cls.__dict__:
+        return None
+    fields = dataclasses.fields(cls)
+    # The generated constructor takes the fields, in order, and nothing else (no
+    # `InitVar`, no keyword-only or `init=False` field).
+    if code.co_kwonlyargcount or code.co_varnames[1 : code.co_argcount] != tuple(f.name for f in fields):
+        return None
+    parameters: list[str] = []
+    body: list[str] = []
+    for item in fields:
+        name = item.name
+        slot = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
+        if type(slot).__name__ != "member_descriptor":
+            return None
+        namespace[f"{prefix}s_{name}"] = slot.__set__  # type: ignore[union-attr]
+        if item.default is not dataclasses.MISSING:
+            namespace[f"{prefix}d_{name}"] = item.default
+            parameters.append(f"{name}={prefix}d_{name}")
+        elif item.default_factory is not dataclasses.MISSING:
+            namespace[f"{prefix}f_{name}"] = item.default_factory
+            parameters.append(f"{name}=_FACTORY")
+            body.append(f"    if {name} is _FACTORY:\n        {name} = {prefix}f_{name}()")
+        else:
+            parameters.append(name)
+        body.append(f"    {prefix}s_{name}(self, {name})")
+    number = prefix.strip("_")
+    body.append("    if _CHECK:\n        self.__post_init__()")
+    return f"def _init_{number}(self, {', '.join(parameters)}):\n" + "\n".join(body) + "\n"
 
 
 @dataclass(frozen=True, slots=True)
