@@ -130,7 +130,7 @@ def _node_classes() -> list[type]:
 def _constructor_source(cls: type, prefix: str, namespace: dict[str, object]) -> str | None:
     """The source of a constructor of `cls` equivalent to its generated one (see
     `install_constructors`), its setters and defaults added to `namespace` under
-    `prefix`; None when `cls` keeps its own."""
+    `prefix`; None (and nothing added) when `cls` keeps its own."""
     init = cls.__dict__.get("__init__")
     code = getattr(init, "__code__", None)
     if code is None or code.co_filename != "<string>" or code.co_name != "__init__":
@@ -144,22 +144,24 @@ def _constructor_source(cls: type, prefix: str, namespace: dict[str, object]) ->
         return None
     parameters: list[str] = []
     body: list[str] = []
+    names: dict[str, object] = {}
     for item in fields:
         name = item.name
         slot = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
         if type(slot).__name__ != "member_descriptor":
             return None
-        namespace[f"{prefix}s_{name}"] = slot.__set__  # type: ignore[union-attr]
+        names[f"{prefix}s_{name}"] = slot.__set__  # type: ignore[union-attr]
         if item.default is not dataclasses.MISSING:
-            namespace[f"{prefix}d_{name}"] = item.default
+            names[f"{prefix}d_{name}"] = item.default
             parameters.append(f"{name}={prefix}d_{name}")
         elif item.default_factory is not dataclasses.MISSING:
-            namespace[f"{prefix}f_{name}"] = item.default_factory
+            names[f"{prefix}f_{name}"] = item.default_factory
             parameters.append(f"{name}=_FACTORY")
             body.append(f"    if {name} is _FACTORY:\n        {name} = {prefix}f_{name}()")
         else:
             parameters.append(name)
         body.append(f"    {prefix}s_{name}(self, {name})")
+    namespace.update(names)
     number = prefix.strip("_")
     body.append("    if _CHECK:\n        self.__post_init__()")
     return f"def _init_{number}(self, {', '.join(parameters)}):\n" + "\n".join(body) + "\n"
