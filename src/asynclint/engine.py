@@ -337,13 +337,12 @@ def _lint_module(
                 syntax_error(path, "not linted: the code is nested too deeply to analyse")
             )
         return result
-    if _cannot_import(ctx, module):
-        # Dead code: whatever it does never runs, and nothing in it is worth a change but
-        # its removal. Its summary still goes to the project model.
-        for rule in rules:
-            rule.findings.clear()
+    # Dead code (see `_cannot_import`): whatever it does never runs, and nothing in it is
+    # worth a change but its removal. Its summary still goes to the project model.
+    dead = _cannot_import(ctx, module)
+    if dead:
         active = active - {UNUSED_NOQA}
-    findings = [f for rule in rules if rule not in walker.failures for f in rule.findings]
+    findings = [f for rule in rules if rule not in walker.failures for f in rule.findings] if not dead else []
     from asynclint.positions import RoundTripError, layout, layout_from_tree, layout_statements
     from asynclint.precheck import python_tree
 
@@ -411,6 +410,8 @@ def _lint_module(
             continue
         if facts is not None:
             result.facts[rule.code] = facts
+        if dead:
+            rule.findings.clear()  # also those a rule reports from `finish()` (ASL401, ASL500)
     late = [
         f
         for rule in rules
