@@ -88,7 +88,7 @@ def install_constructors() -> None:
     namespace: dict[str, object] = {"_CHECK": True, "_FACTORY": factory}
     made: list[tuple[type, str]] = []
     for cls in _node_classes():
-        source = _constructor_source(cls, f"_{len(made)}_", namespace)
+        source = _constructor_source(cls, len(made), namespace)
         if source is not None:
             made.append((cls, source))
     exec("\n".join(source for _, source in made), namespace)  # code made here from field names
@@ -101,7 +101,6 @@ def install_constructors() -> None:
         init.__doc__ = original.__doc__
         cls.__init__ = init  # type: ignore[misc]
     _CONSTRUCTORS.update(namespace)
-    _CONSTRUCTORS["_CHECK"] = True
 
 
 class _Factory:
@@ -127,10 +126,10 @@ def _node_classes() -> list[type]:
     return found
 
 
-def _constructor_source(cls: type, prefix: str, namespace: dict[str, object]) -> str | None:
-    """The source of a constructor of `cls` equivalent to its generated one (see
-    `install_constructors`), its setters and defaults added to `namespace` under
-    `prefix`; None (and nothing added) when `cls` keeps its own."""
+def _constructor_source(cls: type, number: int, namespace: dict[str, object]) -> str | None:
+    """The source of `_init_<number>`, a constructor of `cls` equivalent to its generated
+    one (see `install_constructors`), its setters and defaults added to `namespace`
+    (named after `number`); None (and nothing added) when `cls` keeps its own."""
     init = cls.__dict__.get("__init__")
     code = getattr(init, "__code__", None)
     if code is None or code.co_filename != "<string>" or code.co_name != "__init__":
@@ -145,6 +144,7 @@ def _constructor_source(cls: type, prefix: str, namespace: dict[str, object]) ->
     parameters: list[str] = []
     body: list[str] = []
     names: dict[str, object] = {}
+    prefix = f"_{number}_"
     for item in fields:
         name = item.name
         slot = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
@@ -162,7 +162,6 @@ def _constructor_source(cls: type, prefix: str, namespace: dict[str, object]) ->
             parameters.append(name)
         body.append(f"    {prefix}s_{name}(self, {name})")
     namespace.update(names)
-    number = prefix.strip("_")
     body.append("    if _CHECK:\n        self.__post_init__()")
     return f"def _init_{number}(self, {', '.join(parameters)}):\n" + "\n".join(body) + "\n"
 

@@ -841,7 +841,8 @@ class ProjectIndex:
         self._alone: dict[str, bool] = {}
         self._folders: dict[str, str] | None = None
         #: folder -> the names in it, for a regular package that does not extend its
-        #: `__path__` (None for any other folder): read once per set of summaries.
+        #: `__path__` (None for any other folder): read once, and again when a module
+        #: the listing lacks is added (`_forget_entries`).
         self._entries: dict[str, frozenset[str] | None] = {}
         self._packages()
 

@@ -213,7 +213,9 @@ def blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
 
 def _blocking_call(ctx: Context, call: cst.Call) -> Hit | None:
     hit = classify(ctx, call)
-    if hit is not None and (_reported_elsewhere(ctx, call, hit) or _guarded(ctx, call, hit)):
+    if hit is not None and (
+        _reported_elsewhere(ctx, call, hit) or _guarded(ctx, call, hit) or signals_only(call, hit)
+    ):
         return None
     return hit
 
@@ -325,8 +327,6 @@ def _reported_elsewhere(ctx: Context, call: cst.Call, hit: Hit) -> bool:
         return True
     if hit.key == "subprocess.Popen":
         return _process_waited(ctx, call) or spawn_only(ctx, call, hit)
-    if signals_only(call, hit):
-        return True
     if entry is catalog.FILE_IO:
         return _opened_here(ctx, call)
     return False
@@ -355,9 +355,11 @@ def signals_only(call: cst.Call, hit: Hit) -> bool:
     """A process run whose command is a literal signal-sending tool (`subprocess.run(["kill",
     pid])`, `os.system(f"taskkill /F /PID {pid}")`, `check_call(shlex.split("pkill -f
     worker"))`): it exits as soon as the signal is sent."""
-    if hit.entry is not catalog.RUN_PROCESS and hit.entry is not catalog.SPAWN:
-        return False
-    if hit.key == "subprocess.Popen" or hit.key.startswith(("os.spawn", "os.posix_spawn")):
+    # The runs that take a command line first (`os.posix_spawn` and `os.spawn*` take a
+    # path, `Popen` only starts the child: `spawn_only`).
+    if (hit.entry is not catalog.RUN_PROCESS and hit.key != "os.popen") or hit.key.startswith(
+        "os.posix_spawn"
+    ):
         return False
     arg = keyword_arg(call, "args")
     if arg is None:
