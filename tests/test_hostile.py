@@ -27,6 +27,33 @@ def lint(tmp_path: Path, *names: str, **settings: object) -> list[tuple[str, int
     return [(Path(d.path).name, d.start.row, d.code, d.message) for d in result.diagnostics]
 
 
+def _wait_until_group_exits(group: int) -> None:
+    """Wait until every process of `group` (the killed run's workers) has exited: a worker
+    is still a live writer until the kernel has finished killing it, and a later run rightly
+    leaves a live writer's temporary file alone. An exited worker may stay a zombie (nothing
+    reaps it once its parent is gone), which counts as exited."""
+    if not Path("/proc").is_dir():  # no process table to read: give the kernel a moment
+        time.sleep(1)
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        alive = False
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_bytes().rpartition(b")")[2].split()
+            except OSError:
+                continue
+            if len(fields) > 2 and int(fields[2]) == group and fields[0] not in (b"Z", b"X"):
+                alive = True
+                break
+        if not alive:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the killed run's processes (group {group}) are still running after 30 s")
+
+
 def test_five_megabyte_file_is_reported_not_parsed(tmp_path: Path) -> None:
     chunk = "".join(f"async def f{i}():\n    time.sleep({i})\n\n" for i in range(2000))
     text = "import time\n" + chunk * 80
