@@ -4,6 +4,7 @@ import re
 
 import libcst as cst
 
+from asynclint.analysis.nodes import positional_args, walk
 from asynclint.catalogs.loop_api import WINDOWS_CODE_RE
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._loop_api import scheduling_call, signal_handlers
@@ -20,6 +21,10 @@ _WINDOWS_CURE = (
     " there (this module runs on Windows, where the loop has no `add_signal_handler`)"
 )
 _WINDOWS_RE = re.compile(WINDOWS_CODE_RE, re.M)
+#: The sleeps of a poll, with the keyword of their length.
+_SLEEPS = {"asyncio.sleep": "delay", "anyio.sleep": "delay", "trio.sleep": "seconds"}
+#: A poll that sleeps at most this long (seconds) between its turns keeps the loop awake.
+POLL_SECONDS = 1.0
 
 
 class SignalHandlerSchedulesTask(Rule):
@@ -31,6 +36,13 @@ class SignalHandlerSchedulesTask(Rule):
     The message's cure is `loop.add_signal_handler()`, or, in a module that shows it runs
     on Windows (a check of `sys.platform` or `os.name`, `msvcrt`, a Windows event loop
     policy), where that method does not exist, `loop.call_soon_threadsafe()`.
+
+    Not reported when the `async def` that installs the handler then polls: a later
+    `while` or `for` loop of its own whose body awaits nothing but sleeps of at most a
+    second (`while not done(): await asyncio.sleep(0.5)`). The loop then wakes at least
+    that often, and the work the handler schedules waits one turn of the poll at most. A
+    longer sleep, a sleep of unknown length, a poll that also awaits I/O, one that ends
+    before the handler is installed or runs in another coroutine is no such guarantee.
 
     ## Why is this bad?
     Python runs a `signal.signal()` handler between any two bytecodes of the main
@@ -86,9 +98,60 @@ class SignalHandlerSchedulesTask(Rule):
             call = scheduling_call(handler)
             if call is None:
                 return
+            if self._polls_after(node):
+                return
             name = handler.name.value if isinstance(handler, cst.FunctionDef) else "lambda"
             cure = _CURES[self.ctx.library]
             if self.ctx.library == "asyncio" and _WINDOWS_RE.search(self.ctx.source):
                 cure = _WINDOWS_CURE
             self.report(node, handler=name, call=call, cure=cure)
             return
+
+    def _polls_after(self, installer: cst.Call) -> bool:
+        """The `async def` that makes the call `installer` polls after it: a later loop of
+        its own (not of a nested function) whose body awaits only short sleeps."""
+        function = next(
+            (n for n in reversed(self.ctx.stack) if isinstance(n, (cst.FunctionDef, cst.Lambda))), None
+        )
+        if not isinstance(function, cst.FunctionDef) or function.asynchronous is None:
+            return False
+        installed = False
+        for node in walk(function.body, into_scopes=False):
+            if node is installer:
+                installed = True
+            elif installed and isinstance(node, (cst.While, cst.For)) and self._only_sleeps(node.body):
+                return True
+        return False
+
+    def _only_sleeps(self, body: cst.BaseSuite) -> bool:
+        """`body` awaits something, and every await in it (nested functions aside) is a
+        sleep of at most `POLL_SECONDS`; no `async for` or `async with`."""
+        awaits = 0
+        for node in walk(body, into_scopes=False):
+            if isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None:
+                return False
+            if isinstance(node, cst.Await):
+                if not self._short_sleep(node.expression):
+                    return False
+                awaits += 1
+        return awaits > 0
+
+    def _short_sleep(self, expr: cst.BaseExpression) -> bool:
+        """`asyncio.sleep(0.5)` (or anyio's, trio's) with a literal length of at most
+        `POLL_SECONDS`."""
+        if not isinstance(expr, cst.Call):
+            return False
+        keyword = _SLEEPS.get(self.ctx.qualified_name(expr.func) or "")
+        if keyword is None:
+            return False
+        args = positional_args(expr)
+        length = args[0].value if args else None
+        for arg in expr.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                length = arg.value
+        if not isinstance(length, (cst.Integer, cst.Float)):
+            return False
+        try:
+            return 0 <= float(length.evaluated_value) <= POLL_SECONDS
+        except (TypeError, ValueError):
+            return False
