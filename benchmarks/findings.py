@@ -5,9 +5,12 @@ before and after a change that must not change behaviour.
     python benchmarks/findings.py --corpus apps -o apps.tsv    # application corpus
     diff before.tsv after.tsv
     python benchmarks/findings.py -o after.tsv --check-triggers  # and: no finding outside its triggers
+    python benchmarks/findings.py --corpus apps --default -o apps-default.tsv   # what a user sees
+    PYTHONPATH=../old/src python benchmarks/findings.py -o old.tsv   # another checkout's code
 
 Each line: path (relative to the corpus folder), line, column, code, message. asynclint
-runs with `--isolated --select ALL --no-cache`, so neither the corpus's configuration nor a
+runs with `--isolated --select ALL --no-cache` (`--default`: without `--select`, the
+default selection), so neither the corpus's configuration nor a
 cache can change the answer. `--check-triggers` also checks, after a change to the rules'
 triggers, that every finding is in a file its rule's triggers select (the text scan only
 ever selects the files to parse; a finding outside it means a trigger is too narrow).
@@ -81,6 +84,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["projects", "apps"], default="projects")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("-o", "--output", required=True, help="where to write the findings")
+    parser.add_argument("--default", action="store_true", help="the default selection instead of every rule")
     parser.add_argument(
         "--check-triggers",
         action="store_true",
@@ -91,7 +95,7 @@ def main() -> None:
         folders = ensure_corpus(None, args.corpus)
     except CorpusUnavailable as exc:
         raise SystemExit(f"findings: {exc}") from None
-    lines = findings(folders, args.jobs)
+    lines = findings(folders, args.jobs, select=None if args.default else "ALL")
     Path(args.output).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     print(f"{len(lines)} findings in {args.output}")
     if args.check_triggers:
