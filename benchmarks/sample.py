@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import ast
 import random
+import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -86,6 +87,15 @@ class Judgement:
 def parse_finding(line: str) -> Judgement:
     path, row, column, code, message = line.split("\t", 4)
     return Judgement(path, int(row), int(column), code, "?", "", message)
+
+
+def corpus_of(path: Path) -> str:
+    """The corpus a judgements file was drawn from, as its first line names it (`# projects
+    corpus, seed 2, ...`); apps when it names none."""
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    match = re.match(r"#\s*(projects|apps) corpus\b", first)
+    return match.group(1) if match else "apps"
 
 
 def read_judgements(path: Path) -> list[Judgement]:
@@ -203,7 +213,12 @@ def main() -> None:
         command.add_argument("file", type=Path)
         if name == "score":
             command.add_argument("--rerun", action="store_true", help="count only findings still reported")
-            command.add_argument("--corpus", choices=["projects", "apps"], default="apps")
+            command.add_argument(
+                "--corpus",
+                choices=["projects", "apps"],
+                default=None,
+                help="the corpus to run on (default: the one the file's first line names, else apps)",
+            )
             command.add_argument("-j", "--jobs", type=int, default=2)
             command.add_argument(
                 "--list",
@@ -214,6 +229,8 @@ def main() -> None:
     if args.command == "show":
         show(read_judgements(args.file))
         return
+    if args.command == "score" and args.corpus is None:
+        args.corpus = corpus_of(args.file)
     try:
         folders = ensure_corpus(None, args.corpus) if args.command == "draw" or args.rerun else []
     except CorpusUnavailable as exc:
