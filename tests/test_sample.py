@@ -12,7 +12,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from sample import Judgement, function_source, listing, read_judgements, score, stratified
+from sample import Judgement, corpus_of, function_source, listing, read_judgements, score, stratified
 
 
 def _found(counts: dict[str, int]) -> list[Judgement]:
@@ -78,3 +78,15 @@ def test_the_whole_function_around_a_finding_is_shown(tmp_path: Path) -> None:
     first, lines = function_source(path, 7)
     assert first == 4
     assert lines == ["@decorator", "async def f():", "    x = 1", "    time.sleep(x)"]
+
+
+def test_the_corpus_of_a_judgements_file_is_the_one_its_first_line_names(tmp_path: Path) -> None:
+    library = tmp_path / "projects-seed2.tsv"
+    library.write_text("# projects corpus, seed 2, 40 of 317 findings (default selection)\n")
+    assert corpus_of(library) == "projects"
+    apps = tmp_path / "apps-seed4.tsv"
+    apps.write_text("# apps corpus, seed 4, 64 of 64 findings (default selection)\n")
+    assert corpus_of(apps) == "apps"
+    unnamed = tmp_path / "mine.tsv"
+    unnamed.write_text("# my own notes\n")
+    assert corpus_of(unnamed) == "apps"
