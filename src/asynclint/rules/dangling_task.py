@@ -27,7 +27,10 @@ class DanglingTask(Rule):
     a local variable that the function never reads. A task that is returned, awaited,
     stored in an attribute, a container or a global, or passed to a call is kept, and
     `TaskGroup.create_task` is never reported. Neither is a task created in a handler
-    installed with `signal.signal()`: ASL607 reports the handler. `ensure_future(x)` of
+    installed with `signal.signal()`: the handler is ASL607's (whose cure, running it
+    with `loop.add_signal_handler()`, hands the task to code that keeps it), also where
+    ASL607 leaves it alone (a coroutine that polls the loop awake installed it: a one-off
+    clean-up task of an interactive tool, judged not worth a change). `ensure_future(x)` of
     an existing value is a new task only when `x` is a coroutine (a task or future comes
     back as it is): it is left alone when `x` is known to be a task or future, or is a
     local name the function also reads elsewhere (kept, like an assigned task), unless
