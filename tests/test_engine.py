@@ -173,6 +173,35 @@ def test_name_resolution_and_async_scope() -> None:
     ]
 
 
+def test_leaf_types_have_no_parts_and_are_walked_when_handled() -> None:
+    import dataclasses
+
+    from asynclint.analysis.nodes import field_names
+    from asynclint.walker import LEAF_TYPES
+
+    # The walk leaves out the leaves no rule handles: a leaf must hold no node.
+    for leaf in LEAF_TYPES:
+        types = {f.name: f.type for f in dataclasses.fields(leaf)}
+        assert all(types[name] in ("str", str) for name in field_names(leaf)), leaf
+    source = "async def f(x):\n    pass\n    return g(x, 'a', 1)\n"
+    module = cst.parse_module(source)
+    ctx = Context(module, module.code, "m.py", "pkg.mod", False, Settings(), False)
+    seen: list[str] = []
+
+    class Probe:
+        code = "ASL000"
+        findings: list[object] = []
+
+        def visit_Name(self, node: cst.Name) -> None:
+            seen.append(f"{node.value} in {type(ctx.stack[-2]).__name__}")
+
+        def leave_Pass(self, node: cst.Pass) -> None:
+            seen.append("pass")
+
+    Walker(ctx, [Probe()]).walk(module)  # type: ignore[list-item]
+    assert seen == ["x in Param", "pass", "g in Call", "x in Arg"]
+
+
 def test_global_declaration_means_the_module_binding() -> None:
     source = "import time\n\n\nasync def f():\n    global time\n    time.sleep(1)\n"
     assert codes(source) == [(6, "ASL101")]

@@ -51,6 +51,24 @@ Step = tuple[Action, cst.CSTNode]
 # A set of exact types: isinstance against libcst's ABC classes is slow, and these classes
 # have no subclasses.
 SCOPE_TYPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef, *COMPREHENSIONS})
+#: Node types without parts (every field a rule reads is a string): names, literals,
+#: `pass`. A third of a module's nodes are names.
+LEAF_TYPES = frozenset(
+    {
+        cst.Name,
+        cst.SimpleString,
+        cst.Integer,
+        cst.Float,
+        cst.Imaginary,
+        cst.Ellipsis,
+        cst.FormattedStringText,
+        cst.Pass,
+        cst.Break,
+        cst.Continue,
+        cst.ParamStar,
+        cst.ParamSlash,
+    }
+)
 
 
 class Walker:
@@ -72,6 +90,18 @@ class Walker:
                 self._by_name.setdefault(name, []).append((rule, function.__get__(rule)))
         self._visit: dict[type, list[tuple[Rule, Handler]]] = {}
         self._leave: dict[type, list[tuple[Rule, Handler]]] = {}
+        #: The leaf types that no rule handles are not walked at all: a leaf has no parts,
+        #: so no handler runs while it is on the context's stack, and its own visit would
+        #: call nothing. (Walked when `tops` wants every node's statement.)
+        self._unwalked = (
+            frozenset(
+                t
+                for t in LEAF_TYPES
+                if f"visit_{t.__name__}" not in self._by_name and f"leave_{t.__name__}" not in self._by_name
+            )
+            if tops is None
+            else frozenset()
+        )
 
     def _handlers(
         self,
@@ -105,6 +135,7 @@ class Walker:
         call_type = cst.Call
         tops = self.tops
         stack = ctx.stack
+        unwalked = self._unwalked
         while todo:
             action, node = pop()
             if action is VISIT or action is VISIT_COMPREHENSION:
@@ -131,7 +162,8 @@ class Walker:
                         push(step)
                 else:
                     for kid in reversed(children(node)):
-                        push((VISIT, kid))
+                        if type(kid) not in unwalked:
+                            push((VISIT, kid))
             elif action is LEAVE:
                 handlers = leave_table.get(type(node))
                 if handlers is None:
