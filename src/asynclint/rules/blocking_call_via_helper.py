@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -432,7 +432,10 @@ class BlockingCallViaHelper(Rule):
             qual += EXIT
         if self._serialiser(node):
             self.summary.functions[qual].serialises = True
-        running = ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
+
+        def running() -> frozenset[str]:
+            return ctx.memo("running-loop", frame.node, lambda: self._running_loop_names(frame.node))
+
         if _conditional(ctx.stack, frame.node, running) or _after_guard(ctx, ctx.stack, frame.node):
             return
         hit = classify(ctx, node)
@@ -897,7 +900,7 @@ _BRANCHES = frozenset({cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandle
 
 
 def _conditional(
-    stack: list[cst.CSTNode], function: cst.CSTNode, running: frozenset[str] = frozenset()
+    stack: list[cst.CSTNode], function: cst.CSTNode, running: Callable[[], frozenset[str]] = frozenset
 ) -> bool:
     """Whether the node on top of `stack` runs only on some paths of `function`: under an
     `if`/`else`, an `except`, a `case`, a conditional expression or the right side of
@@ -905,7 +908,8 @@ def _conditional(
     branch that depends on configuration (`if self.reload:`) is mostly not taken. The
     exception: the branch a test on a running event loop takes when a coroutine calls
     (`loop = asyncio.get_running_loop()` in a `try`, then `if loop is None: ... else:`),
-    with `running` the names bound to the running loop."""
+    with `running()` the names bound to the running loop (a walk of the function, made
+    only when a call is under an `if` or `else`)."""
     child = stack[-1]
     for index in range(len(stack) - 2, -1, -1):
         node = stack[index]
@@ -922,19 +926,22 @@ def _conditional(
     return False
 
 
-def _loop_branch(stack: list[cst.CSTNode], index: int, child: cst.CSTNode, running: frozenset[str]) -> bool:
+def _loop_branch(
+    stack: list[cst.CSTNode], index: int, child: cst.CSTNode, running: Callable[[], frozenset[str]]
+) -> bool:
     """Whether `stack[index]` (an `if` or its `else`, entered through `child`) is the
-    branch taken with an event loop running."""
-    if not running:
-        return False
+    branch taken with an event loop running (`running()`: the names bound to it; none,
+    no test is one on the loop)."""
     node = stack[index]
     if isinstance(node, cst.If) and node.body is child:
-        return _loop_test(node.test, running) is True
+        return _loop_test(node.test, running()) is True
     if isinstance(node, cst.If) and node.orelse is child:
-        return isinstance(child, cst.Else) and _loop_test(node.test, running) is False
+        return isinstance(child, cst.Else) and _loop_test(node.test, running()) is False
     if isinstance(node, cst.Else) and index > 0:
         owner = stack[index - 1]
-        return isinstance(owner, cst.If) and owner.orelse is node and _loop_test(owner.test, running) is False
+        return (
+            isinstance(owner, cst.If) and owner.orelse is node and _loop_test(owner.test, running()) is False
+        )
     return False
 
 

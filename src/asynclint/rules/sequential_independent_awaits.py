@@ -34,7 +34,9 @@ class _Await:
     awaited: cst.Await
     call: cst.Call
     targets: tuple[cst.BaseExpression, ...]
-    access: Access
+    #: What the call reads and writes (`access`), found the first time it is needed
+    #: (`SequentialIndependentAwaits._access`): an await alone, as most are, needs none.
+    access: Access | None = None
 
 
 class SequentialIndependentAwaits(Rule):
@@ -125,7 +127,7 @@ class SequentialIndependentAwaits(Rule):
                 self._flush(node, run, serialised)
                 run = []
                 continue
-            if run and not all(independent(prev.access, item.access) for prev in run):
+            if run and not all(independent(self._access(prev), self._access(item)) for prev in run):
                 self._flush(node, run, serialised)
                 run = []
             run.append(item)
@@ -156,14 +158,19 @@ class SequentialIndependentAwaits(Rule):
             return None
         if is_local_work(call) or is_ordered_call(self.ctx, call) or does_no_io(self.ctx, call):
             return None
-        return _Await(stmt, small, value, call, targets, access(self.ctx, call, targets))
+        return _Await(stmt, small, value, call, targets)
+
+    def _access(self, item: _Await) -> Access:
+        if item.access is None:
+            item.access = access(self.ctx, item.call, item.targets)
+        return item.access
 
     def _flush(
         self, block: cst.IndentedBlock | cst.SimpleStatementSuite, run: list[_Await], serialised: list[bool]
     ) -> None:
         # Awaits whose result is dropped are mostly commands (set up, notify, close),
         # whose order is the point; a run needs two that fetch something.
-        if sum(1 for item in run if item.targets or item.access.pooled) < 2:
+        if len(run) < 2 or sum(1 for item in run if item.targets or self._access(item).pooled) < 2:
             return
         if not serialised:
             serialised.append(serialised_context(self.ctx) is not None or is_interactive_module(self.ctx))
@@ -208,7 +215,7 @@ class SequentialIndependentAwaits(Rule):
         names: set[str] = set()
         into: set[str] = set()
         for item in run:
-            names |= item.access.writes
+            names |= self._access(item).writes
             for target in item.targets:
                 if not isinstance(target, cst.Name):
                     into.add(self.ctx.code_for(target))
