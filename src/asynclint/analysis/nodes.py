@@ -176,10 +176,11 @@ def find_path(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | Non
 def dotted_name(expr: cst.BaseExpression) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
+    # `type(...) is`: see `last_name`.
+    while type(expr) is cst.Attribute:
         parts.append(expr.attr.value)
         expr = expr.value
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         parts.append(expr.value)
         return ".".join(reversed(parts))
     return None
@@ -220,9 +221,11 @@ def attribute_name(call: cst.Call) -> str | None:
 def last_name(expr: cst.BaseExpression) -> str:
     """`c` for `a.b.c` or `c`, "" for anything else: the cheap test on a callee before its
     name is resolved."""
-    if isinstance(expr, cst.Attribute):
+    # `type(...) is`, not `isinstance`: libcst's node classes are ABCs, whose `isinstance`
+    # goes through Python code when it fails (these two classes have no subclasses).
+    if type(expr) is cst.Attribute:
         return expr.attr.value
-    return expr.value if isinstance(expr, cst.Name) else ""
+    return expr.value if type(expr) is cst.Name else ""
 
 
 def names_read(node: cst.CSTNode) -> set[str]:

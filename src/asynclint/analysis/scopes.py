@@ -277,31 +277,32 @@ class _Collector:
                 self.compound(part)
 
     def small_statements(self, smalls: object) -> None:
+        # `type(...) is`: see `nodes.last_name`.
         for small in smalls:  # type: ignore[attr-defined]
-            if isinstance(small, cst.Assign):
+            if type(small) is cst.Assign:
                 for target in small.targets:
                     self.target(target.target, Binding("assign", small, value=small.value))
                 self.expressions(small.value)
-            elif isinstance(small, cst.AnnAssign):
+            elif type(small) is cst.AnnAssign:
                 self.target(
                     small.target,
                     Binding("annassign", small, annotation=small.annotation.annotation, value=small.value),
                 )
                 if small.value is not None:
                     self.expressions(small.value)
-            elif isinstance(small, cst.AugAssign):
+            elif type(small) is cst.AugAssign:
                 self.target(small.target, Binding("augassign", small, value=small.value))
                 self.expressions(small.value)
-            elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            elif type(small) is cst.Import or type(small) is cst.ImportFrom:
                 for local, full in import_bindings(small, self.module):
                     self.add(local, Binding("import", small, qualified=full))
-            elif isinstance(small, cst.Global):
+            elif type(small) is cst.Global:
                 for item in small.names:
                     self.frame._declared_global.add(item.name.value)
-            elif isinstance(small, cst.Nonlocal):
+            elif type(small) is cst.Nonlocal:
                 for item in small.names:
                     self.frame._declared_nonlocal.add(item.name.value)
-            elif isinstance(small, cst.Del):
+            elif type(small) is cst.Del:
                 self.target(small.target, Binding("del", small))
             else:
                 for child in children(small):
@@ -342,10 +343,11 @@ def qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
 
 def _qualified_name(frame: Frame, expr: cst.BaseExpression) -> str | None:
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
+    # `type(...) is`: see `nodes.last_name`.
+    while type(expr) is cst.Attribute:
         parts.append(expr.attr.value)
         expr = expr.value
-    if not isinstance(expr, cst.Name):
+    if type(expr) is not cst.Name:
         return None
     head = expr.value
     found = frame.lookup(head)

@@ -54,11 +54,12 @@ def type_of(
 def _type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 0) -> str | None:
     if depth > MAX_DEPTH:
         return None
-    if isinstance(expr, cst.Call):
+    # `type(...) is`: see `nodes.last_name`.
+    if type(expr) is cst.Call:
         return _call_type(ctx, expr, frame, depth, awaited=False)
-    if isinstance(expr, cst.Await) and isinstance(expr.expression, cst.Call):
+    if type(expr) is cst.Await and type(expr.expression) is cst.Call:
         return _call_type(ctx, expr.expression, frame, depth, awaited=True)
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         found = frame.lookup(expr.value)
         if found is None:
             return None
@@ -67,7 +68,7 @@ def _type_of(ctx: Context, expr: cst.BaseExpression, frame: Frame, depth: int = 
         for binding in bindings:
             kinds.add(_binding_type(ctx, binding, scope, depth))
         return kinds.pop() if len(kinds) == 1 else None
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return _attribute_type(ctx, expr, frame, depth)
     return None
 
