@@ -4,10 +4,12 @@ import re
 
 import libcst as cst
 
-from asynclint.analysis.nodes import positional_args, walk
+from asynclint.analysis.nodes import walk
+from asynclint.catalogs.concurrency import SLEEPS
 from asynclint.catalogs.loop_api import WINDOWS_CODE_RE
 from asynclint.rule import FixSafety, Rule
 from asynclint.rules._loop_api import scheduling_call, signal_handlers
+from asynclint.rules._timeouts import delay_argument
 
 _CURES = {
     "asyncio": "install it with `loop.add_signal_handler()`, which runs it on the loop",
@@ -21,8 +23,8 @@ _WINDOWS_CURE = (
     " there (this module runs on Windows, where the loop has no `add_signal_handler`)"
 )
 _WINDOWS_RE = re.compile(WINDOWS_CODE_RE, re.M)
-#: The sleeps of a poll, with the keyword of their length.
-_SLEEPS = {"asyncio.sleep": "delay", "anyio.sleep": "delay", "trio.sleep": "seconds"}
+#: The sleeps of a poll: those given a length (`anyio.sleep_until` takes a deadline).
+_SLEEPS = SLEEPS - {"anyio.sleep_until"}
 #: A poll that sleeps at most this long (seconds) between its turns keeps the loop awake.
 POLL_SECONDS = 1.0
 
@@ -141,14 +143,9 @@ class SignalHandlerSchedulesTask(Rule):
         `POLL_SECONDS`."""
         if not isinstance(expr, cst.Call):
             return False
-        keyword = _SLEEPS.get(self.ctx.qualified_name(expr.func) or "")
-        if keyword is None:
+        if self.ctx.qualified_name(expr.func) not in _SLEEPS:
             return False
-        args = positional_args(expr)
-        length = args[0].value if args else None
-        for arg in expr.args:
-            if arg.keyword is not None and arg.keyword.value == keyword:
-                length = arg.value
+        length = delay_argument(expr)
         if not isinstance(length, (cst.Integer, cst.Float)):
             return False
         try:
