@@ -254,3 +254,40 @@ def test_a_module_s_own_definitions_declare_the_types_the_project_model_is_asked
     assert asked == ["attribute pkg.base.Remote client"]  # another module's class: asked
     assert declared_type(ctx, "returns", "pkg.other.later") is None  # not this module's
     assert declared_type(ctx, "io", "pkg.mod.later") is None  # not a question of types
+
+
+def _children_by_fields(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The meaningful children of `node` read field by field with `dataclasses` (what
+    `nodes.children` gives, without its per-type readers)."""
+    import dataclasses
+
+    from asynclint.analysis.nodes import field_names, is_trivia
+
+    found: list[cst.CSTNode] = []
+    for name in field_names(type(node)):
+        value = getattr(node, name)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        found.extend(i for i in items if isinstance(i, cst.CSTNode) and not is_trivia(i))
+    assert all(dataclasses.is_dataclass(n) for n in found)
+    return found
+
+
+def test_children_are_the_meaningful_fields_of_every_node_type_in_the_fixtures() -> None:
+    from asynclint.analysis.nodes import children
+
+    fixtures = Path(__file__).parent / "fixtures"
+    seen: set[type] = set()
+    for path in sorted(fixtures.rglob("*.py")):
+        try:
+            module = cst.parse_module(path.read_text(encoding="utf-8"))
+        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            continue
+        todo: list[cst.CSTNode] = [module]
+        while todo:
+            node = todo.pop()
+            kids = children(node)
+            assert kids == _children_by_fields(node), (path, type(node).__name__)
+            seen.add(type(node))
+            todo.extend(kids)
+    # The fixtures hold most of libcst's statement and expression types.
+    assert {cst.Call, cst.FunctionDef, cst.Try, cst.Lambda, cst.ListComp, cst.Match} <= seen

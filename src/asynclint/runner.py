@@ -153,7 +153,14 @@ def _run_task(task: Task) -> Outcome:
     # The fixer's in-process data (the whole parsed module) must not travel: it costs
     # time to pickle, and a deep tree does not pickle at all.
     outcome.result.intent = None
+    # Nor does the task, which the parent has (`Runner._execute` puts it back): its codes
+    # and answers are most of an outcome's bytes.
+    outcome.task = _SENT
     return outcome
+
+
+#: What a worker's outcome carries in place of its task.
+_SENT = Task("", "", "", frozenset())
 
 
 def _run_stdin_task(item: tuple[Task, bytes | str]) -> Outcome:
@@ -1078,7 +1085,11 @@ class Runner:
         for done, (position, result) in enumerate(pool.map([tasks[i] for i in order]), 1):
             index = order[position]
             task = tasks[index]
-            waiting[index] = self._failed(task, result) if isinstance(result, Failure) else result
+            if isinstance(result, Failure):
+                waiting[index] = self._failed(task, result)
+            else:
+                result.task = task
+                waiting[index] = result
             if self.progress:
                 self.progress(done, total)
             while given in waiting:

@@ -8,7 +8,7 @@ analyses use these helpers instead.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 
@@ -80,8 +80,8 @@ def field_names(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     return names
 
 
-# What a field value is, by its type: 0 not a node, 1 a meaningful node, 2 trivia, 3 a
-# sequence. libcst's node classes are ABCs, so `isinstance(x, CSTNode)` is slow; asking once
+# What a field value is, by its type: 1 a meaningful node, 2 trivia, 3 a sequence, 4 not a
+# node (none is 0, so that `_KIND.get(t) or _kind(t)` looks up a known type once). libcst's node classes are ABCs, so `isinstance(x, CSTNode)` is slow; asking once
 # per type keeps the hot loop to dictionary lookups.
 _KIND: dict[type, int] = {tuple: 3, list: 3}
 
@@ -92,7 +92,7 @@ def _kind(value_type: type) -> int:
         if issubclass(value_type, cst.CSTNode):
             kind = 2 if issubclass(value_type, TRIVIA) else 1
         else:
-            kind = 0
+            kind = 4
         _KIND[value_type] = kind
     return kind
 
@@ -103,23 +103,40 @@ def is_trivia(node: cst.CSTNode) -> bool:
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """Meaningful direct children of `node`, in source order."""
-    found: list[cst.CSTNode] = []
-    kinds = _KIND
-    for name in field_names(type(node)):
-        value = getattr(node, name)
-        kind = kinds.get(type(value))
-        if kind is None:
-            kind = _kind(type(value))
-        if kind == 1:
-            found.append(value)
-        elif kind == 3:
-            for item in value:
-                item_kind = kinds.get(type(item))
-                if item_kind is None:
-                    item_kind = _kind(type(item))
-                if item_kind == 1:
-                    found.append(item)
-    return found
+    reader = _READERS.get(type(node))
+    if reader is None:
+        reader = _READERS[type(node)] = _reader(type(node))
+    return reader(node)
+
+
+#: Each node type's `children`, made once per type (`_reader`).
+_READERS: dict[type, Callable[[cst.CSTNode], list[cst.CSTNode]]] = {}
+
+
+def _reader(node_type: type[cst.CSTNode]) -> Callable[[cst.CSTNode], list[cst.CSTNode]]:
+    """`children` for the nodes of `node_type`: its fields read one after the other (no
+    loop over the field names, no `getattr`), each value kept by its type's kind, as
+    `_KIND` says (looked up once per value type)."""
+    lines = ["def read(node):", "    found = []"]
+    for name in field_names(node_type):
+        if not name.isidentifier():
+            raise ValueError(f"unexpected field name {name!r}")
+        lines += [
+            f"    value = node.{name}",
+            "    kind = kinds.get(type(value)) or kind_of(type(value))",
+            "    if kind == 1:",
+            "        found.append(value)",
+            "    elif kind == 3:",
+            "        for item in value:",
+            "            if (kinds.get(type(item)) or kind_of(type(item))) == 1:",
+            "                found.append(item)",
+        ]
+    lines.append("    return found")
+    namespace: dict[str, object] = {"kinds": _KIND, "kind_of": _kind}
+    exec("\n".join(lines), namespace)  # code made here from libcst's field names
+    reader = namespace["read"]
+    assert callable(reader)
+    return reader  # type: ignore[no-any-return]
 
 
 def all_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -26,7 +26,8 @@ def signal_handlers(ctx: Context) -> dict[int, tuple[cst.Call, cst.FunctionDef |
     installing call."""
 
     def compute() -> dict[int, tuple[cst.Call, cst.FunctionDef | cst.Lambda]]:
-        if not _SIGNAL_CALL_RE.search(ctx.source):
+        # The substring first: an expression that starts with `\b` is tried at every position.
+        if "signal" not in ctx.source or not _SIGNAL_CALL_RE.search(ctx.source):
             return {}  # no call of a `signal` (`signal.signal(`, `signal (` across lines too)
         found: dict[int, tuple[cst.Call, cst.FunctionDef | cst.Lambda]] = {}
         module_defs: dict[str, list[cst.FunctionDef]] = {}

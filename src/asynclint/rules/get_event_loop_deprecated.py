@@ -138,7 +138,9 @@ _SETS_LOOP = re.compile(r"\bset_event_loop\s*\(|\bnest_asyncio\s*\.\s*apply\s*\(
 
 
 def _sets_loop(ctx: Context) -> bool:
-    return _SETS_LOOP.search(ctx.source) is not None
+    source = ctx.source
+    # The substrings first: an expression that starts with `\b` is tried at every position.
+    return ("set_event_loop" in source or "nest_asyncio" in source) and _SETS_LOOP.search(source) is not None
 
 
 def _fallback_for_attribute(ctx: Context, node: cst.Call) -> bool:

@@ -61,8 +61,9 @@ class TimeoutDisabled(Rule):
     message = "Timeout disabled by `{expr}`: {why}"
     fix_safety = FixSafety.SAFE
     peer = "RF S113 (partly)"
-    triggers = ()
-    trigger_regex = r"(?i)timeout|wait_for"
+    # Every case names one of these: a keyword or function `timeout` (`open_timeout`,
+    # `timeout_at`), a `...Timeout` class, `wait_for` (an alias is imported by its name).
+    triggers = (("timeout", "Timeout", "wait_for"),)
     skip_test_files = True
 
     def __init__(self, ctx: Context) -> None:
