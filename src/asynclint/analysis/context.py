@@ -136,7 +136,9 @@ class Context:
 
     def note_call(self, call: cst.Call) -> None:
         """Marks the generator-expression arguments of an offloading call."""
-        if self.is_offload_call(call):
+        # The arguments first: most calls have no generator expression, and the callee's
+        # name is then not needed.
+        if any(type(arg.value) is cst.GeneratorExp for arg in call.args) and self.is_offload_call(call):
             for arg in call.args:
                 if isinstance(arg.value, cst.GeneratorExp):
                     self._offload_args.add(id(arg.value))
