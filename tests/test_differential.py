@@ -20,6 +20,7 @@ for time.
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from collections import Counter
@@ -160,6 +161,50 @@ def test_positions_from_cpythons_tree_are_position_providers() -> None:
                 mismatches.append(f"{path}: {type(node).__name__} {found[node]} != {expected[node]}")
     assert not mismatches, "\n".join(mismatches)
     assert seen["files"] > 150 and seen["Call"] > 5000 and seen["Await"] > 200, seen
+
+
+def test_calls_placed_from_cpythons_tree_alone_are_position_providers() -> None:
+    """The calls of a simple statement, placed from CPython's tree without a code
+    generation (`positions._calls_from_tree`), have `PositionProvider`'s ranges; only
+    statements with an f-string (or positional-only parameters) are left to the code
+    generation."""
+    from asynclint.analysis.nodes import walk
+    from asynclint.positions import _ast_units, _calls_from_tree, _cst_units
+
+    seen: Counter[str] = Counter()
+    mismatches: list[str] = []
+    for path, text, module in parsed(FILES):
+        tree = python_tree(text)
+        if tree is None or "\r" in text or module.code != text:
+            continue
+        mine: list[cst.CSTNode] = []
+        _cst_units(module.body, mine)  # type: ignore[arg-type]
+        theirs: list[ast.stmt] = []
+        _ast_units(tree.body, theirs)
+        if len(mine) != len(theirs):
+            continue
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        lines = text.split("\n")
+        for unit, statement in zip(mine, theirs, strict=True):
+            if not isinstance(unit, cst.BaseSmallStatement):
+                continue
+            calls = {n for n in walk(unit) if type(n) is cst.Call}
+            if not calls:
+                continue
+            found = _calls_from_tree(unit, statement, calls, lines)  # type: ignore[arg-type]
+            if found is None:
+                seen["declined"] += 1
+                if not any(type(n) in (cst.FormattedString, cst.Parameters) for n in walk(unit)):
+                    mismatches.append(f"{path}: declined {module.code_for_node(unit)[:60]!r}")
+                continue
+            for call in calls:
+                seen["calls"] += 1
+                if found[call] != expected[call] and len(mismatches) < 20:
+                    mismatches.append(
+                        f"{path}: {module.code_for_node(call)[:40]!r} {found[call]} != {expected[call]}"
+                    )
+    assert not mismatches, "\n".join(mismatches)
+    assert seen["calls"] > 5000, seen
 
 
 # Names ---------------------------------------------------------------------------------

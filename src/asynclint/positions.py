@@ -29,6 +29,8 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
+from asynclint.analysis.nodes import children, last_name
+
 _NEWLINE_RE = re.compile(r"\r\n?|\n")
 _NULL = contextlib.nullcontext()
 
@@ -451,6 +453,11 @@ def layout_from_tree(
         if match is None:
             return None
         theirs = match
+        if isinstance(unit, cst.BaseSmallStatement) and all(type(t) is cst.Call for t in targets):
+            calls = _calls_from_tree(unit, theirs, targets, lines)
+            if calls is not None:
+                found.update(calls)
+                continue
         if isinstance(unit, cst.BaseCompoundStatement):
             first = min([theirs.lineno, *(d.lineno for d in getattr(theirs, "decorator_list", ()))])
             line, column = first - len(unit.leading_lines), 0
@@ -477,6 +484,73 @@ def layout_from_tree(
             return None
         found.update(state.found)
     return found
+
+
+def _calls_from_tree(
+    unit: cst.BaseSmallStatement, statement: ast.stmt, targets: set[cst.CSTNode], lines: list[str]
+) -> dict[cst.CSTNode, CodeRange] | None:
+    """The ranges of the calls `targets` of the simple statement `unit`, read from its
+    statement in CPython's tree (no code generation): the two trees' calls matched in the
+    order of the text, each pair checked to name the same last callee name with as many
+    arguments. A call's syntactic range and CPython's are the same text (from its callee
+    to its closing parenthesis, without parentheses around the call). None (the code
+    generation then places them) when the calls do not pair up, or when the statement
+    has an f-string (CPython 3.11 places the expressions of some f-strings elsewhere)."""
+    mine = _calls_in_order(unit)
+    if mine is None:
+        return None
+    theirs = sorted(
+        (n for n in ast.walk(statement) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)),
+    )
+    if len(mine) != len(theirs):
+        return None
+    for call, node in zip(mine, theirs, strict=True):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if last_name(call.func) != name or len(call.args) != len(node.args) + len(node.keywords):
+            return None
+    index = {id(call): number for number, call in enumerate(mine)}
+    found: dict[cst.CSTNode, CodeRange] = {}
+    for target in targets:
+        node = theirs[index[id(target)]]
+        if node.end_lineno is None or node.end_col_offset is None:
+            return None
+        found[target] = CodeRange(
+            CodePosition(node.lineno, _characters(lines, node.lineno, node.col_offset)),
+            CodePosition(node.end_lineno, _characters(lines, node.end_lineno, node.end_col_offset)),
+        )
+    return found
+
+
+def _calls_in_order(unit: cst.CSTNode) -> list[cst.Call] | None:
+    """The calls of `unit` in the order of the text (a call before the calls in it); None
+    when it has an f-string or positional-only parameters (which it does not order)."""
+    out: list[cst.Call] = []
+    todo: list[cst.CSTNode] = [unit]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind is cst.Call:
+            out.append(node)  # type: ignore[arg-type]
+        elif kind is cst.FormattedString:
+            return None
+        elif kind is cst.IfExp:
+            # `body if test else orelse`: its fields are in another order.
+            todo += [node.orelse, node.test, node.body]  # type: ignore[attr-defined]
+            continue
+        elif kind is cst.Parameters and node.posonly_params:  # type: ignore[attr-defined]
+            return None
+        todo.extend(reversed(children(node)))
+    return out
+
+
+def _characters(lines: list[str], line: int, offset: int) -> int:
+    """The column, in characters, of CPython's UTF-8 byte `offset` in the 1-based `line`."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text.isascii():
+        return offset
+    return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
 
 
 class _Placed(Exception):
