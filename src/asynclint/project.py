@@ -545,13 +545,14 @@ class Index:
                     changed = True
         return candidates
 
-    def solve(self) -> None:
+    def solve(self, *, keep_quiet: bool = False) -> None:
         """Work out again which functions reach a blocking call (and, when asked, which
-        coroutines never reach I/O)."""
+        coroutines never reach I/O; with `keep_quiet`, those stay as `add` kept them)."""
         self._resolved = {}
         self._reach = self._solve(waits=False)
         self._reach_waits = self._solve(waits=True)
-        self._quiet = None
+        if not keep_quiet:
+            self._quiet = None
         self._sync_overridden = None
 
     def resolve(self, name: str) -> str | None:
@@ -893,10 +894,10 @@ class ProjectIndex:
         self._alone = {}
         self._index.replace(old, summary)
 
-    def solve(self) -> None:
+    def solve(self, *, keep_quiet: bool = False) -> None:
         self._informative = {}
         self._alone = {}
-        self._index.solve()
+        self._index.solve(keep_quiet=keep_quiet)
 
     def type_of(self, key: str) -> str | None:
         """For a question about a type (`returns`, `enters`, `attribute`, `variable`): the
@@ -1553,7 +1554,10 @@ class LiveModel:
                 # would rename both: `separate_homonyms`).
                 index.add(path, facts, solve=False)
             if index.functions >= self._solved * 1.1:
-                index.solve()
+                # The quiet coroutines are not worked out again: `add` kept them up to
+                # date module by module (approximately, as the rest of this model; the
+                # settling rounds answer with the whole project's model).
+                index.solve(keep_quiet=True)
                 self._solved = index.functions
         return self._index
 
