@@ -513,7 +513,10 @@ def _calls_from_tree(
     index = {id(call): number for number, call in enumerate(mine)}
     found: dict[cst.CSTNode, CodeRange] = {}
     for target in targets:
-        node = theirs[index[id(target)]]
+        number = index.get(id(target))
+        if number is None:
+            return None  # not a call of the statement's (its caller's mistake): generate
+        node = theirs[number]
         if node.end_lineno is None or node.end_col_offset is None:
             return None
         found[target] = CodeRange(

@@ -689,6 +689,16 @@ def variable_is_read(scope: cst.CSTNode, name: str, outside: cst.CSTNode | None 
 def unread_local(ctx: Context, target: cst.BaseExpression) -> str | None:
     """For an assignment target in a function: the name, when it is a plain local that
     the function never reads afterwards (or anywhere); else None."""
+    name = local_bound_once(ctx, target)
+    frame = ctx.frame.function_frame()
+    if name is None or frame is None or variable_is_read(frame.node, name):
+        return None
+    return name
+
+
+def local_bound_once(ctx: Context, target: cst.BaseExpression) -> str | None:
+    """For an assignment target in a function: the name, when it is a plain local bound
+    nowhere else in the function (the cheap half of `unread_local`); else None."""
     if not isinstance(target, cst.Name):
         return None
     found = ctx.lookup(target.value)
@@ -697,8 +707,6 @@ def unread_local(ctx: Context, target: cst.BaseExpression) -> str | None:
         return None
     if len(found[1]) != 1:
         return None  # rebound elsewhere: too subtle to follow
-    if variable_is_read(frame.node, target.value):
-        return None
     return target.value
 
 

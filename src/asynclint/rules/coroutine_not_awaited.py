@@ -5,7 +5,7 @@ import libcst as cst
 from asynclint.analysis.methods import coroutine_call
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._concurrency import unread_local
+from asynclint.rules._concurrency import local_bound_once, unread_local
 
 
 class CoroutineNotAwaited(Rule):
@@ -77,10 +77,12 @@ class CoroutineNotAwaited(Rule):
         call = node.value
         if not isinstance(call, cst.Call) or len(node.targets) != 1:
             return
-        if self.ctx.frame.function_frame() is None:
+        target = node.targets[0].target
+        # The cheap tests first: most targets are attributes, or names bound again.
+        if local_bound_once(self.ctx, target) is None:
             return
         name = self._coroutine(call)
-        if name is None or unread_local(self.ctx, node.targets[0].target) is None:
+        if name is None or unread_local(self.ctx, target) is None:
             return
         self.report(call, name=name, hint="; the variable holding it is never used")
 
