@@ -465,7 +465,7 @@ def layout_from_tree(
         else:
             line = theirs.lineno
             text = lines[line - 1] if 0 < line <= len(lines) else ""
-            column = len(text.encode("utf-8")[: theirs.col_offset].decode("utf-8", "replace"))
+            column = _characters(lines, line, theirs.col_offset)
         if not 0 < line <= len(lines):
             return None
         state = _PrefixState(module, set(targets), set())

@@ -81,8 +81,9 @@ def field_names(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
 
 
 # What a field value is, by its type: 1 a meaningful node, 2 trivia, 3 a sequence, 4 not a
-# node (none is 0, so that `_KIND.get(t) or _kind(t)` looks up a known type once). libcst's node classes are ABCs, so `isinstance(x, CSTNode)` is slow; asking once
-# per type keeps the hot loop to dictionary lookups.
+# node (none is 0, so that `_KIND.get(t) or _kind(t)` looks up a known type once). libcst's
+# node classes are ABCs, so `isinstance(x, CSTNode)` is slow; asking once per type keeps
+# the hot loop to dictionary lookups.
 _KIND: dict[type, int] = {tuple: 3, list: 3}
 
 

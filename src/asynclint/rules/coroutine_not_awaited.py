@@ -5,7 +5,7 @@ import libcst as cst
 from asynclint.analysis.methods import coroutine_call
 from asynclint.fixes import NodeFix
 from asynclint.rule import FixSafety, Rule
-from asynclint.rules._concurrency import local_bound_once, unread_local
+from asynclint.rules._concurrency import local_bound_once, variable_is_read
 
 
 class CoroutineNotAwaited(Rule):
@@ -77,12 +77,14 @@ class CoroutineNotAwaited(Rule):
         call = node.value
         if not isinstance(call, cst.Call) or len(node.targets) != 1:
             return
-        target = node.targets[0].target
-        # The cheap tests first: most targets are attributes, or names bound again.
-        if local_bound_once(self.ctx, target) is None:
+        # The cheap test first (most targets are attributes, or names bound again), then
+        # the callee, then a walk of the function for a read of the variable.
+        variable = local_bound_once(self.ctx, node.targets[0].target)
+        frame = self.ctx.frame.function_frame()
+        if variable is None or frame is None:
             return
         name = self._coroutine(call)
-        if name is None or unread_local(self.ctx, target) is None:
+        if name is None or variable_is_read(frame.node, variable):
             return
         self.report(call, name=name, hint="; the variable holding it is never used")
 
