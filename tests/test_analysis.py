@@ -291,3 +291,14 @@ def test_children_are_the_meaningful_fields_of_every_node_type_in_the_fixtures()
             todo.extend(kids)
     # The fixtures hold most of libcst's statement and expression types.
     assert {cst.Call, cst.FunctionDef, cst.Try, cst.Lambda, cst.ListComp, cst.Match} <= seen
+
+
+def test_asl402_finds_the_text_of_a_star_import_only_where_import_is_a_word() -> None:
+    from asynclint.rules.sync_request_without_timeout import _star_import
+
+    assert _star_import("from helpers import *\n")
+    assert _star_import("from helpers import*\n")
+    assert _star_import("import os\nfrom helpers import \\\n    *\n")
+    assert _star_import("import *")  # at the very start of the text
+    assert not _star_import("from helpers import get\nx = 2 * 3\n")
+    assert not _star_import("# reimport * of the old module\n_import * 2\n")
